@@ -1,0 +1,1 @@
+"""Palermo broker service."""

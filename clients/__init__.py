@@ -1,0 +1,1 @@
+"""Palermo authority side: endpoint library, gateway, CLI."""

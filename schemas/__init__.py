@@ -1,0 +1,1 @@
+"""Palermo protocol: message kinds, canonical encoding, the signed and encrypted envelope."""

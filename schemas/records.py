@@ -1,0 +1,193 @@
+"""Shared field types and the records that message kinds are made of.
+
+Victims, witnesses and suspects are separate records. A victim or witness record
+carries pseudonyms and generalised attributes; its `identity` (the raw names and
+numbers) exists only on the sending side, is removed by minimisation before sealing,
+and reaches a recipient only through an explicit, audited disclosure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+AUTHORITY_ID_PATTERN = "^[a-z]{2}-[a-z0-9]{1,30}$"
+
+AuthorityId = Annotated[str, Meta(pattern=AUTHORITY_ID_PATTERN)]
+CountryCode = Annotated[str, Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+Ref = Annotated[
+    str,
+    Meta(pattern="^[A-Za-z0-9_-]{1,32}$", description="label local to the case, e.g. V1, S2"),
+]
+ShortText = Annotated[str, Meta(max_length=200)]
+Text = Annotated[str, Meta(max_length=20_000)]
+
+HandlingCode = Literal["H0", "H1", "H2", "H3"]
+"""H0 use only against crime; H1 not in judicial proceedings without the provider's
+consent; H2 no onward transmission without consent; H3 other restrictions (in body)."""
+
+Priority = Literal["routine", "urgent", "immediate"]
+VictimLevel = Literal["none", "pseudonymised", "disclosed"]
+SourceGrade = Literal["A", "B", "C", "X"]
+"""4x4 source evaluation: A always reliable, B mostly reliable, C not reliable, X untested."""
+InformationGrade = Literal["1", "2", "3", "4"]
+"""4x4 information assessment: 1 known true, 2 known to source not officer,
+3 not known to source but corroborated, 4 cannot be judged."""
+
+Sex = Literal["female", "male", "other", "unknown"]
+AgeBand = Literal[
+    "0-4", "5-9", "10-14", "15-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"
+]
+ExploitationForm = Literal[
+    "sexual",
+    "forced_labour",
+    "domestic_servitude",
+    "forced_criminality",
+    "forced_begging",
+    "forced_marriage",
+    "organ_removal",
+    "child_soldiering",
+    "other",
+]
+PseudonymKind = Literal[
+    "name", "date_of_birth", "document", "phone", "email", "address", "bank_account"
+]
+DocumentType = Literal[
+    "passport", "national_id", "residence_permit", "driving_licence", "travel_document", "other"
+]
+LegalBasis = Literal[
+    "victim_consent",
+    "court_order",
+    "mla_treaty",
+    "untoc_art18",
+    "extradition_treaty",
+    "vital_interest",
+    "domestic_law",
+]
+"""Enumerated legal bases for disclosing real identifiers; audited by code only."""
+
+
+class Grading(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """4x4 grading of intelligence: source evaluation and information assessment."""
+
+    source: SourceGrade
+    information: InformationGrade
+
+
+class Officer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """The person at the sending authority who wrote the message (inside the signed body)."""
+
+    name: ShortText
+    unit: ShortText | None = None
+    staff_id: ShortText | None = None
+    contact: ShortText | None = None
+
+
+class Pseudonym(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Keyed pseudonym of one direct identifier (see `schemas.minimise`)."""
+
+    kind: PseudonymKind
+    key_id: Annotated[bytes, Meta(min_length=8, max_length=8)]
+    value: Annotated[bytes, Meta(min_length=16, max_length=16)]
+
+
+class Document(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An identity or travel document."""
+
+    type: DocumentType
+    number: ShortText
+    country: CountryCode | None = None
+
+
+class Address(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A postal address; only `region` and `country` survive minimisation."""
+
+    text: ShortText
+    region: ShortText | None = None
+    country: CountryCode | None = None
+
+
+class PersonIdentity(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Direct identifiers of a protected person, as the sending authority holds them."""
+
+    names: list[ShortText] = []
+    date_of_birth: dt.date | None = None
+    documents: list[Document] = []
+    phones: list[ShortText] = []
+    emails: list[ShortText] = []
+    addresses: list[Address] = []
+    bank_accounts: list[ShortText] = []
+
+
+class Disclosure(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """An explicit decision to send real identifiers, with its legal basis."""
+
+    legal_basis: LegalBasis
+    reference: Annotated[str, Meta(min_length=1, max_length=100)]
+    """Opaque reference to the decision (e.g. a court order number); audited as given."""
+
+
+class Victim(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A victim of trafficking, minimised: pseudonyms and generalised attributes."""
+
+    ref: Ref
+    pseudonyms: list[Pseudonym] = []
+    sex: Sex | None = None
+    age_band: AgeBand | None = None
+    minor: bool | None = None
+    nationality: CountryCode | None = None
+    region: ShortText | None = None
+    country: CountryCode | None = None
+    exploitation: list[ExploitationForm] = []
+    identified_in: Month | None = None
+    needs: list[ShortText] = []
+    identity: PersonIdentity | None = None
+    """Raw identifiers: filled by the sender, removed by minimisation unless disclosed."""
+
+
+class Witness(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A witness; protected like a victim (UNTOC art. 24)."""
+
+    ref: Ref
+    pseudonyms: list[Pseudonym] = []
+    sex: Sex | None = None
+    age_band: AgeBand | None = None
+    minor: bool | None = None
+    victim_ref: Ref | None = None
+    """Set when the witness is also one of the message's victims."""
+    language: ShortText | None = None
+    protection_measures: list[ShortText] = []
+    identity: PersonIdentity | None = None
+
+
+class Suspect(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A suspected or accused person; identified, since that is the point of the request."""
+
+    ref: Ref
+    names: list[ShortText] = []
+    aliases: list[ShortText] = []
+    date_of_birth: dt.date | None = None
+    nationality: CountryCode | None = None
+    documents: list[Document] = []
+    phones: list[ShortText] = []
+    emails: list[ShortText] = []
+    bank_accounts: list[ShortText] = []
+    role: ShortText | None = None
+    location_country: CountryCode | None = None
+
+
+class Body(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="kind"
+):
+    """Fields every message kind carries inside the encrypted payload."""
+
+    case_reference: ShortText | None = None
+    """The sender's own case reference: never in cleartext metadata."""
+    author: Officer | None = None
+    grading: Grading | None = None
+    consent_reference: ShortText | None = None
+    """The provider's consent when this message passes on H1/H2 material."""
