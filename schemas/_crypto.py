@@ -106,7 +106,9 @@ def x25519_public(secret: bytes) -> bytes:
     return bytes(_b.crypto_scalarmult_base(secret))
 
 
-def seal_to(recipient_public: bytes, message: bytes, *, ephemeral_seed: bytes | None = None) -> bytes:
+def seal_to(
+    recipient_public: bytes, message: bytes, *, ephemeral_seed: bytes | None = None
+) -> bytes:
     """libsodium sealed box of `message` to `recipient_public`.
 
     Without `ephemeral_seed` this is `crypto_box_seal` as it stands. With one (test
@@ -125,22 +127,32 @@ def unseal(public: bytes, secret: bytes, sealed: bytes) -> bytes:
     """Open a sealed box addressed to (`public`, `secret`); `CryptoFailure` otherwise."""
     try:
         return bytes(_b.crypto_box_seal_open(sealed, public, secret))
-    except (nacl.exceptions.CryptoError, nacl.exceptions.ValueError, nacl.exceptions.TypeError) as exc:
+    except (
+        nacl.exceptions.CryptoError,
+        nacl.exceptions.ValueError,
+        nacl.exceptions.TypeError,
+    ) as exc:
         raise CryptoFailure("sealed box does not open with this key") from exc
 
 
 # --- XChaCha20-Poly1305 ------------------------------------------------------------
 
 
-def aead_encrypt(key: bytes, plaintext: bytes, associated: bytes, nonce: bytes = AEAD_NONCE_ZERO) -> bytes:
+def aead_encrypt(
+    key: bytes, plaintext: bytes, associated: bytes, nonce: bytes = AEAD_NONCE_ZERO
+) -> bytes:
     """XChaCha20-Poly1305-IETF encryption; ciphertext ‖ 16-byte tag."""
     return bytes(_b.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, associated, nonce, key))
 
 
-def aead_decrypt(key: bytes, ciphertext: bytes, associated: bytes, nonce: bytes = AEAD_NONCE_ZERO) -> bytes:
+def aead_decrypt(
+    key: bytes, ciphertext: bytes, associated: bytes, nonce: bytes = AEAD_NONCE_ZERO
+) -> bytes:
     """XChaCha20-Poly1305-IETF decryption; `CryptoFailure` on a bad tag."""
     try:
-        return bytes(_b.crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, associated, nonce, key))
+        return bytes(
+            _b.crypto_aead_xchacha20poly1305_ietf_decrypt(ciphertext, associated, nonce, key)
+        )
     except (nacl.exceptions.CryptoError, nacl.exceptions.ValueError) as exc:
         raise CryptoFailure("authenticated decryption failed") from exc
 
@@ -148,7 +160,9 @@ def aead_decrypt(key: bytes, ciphertext: bytes, associated: bytes, nonce: bytes 
 # --- passwords -----------------------------------------------------------------------
 
 
-def argon2id(passphrase: bytes, salt: bytes, *, opslimit: int, memlimit: int, size: int = 32) -> bytes:
+def argon2id(
+    passphrase: bytes, salt: bytes, *, opslimit: int, memlimit: int, size: int = 32
+) -> bytes:
     """Argon2id (`crypto_pwhash`, ALG_ARGON2ID13) key derivation."""
     try:
         return bytes(_argon2id.kdf(size, passphrase, salt, opslimit=opslimit, memlimit=memlimit))
@@ -175,7 +189,9 @@ class StreamEncryptor:
     def push(self, chunk: bytes, *, final: bool, associated: bytes = b"") -> bytes:
         tag = TAG_FINAL if final else TAG_MESSAGE
         return bytes(
-            _b.crypto_secretstream_xchacha20poly1305_push(self._state, chunk, associated or None, tag)
+            _b.crypto_secretstream_xchacha20poly1305_push(
+                self._state, chunk, associated or None, tag
+            )
         )
 
 

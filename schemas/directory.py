@@ -1,0 +1,290 @@
+"""Signed directory records and head, and the verifying view every party keeps.
+
+The directory root key (held offline by the directory's governors, never by the
+broker) signs each authority record and a head: the directory serial, a digest of
+all current records and an expiry at most 24 hours ahead. A client trusts a key only
+through a `Directory` holding a fresh head whose digest matches the records it holds,
+so the broker can neither forge a key, nor roll a revoked one back, nor freeze the
+directory to hide a revocation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from . import _crypto, codec
+from .errors import (
+    AuthorityInactive,
+    DirectoryError,
+    DirectoryRollback,
+    KeyInvalid,
+    StaleDirectory,
+    UnknownAuthority,
+    UnknownKey,
+)
+from .keys import ALG_ED25519, ALG_X25519, RecipientKey, SigningKey, key_id, verify_signature
+from .records import AuthorityId, CountryCode, ShortText
+from .wire import Hash32, Id16, UInt
+
+RECORD_DOMAIN = b"palermo/directory-record/v1"
+HEAD_DOMAIN = b"palermo/directory-head/v1"
+DIGEST_DOMAIN = b"palermo/directory-digest/v1"
+MAX_HEAD_LIFETIME_MS = 24 * 3600 * 1000
+
+Role = Literal[
+    "police",
+    "prosecutor",
+    "central_authority",
+    "judiciary",
+    "ncb",
+    "labour_inspectorate",
+    "victim_services",
+    "fiu",
+]
+Status = Literal["active", "suspended", "revoked"]
+KeyUse = Literal["sign", "encrypt"]
+NetworkId = Annotated[str, Meta(pattern="^[a-z0-9][a-z0-9-]{0,62}$")]
+
+
+class KeyRecord(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """One public key of an authority with its use and validity window (UTC ms)."""
+
+    use: KeyUse
+    key_id: Id16
+    public: Annotated[bytes, Meta(min_length=32, max_length=32)]
+    not_before_ms: UInt
+    not_after_ms: UInt
+
+    def valid_at(self, at_ms: int) -> bool:
+        """Whether `at_ms` falls in [not_before, not_after)."""
+        return self.not_before_ms <= at_ms < self.not_after_ms
+
+
+class AuthorityRecord(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """A competent authority as the directory describes it."""
+
+    id: AuthorityId
+    name: ShortText
+    country: CountryCode
+    roles: Annotated[list[Role], Meta(min_length=1)]
+    networks: list[NetworkId]
+    keys: Annotated[list[KeyRecord], Meta(min_length=1, max_length=16)]
+    status: Status
+    serial: UInt
+    """The directory serial at which this record was issued; only ever grows."""
+    issued_ms: UInt
+
+
+class DirectoryHead(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """The directory's state at one serial: a digest of every current record."""
+
+    serial: UInt
+    digest: Hash32
+    count: UInt
+    issued_ms: UInt
+    expires_ms: UInt
+
+
+class Signed(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """A record or head as the exact bytes the root key signed, and the signature."""
+
+    body: bytes
+    signature: Annotated[bytes, Meta(min_length=64, max_length=64)]
+
+
+_signed_decoder = msgspec.msgpack.Decoder(Signed)
+_record_decoder = msgspec.msgpack.Decoder(AuthorityRecord)
+_head_decoder = msgspec.msgpack.Decoder(DirectoryHead)
+
+
+def signing_key_record(key: SigningKey, not_before_ms: int, not_after_ms: int) -> KeyRecord:
+    """The directory entry for an Ed25519 public key."""
+    return KeyRecord("sign", key.key_id, key.public, not_before_ms, not_after_ms)
+
+
+def encryption_key_record(public: bytes, not_before_ms: int, not_after_ms: int) -> KeyRecord:
+    """The directory entry for an X25519 public key."""
+    return KeyRecord("encrypt", key_id(ALG_X25519, public), public, not_before_ms, not_after_ms)
+
+
+def sign_record(root: SigningKey, record: AuthorityRecord) -> bytes:
+    """The signed record's bytes, as stored in the directory bucket."""
+    body = codec.encode(record)
+    return codec.encode(Signed(body, root.sign(RECORD_DOMAIN + body)))
+
+
+def directory_digest(signed_by_id: Mapping[str, bytes]) -> bytes:
+    """Digest over every current record: BLAKE2b-256 of the domain string followed by
+    the BLAKE2b-256 of each signed record, ordered by authority id."""
+    ordered = (signed_by_id[k] for k in sorted(signed_by_id))
+    return _crypto.blake2b(DIGEST_DOMAIN + b"".join(_crypto.blake2b(s) for s in ordered))
+
+
+def sign_head(
+    root: SigningKey,
+    signed_records: Iterable[bytes],
+    *,
+    serial: int,
+    now_ms: int,
+    lifetime_ms: int = MAX_HEAD_LIFETIME_MS,
+) -> bytes:
+    """Sign a head over `signed_records` (all current records) at `serial`."""
+    if not 0 < lifetime_ms <= MAX_HEAD_LIFETIME_MS:
+        raise ValueError("a directory head lives at most 24 hours")
+    by_id = {_decode_record(s)[0].id: s for s in signed_records}
+    head = DirectoryHead(serial, directory_digest(by_id), len(by_id), now_ms, now_ms + lifetime_ms)
+    body = codec.encode(head)
+    return codec.encode(Signed(body, root.sign(HEAD_DOMAIN + body)))
+
+
+def _decode_record(signed: bytes) -> tuple[AuthorityRecord, Signed]:
+    envelope = codec.decode_canonical(signed, _signed_decoder, "signed directory record")
+    return codec.decode_canonical(envelope.body, _record_decoder, "directory record"), envelope
+
+
+@dataclass
+class Directory:
+    """A verified view of the directory, pinned to the root public key.
+
+    Feed it signed records and heads (`apply_record`, `apply_head`) in the order the
+    bucket gives them; ask it for keys. Every lookup first checks that the head is
+    fresh and matches the records held, raising `StaleDirectory` otherwise.
+    """
+
+    root_public: bytes
+    clock: Callable[[], int]
+
+    def __post_init__(self) -> None:
+        self._records: dict[str, AuthorityRecord] = {}
+        self._signed: dict[str, bytes] = {}
+        self._head: DirectoryHead | None = None
+        self._consistent = False
+
+    def apply_record(self, signed: bytes) -> AuthorityRecord:
+        """Verify and hold a signed record; `DirectoryError` if forged, `DirectoryRollback`
+        if older than the record already held for that authority."""
+        record, envelope = _decode_record(signed)
+        if not verify_signature(
+            self.root_public, RECORD_DOMAIN + envelope.body, envelope.signature
+        ):
+            raise DirectoryError(f"record for {record.id} is not signed by the directory root")
+        for key in record.keys:
+            alg = ALG_ED25519 if key.use == "sign" else ALG_X25519
+            if key_id(alg, key.public) != key.key_id:
+                raise DirectoryError(f"record for {record.id} lists a key under a wrong key id")
+        held = self._records.get(record.id)
+        if held is not None:
+            if record.serial < held.serial:
+                raise DirectoryRollback(
+                    f"record for {record.id} at serial {record.serial} is older than "
+                    f"serial {held.serial} already seen"
+                )
+            if record.serial == held.serial and signed != self._signed[record.id]:
+                raise DirectoryRollback(
+                    f"two different records for {record.id} at serial {record.serial}"
+                )
+        self._records[record.id] = record
+        self._signed[record.id] = signed
+        self._check_consistent()
+        return record
+
+    def apply_head(self, signed: bytes) -> DirectoryHead:
+        """Verify and hold a signed head; `DirectoryRollback` if older than the one held,
+        `StaleDirectory` if already expired."""
+        envelope = codec.decode_canonical(signed, _signed_decoder, "signed directory head")
+        if not verify_signature(self.root_public, HEAD_DOMAIN + envelope.body, envelope.signature):
+            raise DirectoryError("directory head is not signed by the directory root")
+        head = codec.decode_canonical(envelope.body, _head_decoder, "directory head")
+        if head.expires_ms - head.issued_ms > MAX_HEAD_LIFETIME_MS:
+            raise DirectoryError("directory head claims a lifetime over 24 hours")
+        if self._head is not None and head.serial < self._head.serial:
+            raise DirectoryRollback(
+                f"directory head serial {head.serial} is older than "
+                f"{self._head.serial}, already seen"
+            )
+        if self.clock() >= head.expires_ms:
+            raise StaleDirectory(f"directory head at serial {head.serial} has expired")
+        self._head = head
+        self._check_consistent()
+        return head
+
+    def _check_consistent(self) -> None:
+        head = self._head
+        self._consistent = (
+            head is not None
+            and head.count == len(self._signed)
+            and directory_digest(self._signed) == head.digest
+        )
+
+    @property
+    def head(self) -> DirectoryHead | None:
+        """The newest verified head, if any."""
+        return self._head
+
+    def check_fresh(self) -> DirectoryHead:
+        """The head, if it is unexpired and matches the records held; `StaleDirectory` if not."""
+        head = self._head
+        if head is None:
+            raise StaleDirectory("no directory head has been loaded")
+        if self.clock() >= head.expires_ms:
+            raise StaleDirectory(f"directory head at serial {head.serial} has expired")
+        if not self._consistent:
+            raise StaleDirectory(
+                f"records held do not match the directory head at serial {head.serial}"
+            )
+        return head
+
+    def record(self, authority: str) -> AuthorityRecord:
+        """The current record of `authority`; `UnknownAuthority` if there is none."""
+        self.check_fresh()
+        try:
+            return self._records[authority]
+        except KeyError:
+            raise UnknownAuthority(f"{authority} is not in the directory") from None
+
+    def records(self) -> list[AuthorityRecord]:
+        """Every record held, ordered by authority id."""
+        self.check_fresh()
+        return [self._records[k] for k in sorted(self._records)]
+
+    def active(self, authority: str) -> AuthorityRecord:
+        """The record of `authority` if active; `AuthorityInactive` if suspended or revoked."""
+        record = self.record(authority)
+        if record.status != "active":
+            raise AuthorityInactive(f"{authority} is {record.status}")
+        return record
+
+    def signing_key(self, authority: str, key_id_: bytes, at_ms: int) -> bytes:
+        """The Ed25519 public key `key_id_` of an active `authority`, valid at `at_ms`.
+
+        Matches `envelope.KeyResolver`. Raises `UnknownAuthority`, `AuthorityInactive`,
+        `UnknownKey` or `KeyInvalid`.
+        """
+        record = self.active(authority)
+        for key in record.keys:
+            if key.key_id == key_id_:
+                if key.use != "sign":
+                    raise KeyInvalid(f"key {key_id_.hex()} of {authority} is not a signing key")
+                if not key.valid_at(at_ms):
+                    raise KeyInvalid(f"key {key_id_.hex()} of {authority} is not valid at {at_ms}")
+                return key.public
+        raise UnknownKey(f"{authority} has no key {key_id_.hex()}")
+
+    def recipient_key(self, authority: str, at_ms: int) -> RecipientKey:
+        """The encryption key to seal to for an active `authority` at `at_ms`: of the keys
+        valid then, the one valid from the latest time (so a rotation takes effect)."""
+        record = self.active(authority)
+        valid = [k for k in record.keys if k.use == "encrypt" and k.valid_at(at_ms)]
+        if not valid:
+            raise KeyInvalid(f"{authority} has no encryption key valid at {at_ms}")
+        newest = max(valid, key=lambda k: (k.not_before_ms, k.key_id))
+        return RecipientKey(authority, newest.public)
+
+    def members(self, network: str) -> list[str]:
+        """Active authorities that list `network`, ordered by id."""
+        return [r.id for r in self.records() if network in r.networks and r.status == "active"]
