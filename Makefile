@@ -27,7 +27,12 @@ test: lint
 	$(BIN)/pytest
 
 run: $(STAMP)
-	$(BIN)/palermo up --demo
+	@echo "The broker service (embedded NATS, demo directory, ops API) is not built yet."
+	@echo "Until it is, this makes a demo authority keystore with the palermo CLI:"
+	@printf 'demo passphrase for ng-naptip\n' > .venv/demo-passphrase
+	$(BIN)/palermo keys new --authority ng-naptip --out .venv/demo/ng-naptip.keystore \
+		--fast-kdf --force --passphrase-file .venv/demo-passphrase
+	@echo "Try: make bench   (seal/open speed)   and   make test"
 
 vectors: $(STAMP)
 	$(BIN)/python tests/vectors/generate.py

@@ -74,6 +74,12 @@ class NotYetValid(ProtocolError):
     code = "not_yet_valid"
 
 
+class ReplayDetected(ProtocolError):
+    """A (sender, message id) seen before with a different envelope."""
+
+    code = "replay"
+
+
 class KindMismatch(Malformed):
     """The decrypted body is of a different kind than the signed binding says."""
 
