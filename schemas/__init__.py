@@ -1,1 +1,150 @@
-"""Palermo protocol: message kinds, canonical encoding, the signed and encrypted envelope."""
+"""Palermo protocol: message kinds, canonical encoding, the signed and encrypted envelope.
+
+Sending: build a message kind (`schemas.kinds`), then `seal` it for one or more
+`RecipientKey`s with your `AuthorityKeys`; victim and witness identifiers are
+minimised on the way (`schemas.minimise`). Receiving: `open_envelope` with your keys
+and a key resolver, normally `Directory.signing_key` of a directory view verified
+against the pinned root key. The broker uses `parse`, `verify_outer`,
+`check_payload` and `check_time`, which never decrypt.
+
+The wire format is specified in `docs/wire-format.md`; every error is a
+`ProtocolError` with an enumerated `code`.
+"""
+
+from . import kinds, records
+from .directory import (
+    AuthorityRecord,
+    Directory,
+    DirectoryHead,
+    KeyRecord,
+    encryption_key_record,
+    sign_head,
+    sign_record,
+    signing_key_record,
+)
+from .envelope import (
+    MAX_BODY_BYTES,
+    MAX_ENVELOPE_BYTES,
+    KeyResolver,
+    Opened,
+    Parsed,
+    Sealed,
+    check_payload,
+    check_time,
+    envelope_hash,
+    open_envelope,
+    parse,
+    seal,
+    verify_outer,
+)
+from .errors import (
+    AuthorityInactive,
+    DirectoryError,
+    DirectoryRollback,
+    DisclosureInvalid,
+    Expired,
+    IdentifierInFreeText,
+    InnerSignatureInvalid,
+    InvalidAuthorityId,
+    InvalidTransition,
+    KeyInvalid,
+    KeystoreError,
+    KindMismatch,
+    Malformed,
+    MinimisationError,
+    NotARecipient,
+    NotYetValid,
+    OuterSignatureInvalid,
+    ProtocolError,
+    ReplayDetected,
+    SignatureInvalid,
+    StaleDirectory,
+    Tampered,
+    TooLarge,
+    UnknownAuthority,
+    UnknownKey,
+    WrongKey,
+    WrongPassphrase,
+)
+from .keys import AuthorityKeys, EncryptionKey, RecipientKey, SigningKey, check_authority_id
+from .keystore import dump_keystore, load_keystore, load_keystore_bytes, save_keystore
+from .kinds import Message, decode_message, encode_message, kind_of
+from .minimise import LinkageKey, minimise
+from .replay import SeenSet
+from .wire import VERSION, AttachmentRef, Binding, CheckpointRef, Envelope, Header, Recipient
+
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_ENVELOPE_BYTES",
+    "VERSION",
+    "AttachmentRef",
+    "AuthorityInactive",
+    "AuthorityKeys",
+    "AuthorityRecord",
+    "Binding",
+    "CheckpointRef",
+    "Directory",
+    "DirectoryError",
+    "DirectoryHead",
+    "DirectoryRollback",
+    "DisclosureInvalid",
+    "EncryptionKey",
+    "Envelope",
+    "Expired",
+    "Header",
+    "IdentifierInFreeText",
+    "InnerSignatureInvalid",
+    "InvalidAuthorityId",
+    "InvalidTransition",
+    "KeyInvalid",
+    "KeyRecord",
+    "KeyResolver",
+    "KeystoreError",
+    "KindMismatch",
+    "LinkageKey",
+    "Malformed",
+    "Message",
+    "MinimisationError",
+    "NotARecipient",
+    "NotYetValid",
+    "Opened",
+    "OuterSignatureInvalid",
+    "Parsed",
+    "ProtocolError",
+    "Recipient",
+    "RecipientKey",
+    "ReplayDetected",
+    "Sealed",
+    "SeenSet",
+    "SignatureInvalid",
+    "SigningKey",
+    "StaleDirectory",
+    "Tampered",
+    "TooLarge",
+    "UnknownAuthority",
+    "UnknownKey",
+    "WrongKey",
+    "WrongPassphrase",
+    "check_authority_id",
+    "check_payload",
+    "check_time",
+    "decode_message",
+    "dump_keystore",
+    "encode_message",
+    "encryption_key_record",
+    "envelope_hash",
+    "kind_of",
+    "kinds",
+    "load_keystore",
+    "load_keystore_bytes",
+    "minimise",
+    "open_envelope",
+    "parse",
+    "records",
+    "save_keystore",
+    "seal",
+    "sign_head",
+    "sign_record",
+    "signing_key_record",
+    "verify_outer",
+]

@@ -36,7 +36,8 @@ def decode_canonical(data: bytes, decoder: msgspec.msgpack.Decoder[T], what: str
         value = decoder.decode(data)
     except msgspec.ValidationError as exc:
         raise Malformed(f"{what} does not match its schema: {_where(exc)}") from exc
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        # msgspec lets invalid UTF-8 in a str through as Python's own error.
         raise Malformed(f"{what} is not valid msgpack") from exc
     if _encoder.encode(value) != data:
         raise Malformed(f"{what} is not in canonical encoding")

@@ -28,7 +28,7 @@ from .errors import (
     UnknownKey,
 )
 from .keys import ALG_ED25519, ALG_X25519, RecipientKey, SigningKey, key_id, verify_signature
-from .records import AuthorityId, CountryCode, ShortText
+from .records import AuthorityId, CountryCode, NetworkId, ShortText
 from .wire import Hash32, Id16, UInt
 
 RECORD_DOMAIN = b"palermo/directory-record/v1"
@@ -48,7 +48,6 @@ Role = Literal[
 ]
 Status = Literal["active", "suspended", "revoked"]
 KeyUse = Literal["sign", "encrypt"]
-NetworkId = Annotated[str, Meta(pattern="^[a-z0-9][a-z0-9-]{0,62}$")]
 
 
 class KeyRecord(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):

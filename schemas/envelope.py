@@ -176,14 +176,15 @@ def seal(
     if ephemeral_seeds is not None and len(ephemeral_seeds) != len(recipients):
         raise ValueError("one ephemeral seed per recipient")
 
+    # Size and schema first, so nothing oversized or invalid is scanned, and a sender
+    # cannot send what every recipient would reject (msgspec checks bounds on decode).
+    raw = encode_message(body)
+    _check_size(raw)
+    decode_message(raw)
     today = dt.datetime.fromtimestamp(created / 1000, dt.UTC).date()
     body, level = minimise(body, linkage_key=linkage_key, today=today, disclosure=disclosure)
     body_bytes = encode_message(body)
-    if len(body_bytes) > MAX_BODY_BYTES:
-        raise TooLarge(
-            f"body is {len(body_bytes)} bytes, over the {MAX_BODY_BYTES}-byte inline cap: "
-            "send large material as an attachment"
-        )
+    _check_size(body_bytes)
 
     content_key = random(_crypto.AEAD_KEY)
     binding = Binding(
@@ -228,6 +229,14 @@ def seal(
     signature = sender.signing.sign(OUTER_DOMAIN + header_bytes)
     data = codec.encode(Envelope(header_bytes, signature, ciphertext))
     return Sealed(data=data, binding=binding, hash=envelope_hash(data))
+
+
+def _check_size(body_bytes: bytes) -> None:
+    if len(body_bytes) > MAX_BODY_BYTES:
+        raise TooLarge(
+            f"body is {len(body_bytes)} bytes, over the {MAX_BODY_BYTES}-byte inline cap: "
+            "send large material as an attachment"
+        )
 
 
 def parse(data: bytes, *, max_size: int = MAX_ENVELOPE_BYTES) -> Parsed:

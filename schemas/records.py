@@ -19,6 +19,13 @@ AUTHORITY_ID_PATTERN = "^[a-z]{2}-[a-z0-9]{1,30}$"
 AuthorityId = Annotated[str, Meta(pattern=AUTHORITY_ID_PATTERN)]
 CountryCode = Annotated[str, Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+NetworkId = Annotated[
+    str,
+    Meta(
+        pattern="^[a-z0-9][a-z0-9-]{0,62}$",
+        description="directory id of a trafficking-route network or joint team",
+    ),
+]
 Ref = Annotated[
     str,
     Meta(pattern="^[A-Za-z0-9_-]{1,32}$", description="label local to the case, e.g. V1, S2"),
@@ -78,7 +85,9 @@ class Grading(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     information: InformationGrade
 
 
-class Officer(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Officer(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """The person at the sending authority who wrote the message (inside the signed body)."""
 
     name: ShortText
@@ -95,7 +104,9 @@ class Pseudonym(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     value: Annotated[bytes, Meta(min_length=16, max_length=16)]
 
 
-class Document(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Document(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """An identity or travel document."""
 
     type: DocumentType
@@ -103,7 +114,9 @@ class Document(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     country: CountryCode | None = None
 
 
-class Address(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Address(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """A postal address; only `region` and `country` survive minimisation."""
 
     text: ShortText
@@ -111,7 +124,9 @@ class Address(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     country: CountryCode | None = None
 
 
-class PersonIdentity(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class PersonIdentity(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """Direct identifiers of a protected person, as the sending authority holds them."""
 
     names: list[ShortText] = []
@@ -123,7 +138,9 @@ class PersonIdentity(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     bank_accounts: list[ShortText] = []
 
 
-class Disclosure(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Disclosure(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """An explicit decision to send real identifiers, with its legal basis."""
 
     legal_basis: LegalBasis
@@ -131,7 +148,9 @@ class Disclosure(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_field
     """Opaque reference to the decision (e.g. a court order number); audited as given."""
 
 
-class Victim(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Victim(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """A victim of trafficking, minimised: pseudonyms and generalised attributes."""
 
     ref: Ref
@@ -149,7 +168,9 @@ class Victim(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     """Raw identifiers: filled by the sender, removed by minimisation unless disclosed."""
 
 
-class Witness(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Witness(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """A witness; protected like a victim (UNTOC art. 24)."""
 
     ref: Ref
@@ -159,12 +180,16 @@ class Witness(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     minor: bool | None = None
     victim_ref: Ref | None = None
     """Set when the witness is also one of the message's victims."""
+    region: ShortText | None = None
+    location_country: CountryCode | None = None
     language: ShortText | None = None
     protection_measures: list[ShortText] = []
     identity: PersonIdentity | None = None
 
 
-class Suspect(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Suspect(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """A suspected or accused person; identified, since that is the point of the request."""
 
     ref: Ref
@@ -180,9 +205,7 @@ class Suspect(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
     location_country: CountryCode | None = None
 
 
-class Body(
-    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="kind"
-):
+class Body(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="kind"):
     """Fields every message kind carries inside the encrypted payload."""
 
     case_reference: ShortText | None = None

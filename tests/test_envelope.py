@@ -350,10 +350,16 @@ def test_random_bytes_raise_only_protocol_errors(data: bytes) -> None:
 def test_oversized_body_refused(world: World) -> None:
     """A body over the inline cap is refused with TooLarge, naming the cap."""
     big = body("x" * (MAX_BODY_BYTES + 1))
-    with pytest.raises((TooLarge, Malformed)):
+    with pytest.raises(TooLarge, match="inline cap"):
         seal_to(world, "it-dna", message=big)
     with pytest.raises(TooLarge, match="over the"):
         parse(bytes(400 * 1024))
+
+
+def test_body_outside_schema_refused_at_seal(world: World) -> None:
+    """A sender cannot seal a body its recipients would reject (here a 20,001-char summary)."""
+    with pytest.raises(Malformed, match="summary"):
+        seal_to(world, "it-dna", message=body("x" * 20_001))
 
 
 def test_padding_hides_small_lengths(world: World) -> None:

@@ -1,0 +1,212 @@
+"""Every message kind, their union, and the codec for message bodies.
+
+A body is a msgspec Struct tagged by `kind`. It is encoded with msgpack inside the
+encrypted payload; gateways' REST APIs take the same structure as JSON. One typed
+decoder per format is built once; decoding errors become `errors.Malformed` with a
+message that names the problem and where it is, never the content.
+
+Handlers dispatch with `match`::
+
+    match decode_message(plaintext):
+        case MlaRequest() as request: ...
+        case MlaStatus(status="refused") as update: ...
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final, Literal, TypeAlias, get_args
+
+import msgspec
+
+from ..errors import Malformed
+from ..records import Body
+from .assets import AssetDescription, AssetRequest, VictimCompensationRequest
+from .common import (
+    AttachmentDescriptor,
+    ConductingAuthority,
+    CustodyEntry,
+    Money,
+    Offence,
+    PersonConcerned,
+)
+from .cooperation import IctMisuseAlert, JointInvestigation, NetworkNotice
+from .evidence import PreservationRequest, VideoconferenceHearing
+from .extradition import ExtraditionRequest, ExtraditionStatus
+from .legal import (
+    AssetLegalBasis,
+    CompensationLegalBasis,
+    ExtraditionLegalBasis,
+    MlaLegalBasis,
+)
+from .mla import MlaRequest, MlaResponse, MlaStatus, RequestingAuthority
+from .receipts import Receipt
+from .referral import CaseReferral, SpontaneousInformation
+from .status import (
+    EXTRADITION_TERMINAL,
+    EXTRADITION_TRANSITIONS,
+    MLA_TERMINAL,
+    MLA_TRANSITIONS,
+    ExtraditionStatusCode,
+    MlaStatusCode,
+    check_extradition_transition,
+    check_mla_transition,
+)
+
+__all__ = [
+    "EXTRADITION_TERMINAL",
+    "EXTRADITION_TRANSITIONS",
+    "KINDS",
+    "MLA_TERMINAL",
+    "MLA_TRANSITIONS",
+    "AssetDescription",
+    "AssetLegalBasis",
+    "AssetRequest",
+    "AttachmentDescriptor",
+    "CaseReferral",
+    "CompensationLegalBasis",
+    "ConductingAuthority",
+    "CustodyEntry",
+    "ExtraditionLegalBasis",
+    "ExtraditionRequest",
+    "ExtraditionStatus",
+    "ExtraditionStatusCode",
+    "IctMisuseAlert",
+    "JointInvestigation",
+    "Message",
+    "MlaLegalBasis",
+    "MlaRequest",
+    "MlaResponse",
+    "MlaStatus",
+    "MlaStatusCode",
+    "Money",
+    "NetworkNotice",
+    "Offence",
+    "PersonConcerned",
+    "PreservationRequest",
+    "Receipt",
+    "RequestingAuthority",
+    "SpontaneousInformation",
+    "VictimCompensationRequest",
+    "VideoconferenceHearing",
+    "check_extradition_transition",
+    "check_mla_transition",
+    "decode_message",
+    "decode_message_json",
+    "encode_message",
+    "encode_message_json",
+    "kind_of",
+]
+
+Message: TypeAlias = (
+    CaseReferral
+    | SpontaneousInformation
+    | MlaRequest
+    | MlaStatus
+    | MlaResponse
+    | ExtraditionRequest
+    | ExtraditionStatus
+    | PreservationRequest
+    | VideoconferenceHearing
+    | AssetRequest
+    | VictimCompensationRequest
+    | JointInvestigation
+    | IctMisuseAlert
+    | NetworkNotice
+    | Receipt
+)
+"""Any message body; the `kind` field says which."""
+
+
+def _tag(cls: type[Body]) -> str:
+    tag = cls.__struct_config__.tag
+    if not isinstance(tag, str):  # pragma: no cover - a kind defined without its tag
+        raise TypeError(f"{cls.__name__} has no string tag")
+    return tag
+
+
+KINDS: Final[dict[str, type[Body]]] = {_tag(cls): cls for cls in get_args(Message)}
+"""Tag (the body's `kind`, and the binding's) → Struct class. Read-only by convention."""
+
+_KIND_OF: Final[dict[type[Body], str]] = {cls: tag for tag, cls in KINDS.items()}
+
+
+def kind_of(msg: Message) -> str:
+    """The tag of a message body, as the envelope binding's `kind` must state it."""
+    return _KIND_OF[type(msg)]
+
+
+# --- codec ----------------------------------------------------------------------------
+
+_MSGPACK_DECODER: Final[msgspec.msgpack.Decoder[Message]] = msgspec.msgpack.Decoder(Message)
+_MSGPACK_ENCODER: Final = msgspec.msgpack.Encoder()
+_JSON_DECODER: Final[msgspec.json.Decoder[Message]] = msgspec.json.Decoder(Message)
+_JSON_ENCODER: Final = msgspec.json.Encoder()
+
+_Format = Literal["MessagePack", "JSON"]
+
+# msgspec's validation messages end in " - at `$.path`". Some of them quote what the
+# sender wrote (an unknown field's name, a value outside an enumeration, an unknown
+# tag), so those are replaced by a fixed phrase; the others describe only the schema.
+_AT = re.compile(r" - at `(?P<path>[^`]*)`$")
+_SAFE_PATH = re.compile(r"\$(?:\.[a-z_][a-z0-9_]*|\[[0-9]{1,6}\])*")
+_MISSING = re.compile(r"Object missing required field `(?P<field>[a-z_][a-z0-9_]{0,40})`")
+_MAX_PROBLEM = 200
+
+
+def _problem(exc: msgspec.ValidationError) -> str:
+    text = str(exc)
+    match = _AT.search(text)
+    head = text[: match.start()] if match else text
+    path = match["path"] if match and _SAFE_PATH.fullmatch(match["path"]) else "$"
+    if head.startswith("Object contains unknown field"):
+        problem = "unknown field"
+    elif missing := _MISSING.fullmatch(head):
+        problem = f"missing required field {missing['field']}"
+    elif head.startswith("Object missing required field"):
+        problem = "missing required field"
+    elif head.startswith(("Invalid enum value", "Invalid value")):
+        problem = "unknown kind" if path == "$.kind" else "value not allowed"
+    else:
+        problem = head[:_MAX_PROBLEM]
+    return f"{problem} at {path}"
+
+
+def _malformed(exc: msgspec.MsgspecError | UnicodeDecodeError, fmt: _Format) -> Malformed:
+    if isinstance(exc, msgspec.ValidationError):
+        return Malformed(f"message body does not match its kind: {_problem(exc)}")
+    if isinstance(exc, UnicodeDecodeError):
+        return Malformed(f"message body has a {fmt} string that is not valid UTF-8")
+    return Malformed(f"message body is not well-formed {fmt}")
+
+
+def decode_message(data: bytes) -> Message:
+    """Decode a msgpack message body.
+
+    Raises `errors.Malformed` for bytes that are not msgpack, an unknown kind, an
+    unknown or missing field, a value out of its bounds or a broken invariant.
+    """
+    try:
+        return _MSGPACK_DECODER.decode(data)
+    # msgspec reports some strings that are not UTF-8 with Python's own error.
+    except (msgspec.MsgspecError, UnicodeDecodeError) as exc:
+        raise _malformed(exc, "MessagePack") from exc
+
+
+def encode_message(msg: Message) -> bytes:
+    """Encode a message body as msgpack (fields left at their defaults are omitted)."""
+    return _MSGPACK_ENCODER.encode(msg)
+
+
+def decode_message_json(data: bytes | str) -> Message:
+    """Decode a JSON message body (bytes as base64, dates as RFC 3339, amounts as
+    decimal strings); errors as `decode_message`."""
+    try:
+        return _JSON_DECODER.decode(data)
+    except (msgspec.MsgspecError, UnicodeDecodeError) as exc:
+        raise _malformed(exc, "JSON") from exc
+
+
+def encode_message_json(msg: Message) -> bytes:
+    """Encode a message body as JSON, in the form `decode_message_json` reads."""
+    return _JSON_ENCODER.encode(msg)

@@ -1,0 +1,87 @@
+"""JSON Schema export: the checked-in files match the code, and say what they should."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from schemas import jsonschema, wire
+from schemas.kinds import KINDS
+
+
+def test_checked_in_schemas_are_current() -> None:
+    """The files in schemas/jsonschema/ are exactly what the generator makes now."""
+    assert jsonschema.stale() == [], "run `python -m schemas.jsonschema` and commit the result"
+
+
+def test_check_flag_passes_on_current_files() -> None:
+    """`--check` exits 0 when nothing is stale."""
+    assert jsonschema.main(["--check"]) == 0
+
+
+def test_one_file_per_kind_plus_union_and_wire() -> None:
+    """There is a file per kind tag, one for the union and one per envelope structure."""
+    expected = {f"{tag}.json" for tag in KINDS} | {
+        "message.json",
+        "binding.json",
+        "header.json",
+        "envelope.json",
+    }
+    assert set(jsonschema.generate()) == expected
+
+
+def test_output_is_deterministic_and_formatted() -> None:
+    """Two runs give the same text: sorted keys, two-space indent, trailing newline."""
+    first, second = jsonschema.generate(), jsonschema.generate()
+    assert first == second
+    for text in first.values():
+        assert text.endswith("}\n")
+        assert (
+            text
+            == json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+        )
+
+
+def test_union_discriminates_on_kind() -> None:
+    """message.json maps every kind tag to its definition through the kind field."""
+    doc = jsonschema.schemas()["message.json"]
+    assert doc["discriminator"]["propertyName"] == "kind"
+    assert set(doc["discriminator"]["mapping"]) == set(KINDS)
+    assert doc["$schema"] == jsonschema.DIALECT
+
+
+@pytest.mark.parametrize("tag", sorted(KINDS))
+def test_kind_schema_pins_its_tag(tag: str) -> None:
+    """Each kind's schema requires `kind` to be its tag and forbids unknown fields."""
+    doc = jsonschema.schemas()[f"{tag}.json"]
+    name = doc["$ref"].rsplit("/", 1)[1]
+    definition = doc["$defs"][name]
+    assert definition["properties"]["kind"] == {"enum": [tag]}
+    assert "kind" in definition["required"]
+    assert definition["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("cls", [wire.Binding, wire.Header, wire.Envelope])
+def test_wire_schemas_are_positional_arrays(cls: type[msgspec.Struct]) -> None:
+    """binding/header/envelope schemas are arrays with one item per field, in order."""
+    doc = jsonschema.schemas()[f"{cls.__name__.lower()}.json"]
+    definition = doc["$defs"][cls.__name__]
+    assert definition["type"] == "array"
+    assert len(definition["prefixItems"]) == len(msgspec.structs.fields(cls))
+
+
+def test_stale_and_write_on_a_directory(tmp_path: Path) -> None:
+    """stale() lists missing, changed and left-over files; write() fixes all three."""
+    assert set(jsonschema.stale(tmp_path)) == set(jsonschema.generate())
+    jsonschema.write(tmp_path)
+    assert jsonschema.stale(tmp_path) == []
+    (tmp_path / "receipt.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "old_kind.json").write_text("{}\n", encoding="utf-8")
+    (tmp_path / "binding.json").unlink()
+    assert jsonschema.stale(tmp_path) == ["binding.json", "receipt.json", "old_kind.json"]
+    assert jsonschema.write(tmp_path) == ["binding.json", "receipt.json", "old_kind.json"]
+    assert jsonschema.stale(tmp_path) == []
+    assert not (tmp_path / "old_kind.json").exists()
