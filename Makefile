@@ -36,6 +36,7 @@ run: $(STAMP)
 
 vectors: $(STAMP)
 	$(BIN)/python tests/vectors/generate.py
+	$(BIN)/python tests/vectors/generate_pseudonyms.py
 
 jsonschema: $(STAMP)
 	$(BIN)/python -m schemas.jsonschema

@@ -14,7 +14,7 @@ import datetime as dt
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Protocol
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta
@@ -132,10 +132,9 @@ class Opened:
     """Keep it: with the binding and body it proves to a third party what was said."""
 
 
-class KeyResolver(Protocol):
-    """Looks up a sender's Ed25519 public key by id, valid at `at_ms` (the directory)."""
-
-    def __call__(self, authority: str, key_id: bytes, at_ms: int) -> bytes: ...
+KeyResolver = Callable[[str, bytes, int], bytes]
+"""(authority, key id, at_ms) → that authority's Ed25519 public key valid at `at_ms`;
+normally `Directory.signing_key`. Raises a `ProtocolError` for an unknown or invalid key."""
 
 
 def seal(

@@ -164,8 +164,9 @@ class IdentifierInFreeText(MinimisationError):
     def __init__(self, field: str, identifier: str) -> None:
         self.field = field
         self.identifier = identifier
+        article = "an" if identifier[:1] in "aeiou" else "a"
         super().__init__(
-            f"field {field!r} contains what looks like a {identifier}; remove it, "
+            f"field {field!r} contains what looks like {article} {identifier}; remove it, "
             "use the person's record, or send with an explicit disclosure"
         )
 

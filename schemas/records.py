@@ -33,6 +33,14 @@ Ref = Annotated[
 ShortText = Annotated[str, Meta(max_length=200)]
 Text = Annotated[str, Meta(max_length=20_000)]
 
+SCAN_EXTRA_KEY = "palermo_scan"
+SCAN_PERSONS_ONLY = "persons_only"
+SELECTOR = Meta(extra={SCAN_EXTRA_KEY: SCAN_PERSONS_ONLY})
+"""Marks a free-text field that carries identifiers on purpose, such as the accounts,
+numbers and addresses a preservation or asset request is about: `Annotated[ShortText,
+SELECTOR]`, or on the list holding them. Minimisation still checks such text against
+the protected persons' own names and identifiers, but not against identifier patterns."""
+
 HandlingCode = Literal["H0", "H1", "H2", "H3"]
 """H0 use only against crime; H1 not in judicial proceedings without the provider's
 consent; H2 no onward transmission without consent; H3 other restrictions (in body)."""

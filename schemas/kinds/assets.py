@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from ..records import Body, CountryCode, Ref, ShortText, Text
+from ..records import SELECTOR, Body, CountryCode, Ref, ShortText, Text
 from .common import (
     MAX_PERSONS,
     Attachments,
@@ -52,7 +52,7 @@ class AssetDescription(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     ref: Ref
     type: AssetType
     description: ShortText
-    identifiers: ShortTexts = []
+    identifiers: Annotated[ShortTexts, SELECTOR] = []
     """Account numbers, registrations, wallet addresses, as free text."""
     location_country: CountryCode | None = None
     holder_ref: Ref | None = None

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
-from ..records import AuthorityId, Body, CountryCode, Month, NetworkId, ShortText, Text
+from ..records import SELECTOR, AuthorityId, Body, CountryCode, Month, NetworkId, ShortText, Text
 from .common import (
     MAX_INDICATORS,
     MAX_ITEMS,
@@ -83,7 +83,7 @@ class IctMisuseAlert(Body, tag="ict_misuse_alert", frozen=True, kw_only=True, om
 
     platform: ShortText
     indicator_type: IndicatorType
-    indicators: Annotated[list[ShortText], Meta(min_length=1, max_length=MAX_INDICATORS)]
+    indicators: Annotated[list[ShortText], Meta(min_length=1, max_length=MAX_INDICATORS), SELECTOR]
     """Accounts, links, numbers, ad texts or keywords, as free text."""
     summary: Text | None = None
     exploitation: ExploitationForms = []

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
-from ..records import Body, CountryCode, ShortText, Text, Witness
+from ..records import SELECTOR, Body, CountryCode, ShortText, Text, Witness
 from .common import (
     MAX_INDICATORS,
     ConductingAuthority,
@@ -33,7 +33,7 @@ class PreservationRequest(
     follow the Budapest Convention art. 29(2))."""
 
     service_provider: ShortText
-    identifiers: Annotated[list[ShortText], Meta(min_length=1, max_length=MAX_INDICATORS)]
+    identifiers: Annotated[list[ShortText], Meta(min_length=1, max_length=MAX_INDICATORS), SELECTOR]
     """Accounts, numbers, addresses or other selectors of the data, as free text."""
     data_types: Annotated[list[DataType], Meta(min_length=1, max_length=7)]
     period_start: dt.date
