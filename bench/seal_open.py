@@ -24,6 +24,7 @@ from schemas import _crypto
 from schemas.envelope import open_envelope, seal
 from schemas.keys import AuthorityKeys, SigningKey, verify_signature
 from schemas.kinds import CaseReferral
+from schemas.minimise import scan
 from schemas.records import Victim
 
 NOW = 1_790_000_000_000
@@ -97,6 +98,29 @@ def main() -> None:
             f"{open_us:>9.1f} {open_us / base_open:>7.1f} {1e6 / seal_us:>8.0f} "
             f"{1e6 / open_us:>8.0f}"
         )
+    scan_scaling()
+
+
+def scan_scaling() -> None:
+    """Free-text scanning must stay linear: time 2,000 and 20,000 characters of shapes
+    that make naive patterns backtrack, and print the ratio (10 means linear)."""
+    shapes = {
+        "prose": "Moved through Agadez and Tripoli to Castel Volturno. ",
+        "arabic run": "\u0628",
+        "cyrillic run": "\u0436",
+        "ascii run": "x",
+        "digits": "1 2 3 ",
+        "dots then @": "a.",
+    }
+    print(f"\n{'scan input':>14} {'2k chars ms':>12} {'20k chars ms':>13} {'ratio':>6}")
+    for label, unit in shapes.items():
+        times = []
+        for size in (2_000, 20_000):
+            text = (unit * (size // len(unit) + 1))[:size]
+            start = time.perf_counter()
+            scan(text, names=["Blessing Okafor"], identifiers=["+2348035550199"])
+            times.append((time.perf_counter() - start) * 1000)
+        print(f"{label:>14} {times[0]:>12.2f} {times[1]:>13.2f} {times[1] / times[0]:>6.1f}")
 
 
 if __name__ == "__main__":

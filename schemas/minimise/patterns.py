@@ -67,7 +67,9 @@ _SENTENCE_END: Final = re.compile(r"[.!?;]\s|[!?;\n]")
 _CURRENCY_BEFORE: Final = re.compile(rf"(?<!\w)(?:{CURRENCY_WORDS})\.?\s*$")
 _CURRENCY_AFTER: Final = re.compile(rf"^\s*(?:{CURRENCY_WORDS})(?!\w)")
 
-_EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
+# The lookbehind lets a match start only where a run of local-part characters starts,
+# so a long run without "@" is scanned once, not once per position (quadratic).
+_EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 _PHONE_INTERNATIONAL: Final = re.compile(
     r"(?<![\w+])(?:\+|00)\s?\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}(?!\w)"
 )
@@ -251,7 +253,7 @@ def find_patterns(text: str, folded: str, dates: list[tuple[int, int, set[dt.dat
     view = pattern_view(text)
     masked = mask(folded, dates)
     kinds: list[str] = []
-    if _EMAIL.search(view):
+    if "@" in view and _EMAIL.search(view):
         kinds.append("email")
     if any(_near_birth_keyword(folded, start, end) for start, end, _ in dates):
         kinds.append("date_of_birth")
