@@ -53,6 +53,12 @@ def blake2b(data: bytes, *, size: int = 32, key: bytes = b"") -> bytes:
     return bytes(_b.crypto_generichash_blake2b_salt_personal(data, digest_size=size, key=key))
 
 
+def sha256(data: bytes) -> bytes:
+    """SHA-256 (`crypto_hash_sha256`), for the audit log's RFC 6962 tree and signed notes,
+    which standard transparency-log verifiers expect."""
+    return bytes(_b.crypto_hash_sha256(data))
+
+
 # --- Ed25519 -------------------------------------------------------------------------
 
 

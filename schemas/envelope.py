@@ -201,6 +201,7 @@ def seal(
         priority=priority,
         handling=handling,
         victim_level=level,
+        legal_basis=disclosure.legal_basis if level == "disclosed" and disclosure else None,
         attachments=list(attachments),
         checkpoint=checkpoint,
         key_commitment=commitment(content_key),
@@ -256,6 +257,8 @@ def parse(data: bytes, *, max_size: int = MAX_ENVELOPE_BYTES) -> Parsed:
     authorities = [r.authority for r in binding.recipients]
     if len(set(authorities)) != len(authorities):
         raise Malformed("binding lists a recipient twice")
+    if (binding.victim_level == "disclosed") != (binding.legal_basis is not None):
+        raise Malformed("binding has a legal basis exactly when its victim level is disclosed")
     if binding.expires_ms <= binding.created_ms:
         raise Malformed("binding expires before it is created")
     if binding.expires_ms - binding.created_ms > MAX_LIFETIME_MS:

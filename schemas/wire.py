@@ -12,7 +12,7 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from .records import AuthorityId, HandlingCode, Priority, VictimLevel
+from .records import AuthorityId, HandlingCode, LegalBasis, Priority, VictimLevel
 
 VERSION = 1
 """Wire-format version, the first field of every binding."""
@@ -69,6 +69,9 @@ class Binding(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_field
     priority: Priority
     handling: HandlingCode
     victim_level: VictimLevel
+    legal_basis: LegalBasis | None
+    """Set exactly when `victim_level` is `disclosed`: the enumerated basis, which the
+    broker checks against policy and audits (the opaque reference stays inside)."""
     attachments: Annotated[list[AttachmentRef], Meta(max_length=MAX_ATTACHMENTS)]
     checkpoint: CheckpointRef | None
     key_commitment: Hash32

@@ -34,6 +34,7 @@ bindings = st.builds(
     priority=st.sampled_from(["routine", "urgent", "immediate"]),
     handling=st.sampled_from(["H0", "H1", "H2", "H3"]),
     victim_level=st.sampled_from(["none", "pseudonymised", "disclosed"]),
+    legal_basis=st.none() | st.sampled_from(["victim_consent", "court_order"]),
     attachments=st.lists(st.builds(AttachmentRef, ids, uints, hashes), max_size=4),
     checkpoint=st.none() | st.builds(CheckpointRef, uints, hashes),
     key_commitment=hashes,
@@ -77,6 +78,7 @@ def _sample() -> Binding:
         "routine",
         "H0",
         "none",
+        None,
         [],
         None,
         bytes(32),
@@ -94,10 +96,10 @@ def test_long_integer_form_refused() -> None:
 
 
 def test_array32_header_refused() -> None:
-    """The binding's 17-field array written in the 32-bit length form is refused."""
+    """The binding's 18-field array written in the 32-bit length form is refused."""
     data = codec.encode(_sample())
-    assert data[:3] == b"\xdc\x00\x11"  # array16, the shortest form for 17 elements
-    longer = b"\xdd\x00\x00\x00\x11" + data[3:]
+    assert data[:3] == b"\xdc\x00\x12"  # array16, the shortest form for 18 elements
+    longer = b"\xdd\x00\x00\x00\x12" + data[3:]
     assert msgspec.msgpack.decode(longer, type=Binding) == _sample()
     with pytest.raises(Malformed, match="not in canonical encoding"):
         codec.decode_canonical(longer, _binding_decoder, "binding")

@@ -34,7 +34,7 @@ from schemas.errors import (
 from schemas.keys import AuthorityKeys, SigningKey
 from schemas.kinds import CaseReferral, encode_message
 from schemas.minimise import LinkageKey, minimise
-from schemas.records import PersonIdentity, Victim
+from schemas.records import Disclosure, PersonIdentity, Victim
 from schemas.wire import Binding, Recipient
 
 from . import forge
@@ -398,6 +398,42 @@ def test_victim_identity_minimised_before_sealing(world: World) -> None:
     assert {p.kind for p in received.pseudonyms} >= {"name", "date_of_birth", "phone"}
     assert received.age_band == "18-24"
     assert opened.binding.victim_level == "pseudonymised"
+
+
+def test_disclosure_travels_with_its_legal_basis(world: World) -> None:
+    """An explicit disclosure keeps the identity, marks the binding `disclosed` and names
+    the legal basis there (for policy and audit); its reference stays encrypted."""
+    victim = Victim(ref="V1", identity=PersonIdentity(names=["Blessing Okafor"]))
+    message = CaseReferral(summary=SUMMARY, victims=[victim])
+    disclosure = Disclosure(legal_basis="court_order", reference="Tribunale di Torino 123/26")
+    data = seal_to(
+        world, "it-dna", message=message, linkage_key=LinkageKey.generate(), disclosure=disclosure
+    )
+    opened = open_as(world, data, "it-dna")
+    assert opened.binding.victim_level == "disclosed"
+    assert opened.binding.legal_basis == "court_order"
+    assert opened.body.victims[0].identity == victim.identity
+    assert b"Tribunale" not in parse(data).envelope.header
+
+
+def test_legal_basis_without_disclosure_is_malformed(world: World) -> None:
+    """A binding naming a legal basis while not `disclosed` is refused before anything else."""
+    sender, it = world.keys["ng-naptip"], world.keys["it-dna"]
+    key = _crypto.random_bytes(32)
+    binding = parse(seal_to(world, "it-dna")).binding
+    binding = msgspec.structs.replace(
+        binding, legal_basis="court_order", key_commitment=forge.commitment(key)
+    )
+    data = forge.assemble(
+        binding,
+        encode_message(body()),
+        content_key=key,
+        recipients_public=[it.encryption.public],
+        inner_signer=sender.signing,
+        outer_signer=sender.signing,
+    )
+    with pytest.raises(Malformed, match="legal basis"):
+        parse(data)
 
 
 @pytest.mark.parametrize("kind", sorted(EXAMPLES))
