@@ -45,9 +45,12 @@ Role = Literal[
     "labour_inspectorate",
     "victim_services",
     "fiu",
+    "broker",
 ]
+"""`broker` is the role of the broker's own record (`zz-broker`), which lists its notice
+key (use `sign`) and its audit log key (use `log`); nobody sends messages to it."""
 Status = Literal["active", "suspended", "revoked"]
-KeyUse = Literal["sign", "encrypt"]
+KeyUse = Literal["sign", "encrypt", "log"]
 
 
 class KeyRecord(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
@@ -101,9 +104,11 @@ _record_decoder = msgspec.msgpack.Decoder(AuthorityRecord)
 _head_decoder = msgspec.msgpack.Decoder(DirectoryHead)
 
 
-def signing_key_record(key: SigningKey, not_before_ms: int, not_after_ms: int) -> KeyRecord:
-    """The directory entry for an Ed25519 public key."""
-    return KeyRecord("sign", key.key_id, key.public, not_before_ms, not_after_ms)
+def signing_key_record(
+    key: SigningKey, not_before_ms: int, not_after_ms: int, *, use: KeyUse = "sign"
+) -> KeyRecord:
+    """The directory entry for an Ed25519 public key (`use` "log" for the audit log key)."""
+    return KeyRecord(use, key.key_id, key.public, not_before_ms, not_after_ms)
 
 
 def encryption_key_record(public: bytes, not_before_ms: int, not_after_ms: int) -> KeyRecord:
@@ -173,7 +178,7 @@ class Directory:
         ):
             raise DirectoryError(f"record for {record.id} is not signed by the directory root")
         for key in record.keys:
-            alg = ALG_ED25519 if key.use == "sign" else ALG_X25519
+            alg = ALG_X25519 if key.use == "encrypt" else ALG_ED25519
             if key_id(alg, key.public) != key.key_id:
                 raise DirectoryError(f"record for {record.id} lists a key under a wrong key id")
         held = self._records.get(record.id)

@@ -10,8 +10,18 @@ import pytest
 
 from schemas import _crypto
 from schemas.errors import KeystoreError, WrongPassphrase
-from schemas.keys import AuthorityKeys
-from schemas.keystore import dump_keystore, load_keystore, load_keystore_bytes, save_keystore
+from schemas.keys import AuthorityKeys, SigningKey
+from schemas.keystore import (
+    BrokerKeys,
+    dump_broker_keys,
+    dump_keystore,
+    dump_root_key,
+    load_broker_keys_bytes,
+    load_keystore,
+    load_keystore_bytes,
+    load_root_key_bytes,
+    save_keystore,
+)
 
 FAST = {"opslimit": _crypto.ARGON2ID_OPS_INTERACTIVE, "memlimit": _crypto.ARGON2ID_MEM_INTERACTIVE}
 PASS = "correct horse battery staple"  # noqa: S105  (a test passphrase)
@@ -47,13 +57,13 @@ def test_wrong_passphrase() -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("authority", "it-other"), ("opslimit", 3), ("salt", "AAAAAAAAAAAAAAAAAAAAAA==")],
+    [("name", "it-other"), ("opslimit", 3), ("salt", "AAAAAAAAAAAAAAAAAAAAAA==")],
 )
 def test_edited_cleartext_fields_refused(field: str, value: object) -> None:
     """Editing the authority or KDF parameters makes the file refuse to open."""
     doc = json.loads(dump_keystore(AuthorityKeys.generate("it-dna"), PASS, **FAST))
-    if field == "authority":
-        doc["authority"] = value
+    if field == "name":
+        doc["name"] = value
     else:
         doc["kdf"][field] = value
     with pytest.raises(WrongPassphrase):
@@ -72,3 +82,23 @@ def test_not_a_keystore(tmp_path: Path) -> None:
         load_keystore_bytes(b"{}", PASS)
     with pytest.raises(KeystoreError, match="cannot read keystore"):
         load_keystore(tmp_path / "missing.keystore", PASS)
+
+
+def test_root_and_broker_keystores() -> None:
+    """Root and broker keys round-trip, and a file of one purpose is refused as another."""
+    root = SigningKey.generate()
+    data = dump_root_key(root, PASS, **FAST)
+    assert load_root_key_bytes(data, PASS).seed == root.seed
+    broker = BrokerKeys(SigningKey.generate(), SigningKey.generate())
+    loaded = load_broker_keys_bytes(dump_broker_keys(broker, PASS, **FAST), PASS)
+    assert (loaded.notice.seed, loaded.log.seed) == (broker.notice.seed, broker.log.seed)
+    with pytest.raises(KeystoreError, match="holds directory_root keys, not authority keys"):
+        load_keystore_bytes(data, PASS)
+
+
+def test_purpose_cannot_be_edited() -> None:
+    """Relabelling a root keystore as an authority keystore breaks it."""
+    doc = json.loads(dump_root_key(SigningKey.generate(), PASS, **FAST))
+    doc["purpose"] = "broker"
+    with pytest.raises(WrongPassphrase):
+        load_broker_keys_bytes(json.dumps(doc).encode(), PASS)
