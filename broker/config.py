@@ -1,0 +1,207 @@
+"""The broker's configuration: one frozen Struct tree, decoded once at start.
+
+Read from a TOML file (optional) and then the environment, which wins for the few
+values an operator sets per host or keeps out of files (`PALERMO_NATS_URL`,
+`PALERMO_DATA_DIR`, `PALERMO_OPS_TOKEN`, `PALERMO_BROKER_PASSPHRASE`). Every default
+is written here, next to its reason; `docs/operator-guide.md` lists them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+from schemas.directory import Role
+from schemas.records import LegalBasis
+
+from .errors import ConfigError
+
+Pattern = Annotated[str, Meta(pattern=r"^(\*|[a-z_]+)$")]
+
+_MLA = ["mla_request", "mla_status", "mla_response"]
+_EXTRADITION = ["extradition_request", "extradition_status"]
+_JUDICIAL: list[str] = ["central_authority", "prosecutor", "judiciary"]
+
+
+class PolicyRule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Senders with one of `senders` roles may send `kinds` to recipients with one of
+    `recipients` roles ("*" matches any)."""
+
+    kinds: list[Pattern]
+    senders: list[Pattern]
+    recipients: list[Pattern]
+
+
+def _default_rules() -> list[PolicyRule]:
+    return [
+        # MLA and extradition run between central authorities and judicial authorities
+        # (UNTOC art. 18(13), art. 16); police reach them through their prosecutors.
+        PolicyRule(kinds=[*_MLA, *_EXTRADITION], senders=_JUDICIAL, recipients=_JUDICIAL),
+        PolicyRule(
+            kinds=["asset_request", "victim_compensation_request"],
+            senders=[*_JUDICIAL, "fiu"],
+            recipients=[*_JUDICIAL, "fiu", "victim_services"],
+        ),
+        # Operational cooperation, evidence preservation, alerts, network notices and
+        # receipts flow between any participating authorities.
+        PolicyRule(
+            kinds=[
+                "case_referral",
+                "spontaneous_information",
+                "preservation_request",
+                "videoconference_hearing",
+                "joint_investigation",
+                "ict_misuse_alert",
+                "network_notice",
+                "receipt",
+            ],
+            senders=["*"],
+            recipients=["*"],
+        ),
+    ]
+
+
+class PolicyConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Who may send what to whom, where real identifiers may go, and how fast."""
+
+    rules: list[PolicyRule] = msgspec.field(default_factory=_default_rules)
+    disclosure_kinds: list[str] = msgspec.field(
+        default_factory=lambda: [
+            "case_referral",
+            "mla_request",
+            "mla_response",
+            "extradition_request",
+            "videoconference_hearing",
+            "victim_compensation_request",
+        ]
+    )
+    """Kinds that may carry disclosed identifiers; everything else travels minimised."""
+    disclosure_recipient_roles: list[Role] = msgspec.field(
+        default_factory=lambda: [*_JUDICIAL, "police", "victim_services"]  # type: ignore[list-item]
+    )
+    disclosure_legal_bases: list[LegalBasis] = msgspec.field(
+        default_factory=lambda: [
+            "victim_consent",
+            "court_order",
+            "mla_treaty",
+            "untoc_art18",
+            "extradition_treaty",
+            "vital_interest",
+            "domestic_law",
+        ]
+    )
+    rate_per_second: Annotated[float, Meta(gt=0)] = 200.0
+    """Sustained envelopes per second per sender: far above any authority's human
+    traffic, low enough that one misbehaving gateway cannot starve the others."""
+    rate_burst: Annotated[int, Meta(ge=1)] = 2_000
+
+
+class TimeConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Time windows, in seconds."""
+
+    past_window: Annotated[float, Meta(gt=0)] = 15 * 60.0
+    """How old (by JetStream ingress time) a message's creation may be."""
+    future_skew: Annotated[float, Meta(ge=0)] = 120.0
+    delivery_deadline: Annotated[float, Meta(gt=0)] = 7 * 24 * 3600.0
+    """An undelivered message older than this is reported to its sender and dead-lettered."""
+    sweep_interval: Annotated[float, Meta(gt=0)] = 60.0
+
+
+class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where NATS is. Without a URL the broker starts an embedded nats-server."""
+
+    url: str | None = None
+    user: str | None = None
+    password: str | None = None
+    ingress_per_sender: Annotated[int, Meta(ge=1)] = 10_000
+    ack_wait: Annotated[float, Meta(gt=0)] = 30.0
+    max_deliver: Annotated[int, Meta(ge=1)] = 5
+    replicas: Annotated[int, Meta(ge=1, le=5)] = 1
+    batch: Annotated[int, Meta(ge=1, le=10_000)] = 256
+    """Ingress envelopes fetched and processed per round; their writes are pipelined."""
+
+
+class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The operator HTTP API."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Meta(ge=0, le=65535)] = 8480
+    token: str | None = None
+    """Bearer token for operator endpoints; health endpoints need none. Required."""
+
+
+class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Everything the broker process needs to know."""
+
+    directory_root: Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
+    """Hex Ed25519 public key of the directory root: the one key the broker trusts."""
+    data_dir: str = "data"
+    keystore: str = "broker.keystore"
+    """The broker's notice and log keys (relative paths are under data_dir)."""
+    passphrase: str | None = None
+    origin: str = "palermo.example/audit"
+    """The audit log's name in its checkpoints (C2SP origin)."""
+    instance: str = msgspec.field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
+    log_format: Literal["console", "json"] = "console"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    nats: NatsConfig = msgspec.field(default_factory=NatsConfig)
+    ops: OpsConfig = msgspec.field(default_factory=OpsConfig)
+    policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
+    time: TimeConfig = msgspec.field(default_factory=TimeConfig)
+
+    def path(self, name: str) -> Path:
+        """`name` resolved under the data directory unless absolute."""
+        candidate = Path(name)
+        return candidate if candidate.is_absolute() else Path(self.data_dir) / candidate
+
+
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "PALERMO_NATS_URL": ("nats", "url"),
+    "PALERMO_DATA_DIR": ("data_dir",),
+    "PALERMO_OPS_TOKEN": ("ops", "token"),
+    "PALERMO_BROKER_PASSPHRASE": ("passphrase",),
+    "PALERMO_DIRECTORY_ROOT": ("directory_root",),
+    "PALERMO_LOG_FORMAT": ("log_format",),
+}
+
+
+def load_config(
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> BrokerConfig:
+    """Decode the configuration from `path` (TOML), then `env`, then `overrides`.
+
+    Raises `ConfigError` naming the file and the bad field.
+    """
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text())
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    for name, where in ENV_OVERRIDES.items():
+        if env.get(name):
+            _set(raw, where, env[name])
+    for dotted, value in (overrides or {}).items():
+        _set(raw, tuple(dotted.split(".")), value)
+    try:
+        return msgspec.convert(raw, BrokerConfig)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"configuration{f' in {path}' if path else ''}: {exc}") from exc
+
+
+def _set(tree: dict[str, Any], where: tuple[str, ...], value: Any) -> None:
+    for key in where[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[where[-1]] = value

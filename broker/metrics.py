@@ -1,0 +1,45 @@
+"""Prometheus metrics of one broker process, on a registry of its own (no globals)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    """Counters and gauges the worker, sweeper and sequencer update; `/metrics` renders."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self.accepted = Counter(
+            "palermo_messages_accepted", "Envelopes accepted", registry=self.registry
+        )
+        self.rejected = Counter(
+            "palermo_messages_rejected", "Envelopes rejected, by code", ["code"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.delivered = Counter(
+            "palermo_deliveries_published", "Deliveries put in recipients' inboxes",
+            registry=self.registry,
+        )  # fmt: skip
+        self.dead_lettered = Counter(
+            "palermo_dead_lettered", "Envelopes moved to the dead-letter stream, by reason",
+            ["reason"], registry=self.registry,
+        )  # fmt: skip
+        self.latency = Histogram(
+            "palermo_pipeline_latency_seconds",
+            "From JetStream ingress time to the ack of the processed envelope",
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.audit_tree_size = Gauge(
+            "palermo_audit_tree_size", "Size of the latest signed audit checkpoint",
+            registry=self.registry,
+        )  # fmt: skip
+        self.consumer_lag = Gauge(
+            "palermo_consumer_lag", "Messages waiting, by consumer", ["consumer"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.audit_failures = Counter(
+            "palermo_audit_append_failures", "Failed audit appends (readiness fails meanwhile)",
+            registry=self.registry,
+        )  # fmt: skip

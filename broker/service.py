@@ -1,0 +1,139 @@
+"""The broker process: its tasks, their owner, readiness, and a bounded drain.
+
+`Broker.run()` owns every background task in one `asyncio.TaskGroup`: the directory
+watch, the ingress worker, the sweeper, the audit sequencer and its proof service,
+and the ops API. `stop` (SIGTERM, SIGINT) makes the worker finish the batch in hand
+— nothing is acked that was not processed — and the rest wind down within
+`shutdown_timeout`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats
+import structlog
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from schemas.keystore import BrokerKeys
+
+from . import topology
+from .config import BrokerConfig
+from .directory_store import DirectoryWatch
+from .metrics import Metrics
+from .sweeper import Sweeper
+from .worker import Health, Worker
+
+log = structlog.get_logger(__name__)
+
+ExtraTask = Callable[["Broker", asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def topology_settings(config: BrokerConfig) -> topology.TopologySettings:
+    """Stream and bucket limits from the configuration."""
+    n = config.nats
+    return topology.TopologySettings(
+        ingress_per_sender=n.ingress_per_sender,
+        ack_wait=n.ack_wait,
+        max_deliver=n.max_deliver,
+        delivery_max_age=max(config.time.delivery_deadline * 2, 24 * 3600.0),
+        seen_window=config.time.past_window + config.time.future_skew,
+        duplicate_window=max(15 * 60.0, n.ack_wait * n.max_deliver * 2),
+        replicas=n.replicas,
+    )
+
+
+async def connect(url: str, config: BrokerConfig, name: str = "palermo-broker") -> Client:
+    """A NATS connection with the broker's credentials, retrying while NATS restarts."""
+    return await nats.connect(
+        url,
+        name=name,
+        user=config.nats.user,
+        password=config.nats.password,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=0.5,
+        connect_timeout=5,
+    )
+
+
+@dataclass
+class Broker:
+    """One broker process on an open NATS connection."""
+
+    config: BrokerConfig
+    keys: BrokerKeys
+    nc: Client
+    metrics: Metrics = field(default_factory=Metrics)
+    health: Health = field(default_factory=Health)
+    extra_tasks: list[ExtraTask] = field(default_factory=list)
+    shutdown_timeout: float = 15.0
+
+    def __post_init__(self) -> None:
+        self.js: JetStreamContext = self.nc.jetstream()
+        self.watch = DirectoryWatch(self.js, bytes.fromhex(self.config.directory_root))
+        self.ready = asyncio.Event()
+
+    @property
+    def is_ready(self) -> bool:
+        """Directory loaded and fresh, NATS connected, audit appends succeeding."""
+        if not (self.ready.is_set() and self.nc.is_connected and self.health.audit_ok):
+            return False
+        try:
+            self.watch.directory.check_fresh()
+        except Exception:
+            return False
+        return True
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Bootstrap, then run every task until `stop` is set; drain within the timeout."""
+        await topology.bootstrap(self.js, topology_settings(self.config))
+        executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
+        worker = Worker(
+            self.js, self.config, self.watch, self.keys.notice, self.metrics, self.health, executor
+        )
+        sweeper = Sweeper(
+            self.js,
+            self.keys.notice,
+            self.metrics,
+            delivery_deadline=self.config.time.delivery_deadline,
+            interval=self.config.time.sweep_interval,
+        )
+        try:
+            async with asyncio.TaskGroup() as group:
+                watch_task = group.create_task(self.watch.run())
+                await self._wait_loaded(stop)
+                if not stop.is_set():
+                    self.ready.set()
+                    log.info("broker_ready", instance=self.config.instance)
+                    tasks = [
+                        group.create_task(worker.run(stop)),
+                        group.create_task(sweeper.run(stop)),
+                        *(group.create_task(task(self, stop)) for task in self.extra_tasks),
+                    ]
+                    await stop.wait()
+                    self.ready.clear()
+                    log.info("broker_draining", instance=self.config.instance)
+                    _, pending = await asyncio.wait(tasks, timeout=self.shutdown_timeout)
+                    for task in pending:
+                        task.cancel()
+                watch_task.cancel()
+        finally:
+            executor.shutdown(wait=False, cancel_futures=True)
+            log.info("broker_stopped", instance=self.config.instance)
+
+    async def _wait_loaded(self, stop: asyncio.Event) -> None:
+        loaded = asyncio.ensure_future(self.watch.loaded.wait())
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({loaded, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for f in (loaded, stopping):
+                f.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await f

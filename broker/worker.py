@@ -1,0 +1,320 @@
+"""The ingress worker: fetch a batch, check, record, audit, deliver, notify, ack.
+
+All broker processes bind to the one durable ingress consumer, so adding processes
+adds throughput. A batch's JetStream writes are pipelined (`publish_async`) in three
+rounds — seen-set, audit events, then deliveries and notices — and awaited between
+rounds, because a delivery must carry its audit sequence. Only when every write of a
+batch is acknowledged by JetStream are its envelopes acked; on any failure they are
+nak'ed and come back, and the seen-set, the `Nats-Msg-Id` of every write and the
+streams' duplicate windows make the second pass duplicate nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import nats.errors
+import nats.js.errors
+import structlog
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import PubAck
+
+from schemas.audit import AUDIT_DOMAIN, AuditEvent, encode_event
+from schemas.errors import StaleDirectory
+from schemas.keys import SigningKey
+from schemas.notice import Notice, NoticeBatch, sign_notices
+
+from . import pipeline, topology
+from .config import BrokerConfig
+from .directory_store import DirectoryWatch
+from .metrics import Metrics
+from .pipeline import Candidate, Rejection
+from .policy import Policy, RateLimiter
+
+log = structlog.get_logger(__name__)
+
+SEEN_PREFIX = f"$KV.{topology.KV_SEEN}."
+WRONG_LAST_SEQUENCE = (10071, 10164)
+VERIFY_CHUNK = 64
+
+
+@dataclass
+class Health:
+    """What readiness depends on, shared by the worker and the ops API."""
+
+    audit_ok: bool = True
+    last_error: str = ""
+
+
+class Worker:
+    """Processes ingress envelopes until `stop` is set; never acks what it did not finish."""
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        config: BrokerConfig,
+        watch: DirectoryWatch,
+        notice_key: SigningKey,
+        metrics: Metrics,
+        health: Health,
+        executor: Executor | None = None,
+    ) -> None:
+        self._js = js
+        self._config = config
+        self._watch = watch
+        self._notice_key = notice_key
+        self._metrics = metrics
+        self._health = health
+        self._executor = executor
+        self._policy = Policy(config.policy)
+        self._limiter = RateLimiter(config.policy.rate_per_second, config.policy.rate_burst)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Fetch and process batches until `stop` is set; the batch in hand is finished."""
+        await self._watch.loaded.wait()
+        sub = await self._js.pull_subscribe_bind(
+            durable=topology.INGRESS_CONSUMER, stream=topology.INGRESS
+        )
+        try:
+            while not stop.is_set():
+                try:
+                    msgs = await sub.fetch(self._config.nats.batch, timeout=0.5)
+                except nats.errors.TimeoutError:
+                    continue
+                if msgs:
+                    await self.process(msgs)
+        finally:
+            await sub.unsubscribe()
+
+    async def process(self, msgs: Sequence[Msg]) -> None:
+        """One batch, all or nothing: acked only after every write succeeded."""
+        try:
+            self._watch.directory.check_fresh()
+        except StaleDirectory as exc:
+            log.warning("directory_stale_retrying", error=str(exc), batch=len(msgs))
+            await _nak_all(msgs, delay=5.0)
+            return
+        candidates = [_candidate(m) for m in msgs]
+        try:
+            outcomes = await self._check(candidates)
+            await self._record(candidates, outcomes, msgs)
+        except (nats.errors.Error, nats.js.errors.Error, OSError, TimeoutError) as exc:
+            self._health.last_error = f"{type(exc).__name__}: {exc}"
+            log.error("batch_failed_will_retry", error=self._health.last_error, batch=len(msgs))
+            await _nak_all(msgs, delay=1.0)
+            return
+        for m in msgs:
+            await m.ack()
+        now = time.time()
+        for c, outcome in zip(candidates, outcomes, strict=True):
+            self._metrics.latency.observe(max(0.0, now - c.ingress_ms / 1000))
+            if outcome is None:
+                self._metrics.accepted.inc()
+            else:
+                self._metrics.rejected.labels(outcome.code).inc()
+
+    async def _check(self, candidates: list[Candidate]) -> list[Rejection | None]:
+        outcomes: list[Rejection | None] = [None] * len(candidates)
+        directory = self._watch.directory
+
+        def guarded(i: int, step: Callable[[Candidate], None]) -> None:
+            if outcomes[i] is None:
+                try:
+                    step(candidates[i])
+                except Rejection as rejection:
+                    outcomes[i] = rejection
+
+        for i in range(len(candidates)):
+            guarded(i, lambda c: pipeline.precheck(c, directory, self._limiter))
+        await self._verify(candidates, outcomes)
+        for i in range(len(candidates)):
+            guarded(i, lambda c: pipeline.check_time(c, self._config.time))
+        await self._seen(candidates, outcomes)
+        for i in range(len(candidates)):
+            guarded(i, lambda c: pipeline.check_recipients(c, directory, self._policy))
+        return outcomes
+
+    async def _verify(self, candidates: list[Candidate], outcomes: list[Rejection | None]) -> None:
+        """Signature checks off the event loop (libsodium releases the GIL), in chunks."""
+        todo = [i for i, o in enumerate(outcomes) if o is None]
+
+        def run(indexes: list[int]) -> list[tuple[int, Rejection]]:
+            failed = []
+            for i in indexes:
+                try:
+                    pipeline.verify(candidates[i])
+                except Rejection as rejection:
+                    failed.append((i, rejection))
+            return failed
+
+        loop = asyncio.get_running_loop()
+        chunks = [todo[k : k + VERIFY_CHUNK] for k in range(0, len(todo), VERIFY_CHUNK)]
+        results = await asyncio.gather(
+            *(loop.run_in_executor(self._executor, run, chunk) for chunk in chunks)
+        )
+        for failed in results:
+            for i, rejection in failed:
+                outcomes[i] = rejection
+
+    async def _seen(self, candidates: list[Candidate], outcomes: list[Rejection | None]) -> None:
+        """Step 4b: record (sender, message id) → envelope hash; judge repeats."""
+        todo = [i for i, o in enumerate(outcomes) if o is None]
+        futures = []
+        for i in todo:
+            c = candidates[i]
+            futures.append(
+                await self._js.publish_async(
+                    SEEN_PREFIX + _seen_key(c),
+                    c.hash + c.ingress_seq.to_bytes(8, "big"),
+                    headers={"Nats-Expected-Last-Subject-Sequence": "0"},
+                )
+            )
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        kv = None
+        for i, result in zip(todo, results, strict=True):
+            if not isinstance(result, BaseException):
+                continue
+            if not (isinstance(result, nats.js.errors.APIError) and
+                    result.err_code in WRONG_LAST_SEQUENCE):  # fmt: skip
+                raise result
+            c = candidates[i]
+            kv = kv or await self._js.key_value(topology.KV_SEEN)
+            entry = await kv.get(_seen_key(c))
+            if (entry.value or b"")[:32] != c.hash:
+                outcomes[i] = Rejection(
+                    "replay",
+                    f"message id {c.binding.message_id.hex()} was already used by another "
+                    "envelope: seal a new message",
+                )
+            # Same hash: a redelivery after a crash; finish the work with the same ids.
+
+    async def _record(
+        self, candidates: list[Candidate], outcomes: list[Rejection | None], msgs: Sequence[Msg]
+    ) -> None:
+        """Audit, then deliveries and notices; raises if JetStream refuses any write."""
+        events = self._audit_events(candidates, outcomes, msgs)
+        acks = await self._publish_all(
+            [(topology.AUDIT_SUBJECT, encode_event(e), {"Nats-Msg-Id": mid}) for mid, e in events]
+        )
+        audit_seq = {mid: ack.seq for (mid, _), ack in zip(events, acks, strict=True)}
+        self._health.audit_ok = True
+
+        writes: list[tuple[str, bytes, dict[str, str]]] = []
+        notices: dict[str, list[Notice]] = defaultdict(list)
+        for c, outcome in zip(candidates, outcomes, strict=True):
+            if outcome is None:
+                b = c.binding
+                seq = audit_seq[_accepted_id(c)]
+                for r in b.recipients:
+                    writes.append(
+                        (
+                            topology.delivery_subject(r.authority),
+                            c.data,
+                            {
+                                "Nats-Msg-Id": f"{b.message_id.hex()}:{r.authority}",
+                                "Palermo-Type": "envelope",
+                                "Palermo-Sender": b.sender,
+                                "Palermo-Audit-Seq": str(seq),
+                                "Palermo-Accepted-Ms": str(c.ingress_ms),
+                            },
+                        )
+                    )
+                notices[c.subject_sender].append(
+                    Notice("accepted", c.hash, b.message_id, c.ingress_ms, seq, None, None,
+                           [r.authority for r in b.recipients])
+                )  # fmt: skip
+            else:
+                message_id = c.binding.message_id if c.verified else None
+                notices[c.subject_sender].append(
+                    Notice("rejected", c.hash, message_id, int(time.time() * 1000), None,
+                           outcome.code, outcome.detail[:300], [])
+                )  # fmt: skip
+        for sender, items in notices.items():
+            signed = sign_notices(self._notice_key, NoticeBatch(sender, items))
+            writes.append(
+                (
+                    topology.delivery_subject(sender),
+                    signed,
+                    {
+                        "Nats-Msg-Id": f"notices:{sender}:{items[0].envelope_hash.hex()}"
+                        f":{len(items)}",
+                        "Palermo-Type": "notices",
+                    },
+                )
+            )
+        await self._publish_all(writes)
+        self._metrics.delivered.inc(sum(1 for w in writes if w[2]["Palermo-Type"] == "envelope"))
+
+    def _audit_events(
+        self, candidates: list[Candidate], outcomes: list[Rejection | None], msgs: Sequence[Msg]
+    ) -> list[tuple[str, AuditEvent]]:
+        events: list[tuple[str, AuditEvent]] = []
+        aggregated: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
+        for c, outcome in zip(candidates, outcomes, strict=True):
+            if outcome is None:
+                b = c.binding
+                events.append((_accepted_id(c), AuditEvent(
+                    AUDIT_DOMAIN, "accepted", c.ingress_ms, b.message_id, b.kind, b.sender,
+                    [r.authority for r in b.recipients], c.hash, len(c.data), b.victim_level,
+                    b.legal_basis, ingress_seq=c.ingress_seq,
+                )))  # fmt: skip
+            elif c.verified:
+                b = c.binding
+                events.append((f"rej:{b.sender}:{b.message_id.hex()}:{c.hash.hex()[:16]}",
+                               AuditEvent(
+                    AUDIT_DOMAIN, "rejected", c.ingress_ms, b.message_id, b.kind, b.sender,
+                    [r.authority for r in b.recipients], c.hash, len(c.data), b.victim_level,
+                    b.legal_basis, outcome.code, ingress_seq=c.ingress_seq,
+                )))  # fmt: skip
+            else:
+                aggregated[(c.subject_sender, outcome.code)].append(c)
+        for (sender, code), group in aggregated.items():
+            first = group[0]
+            events.append((f"pre:{sender}:{code}:{first.ingress_seq}:{len(group)}", AuditEvent(
+                AUDIT_DOMAIN, "rejected", first.ingress_ms, sender=sender,
+                envelope_hash=first.hash, size=sum(len(c.data) for c in group), reason=code,
+                count=len(group), ingress_seq=first.ingress_seq,
+            )))  # fmt: skip
+        return events
+
+    async def _publish_all(self, writes: list[tuple[str, bytes, dict[str, str]]]) -> list[PubAck]:
+        futures = [
+            await self._js.publish_async(subject, payload, headers=headers)
+            for subject, payload, headers in writes
+        ]
+        try:
+            return list(await asyncio.gather(*futures))
+        except BaseException:
+            if any(w[0] == topology.AUDIT_SUBJECT for w in writes):
+                self._health.audit_ok = False
+                self._metrics.audit_failures.inc()
+            raise
+
+
+def _candidate(m: Msg) -> Candidate:
+    meta = m.metadata
+    return Candidate(
+        data=m.data,
+        subject_sender=pipeline.sender_of(m.subject),
+        ingress_ms=int(meta.timestamp.timestamp() * 1000),
+        ingress_seq=meta.sequence.stream,
+    )
+
+
+def _seen_key(c: Candidate) -> str:
+    return f"{c.binding.sender}.{c.binding.message_id.hex()}"
+
+
+def _accepted_id(c: Candidate) -> str:
+    return f"acc:{c.binding.sender}:{c.binding.message_id.hex()}"
+
+
+async def _nak_all(msgs: Sequence[Msg], *, delay: float) -> None:
+    results: list[Awaitable[None]] = [m.nak(delay=delay) for m in msgs]
+    await asyncio.gather(*results, return_exceptions=True)
