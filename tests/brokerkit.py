@@ -125,14 +125,14 @@ class Harness:
         """Publish raw envelope bytes on `sender`'s ingress subject."""
         return await self.js.publish(topology.ingress_subject(sender), data)
 
-    async def inbox(self, authority: str, count: int, timeout: float = 5.0) -> list[Msg]:
+    async def inbox(self, authority: str, count: int, wait: float = 5.0) -> list[Msg]:
         """Fetch and ack `count` messages from `authority`'s inbox consumer."""
         sub = await self.js.pull_subscribe_bind(
             durable=topology.inbox_consumer(authority), stream=topology.DELIVERY
         )
         got: list[Msg] = []
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(wait):
                 while len(got) < count:
                     with contextlib.suppress(nats.errors.TimeoutError):
                         got.extend(await sub.fetch(count - len(got), timeout=0.5))
@@ -142,12 +142,12 @@ class Harness:
             await sub.unsubscribe()
         return got
 
-    async def notices(self, authority: str, count: int, timeout: float = 5.0) -> list[Any]:
+    async def notices(self, authority: str, count: int, wait: float = 5.0) -> list[Any]:
         """The next `count` broker notices in `authority`'s inbox, signature verified."""
         out: list[Any] = []
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(wait):
             while len(out) < count:
-                for m in await self.inbox(authority, 1, timeout):
+                for m in await self.inbox(authority, 1, wait):
                     if (m.headers or {}).get("Palermo-Type") == "notices":
                         batch: NoticeBatch = open_notices(m.data, self.broker_keys.notice.public)
                         assert batch.sender == authority
