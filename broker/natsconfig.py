@@ -181,9 +181,10 @@ def render_accounts(
     `records` are the directory's current records (the highest serial per id wins);
     `authority_nkeys` maps authority id to the public NKEY its endpoint connects with;
     `broker_nkey` is the broker's. `domain` is the JetStream domain endpoints pass
-    to `nc.jetstream(domain=...)` (see `DEFAULT_DOMAIN`). An active authority without a key gets no
-    user (the output says so in a comment); a key for an id that is not an active
-    authority, a malformed or reused key, or a bad domain raise `NatsConfigError`.
+    to `nc.jetstream(domain=...)` (see `DEFAULT_DOMAIN`). An active authority without
+    a key gets no user (the output says so in a comment), nor does a suspended or
+    revoked one, whatever keys are given; a key for an id the directory does not
+    hold, a malformed or reused key, or a bad domain raise `NatsConfigError`.
     """
     if not _ACCOUNT.fullmatch(account):
         raise NatsConfigError(f"{account[:40]!r} is not an account name (A-Z, 0-9, _)")
@@ -191,10 +192,12 @@ def render_accounts(
     latest = _latest(records)
     active = sorted(a for a, r in latest.items() if r.status == "active")
     for authority in authority_nkeys:
-        if authority not in latest or latest[authority].status != "active":
-            raise NatsConfigError(f"a NATS key is given for {authority[:40]!r}, not active")
+        if authority not in latest:
+            raise NatsConfigError(
+                f"a NATS key is given for {authority[:40]!r}, not in the directory"
+            )
     keyed = [a for a in active if a in authority_nkeys]
-    keys = [check_user_nkey(broker_nkey), *(check_user_nkey(authority_nkeys[a]) for a in keyed)]
+    keys = [check_user_nkey(broker_nkey), *map(check_user_nkey, authority_nkeys.values())]
     if len(set(keys)) != len(keys):
         raise NatsConfigError("one NATS key is given to two users")
 

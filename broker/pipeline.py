@@ -93,9 +93,9 @@ def precheck(c: Candidate, directory: Directory, limiter: RateLimiter) -> None:
 
     Raises `Rejection`; `StaleDirectory` (not a rejection: the caller retries later).
     """
+    c.hash = envelope.envelope_hash(c.data)
     if not limiter.allow(c.subject_sender):
         raise Rejection("rate_limited", "too many envelopes from this sender; retry later")
-    c.hash = envelope.envelope_hash(c.data)
     try:
         c.parsed = envelope.parse(c.data)
     except TooLarge as exc:

@@ -42,6 +42,7 @@ log = structlog.get_logger(__name__)
 SEEN_PREFIX = f"$KV.{topology.KV_SEEN}."
 WRONG_LAST_SEQUENCE = (10071, 10164)
 VERIFY_CHUNK = 64
+PUBLISH_TIMEOUT = 10.0
 
 
 @dataclass
@@ -85,7 +86,7 @@ class Worker:
             while not stop.is_set():
                 try:
                     msgs = await sub.fetch(self._config.nats.batch, timeout=0.5)
-                except nats.errors.TimeoutError:
+                except TimeoutError:  # nats-py raises its own or asyncio's, by path
                     continue
                 if msgs:
                     await self.process(msgs)
@@ -165,17 +166,20 @@ class Worker:
     async def _seen(self, candidates: list[Candidate], outcomes: list[Rejection | None]) -> None:
         """Step 4b: record (sender, message id) → envelope hash; judge repeats."""
         todo = [i for i, o in enumerate(outcomes) if o is None]
-        futures = []
-        for i in todo:
-            c = candidates[i]
-            futures.append(
-                await self._js.publish_async(
-                    SEEN_PREFIX + _seen_key(c),
-                    c.hash + c.ingress_seq.to_bytes(8, "big"),
+        # Plain concurrent publishes, not publish_async: a create that finds the key
+        # answers with an error, and nats-py 2.16's publish_async never resolves a
+        # future whose answer is an error (it raises inside its reply handler).
+        results = await asyncio.gather(
+            *(
+                self._js.publish(
+                    SEEN_PREFIX + _seen_key(candidates[i]),
+                    candidates[i].hash + candidates[i].ingress_seq.to_bytes(8, "big"),
                     headers={"Nats-Expected-Last-Subject-Sequence": "0"},
                 )
-            )
-        results = await asyncio.gather(*futures, return_exceptions=True)
+                for i in todo
+            ),
+            return_exceptions=True,
+        )
         kv = None
         for i, result in zip(todo, results, strict=True):
             if not isinstance(result, BaseException):
@@ -289,7 +293,9 @@ class Worker:
             for subject, payload, headers in writes
         ]
         try:
-            return list(await asyncio.gather(*futures))
+            # Bounded: a write JetStream refuses leaves its future unresolved (see _seen).
+            async with asyncio.timeout(PUBLISH_TIMEOUT):
+                return list(await asyncio.gather(*futures))
         except BaseException:
             if any(w[0] == topology.AUDIT_SUBJECT for w in writes):
                 self._health.audit_ok = False

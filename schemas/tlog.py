@@ -169,9 +169,7 @@ def inclusion_proof(index: int, size: int, read: HashReader) -> list[bytes]:
     return [range_hash(s, e, read) for s, e in _inclusion_ranges(index, size)]
 
 
-def root_from_inclusion_proof(
-    index: int, size: int, leaf: bytes, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
     """The root that `proof` implies for leaf hash `leaf` at `index` (RFC 9162 §2.1.3.2).
 
     Raises `ProofInvalid` if the proof has the wrong shape for (index, size).
@@ -253,12 +251,8 @@ def verify_consistency(
     """
     if not 0 <= old <= new:
         raise ProofInvalid(f"size {new} cannot extend size {old}")
-    if old == new or old == 0:
-        # Every tree extends the empty one; a tree extends itself only with equal roots.
-        if proof:
-            raise ProofInvalid("consistency proof must be empty for these sizes")
-        if old == new and old_root != new_root:
-            raise ProofInvalid(f"two different roots for size {old}")
+    if old in (0, new):
+        _verify_trivial(old, new, old_root, new_root, proof)
         return
     if not proof:
         raise ProofInvalid("consistency proof is empty")
@@ -286,6 +280,16 @@ def verify_consistency(
         sn >>= 1
     if sn != 0 or fr != old_root or sr != new_root:
         raise ProofInvalid(f"consistency proof from size {old} to size {new} does not verify")
+
+
+def _verify_trivial(
+    old: int, new: int, old_root: bytes, new_root: bytes, proof: Sequence[bytes]
+) -> None:
+    """Every tree extends the empty one; a tree extends itself only with equal roots."""
+    if proof:
+        raise ProofInvalid("consistency proof must be empty for these sizes")
+    if old == new and old_root != new_root:
+        raise ProofInvalid(f"two different roots for size {old}")
 
 
 def _check_hashes(hashes: Iterable[bytes]) -> None:

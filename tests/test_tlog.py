@@ -264,7 +264,7 @@ def test_every_inclusion_proof_verifies_and_tampering_fails(data: st.DataObject,
     read, root = _reader(leaves), tlog.root(leaves)
     index = data.draw(st.integers(0, size - 1))
     proof = tlog.inclusion_proof(index, size, read)
-    assert {n for n in tlog.inclusion_nodes(index, size)} <= {
+    assert set(tlog.inclusion_nodes(index, size)) <= {
         (level, i) for level in range(8) for i in range(size >> level)
     }
     tlog.verify_inclusion(index, size, leaves[index], proof, root)
