@@ -120,6 +120,9 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     url: str | None = None
     user: str | None = None
     password: str | None = None
+    nkey_seed_file: str | None = None
+    """The broker user's NKEY seed (see `palermo nats-config`); the server holds only its
+    public key."""
     ingress_per_sender: Annotated[int, Meta(ge=1)] = 10_000
     ack_wait: Annotated[float, Meta(gt=0)] = 30.0
     max_deliver: Annotated[int, Meta(ge=1)] = 5

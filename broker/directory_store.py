@@ -175,3 +175,28 @@ class DirectoryWatch:
                 log.info("directory_record", authority=record.id, status=record.status)
         except ProtocolError as exc:
             log.warning("directory_entry_refused", key=key, code=exc.code, error=str(exc))
+
+
+async def load_verified(
+    js: JetStreamContext, root_public: bytes, *, clock: Callable[[], int] = now_ms
+) -> Directory:
+    """A one-shot verified snapshot of the bucket: every record and the head, checked
+    against the root key; `StaleDirectory` unless the head is fresh and complete."""
+    kv = await js.key_value(topology.KV_DIRECTORY)
+    view = Directory(root_public, clock)
+    try:
+        keys = await kv.keys()
+    except nats.js.errors.NoKeysError:
+        keys = []
+    for key in sorted(k for k in keys if k.startswith("rec.")):
+        entry = await kv.get(key)
+        if entry.value:
+            view.apply_record(entry.value)
+    try:
+        head = await kv.get(topology.DIRECTORY_HEAD_KEY)
+    except nats.js.errors.KeyNotFoundError:
+        head = None
+    if head is not None and head.value:
+        view.apply_head(head.value)
+    view.check_fresh()
+    return view

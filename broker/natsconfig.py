@@ -14,8 +14,9 @@ past that user's publish permissions. A direct get with reply `palermo.out.<othe
 files the bytes and headers of a message the user wrote into the other authority's
 inbox, past the broker's checks and audit; a push consumer's deliver subject does
 the same. Behind an account boundary those replies land in the requester's own
-account, where nothing listens. For the same reason no authority may create a
-consumer, not even in its own account's imports: nats-py's key-value `watch` and
+account, where nothing listens. No authority may create a consumer either, since
+the consumer's deliver subject is the creator's choice (nats-server 2.15 does not
+check it against the creator's permissions): nats-py's key-value `watch` and
 object-store `get` need one, so endpoints read buckets with direct or message gets.
 
 Authentication is by NKEY: the config holds Ed25519 public keys only, so no secret

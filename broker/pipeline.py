@@ -25,7 +25,11 @@ from schemas.errors import (
 from schemas.wire import Binding
 
 from .config import TimeConfig
-from .policy import Policy, RateLimiter
+from .policy import Policy
+
+INTERNAL = "internal_error"
+"""Not a rejection: processing this envelope raised unexpectedly. It is left unacked
+(the rest of its batch goes on) and, after `max_deliver` attempts, dead-lettered."""
 
 REJECTION_CODES = (
     # Decided before the signature is verified (bytes still attacker-controlled):
@@ -88,13 +92,15 @@ def sender_of(subject: str) -> str:
     return subject.rsplit(".", 1)[-1]
 
 
-def precheck(c: Candidate, directory: Directory, limiter: RateLimiter) -> None:
-    """Steps 1-3 up to the signature: rate, size, canonical decode, sender, key.
+def precheck(c: Candidate, directory: Directory, rate_allowed: bool) -> None:
+    """Steps 1-3 up to the signature: rate (decided once per envelope by the caller's
+    `RateLimiter`, so a retried batch is not charged twice), size, canonical decode,
+    sender, key.
 
     Raises `Rejection`; `StaleDirectory` (not a rejection: the caller retries later).
     """
     c.hash = envelope.envelope_hash(c.data)
-    if not limiter.allow(c.subject_sender):
+    if not rate_allowed:
         raise Rejection("rate_limited", "too many envelopes from this sender; retry later")
     try:
         c.parsed = envelope.parse(c.data)

@@ -27,6 +27,7 @@ from . import topology
 from .config import BrokerConfig
 from .directory_store import DirectoryWatch
 from .metrics import Metrics
+from .sequencer import ProofService, Sequencer
 from .sweeper import Sweeper
 from .worker import Health, Worker
 
@@ -56,6 +57,7 @@ async def connect(url: str, config: BrokerConfig, name: str = "palermo-broker") 
         name=name,
         user=config.nats.user,
         password=config.nats.password,
+        nkeys_seed=config.nats.nkey_seed_file,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
@@ -98,6 +100,7 @@ class Broker:
             self.js, self.config, self.watch, self.keys.notice, self.metrics, self.health, executor
         )
         sweeper = Sweeper(
+            self.nc,
             self.js,
             self.keys.notice,
             self.metrics,
@@ -114,6 +117,7 @@ class Broker:
                     tasks = [
                         group.create_task(worker.run(stop)),
                         group.create_task(sweeper.run(stop)),
+                        group.create_task(self._sequence(stop)),
                         *(group.create_task(task(self, stop)) for task in self.extra_tasks),
                     ]
                     await stop.wait()
@@ -126,6 +130,28 @@ class Broker:
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
             log.info("broker_stopped", instance=self.config.instance)
+
+    async def _sequence(self, stop: asyncio.Event) -> None:
+        """Fold the audit stream into the signed tree (one leader across processes) and
+        answer proof requests from authorities."""
+        self.sequencer = Sequencer(self.js, self.keys.log, self.config.origin, self.config.instance)
+        async with ProofService(self.nc, self.js):
+            run = asyncio.ensure_future(self.sequencer.run())
+            stopping = asyncio.ensure_future(stop.wait())
+            try:
+                await asyncio.wait({run, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if run.done() and run.exception() is not None:
+                    # A gap or an inconsistent tree halts the log, never the routing:
+                    # operators see it on /readyz's detail, in the logs and in metrics.
+                    self.health.sequencer_error = f"{type(run.exception()).__name__}"
+                    log.error("sequencer_halted", error=str(run.exception()))
+                    await stop.wait()
+            finally:
+                self.sequencer.stop()
+                stopping.cancel()
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    async with asyncio.timeout(self.shutdown_timeout):
+                        await run
 
     async def _wait_loaded(self, stop: asyncio.Event) -> None:
         loaded = asyncio.ensure_future(self.watch.loaded.wait())

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import nats.js.errors
 import structlog
+from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 
@@ -49,6 +52,7 @@ class Sweeper:
 
     def __init__(
         self,
+        nc: Client,
         js: JetStreamContext,
         notice_key: SigningKey,
         metrics: Metrics,
@@ -57,6 +61,7 @@ class Sweeper:
         interval: float,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._nc = nc
         self._js = js
         self._notice_key = notice_key
         self._metrics = metrics
@@ -65,7 +70,12 @@ class Sweeper:
         self._clock = clock
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Sweep every `interval` seconds until `stop` is set."""
+        """Sweep every `interval` seconds, and act on advisories, until `stop` is set."""
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.watch_advisories(stop))
+            group.create_task(self._periodic(stop))
+
+    async def _periodic(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 await self.sweep_once()
@@ -78,13 +88,17 @@ class Sweeper:
     async def sweep_once(self) -> SweepResult:
         """One pass over the ingress and delivery streams."""
         result = SweepResult()
+        # Missed advisories (no broker was running): when nothing is awaiting an ack,
+        # every envelope at or below the last delivered sequence that is still in the
+        # work queue has used up its deliveries.
         info = await self._js.consumer_info(topology.INGRESS, topology.INGRESS_CONSUMER)
-        floor = info.ack_floor.stream_seq if info.ack_floor else 0
-        async for msg in self._scan(topology.INGRESS, "palermo.in.*"):
-            if msg.seq is None or msg.seq > floor:
-                break
-            await self._dead_letter_ingress(msg)
-            result.dead_lettered += 1
+        if not info.num_ack_pending and info.delivered is not None:
+            last = info.delivered.stream_seq
+            async for msg in self._scan(topology.INGRESS, "palermo.in.*"):
+                if msg.seq is None or msg.seq > last:
+                    break
+                await self._dead_letter_ingress(msg)
+                result.dead_lettered += 1
         cutoff = self._clock() - self._deadline
         async for msg in self._scan(topology.DELIVERY, "palermo.out.*"):
             if msg.time is None or msg.time.timestamp() > cutoff:
@@ -92,6 +106,35 @@ class Sweeper:
             await self._non_delivery(msg)
             result.non_delivered += 1
         return result
+
+    async def watch_advisories(self, stop: asyncio.Event) -> None:
+        """Dead-letter an envelope as soon as JetStream reports its deliveries used up.
+        A queue group: one broker process handles each advisory."""
+        subject = (
+            "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES."
+            f"{topology.INGRESS}.{topology.INGRESS_CONSUMER}"
+        )
+        queue: asyncio.Queue[int] = asyncio.Queue()
+
+        async def on_advisory(msg: Msg) -> None:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                await queue.put(int(json.loads(msg.data)["stream_seq"]))
+
+        sub = await self._nc.subscribe(subject, queue="palermo-sweeper", cb=on_advisory)
+        try:
+            while not stop.is_set():
+                try:
+                    async with asyncio.timeout(0.5):
+                        seq = await queue.get()
+                except TimeoutError:
+                    continue
+                try:
+                    msg = await self._js.get_msg(topology.INGRESS, seq)
+                except nats.js.errors.NotFoundError:
+                    continue
+                await self._dead_letter_ingress(msg)
+        finally:
+            await sub.unsubscribe()
 
     async def _scan(self, stream: str, subjects: str):  # type: ignore[no-untyped-def]
         info = await self._js.stream_info(stream)
@@ -119,15 +162,28 @@ class Sweeper:
             },
         )
         event = AuditEvent(
-            AUDIT_DOMAIN, "dead_letter", int(self._clock() * 1000), sender=sender,
-            envelope_hash=digest, size=len(data), reason="max_deliveries", ingress_seq=seq,
-        )  # fmt: skip
+            AUDIT_DOMAIN,
+            "dead_letter",
+            int(self._clock() * 1000),
+            sender=sender,
+            envelope_hash=digest,
+            size=len(data),
+            reason="max_deliveries",
+            ingress_seq=seq,
+        )
         await self._js.publish(
             topology.AUDIT_SUBJECT, encode_event(event), headers={"Nats-Msg-Id": f"dead:{seq}"}
         )
-        notice = Notice("rejected", digest, None, int(self._clock() * 1000), None,
-                        "dead_letter", "processing failed repeatedly; the envelope was set "
-                        "aside for the operators", [])  # fmt: skip
+        notice = Notice(
+            "rejected",
+            digest,
+            None,
+            int(self._clock() * 1000),
+            None,
+            "dead_letter",
+            "processing failed repeatedly; the envelope was set aside for the operators",
+            [],
+        )
         await self._notify(sender, notice)
         await self._js.delete_msg(topology.INGRESS, seq)
         self._metrics.dead_lettered.labels("max_deliveries").inc()
@@ -155,19 +211,33 @@ class Sweeper:
             if binding is not None:
                 now_ms = int(self._clock() * 1000)
                 event = AuditEvent(
-                    AUDIT_DOMAIN, "non_delivery", now_ms, binding.message_id, binding.kind,
-                    binding.sender, [recipient], envelope.envelope_hash(data), len(data),
+                    AUDIT_DOMAIN,
+                    "non_delivery",
+                    now_ms,
+                    binding.message_id,
+                    binding.kind,
+                    binding.sender,
+                    [recipient],
+                    envelope.envelope_hash(data),
+                    len(data),
                     reason="non_delivery",
                     refers_to=int(headers.get("Palermo-Audit-Seq", "0")) or None,
-                )  # fmt: skip
+                )
                 await self._js.publish(
-                    topology.AUDIT_SUBJECT, encode_event(event),
+                    topology.AUDIT_SUBJECT,
+                    encode_event(event),
                     headers={"Nats-Msg-Id": f"nondelivery:{binding.message_id.hex()}:{recipient}"},
-                )  # fmt: skip
-                notice = Notice("non_delivery", envelope.envelope_hash(data), binding.message_id,
-                                now_ms, None, "non_delivery",
-                                f"{recipient} did not retrieve the message by the deadline",
-                                [recipient])  # fmt: skip
+                )
+                notice = Notice(
+                    "non_delivery",
+                    envelope.envelope_hash(data),
+                    binding.message_id,
+                    now_ms,
+                    None,
+                    "non_delivery",
+                    f"{recipient} did not retrieve the message by the deadline",
+                    [recipient],
+                )
                 await self._notify(binding.sender, notice)
                 self._metrics.dead_lettered.labels("non_delivery").inc()
                 log.warning("non_delivery", sender=binding.sender, recipient=recipient)

@@ -51,6 +51,7 @@ class Health:
 
     audit_ok: bool = True
     last_error: str = ""
+    sequencer_error: str = ""
 
 
 class Worker:
@@ -75,9 +76,11 @@ class Worker:
         self._executor = executor
         self._policy = Policy(config.policy)
         self._limiter = RateLimiter(config.policy.rate_per_second, config.policy.rate_burst)
+        self._stop = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Fetch and process batches until `stop` is set; the batch in hand is finished."""
+        self._stop = stop
         await self._watch.loaded.wait()
         sub = await self._js.pull_subscribe_bind(
             durable=topology.INGRESS_CONSUMER, stream=topology.INGRESS
@@ -94,45 +97,56 @@ class Worker:
             await sub.unsubscribe()
 
     async def process(self, msgs: Sequence[Msg]) -> None:
-        """One batch, all or nothing: acked only after every write succeeded."""
-        try:
-            self._watch.directory.check_fresh()
-        except StaleDirectory as exc:
-            log.warning("directory_stale_retrying", error=str(exc), batch=len(msgs))
-            await _nak_all(msgs, delay=5.0)
-            return
-        candidates = [_candidate(m) for m in msgs]
-        try:
-            outcomes = await self._check(candidates)
-            await self._record(candidates, outcomes, msgs)
-        except (nats.errors.Error, nats.js.errors.Error, OSError, TimeoutError) as exc:
-            self._health.last_error = f"{type(exc).__name__}: {exc}"
-            log.error("batch_failed_will_retry", error=self._health.last_error, batch=len(msgs))
-            await _nak_all(msgs, delay=1.0)
-            return
-        for m in msgs:
-            await m.ack()
+        """One batch: acked only after every write succeeded.
+
+        While the directory is stale or JetStream refuses writes, the batch is held
+        (its ack timers reset with `in_progress`) and retried, so an outage spends none
+        of an envelope's deliveries; on shutdown it is nak'ed for another process.
+        """
+        allowed = [self._limiter.allow(pipeline.sender_of(m.subject)) for m in msgs]
+        delay = 0.25
+        while True:
+            candidates = [_candidate(m) for m in msgs]
+            try:
+                self._watch.directory.check_fresh()
+                outcomes = await self._check(candidates, allowed)
+                await self._record(candidates, outcomes)
+                break
+            except StaleDirectory as exc:
+                self._health.last_error = f"directory: {exc}"
+            except (nats.errors.Error, nats.js.errors.Error, OSError, TimeoutError) as exc:
+                self._health.last_error = f"{type(exc).__name__}: {exc}"
+            log.warning("batch_held", error=self._health.last_error, batch=len(msgs))
+            if self._stop.is_set():
+                await _nak_all(msgs, delay=0.0)
+                return
+            await asyncio.gather(*(m.in_progress() for m in msgs), return_exceptions=True)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
         now = time.time()
-        for c, outcome in zip(candidates, outcomes, strict=True):
+        for m, c, outcome in zip(msgs, candidates, outcomes, strict=True):
+            if outcome is not None and outcome.code == pipeline.INTERNAL:
+                await m.nak(delay=self._config.nats.ack_wait)
+                continue
+            await m.ack()
             self._metrics.latency.observe(max(0.0, now - c.ingress_ms / 1000))
             if outcome is None:
                 self._metrics.accepted.inc()
             else:
                 self._metrics.rejected.labels(outcome.code).inc()
 
-    async def _check(self, candidates: list[Candidate]) -> list[Rejection | None]:
+    async def _check(
+        self, candidates: list[Candidate], allowed: list[bool]
+    ) -> list[Rejection | None]:
         outcomes: list[Rejection | None] = [None] * len(candidates)
         directory = self._watch.directory
 
         def guarded(i: int, step: Callable[[Candidate], None]) -> None:
             if outcomes[i] is None:
-                try:
-                    step(candidates[i])
-                except Rejection as rejection:
-                    outcomes[i] = rejection
+                outcomes[i] = _attempt(candidates[i], step)
 
         for i in range(len(candidates)):
-            guarded(i, lambda c: pipeline.precheck(c, directory, self._limiter))
+            guarded(i, lambda c, ok=allowed[i]: pipeline.precheck(c, directory, ok))  # type: ignore[misc]
         await self._verify(candidates, outcomes)
         for i in range(len(candidates)):
             guarded(i, lambda c: pipeline.check_time(c, self._config.time))
@@ -148,10 +162,9 @@ class Worker:
         def run(indexes: list[int]) -> list[tuple[int, Rejection]]:
             failed = []
             for i in indexes:
-                try:
-                    pipeline.verify(candidates[i])
-                except Rejection as rejection:
-                    failed.append((i, rejection))
+                outcome = _attempt(candidates[i], pipeline.verify)
+                if outcome is not None:
+                    failed.append((i, outcome))
             return failed
 
         loop = asyncio.get_running_loop()
@@ -184,8 +197,10 @@ class Worker:
         for i, result in zip(todo, results, strict=True):
             if not isinstance(result, BaseException):
                 continue
-            if not (isinstance(result, nats.js.errors.APIError) and
-                    result.err_code in WRONG_LAST_SEQUENCE):  # fmt: skip
+            if not (
+                isinstance(result, nats.js.errors.APIError)
+                and result.err_code in WRONG_LAST_SEQUENCE
+            ):
                 raise result
             c = candidates[i]
             kv = kv or await self._js.key_value(topology.KV_SEEN)
@@ -198,11 +213,9 @@ class Worker:
                 )
             # Same hash: a redelivery after a crash; finish the work with the same ids.
 
-    async def _record(
-        self, candidates: list[Candidate], outcomes: list[Rejection | None], msgs: Sequence[Msg]
-    ) -> None:
+    async def _record(self, candidates: list[Candidate], outcomes: list[Rejection | None]) -> None:
         """Audit, then deliveries and notices; raises if JetStream refuses any write."""
-        events = self._audit_events(candidates, outcomes, msgs)
+        events = self._audit_events(candidates, outcomes)
         acks = await self._publish_all(
             [(topology.AUDIT_SUBJECT, encode_event(e), {"Nats-Msg-Id": mid}) for mid, e in events]
         )
@@ -230,15 +243,31 @@ class Worker:
                         )
                     )
                 notices[c.subject_sender].append(
-                    Notice("accepted", c.hash, b.message_id, c.ingress_ms, seq, None, None,
-                           [r.authority for r in b.recipients])
-                )  # fmt: skip
-            else:
+                    Notice(
+                        "accepted",
+                        c.hash,
+                        b.message_id,
+                        c.ingress_ms,
+                        seq,
+                        None,
+                        None,
+                        [r.authority for r in b.recipients],
+                    )
+                )
+            elif outcome.code != pipeline.INTERNAL:
                 message_id = c.binding.message_id if c.verified else None
                 notices[c.subject_sender].append(
-                    Notice("rejected", c.hash, message_id, int(time.time() * 1000), None,
-                           outcome.code, outcome.detail[:300], [])
-                )  # fmt: skip
+                    Notice(
+                        "rejected",
+                        c.hash,
+                        message_id,
+                        int(time.time() * 1000),
+                        None,
+                        outcome.code,
+                        outcome.detail[:300],
+                        [],
+                    )
+                )
         for sender, items in notices.items():
             signed = sign_notices(self._notice_key, NoticeBatch(sender, items))
             writes.append(
@@ -256,35 +285,76 @@ class Worker:
         self._metrics.delivered.inc(sum(1 for w in writes if w[2]["Palermo-Type"] == "envelope"))
 
     def _audit_events(
-        self, candidates: list[Candidate], outcomes: list[Rejection | None], msgs: Sequence[Msg]
+        self, candidates: list[Candidate], outcomes: list[Rejection | None]
     ) -> list[tuple[str, AuditEvent]]:
         events: list[tuple[str, AuditEvent]] = []
         aggregated: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
         for c, outcome in zip(candidates, outcomes, strict=True):
             if outcome is None:
                 b = c.binding
-                events.append((_accepted_id(c), AuditEvent(
-                    AUDIT_DOMAIN, "accepted", c.ingress_ms, b.message_id, b.kind, b.sender,
-                    [r.authority for r in b.recipients], c.hash, len(c.data), b.victim_level,
-                    b.legal_basis, ingress_seq=c.ingress_seq,
-                )))  # fmt: skip
+                events.append(
+                    (
+                        _accepted_id(c),
+                        AuditEvent(
+                            AUDIT_DOMAIN,
+                            "accepted",
+                            c.ingress_ms,
+                            b.message_id,
+                            b.kind,
+                            b.sender,
+                            [r.authority for r in b.recipients],
+                            c.hash,
+                            len(c.data),
+                            b.victim_level,
+                            b.legal_basis,
+                            ingress_seq=c.ingress_seq,
+                        ),
+                    )
+                )
+            elif outcome.code == pipeline.INTERNAL:
+                continue
             elif c.verified:
                 b = c.binding
-                events.append((f"rej:{b.sender}:{b.message_id.hex()}:{c.hash.hex()[:16]}",
-                               AuditEvent(
-                    AUDIT_DOMAIN, "rejected", c.ingress_ms, b.message_id, b.kind, b.sender,
-                    [r.authority for r in b.recipients], c.hash, len(c.data), b.victim_level,
-                    b.legal_basis, outcome.code, ingress_seq=c.ingress_seq,
-                )))  # fmt: skip
+                events.append(
+                    (
+                        f"rej:{b.sender}:{b.message_id.hex()}:{c.hash.hex()[:16]}",
+                        AuditEvent(
+                            AUDIT_DOMAIN,
+                            "rejected",
+                            c.ingress_ms,
+                            b.message_id,
+                            b.kind,
+                            b.sender,
+                            [r.authority for r in b.recipients],
+                            c.hash,
+                            len(c.data),
+                            b.victim_level,
+                            b.legal_basis,
+                            outcome.code,
+                            ingress_seq=c.ingress_seq,
+                        ),
+                    )
+                )
             else:
                 aggregated[(c.subject_sender, outcome.code)].append(c)
         for (sender, code), group in aggregated.items():
             first = group[0]
-            events.append((f"pre:{sender}:{code}:{first.ingress_seq}:{len(group)}", AuditEvent(
-                AUDIT_DOMAIN, "rejected", first.ingress_ms, sender=sender,
-                envelope_hash=first.hash, size=sum(len(c.data) for c in group), reason=code,
-                count=len(group), ingress_seq=first.ingress_seq,
-            )))  # fmt: skip
+            events.append(
+                (
+                    f"pre:{sender}:{code}:{first.ingress_seq}:{len(group)}",
+                    AuditEvent(
+                        AUDIT_DOMAIN,
+                        "rejected",
+                        first.ingress_ms,
+                        sender=sender,
+                        envelope_hash=first.hash,
+                        size=sum(len(c.data) for c in group),
+                        reason=code,
+                        count=len(group),
+                        ingress_seq=first.ingress_seq,
+                    ),
+                )
+            )
         return events
 
     async def _publish_all(self, writes: list[tuple[str, bytes, dict[str, str]]]) -> list[PubAck]:
@@ -311,6 +381,21 @@ def _candidate(m: Msg) -> Candidate:
         ingress_ms=int(meta.timestamp.timestamp() * 1000),
         ingress_seq=meta.sequence.stream,
     )
+
+
+def _attempt(c: Candidate, step: Callable[[Candidate], None]) -> Rejection | None:
+    """Run one check; a rejection is an outcome, anything unexpected is INTERNAL (the
+    envelope is set aside, the worker and the rest of its batch go on)."""
+    try:
+        step(c)
+    except Rejection as rejection:
+        return rejection
+    except StaleDirectory:
+        raise
+    except Exception as exc:  # a bug must not stop the other envelopes
+        log.exception("envelope_processing_error", ingress_seq=c.ingress_seq)
+        return Rejection(pipeline.INTERNAL, type(exc).__name__)
+    return None
 
 
 def _seen_key(c: Candidate) -> str:

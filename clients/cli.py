@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from broker.errors import BrokerError
 from schemas import _crypto
 from schemas.errors import ProtocolError
 from schemas.keys import AuthorityKeys, check_authority_id
@@ -101,6 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("keystore", help="keystore path")
     show.add_argument("--passphrase-file", help="read the passphrase from this file")
     show.set_defaults(run=_keys_show)
+
+    from broker.cli import add_commands  # noqa: PLC0415  (the broker's commands)
+
+    add_commands(commands)
     return parser
 
 
@@ -109,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except (ProtocolError, UsageError) as exc:
+    except (ProtocolError, UsageError, BrokerError) as exc:
         print(f"palermo: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:

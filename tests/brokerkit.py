@@ -93,15 +93,23 @@ class Harness:
         now = now_ms()
         await self.admin.put(
             AuthorityRecord(
-                id=BROKER_AUTHORITY, name="Palermo broker", country="ZZ", roles=["broker"],
-                networks=[], keys=[
+                id=BROKER_AUTHORITY,
+                name="Palermo broker",
+                country="ZZ",
+                roles=["broker"],
+                networks=[],
+                keys=[
                     signing_key_record(self.broker_keys.notice, now - YEAR_MS, now + YEAR_MS),
-                    signing_key_record(self.broker_keys.log, now - YEAR_MS, now + YEAR_MS,
-                                       use="log"),
-                ], status="active", serial=0, issued_ms=now,
+                    signing_key_record(
+                        self.broker_keys.log, now - YEAR_MS, now + YEAR_MS, use="log"
+                    ),
+                ],
+                status="active",
+                serial=0,
+                issued_ms=now,
             ),
             change="added",
-        )  # fmt: skip
+        )
 
     async def add(
         self, authority: str, roles: Sequence[Role] = ("police",), **kw: Any

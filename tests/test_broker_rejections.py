@@ -109,8 +109,9 @@ async def recipient_inactive(h: Harness) -> Crafted:
 
 async def policy_denied(h: Harness) -> Crafted:
     # ng-naptip is police: MLA requests go between judicial and central authorities.
-    data = h.seal("ng-naptip", "it-dna", body=EXAMPLES["mla_request"],
-                  linkage_key=LinkageKey.generate())  # fmt: skip
+    data = h.seal(
+        "ng-naptip", "it-dna", body=EXAMPLES["mla_request"], linkage_key=LinkageKey.generate()
+    )
     return Crafted("ng-naptip", data, verified=True)
 
 
@@ -121,8 +122,12 @@ async def disclosure_denied(h: Harness) -> Crafted:
 
 
 async def rate_limited(h: Harness) -> Crafted:
-    return Crafted("ng-naptip", h.seal("ng-naptip", "it-dna"), verified=False,
-                   before=h.seal("ng-naptip", "it-dna"))  # fmt: skip
+    return Crafted(
+        "ng-naptip",
+        h.seal("ng-naptip", "it-dna"),
+        verified=False,
+        before=h.seal("ng-naptip", "it-dna"),
+    )
 
 
 CASES: dict[str, tuple[Callable[[Harness], Awaitable[Crafted]], dict[str, Any]]] = {
@@ -179,9 +184,10 @@ async def test_rejection(nats_server: NatsServer, nc: Client, code: str) -> None
     )
     assert (raw.headers or {}).get("Palermo-Type") == "notices"
     (notice,) = [
-        n for n in open_notices(raw.data or b"", h.broker_keys.notice.public).notices
+        n
+        for n in open_notices(raw.data or b"", h.broker_keys.notice.public).notices
         if n.envelope_hash == digest
-    ]  # fmt: skip
+    ]
     assert (notice.type, notice.reason) == ("rejected", code)
     assert notice.detail
     assert (notice.message_id is not None) == crafted.verified
@@ -196,9 +202,7 @@ async def _wait_for_rejection(h: Harness, code: str) -> Any:
             await asyncio.sleep(0.05)
 
 
-async def test_revocation_takes_effect_within_a_second(
-    nats_server: NatsServer, nc: Client
-) -> None:
+async def test_revocation_takes_effect_within_a_second(nats_server: NatsServer, nc: Client) -> None:
     """After the governors revoke a sender, its next envelope is refused within 1 s."""
     h = Harness(nc)
     await h.setup()

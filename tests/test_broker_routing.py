@@ -26,10 +26,11 @@ async def test_accepted_message_reaches_each_recipient(nats_server: NatsServer, 
             assert headers["Palermo-Type"] == "envelope"
             assert msg.data == data
             opened = open_envelope(
-                msg.data, recipient=h.keys[name],
+                msg.data,
+                recipient=h.keys[name],
                 resolve=lambda a, k, t: h.keys[a].signing.public,
                 accepted_ms=int(headers["Palermo-Accepted-Ms"]),
-            )  # fmt: skip
+            )
             assert opened.binding.sender == "ng-naptip"
         (notice,) = await h.notices("ng-naptip", 1)
         assert notice.type == "accepted"
