@@ -27,12 +27,7 @@ test: lint
 	$(BIN)/pytest
 
 run: $(STAMP)
-	@echo "The broker service (embedded NATS, demo directory, ops API) is not built yet."
-	@echo "Until it is, this makes a demo authority keystore with the palermo CLI:"
-	@printf 'demo passphrase for ng-naptip\n' > .venv/demo-passphrase
-	$(BIN)/palermo keys new --authority ng-naptip --out .venv/demo/ng-naptip.keystore \
-		--fast-kdf --force --passphrase-file .venv/demo-passphrase
-	@echo "Try: make bench   (seal/open speed)   and   make test"
+	$(BIN)/palermo up --demo --data-dir data
 
 vectors: $(STAMP)
 	$(BIN)/python tests/vectors/generate.py
@@ -43,6 +38,7 @@ jsonschema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/seal_open.py
+	$(BIN)/python bench/broker_relay.py --messages 5000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -90,6 +90,8 @@ async def _up_async(args: argparse.Namespace) -> int:
             url = server.url
         nc = await connect(url, config)
         stack.push_async_callback(nc.drain)
+        if files is not None:
+            (files.data_dir / "nats-url").write_text(url + "\n")
         extra: list[ExtraTask] = [serve_ops]
         if files is not None:
             js = nc.jetstream()
@@ -148,9 +150,9 @@ def _banner(url: str, files: demo.DemoFiles | None) -> ExtraTask:
                 f"  curl -s {ops}/readyz",
                 f'  curl -s -H "Authorization: Bearer $PALERMO_OPS_TOKEN" {ops}/v1/audit',
                 f'  curl -s -H "Authorization: Bearer $PALERMO_OPS_TOKEN" {ops}/v1/checkpoint',
-                f"  .venv/bin/palermo directory list --nats-url {url} --root-keystore"
-                f" {d}/root.keystore --passphrase-file {d}/demo-passphrase",
-                f"  .venv/bin/palermo demo send --nats-url {url} --data-dir {d}",
+                f"  .venv/bin/palermo demo send --nats-url $(cat {d}/nats-url) --data-dir {d}",
+                f"  .venv/bin/palermo directory list --nats-url $(cat {d}/nats-url)"
+                f" --root-keystore {d}/root.keystore --passphrase-file {d}/demo-passphrase",
             ]
         print("\n".join(lines), flush=True)
 

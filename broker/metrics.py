@@ -14,17 +14,22 @@ class Metrics:
             "palermo_messages_accepted", "Envelopes accepted", registry=self.registry
         )
         self.rejected = Counter(
-            "palermo_messages_rejected", "Envelopes rejected, by code", ["code"],
+            "palermo_messages_rejected",
+            "Envelopes rejected, by code",
+            ["code"],
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.delivered = Counter(
-            "palermo_deliveries_published", "Deliveries put in recipients' inboxes",
+            "palermo_deliveries_published",
+            "Deliveries put in recipients' inboxes",
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.dead_lettered = Counter(
-            "palermo_dead_lettered", "Envelopes moved to the dead-letter stream, by reason",
-            ["reason"], registry=self.registry,
-        )  # fmt: skip
+            "palermo_dead_lettered",
+            "Envelopes moved to the dead-letter stream, by reason",
+            ["reason"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
             "palermo_pipeline_latency_seconds",
             "From JetStream ingress time to the ack of the processed envelope",
@@ -32,14 +37,18 @@ class Metrics:
             registry=self.registry,
         )
         self.audit_tree_size = Gauge(
-            "palermo_audit_tree_size", "Size of the latest signed audit checkpoint",
+            "palermo_audit_tree_size",
+            "Size of the latest signed audit checkpoint",
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.consumer_lag = Gauge(
-            "palermo_consumer_lag", "Messages waiting, by consumer", ["consumer"],
+            "palermo_consumer_lag",
+            "Messages waiting, by consumer",
+            ["consumer"],
             registry=self.registry,
-        )  # fmt: skip
+        )
         self.audit_failures = Counter(
-            "palermo_audit_append_failures", "Failed audit appends (readiness fails meanwhile)",
+            "palermo_audit_append_failures",
+            "Failed audit appends (readiness fails meanwhile)",
             registry=self.registry,
-        )  # fmt: skip
+        )

@@ -91,19 +91,27 @@ class NatsServer:
         args = [
             str(self.binary),
             *(["-c", str(self.config)] if self.config else []),
-            "-a", "127.0.0.1",
-            "-p", "-1",
-            "-n", self.name,
-            "--ports_file_dir", self._ports_dir.name,
+            "-a",
+            "127.0.0.1",
+            "-p",
+            "-1",
+            "-n",
+            self.name,
+            "--ports_file_dir",
+            self._ports_dir.name,
             "-js",
-            "-sd", str(self.store_dir / "jetstream"),
-            "-l", str(self._log_path),
+            "-sd",
+            str(self.store_dir / "jetstream"),
+            "-l",
+            str(self._log_path),
             *self.extra_args,
-        ]  # fmt: skip
+        ]
         self._process = await asyncio.create_subprocess_exec(
-            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        )
         try:
             async with asyncio.timeout(self.start_timeout):
                 self.url = await self._wait_ready()

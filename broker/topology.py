@@ -188,10 +188,13 @@ async def bootstrap(js: JetStreamContext, settings: TopologySettings | None = No
     ):
         await js.create_key_value(
             KeyValueConfig(
-                bucket=bucket, history=history, ttl=ttl, storage=StorageType.FILE,
+                bucket=bucket,
+                history=history,
+                ttl=ttl,
+                storage=StorageType.FILE,
                 replicas=s.replicas,
             )
-        )  # fmt: skip
+        )
 
 
 async def _ensure_audit_stream(js: JetStreamContext, s: TopologySettings) -> None:

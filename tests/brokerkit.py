@@ -163,13 +163,22 @@ class Harness:
         return out
 
     async def audit(self) -> list[AuditEvent]:
-        """Every audit event so far, in stream order."""
+        """Every audit event so far, in stream order (one ordered consumer pass)."""
         info = await self.js.stream_info(topology.AUDIT)
+        if info.state.messages == 0:
+            return []
+        sub = await self.js.subscribe(
+            topology.AUDIT_SUBJECT, stream=topology.AUDIT, ordered_consumer=True
+        )
         events = []
-        for seq in range(info.state.first_seq, info.state.last_seq + 1):
-            raw = await self.js.get_msg(topology.AUDIT, seq)
-            events.append(decode_event(raw.data or b""))
-        return events
+        try:
+            while True:
+                msg = await sub.next_msg(timeout=5)
+                events.append(decode_event(msg.data))
+                if msg.metadata.num_pending == 0:
+                    return events
+        finally:
+            await sub.unsubscribe()
 
 
 @contextlib.asynccontextmanager

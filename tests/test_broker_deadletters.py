@@ -89,9 +89,14 @@ async def test_unretrieved_message_is_reported_as_non_delivery(
     swept = [dead]
     while True:
         try:
-            swept.append(await h.js.get_msg(
-                topology.DEADLETTER, seq=(swept[-1].seq or 0) + 1, subject="palermo.dead.*",
-                next=True))
+            swept.append(
+                await h.js.get_msg(
+                    topology.DEADLETTER,
+                    seq=(swept[-1].seq or 0) + 1,
+                    subject="palermo.dead.*",
+                    next=True,
+                )
+            )
         except nats.js.errors.NotFoundError:
             break
     assert data in [m.data for m in swept]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nats
 import nats.errors
-import nkeys  # type: ignore[import-untyped]  # no type hints; nats-py's own NKEY helper
+import nkeys  # no type hints (mypy override in pyproject); nats-py's NKEY helper
 import pytest
 from nats.aio.client import Client
 from nats.aio.msg import Msg

@@ -69,7 +69,7 @@ def sequencer(js: JetStreamContext, instance: str, **kwargs: object) -> Sequence
 async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10.0) -> None:
     """Poll `check` until it is true or `within` seconds pass."""
     async with asyncio.timeout(within):
-        while not await check():  # noqa: ASYNC110  (polls state owned by the server or another task)
+        while not await check():
             await asyncio.sleep(0.02)
 
 

@@ -1,0 +1,251 @@
+"""Broker throughput and latency against a bare JetStream relay, in one run.
+
+Run: `make bench-broker` (or `.venv/bin/python bench/broker_relay.py --messages 5000`).
+
+Both legs move the same pre-sealed 1 KiB envelopes over the same hops on one embedded
+nats-server: publish to the ingress stream → a relay process pulls, publishes to the
+recipient's delivery subject, acks → the recipient pulls and acks. The bare relay does
+nothing else; the broker (`palermo up`, a separate process like the relay) does its
+whole pipeline: canonical decode, directory and key checks, signature verification,
+time window, seen-set, policy, the audit event, the delivery, the signed notice and the
+audit tree. Sealing is the sender's cost and happens before the clock starts.
+Prints msgs/s for each, their ratio, and end-to-end latency p50/p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nats
+import nats.errors
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType, StreamConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from broker import topology  # noqa: E402
+from broker.directory_store import DirectoryAdmin  # noqa: E402
+from broker.natsserver import NatsServer  # noqa: E402
+from schemas import _crypto  # noqa: E402
+from schemas.envelope import seal  # noqa: E402
+from schemas.keys import AuthorityKeys, SigningKey  # noqa: E402
+from schemas.keystore import BrokerKeys, dump_broker_keys, write_private  # noqa: E402
+from schemas.kinds import CaseReferral  # noqa: E402
+from schemas.records import Victim  # noqa: E402
+from tests.brokerkit import record  # noqa: E402
+
+FAST = {"opslimit": _crypto.ARGON2ID_OPS_INTERACTIVE, "memlimit": _crypto.ARGON2ID_MEM_INTERACTIVE}
+PASS = "benchmark passphrase"  # noqa: S105  (a throwaway keystore)
+PACED_RATE = 500.0
+PACED_SECONDS = 4.0
+SUMMARY = (
+    "Recruited in Benin City with a false offer of salon work; moved through Agadez and "
+    "Tripoli; exploited in Castel Volturno. "
+) * 8
+
+
+async def relay(url: str) -> None:
+    """The bare relay: pull from RELAY_IN, publish to the recipient's subject, ack.
+    (It routes every envelope to the benchmark's one recipient without reading it.)"""
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    sub = await js.pull_subscribe_bind(durable="relay", stream="RELAY_IN")
+    while True:
+        try:
+            msgs = await sub.fetch(256, timeout=0.5)
+        except TimeoutError:
+            continue
+        futures = [await js.publish_async("relay.out.it-dna", m.data) for m in msgs]
+        await asyncio.gather(*futures)
+        for m in msgs:
+            await m.ack()
+
+
+async def drive(
+    js: JetStreamContext,
+    subject: str,
+    stream: str,
+    durable: str,
+    envelopes: list[bytes],
+    rate: float | None = None,
+) -> tuple[float, list[float]]:
+    """Publish every envelope pipelined (at `rate` per second, or as fast as possible),
+    receive them all; (msgs/s, latencies in s)."""
+    sent: dict[bytes, float] = {}
+    received: list[float] = []
+    sub = await js.pull_subscribe_bind(durable=durable, stream=stream)
+
+    async def receive() -> None:
+        while len(received) < len(envelopes):
+            try:
+                msgs = await sub.fetch(256, timeout=0.5)
+            except TimeoutError:
+                continue
+            now = time.perf_counter()
+            for m in msgs:
+                received.append(now - sent[m.data])
+                await m.ack()
+
+    receiver = asyncio.create_task(receive())
+    start = time.perf_counter()
+    futures = []
+    for i, data in enumerate(envelopes):
+        if rate is not None:
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+        sent[data] = time.perf_counter()
+        futures.append(await js.publish_async(subject, data))
+    await asyncio.gather(*futures)
+    async with asyncio.timeout(300):
+        await receiver
+    elapsed = time.perf_counter() - start
+    return len(envelopes) / elapsed, received
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
+
+
+async def main(messages: int) -> None:
+    sender, recipient = AuthorityKeys.generate("ng-naptip"), AuthorityKeys.generate("it-dna")
+    body = CaseReferral(summary=SUMMARY[:1024], victims=[Victim(ref="V1", sex="female")])
+    envelopes = [
+        seal(body, sender=sender, recipients=[recipient.recipient]).data for _ in range(messages)
+    ]
+    paced = [
+        seal(body, sender=sender, recipients=[recipient.recipient]).data
+        for _ in range(int(PACED_RATE * PACED_SECONDS))
+    ]
+    with tempfile.TemporaryDirectory(prefix="palermo-bench-") as tmp:
+        work = Path(tmp)
+        async with NatsServer(work / "nats") as server:
+            nc = await nats.connect(server.url)
+            js = nc.jetstream()
+
+            # Bare relay: the same hops, streams of the same kind, no checks.
+            await js.add_stream(
+                StreamConfig(
+                    name="RELAY_IN",
+                    subjects=["relay.in.*"],
+                    retention=RetentionPolicy.WORK_QUEUE,
+                    storage=StorageType.FILE,
+                )
+            )
+            await js.add_stream(
+                StreamConfig(
+                    name="RELAY_OUT",
+                    subjects=["relay.out.*"],
+                    retention=RetentionPolicy.WORK_QUEUE,
+                    storage=StorageType.FILE,
+                )
+            )
+            for stream, name, subject in (
+                ("RELAY_IN", "relay", "relay.in.*"),
+                ("RELAY_OUT", "sink", "relay.out.it-dna"),
+            ):
+                await js.add_consumer(
+                    stream,
+                    ConsumerConfig(
+                        durable_name=name,
+                        filter_subject=subject,
+                        ack_policy=AckPolicy.EXPLICIT,
+                        max_ack_pending=20_000,
+                    ),
+                )
+            relay_proc = await asyncio.create_subprocess_exec(
+                sys.executable, __file__, "--relay", server.url, cwd=ROOT
+            )
+            try:
+                relay_rate, relay_lat = await drive(
+                    js, "relay.in.ng-naptip", "RELAY_OUT", "sink", envelopes
+                )
+                _, relay_paced = await drive(
+                    js, "relay.in.ng-naptip", "RELAY_OUT", "sink", paced, rate=PACED_RATE
+                )
+            finally:
+                relay_proc.terminate()
+                await relay_proc.wait()
+
+            # The broker: directory, keys, configuration, then `palermo up`.
+            root = SigningKey.generate()
+            broker_keys = BrokerKeys(SigningKey.generate(), SigningKey.generate())
+            write_private(work / "broker.keystore", dump_broker_keys(broker_keys, PASS, **FAST))
+            await topology.bootstrap(js)
+            admin = DirectoryAdmin(js, root)
+            for keys in (sender, recipient):
+                await admin.put(record(keys), change="added")
+            (work / "broker.toml").write_text(
+                f'directory_root = "{root.public.hex()}"\n'
+                f'data_dir = "{work}"\n'
+                f'passphrase = "{PASS}"\n'
+                'log_level = "warning"\n'
+                f'[nats]\nurl = "{server.url}"\n'
+                '[ops]\nport = 0\ntoken = "bench"\n'
+                "[policy]\nrate_per_second = 1000000.0\nrate_burst = 1000000\n"
+            )
+            env = {**os.environ, "PALERMO_OPS_TOKEN": "bench"}
+            broker_proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "clients.cli",
+                "up",
+                "--config",
+                str(work / "broker.toml"),
+                cwd=ROOT,
+                env=env,
+            )
+            try:
+                await asyncio.sleep(2.0)  # directory watch, bootstrap, readiness
+                broker_rate, broker_lat = await drive(
+                    js,
+                    topology.ingress_subject("ng-naptip"),
+                    topology.DELIVERY,
+                    topology.inbox_consumer("it-dna"),
+                    envelopes,
+                )
+                _, broker_paced = await drive(
+                    js,
+                    topology.ingress_subject("ng-naptip"),
+                    topology.DELIVERY,
+                    topology.inbox_consumer("it-dna"),
+                    paced,
+                    rate=PACED_RATE,
+                )
+            finally:
+                broker_proc.terminate()
+                await broker_proc.wait()
+            await nc.drain()
+
+    print(f"\n{messages} envelopes of {len(envelopes[0])} bytes (1 KiB body), one recipient")
+    print("throughput: all published at once; latency then includes queueing behind them")
+    print(f"{'':>12} {'msgs/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, rate, lat in (
+        ("bare relay", relay_rate, relay_lat),
+        ("broker", broker_rate, broker_lat),
+    ):
+        print(f"{name:>12} {rate:>9.0f} {pct(lat, 50):>8.1f} {pct(lat, 99):>8.1f}")
+    print(
+        f"\nlatency at a steady {PACED_RATE:.0f} msgs/s for {PACED_SECONDS:.0f} s (not saturated)"
+    )
+    print(f"{'':>12} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, lat in (("bare relay", relay_paced), ("broker", broker_paced)):
+        print(f"{name:>12} {pct(lat, 50):>8.1f} {pct(lat, 99):>8.1f}")
+    print(f"broker / bare relay: {broker_rate / relay_rate:.0%}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument("--relay", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.relay:
+        asyncio.run(relay(args.relay))
+    else:
+        asyncio.run(main(args.messages))

@@ -1,0 +1,484 @@
+"""The operator HTTP API: health, readiness, metrics, audit query and live tail, the
+signed checkpoint and proofs, suppressed statistics, and the dashboard page.
+
+Nothing here can reveal message content: the broker never holds it, and every answer
+is built from audit metadata, counters or the Merkle tree. `/healthz`, `/readyz` and
+the dashboard page (static, no data) need no token; every other path needs
+`Authorization: Bearer <ops.token>`, compared in constant time. Errors are RFC 9457
+problem details. `docs/ops-api.md` describes every endpoint.
+
+Run it inside the broker with `Broker(..., extra_tasks=[serve_ops])`, or with an
+`OpsServer()` instance when the caller needs the bound URL (port 0 in tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import hmac
+import time
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+import msgspec
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+from prometheus_client import generate_latest
+
+from schemas.note import NoteError, NoteVerifier, open_checkpoint
+
+from . import ops_audit, topology
+from .errors import ConfigError
+from .ops_dashboard import CSP, PAGE
+from .tiles import TreeStoreError
+from .tlog_proofs import (
+    ConsistencyRequest,
+    InclusionRequest,
+    ProofUnavailable,
+    consistency_proof,
+    inclusion_with_leaf,
+    latest_checkpoint,
+)
+
+if TYPE_CHECKING:
+    from .service import Broker
+
+__all__ = ["OpsServer", "make_app", "serve_ops"]
+
+log = structlog.get_logger(__name__)
+
+PUBLIC_PATHS: Final = frozenset({"/", "/healthz", "/readyz"})
+SHUTDOWN_TIMEOUT: Final = 5.0
+"""Bound on stopping the server, open tails included."""
+MAX_TAILS: Final = 32
+"""Concurrent live tails; each holds a consumer on the audit stream."""
+TAIL_POLL: Final = 1.0
+"""How long a tail waits for new events before it checks for stop and disconnect."""
+TAIL_KEEPALIVE: Final = 15.0
+"""Idle seconds after which a tail sends a comment, so proxies keep it open."""
+NATS_TIMEOUT: Final = 10.0
+PROMETHEUS_TEXT: Final = "text/plain; version=0.0.4; charset=utf-8"
+"""What `generate_latest` writes; every Prometheus version scrapes it."""
+_PROBLEM_BASE: Final = "tag:palermo.example,2025:ops/"
+_HEADERS: Final = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+BROKER: Final[web.AppKey[Broker]] = web.AppKey("broker")
+CLOSING: Final = web.AppKey("closing", asyncio.Event)
+TAILS: Final = web.AppKey("tails", asyncio.Semaphore)
+VERIFIER: Final = web.AppKey("verifier", NoteVerifier)
+
+_Q = TypeVar("_Q", bound=msgspec.Struct)
+
+
+class Problem(Exception):
+    """An RFC 9457 problem answer, raised by a handler and rendered by the middleware."""
+
+    def __init__(
+        self, status: int, slug: str, title: str, detail: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.headers = headers or {}
+
+    def response(self) -> web.Response:
+        """The problem as an `application/problem+json` response."""
+        body = {
+            "type": _PROBLEM_BASE + self.slug if self.slug else "about:blank",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+        }
+        return web.Response(
+            status=self.status,
+            body=msgspec.json.encode(body),
+            headers={**_HEADERS, "Content-Type": "application/problem+json", **self.headers},
+        )
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status,
+        body=msgspec.json.encode(data),
+        headers={**_HEADERS, "Content-Type": "application/json"},
+    )
+
+
+def _text(text: str | bytes, content_type: str = "text/plain; charset=utf-8") -> web.Response:
+    body = text.encode() if isinstance(text, str) else text
+    return web.Response(body=body, headers={**_HEADERS, "Content-Type": content_type})
+
+
+def _digest(token: str) -> bytes:
+    # Hashing first makes the comparison constant-time in the length too.
+    return hashlib.sha256(token.encode()).digest()
+
+
+def _params(request: web.Request, schema: type[_Q]) -> _Q:
+    """Decode the query string into `schema`; a 400 problem names the bad parameter."""
+    query = request.query
+    if len(set(query.keys())) != len(query):
+        raise Problem(400, "bad-parameter", "Bad parameter", "a query parameter is repeated")
+    try:
+        return msgspec.convert(dict(query), schema, strict=False)
+    except msgspec.ValidationError as exc:
+        raise Problem(400, "bad-parameter", "Bad parameter", str(exc)) from exc
+
+
+# --- middleware ----------------------------------------------------------------------
+
+
+@web.middleware
+async def _problems(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every error leaves as a problem document; internal details only go to the log."""
+    try:
+        return await handler(request)
+    except Problem as problem:
+        return problem.response()
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        return Problem(exc.status, "", exc.reason, exc.text or exc.reason, allow).response()
+    except (*ops_audit.NATS_ERRORS, TreeStoreError) as exc:
+        log.warning("ops_backend_unavailable", path=request.path, error=type(exc).__name__)
+        return Problem(
+            503, "unavailable", "Service unavailable", "NATS or the audit tree cannot be read"
+        ).response()
+    except Exception as exc:
+        log.error("ops_handler_failed", path=request.path, error=type(exc).__name__)
+        return Problem(500, "internal", "Internal error", "see the broker log").response()
+
+
+def _auth(token: str) -> Middleware:
+    expected = _digest(token)
+
+    @web.middleware
+    async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Bearer token on every path but health, readiness and the static page."""
+        if request.path not in PUBLIC_PATHS:
+            scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(
+                _digest(presented.strip()), expected
+            ):
+                raise Problem(
+                    401, "unauthorized", "Unauthorized",
+                    "a valid operator bearer token is required",
+                    {"WWW-Authenticate": 'Bearer realm="palermo-ops"'},
+                )  # fmt: skip
+        return await handler(request)
+
+    return auth
+
+
+# --- health, readiness, metrics -------------------------------------------------------
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process answers."""
+    return _text("ok")
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """200 when the broker can take traffic, 503 when not; the detail has no secrets."""
+    broker = request.app[BROKER]
+    fresh = True
+    try:
+        broker.watch.directory.check_fresh()
+    except Exception:
+        fresh = False
+    sequencer = getattr(broker, "sequencer", None)
+    body = {
+        "ready": broker.is_ready,
+        "directory_loaded": broker.watch.loaded.is_set(),
+        "directory_fresh": fresh,
+        "nats_connected": broker.nc.is_connected,
+        "audit_appends_ok": broker.health.audit_ok,
+        "sequencer": {
+            "running": sequencer is not None,
+            "leading": sequencer is not None and sequencer.leading.is_set(),
+            "size": sequencer.size if sequencer is not None else 0,
+            "published_size": sequencer.published_size if sequencer is not None else 0,
+            "error": broker.health.sequencer_error or None,
+        },
+    }
+    return _json(body, 200 if body["ready"] else 503)
+
+
+async def _refresh_gauges(request: web.Request) -> None:
+    """Consumer lags and the audit tree size, read fresh for each scrape."""
+    broker = request.app[BROKER]
+    js, metrics = broker.js, broker.metrics
+    lags: dict[str, int] = {}
+    ingress = await js.consumer_info(topology.INGRESS, topology.INGRESS_CONSUMER)
+    lags[topology.INGRESS_CONSUMER] = (ingress.num_pending or 0) + (ingress.num_ack_pending or 0)
+    offset = 0
+    while True:
+        page = await js.consumers_info(topology.DELIVERY, offset=offset)
+        for info in page:
+            if info.name.startswith("inbox-"):
+                lags[info.name] = (info.num_pending or 0) + (info.num_ack_pending or 0)
+        if len(page) < 256:  # the server's page size
+            break
+        offset += len(page)
+    metrics.consumer_lag.clear()  # an authority removed from the directory drops out
+    for name, lag in lags.items():
+        metrics.consumer_lag.labels(name).set(lag)
+    size = getattr(getattr(broker, "sequencer", None), "published_size", 0)
+    note = await latest_checkpoint(js)
+    if note is not None:
+        with contextlib.suppress(NoteError):
+            size = max(size, open_checkpoint(note, request.app[VERIFIER]).size)
+    metrics.audit_tree_size.set(size)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text exposition of the broker's registry."""
+    try:
+        async with asyncio.timeout(NATS_TIMEOUT):
+            await _refresh_gauges(request)
+    except (*ops_audit.NATS_ERRORS, TreeStoreError) as exc:
+        # Scrape what we have: counters stay useful while NATS is away.
+        log.warning("ops_gauges_stale", error=type(exc).__name__)
+    body = generate_latest(request.app[BROKER].metrics.registry)
+    return _text(body, PROMETHEUS_TEXT)
+
+
+# --- audit ---------------------------------------------------------------------------
+
+
+async def audit(request: web.Request) -> web.Response:
+    """A filtered page of audit events, oldest first."""
+    q = _params(request, ops_audit.AuditQuery)
+    async with asyncio.timeout(60.0):
+        return _json(await ops_audit.query(request.app[BROKER].js, q))
+
+
+def _start_after(request: web.Request, q: ops_audit.TailQuery) -> int | None:
+    if q.after_seq is not None:
+        return q.after_seq
+    last_id = request.headers.get("Last-Event-ID", "").strip()
+    if not last_id:
+        return None
+    if not last_id.isdigit() or len(last_id) > 19:
+        raise Problem(400, "bad-parameter", "Bad parameter", "Last-Event-ID is not a sequence")
+    return int(last_id)
+
+
+def _gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+async def audit_tail(request: web.Request) -> web.StreamResponse:
+    """Server-sent events, one `audit` event per matching audit event as it lands."""
+    q = _params(request, ops_audit.TailQuery)
+    start = _start_after(request, q)
+    app = request.app
+    js = app[BROKER].js
+    if start is None:
+        info = await js.stream_info(topology.AUDIT)
+        start = info.state.last_seq or 0
+    match = q.filter()
+    slots = app[TAILS]
+    if slots.locked():
+        raise Problem(503, "too-many-tails", "Too many tails", f"at most {MAX_TAILS} at once")
+    async with slots, ops_audit.AuditCursor(js, start_seq=start + 1) as cursor:
+        response = web.StreamResponse(
+            headers={
+                **_HEADERS,
+                "Content-Type": "text/event-stream; charset=utf-8",
+                "X-Accel-Buffering": "no",
+            }
+        )
+        await response.prepare(request)
+        try:
+            await response.write(b"retry: 3000\n: tail open\n\n")
+            idle_since = time.monotonic()
+            while not app[CLOSING].is_set() and not _gone(request):
+                for msg, seq in await cursor.read(256, wait=TAIL_POLL):
+                    event = ops_audit.decode(msg, seq)
+                    if event is not None and match.matches(event):
+                        data = msgspec.json.encode(ops_audit.event_json(seq, event))
+                        await response.write(b"event: audit\nid: %d\ndata: %s\n\n" % (seq, data))
+                        idle_since = time.monotonic()
+                if time.monotonic() - idle_since > TAIL_KEEPALIVE:
+                    await response.write(b": keepalive\n\n")
+                    idle_since = time.monotonic()
+            with contextlib.suppress(ConnectionError):
+                await response.write_eof()
+        except ConnectionError:
+            log.debug("ops_tail_client_gone")
+        except ops_audit.NATS_ERRORS as exc:
+            # The stream is open: end it; the client resumes with Last-Event-ID.
+            log.warning("ops_tail_interrupted", error=type(exc).__name__)
+    return response
+
+
+# --- checkpoint and proofs -----------------------------------------------------------
+
+
+async def checkpoint(request: web.Request) -> web.Response:
+    """The latest signed checkpoint note, exactly as published."""
+    note = await latest_checkpoint(request.app[BROKER].js)
+    if note is None:
+        raise Problem(404, "no-checkpoint", "No checkpoint", "no checkpoint is published yet")
+    return _text(note)
+
+
+async def log_key(request: web.Request) -> web.Response:
+    """The log's verifier key string (C2SP vkey)."""
+    return _text(request.app[VERIFIER].vkey + "\n")
+
+
+def _b64(hashes: list[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode("ascii") for h in hashes]
+
+
+class _InclusionParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    index: int
+    size: int
+
+
+class _ConsistencyParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    old: int
+    new: int
+
+
+async def proof_inclusion(request: web.Request) -> web.Response:
+    """RFC 9162 inclusion proof of leaf `index` (audit sequence index + 1) in `size`."""
+    p = _params(request, _InclusionParams)
+    try:
+        req = msgspec.convert({"index": p.index, "tree_size": p.size}, InclusionRequest)
+        leaf, proof = await inclusion_with_leaf(request.app[BROKER].js, req.index, req.tree_size)
+    except (msgspec.ValidationError, ProofUnavailable) as exc:
+        raise Problem(400, "out-of-range", "Out of range", str(exc)) from exc
+    return _json(
+        {"index": p.index, "tree_size": p.size, "leaf_hash": _b64([leaf])[0], "proof": _b64(proof)}
+    )
+
+
+async def proof_consistency(request: web.Request) -> web.Response:
+    """RFC 9162 consistency proof from tree size `old` to `new`."""
+    p = _params(request, _ConsistencyParams)
+    try:
+        req = msgspec.convert({"old_size": p.old, "new_size": p.new}, ConsistencyRequest)
+        proof = await consistency_proof(request.app[BROKER].js, req.old_size, req.new_size)
+    except (msgspec.ValidationError, ProofUnavailable) as exc:
+        raise Problem(400, "out-of-range", "Out of range", str(exc)) from exc
+    return _json({"old_size": p.old, "new_size": p.new, "proof": _b64(proof)})
+
+
+# --- statistics and dashboard --------------------------------------------------------
+
+
+async def stats(request: web.Request) -> web.Response:
+    """Aggregate counts with small-cell suppression."""
+    q = _params(request, ops_audit.StatsQuery)
+    async with asyncio.timeout(60.0):
+        body = await ops_audit.stats(request.app[BROKER].js, q.since_ms, int(time.time() * 1000))
+    return _json(body)
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    """The static operator page; it holds no data and fetches everything with the token."""
+    response = _text(PAGE, "text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
+# --- the application and its server --------------------------------------------------
+
+
+async def _closing(app: web.Application) -> None:
+    app[CLOSING].set()
+
+
+async def _tail_slots(app: web.Application) -> AsyncIterator[None]:
+    app[TAILS] = asyncio.Semaphore(MAX_TAILS)
+    yield
+
+
+def make_app(broker: Broker) -> web.Application:
+    """The ops application for `broker`.
+
+    Raises `ConfigError` if no operator token is configured: the API never runs open.
+    """
+    token = broker.config.ops.token
+    if not token or not token.strip():
+        raise ConfigError(
+            "ops.token is not set: the ops API needs an operator bearer token "
+            "(set PALERMO_OPS_TOKEN or [ops] token)"
+        )
+    app = web.Application(middlewares=[_problems, _auth(token.strip())])
+    app[BROKER] = broker
+    app[CLOSING] = asyncio.Event()
+    app[VERIFIER] = NoteVerifier.for_key(broker.config.origin, broker.keys.log)
+    app.cleanup_ctx.append(_tail_slots)
+    app.on_shutdown.append(_closing)
+    app.router.add_get("/", dashboard)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/v1/audit", audit)
+    app.router.add_get("/v1/audit/tail", audit_tail)
+    app.router.add_get("/v1/checkpoint", checkpoint)
+    app.router.add_get("/v1/log-key", log_key)
+    app.router.add_get("/v1/proof/inclusion", proof_inclusion)
+    app.router.add_get("/v1/proof/consistency", proof_consistency)
+    app.router.add_get("/v1/stats", stats)
+    return app
+
+
+class OpsServer:
+    """The ops API as a broker task that tells its caller where it listens.
+
+    `Broker(..., extra_tasks=[server])` with `server = OpsServer()`; once listening,
+    `server.bound` is set and `server.url` is the base URL (the real port when the
+    configuration asks for port 0). It stops, open tails included, within
+    `SHUTDOWN_TIMEOUT` of the broker's `stop`.
+    """
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.bound = asyncio.Event()
+
+    async def __call__(self, broker: Broker, stop: asyncio.Event) -> None:
+        """Serve until `stop` is set. Raises `ConfigError` without a token or when the
+        address cannot be bound."""
+        app = make_app(broker)
+        host, port = broker.config.ops.host, broker.config.ops.port
+        runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT / 2, access_log=None)
+        await runner.setup()
+        try:
+            try:
+                await web.TCPSite(runner, host, port).start()
+            except OSError as exc:
+                raise ConfigError(f"ops API cannot listen on {host}:{port}: {exc}") from exc
+            bound_host, bound_port = runner.addresses[0][:2]
+            self.url = (
+                f"http://[{bound_host}]:{bound_port}"
+                if ":" in bound_host
+                else f"http://{bound_host}:{bound_port}"
+            )
+            self.bound.set()
+            log.info("ops_listening", url=self.url)
+            await stop.wait()
+        finally:
+            self.bound.clear()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(SHUTDOWN_TIMEOUT):
+                    await runner.cleanup()
+            log.info("ops_stopped")
+
+
+async def serve_ops(broker: Broker, stop: asyncio.Event) -> None:
+    """Serve the ops API on `config.ops.host:port` until `stop` (an `ExtraTask`)."""
+    await OpsServer()(broker, stop)
