@@ -316,7 +316,11 @@ def _audit_verify(args: argparse.Namespace) -> int:
     except (ExportMalformed, CheckpointRejected) as exc:
         print(f"palermo: {exc}", file=sys.stderr)
         return 2
-    print(f"audit log verifies: {report}")
+    largest = max(c.size for c in report.checkpoints)
+    print(
+        f"audit log verifies: {report.events} events; {len(report.checkpoints)} signed "
+        f"checkpoint(s), the largest of size {largest}, cover {report.covered} of them"
+    )
     return 0
 
 
