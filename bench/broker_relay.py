@@ -106,6 +106,7 @@ async def drive(
     async with asyncio.timeout(300):
         await receiver
     elapsed = time.perf_counter() - start
+    await sub.unsubscribe()
     return len(envelopes) / elapsed, received
 
 
@@ -221,7 +222,7 @@ async def main(messages: int) -> None:
             finally:
                 broker_proc.terminate()
                 await broker_proc.wait()
-            await nc.drain()
+            await nc.close()
 
     print(f"\n{messages} envelopes of {len(envelopes[0])} bytes (1 KiB body), one recipient")
     print("throughput: all published at once; latency then includes queueing behind them")

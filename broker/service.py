@@ -97,7 +97,14 @@ class Broker:
         await topology.bootstrap(self.js, topology_settings(self.config))
         executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
         worker = Worker(
-            self.js, self.config, self.watch, self.keys.notice, self.metrics, self.health, executor
+            self.nc,
+            self.js,
+            self.config,
+            self.watch,
+            self.keys.notice,
+            self.metrics,
+            self.health,
+            executor,
         )
         sweeper = Sweeper(
             self.nc,

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import nats.errors
 import nats.js.errors
 import structlog
+from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
@@ -33,6 +34,7 @@ from schemas.notice import Notice, NoticeBatch, sign_notices
 from . import pipeline, topology
 from .config import BrokerConfig
 from .directory_store import DirectoryWatch
+from .jspub import Pipeline
 from .metrics import Metrics
 from .pipeline import Candidate, Rejection
 from .policy import Policy, RateLimiter
@@ -43,6 +45,7 @@ SEEN_PREFIX = f"$KV.{topology.KV_SEEN}."
 WRONG_LAST_SEQUENCE = (10071, 10164)
 VERIFY_CHUNK = 64
 PUBLISH_TIMEOUT = 10.0
+"""Bound on one round of pipelined writes: past it the batch is held and retried."""
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Worker:
 
     def __init__(
         self,
+        nc: Client,
         js: JetStreamContext,
         config: BrokerConfig,
         watch: DirectoryWatch,
@@ -67,7 +71,9 @@ class Worker:
         health: Health,
         executor: Executor | None = None,
     ) -> None:
+        self._nc = nc
         self._js = js
+        self._pipe = Pipeline(nc)
         self._config = config
         self._watch = watch
         self._notice_key = notice_key
@@ -86,13 +92,14 @@ class Worker:
             durable=topology.INGRESS_CONSUMER, stream=topology.INGRESS
         )
         try:
-            while not stop.is_set():
-                try:
-                    msgs = await sub.fetch(self._config.nats.batch, timeout=0.5)
-                except TimeoutError:  # nats-py raises its own or asyncio's, by path
-                    continue
-                if msgs:
-                    await self.process(msgs)
+            async with self._pipe:
+                while not stop.is_set():
+                    try:
+                        msgs = await sub.fetch(self._config.nats.batch, timeout=0.5)
+                    except TimeoutError:  # nats-py raises its own or asyncio's, by path
+                        continue
+                    if msgs:
+                        await self.process(msgs)
         finally:
             await sub.unsubscribe()
 
@@ -179,20 +186,16 @@ class Worker:
     async def _seen(self, candidates: list[Candidate], outcomes: list[Rejection | None]) -> None:
         """Step 4b: record (sender, message id) → envelope hash; judge repeats."""
         todo = [i for i, o in enumerate(outcomes) if o is None]
-        # Plain concurrent publishes, not publish_async: a create that finds the key
-        # answers with an error, and nats-py 2.16's publish_async never resolves a
-        # future whose answer is an error (it raises inside its reply handler).
-        results = await asyncio.gather(
-            *(
-                self._js.publish(
-                    SEEN_PREFIX + _seen_key(candidates[i]),
-                    candidates[i].hash + candidates[i].ingress_seq.to_bytes(8, "big"),
-                    headers={"Nats-Expected-Last-Subject-Sequence": "0"},
-                )
-                for i in todo
-            ),
-            return_exceptions=True,
-        )
+        futures = [
+            await self._pipe.publish(
+                SEEN_PREFIX + _seen_key(candidates[i]),
+                candidates[i].hash + candidates[i].ingress_seq.to_bytes(8, "big"),
+                {"Nats-Expected-Last-Subject-Sequence": "0"},
+            )
+            for i in todo
+        ]
+        async with asyncio.timeout(PUBLISH_TIMEOUT):
+            results = await asyncio.gather(*futures, return_exceptions=True)
         kv = None
         for i, result in zip(todo, results, strict=True):
             if not isinstance(result, BaseException):
@@ -359,11 +362,10 @@ class Worker:
 
     async def _publish_all(self, writes: list[tuple[str, bytes, dict[str, str]]]) -> list[PubAck]:
         futures = [
-            await self._js.publish_async(subject, payload, headers=headers)
+            await self._pipe.publish(subject, payload, headers)
             for subject, payload, headers in writes
         ]
         try:
-            # Bounded: a write JetStream refuses leaves its future unresolved (see _seen).
             async with asyncio.timeout(PUBLISH_TIMEOUT):
                 return list(await asyncio.gather(*futures))
         except BaseException:

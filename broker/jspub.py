@@ -1,0 +1,92 @@
+"""Pipelined JetStream publishes whose error answers resolve their futures.
+
+nats-py 2.16's `publish_async` raises inside its reply handler when JetStream answers
+with an error, so that future never completes. The broker expects some errors (a
+seen-set create that finds its key answers "wrong last sequence"), so it publishes
+through this small pipeline instead: one reply subscription, one future per publish,
+each resolved with the `PubAck` or the translated `APIError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from types import TracebackType
+
+import nats.js.errors
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
+from nats.js.api import PubAck
+
+
+class Pipeline:
+    """`async with Pipeline(nc) as p: fut = await p.publish(subject, data, headers)`."""
+
+    def __init__(self, nc: Client) -> None:
+        self._nc = nc
+        self._prefix = ""
+        self._ids = itertools.count()
+        self._futures: dict[str, asyncio.Future[PubAck]] = {}
+        self._sub: Subscription | None = None
+
+    async def __aenter__(self) -> Pipeline:
+        self._prefix = self._nc.new_inbox() + "."
+        self._sub = await self._nc.subscribe(self._prefix + "*", cb=self._on_reply)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop listening; pending futures fail with `ConnectionClosedError`."""
+        sub, self._sub = self._sub, None
+        if sub is not None:
+            await sub.unsubscribe()
+        for future in self._futures.values():
+            if not future.done():
+                future.set_exception(nats.errors.ConnectionClosedError())
+        self._futures.clear()
+
+    async def publish(
+        self, subject: str, payload: bytes, headers: dict[str, str] | None = None
+    ) -> asyncio.Future[PubAck]:
+        """Publish and return the future of JetStream's answer (not awaited here)."""
+        token = str(next(self._ids))
+        future: asyncio.Future[PubAck] = asyncio.get_running_loop().create_future()
+        self._futures[token] = future
+        try:
+            await self._nc.publish(subject, payload, reply=self._prefix + token, headers=headers)
+        except BaseException:
+            self._futures.pop(token, None)
+            raise
+        return future
+
+    async def _on_reply(self, msg: Msg) -> None:
+        future = self._futures.pop(msg.subject[len(self._prefix) :], None)
+        if future is None or future.done():
+            return
+        if msg.headers and msg.headers.get("Status") == "503":
+            future.set_exception(nats.js.errors.NoStreamResponseError())
+            return
+        try:
+            answer = json.loads(msg.data)
+            if "error" in answer:
+                error = answer["error"]
+                future.set_exception(
+                    nats.js.errors.APIError(
+                        code=error.get("code"),
+                        err_code=error.get("err_code"),
+                        description=error.get("description"),
+                    )
+                )
+            else:
+                future.set_result(PubAck.from_response(answer))
+        except (ValueError, TypeError, KeyError) as exc:
+            future.set_exception(nats.js.errors.APIError(description=f"unreadable answer: {exc}"))
