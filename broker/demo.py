@@ -41,7 +41,7 @@ from schemas.notice import BROKER_AUTHORITY, open_notices
 from schemas.records import PersonIdentity, Victim
 
 from . import topology
-from .directory_store import DirectoryAdmin
+from .directory_store import DirectoryAdmin, broker_record
 
 PASSPHRASE = "palermo demo passphrase"  # noqa: S105  (the demo says so, loudly)
 YEAR_MS = 365 * 24 * 3600 * 1000
@@ -117,23 +117,10 @@ async def publish_directory(admin: DirectoryAdmin, files: DemoFiles) -> None:
     existing = {r.id for r in await admin.records()}
     now = now_ms()
     if BROKER_AUTHORITY not in existing:
-        await admin.put(
-            AuthorityRecord(
-                id=BROKER_AUTHORITY,
-                name="Palermo broker (demo)",
-                country="ZZ",
-                roles=["broker"],
-                networks=[],
-                keys=[
-                    signing_key_record(files.broker.notice, now - YEAR_MS, now + YEAR_MS),
-                    signing_key_record(files.broker.log, now - YEAR_MS, now + YEAR_MS, use="log"),
-                ],
-                status="active",
-                serial=0,
-                issued_ms=now,
-            ),
-            change="added",
+        record = broker_record(
+            files.broker, now_ms=now, valid_ms=YEAR_MS, name="Palermo broker (demo)"
         )
+        await admin.put(record, change="added")
     for authority, name, roles, networks in AUTHORITIES:
         if authority in existing:
             continue

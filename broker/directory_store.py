@@ -27,15 +27,38 @@ from schemas.directory import (
     Status,
     sign_head,
     sign_record,
+    signing_key_record,
 )
 from schemas.envelope import now_ms
 from schemas.errors import DirectoryError, ProtocolError
 from schemas.keys import SigningKey
+from schemas.keystore import BrokerKeys
+from schemas.notice import BROKER_AUTHORITY
 
 from . import topology
 from .topology import TopologySettings
 
 log = structlog.get_logger(__name__)
+
+
+def broker_record(keys: BrokerKeys, *, now_ms: int, valid_ms: int, name: str) -> AuthorityRecord:
+    """The broker's own directory record (`zz-broker`, role `broker`): its notice key
+    (use `sign`) and its audit log key (use `log`), valid `valid_ms` either side of now."""
+    window = (now_ms - valid_ms, now_ms + valid_ms)
+    return AuthorityRecord(
+        id=BROKER_AUTHORITY,
+        name=name,
+        country="ZZ",
+        roles=["broker"],
+        networks=[],
+        keys=[
+            signing_key_record(keys.notice, *window),
+            signing_key_record(keys.log, *window, use="log"),
+        ],
+        status="active",
+        serial=0,
+        issued_ms=now_ms,
+    )
 
 
 class DirectoryAdmin:

@@ -26,7 +26,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
-from schemas.audit import AUDIT_DOMAIN, AuditEvent, encode_event
+from schemas.audit import AUDIT_DOMAIN, AuditEvent, AuditEventType, encode_event
 from schemas.errors import StaleDirectory
 from schemas.keys import SigningKey
 from schemas.notice import Notice, NoticeBatch, sign_notices
@@ -294,50 +294,13 @@ class Worker:
         aggregated: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
         for c, outcome in zip(candidates, outcomes, strict=True):
             if outcome is None:
-                b = c.binding
-                events.append(
-                    (
-                        _accepted_id(c),
-                        AuditEvent(
-                            AUDIT_DOMAIN,
-                            "accepted",
-                            c.ingress_ms,
-                            b.message_id,
-                            b.kind,
-                            b.sender,
-                            [r.authority for r in b.recipients],
-                            c.hash,
-                            len(c.data),
-                            b.victim_level,
-                            b.legal_basis,
-                            ingress_seq=c.ingress_seq,
-                        ),
-                    )
-                )
+                events.append((_accepted_id(c), _message_event(c, "accepted", None)))
             elif outcome.code == pipeline.INTERNAL:
                 continue
             elif c.verified:
                 b = c.binding
-                events.append(
-                    (
-                        f"rej:{b.sender}:{b.message_id.hex()}:{c.hash.hex()[:16]}",
-                        AuditEvent(
-                            AUDIT_DOMAIN,
-                            "rejected",
-                            c.ingress_ms,
-                            b.message_id,
-                            b.kind,
-                            b.sender,
-                            [r.authority for r in b.recipients],
-                            c.hash,
-                            len(c.data),
-                            b.victim_level,
-                            b.legal_basis,
-                            outcome.code,
-                            ingress_seq=c.ingress_seq,
-                        ),
-                    )
-                )
+                mid = f"rej:{b.sender}:{b.message_id.hex()}:{c.hash.hex()[:16]}"
+                events.append((mid, _message_event(c, "rejected", outcome.code)))
             else:
                 aggregated[(c.subject_sender, outcome.code)].append(c)
         for (sender, code), group in aggregated.items():
@@ -373,6 +336,16 @@ class Worker:
                 self._health.audit_ok = False
                 self._metrics.audit_failures.inc()
             raise
+
+
+def _message_event(c: Candidate, event: AuditEventType, reason: str | None) -> AuditEvent:
+    """The audit event of an envelope whose signature verified: its binding's metadata."""
+    b = c.binding
+    return AuditEvent(
+        AUDIT_DOMAIN, event, c.ingress_ms, b.message_id, b.kind, b.sender,
+        [r.authority for r in b.recipients], c.hash, len(c.data), b.victim_level,
+        b.legal_basis, reason, ingress_seq=c.ingress_seq,
+    )  # fmt: skip
 
 
 def _candidate(m: Msg) -> Candidate:

@@ -17,7 +17,7 @@ from nats.js.api import PubAck
 
 from broker import topology
 from broker.config import BrokerConfig, load_config
-from broker.directory_store import DirectoryAdmin
+from broker.directory_store import DirectoryAdmin, broker_record
 from broker.service import Broker, topology_settings
 from schemas.audit import AuditEvent, decode_event
 from schemas.directory import (
@@ -30,7 +30,7 @@ from schemas.envelope import now_ms, seal
 from schemas.keys import AuthorityKeys, SigningKey
 from schemas.keystore import BrokerKeys
 from schemas.kinds import CaseReferral, Message
-from schemas.notice import BROKER_AUTHORITY, NoticeBatch, open_notices
+from schemas.notice import NoticeBatch, open_notices
 from schemas.records import Victim
 
 YEAR_MS = 365 * 24 * 3600 * 1000
@@ -90,26 +90,10 @@ class Harness:
     async def setup(self, **overrides: Any) -> None:
         """Bootstrap the topology and publish the broker's own directory record."""
         await topology.bootstrap(self.js, topology_settings(self.config(**overrides)))
-        now = now_ms()
-        await self.admin.put(
-            AuthorityRecord(
-                id=BROKER_AUTHORITY,
-                name="Palermo broker",
-                country="ZZ",
-                roles=["broker"],
-                networks=[],
-                keys=[
-                    signing_key_record(self.broker_keys.notice, now - YEAR_MS, now + YEAR_MS),
-                    signing_key_record(
-                        self.broker_keys.log, now - YEAR_MS, now + YEAR_MS, use="log"
-                    ),
-                ],
-                status="active",
-                serial=0,
-                issued_ms=now,
-            ),
-            change="added",
+        record = broker_record(
+            self.broker_keys, now_ms=now_ms(), valid_ms=YEAR_MS, name="Palermo broker"
         )
+        await self.admin.put(record, change="added")
 
     async def add(
         self, authority: str, roles: Sequence[Role] = ("police",), **kw: Any
