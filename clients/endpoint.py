@@ -1,0 +1,372 @@
+"""The endpoint: an authority on NATS, with its keys and its own verified directory.
+
+What a gateway runs, and what a small authority without one runs directly. It sends
+(minimised, sealed, published once by message id) and receives: every inbox message is
+verified against the directory it verified itself — never trusting the broker —
+opened, checked, de-duplicated by (sender, message id) for good, and handed over; only
+when the caller comes back for the next one is it acked and a signed retrieval receipt
+sent. A message that cannot be opened gets a signed non-retrieval receipt instead.
+Broker notices arrive in the same stream of events, their signature verified.
+Exactly one endpoint may consume an authority's inbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dbm
+from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import msgspec
+import nats
+import nats.errors
+import nats.js.errors
+import structlog
+from nats.aio.client import Client
+from nats.aio.msg import Msg
+
+from broker import topology
+from schemas.directory import Directory
+from schemas.envelope import Opened, Sealed, envelope_hash, now_ms, open_envelope, parse, seal
+from schemas.errors import Malformed, ProtocolError, SignatureInvalid, StaleDirectory
+from schemas.keys import AuthorityKeys
+from schemas.kinds import Message, Receipt
+from schemas.kinds.receipts import NonRetrievalReason
+from schemas.minimise import LinkageKey
+from schemas.notice import BROKER_AUTHORITY, Notice, open_notices
+from schemas.records import Disclosure, HandlingCode, Priority
+from schemas.replay import SeenSet
+from schemas.wire import AttachmentRef, CheckpointRef
+
+from .directory import fetch_directory
+from .errors import SendFailed, UnknownRecipient
+
+log = structlog.get_logger(__name__)
+
+_REASONS: frozenset[str] = frozenset(NonRetrievalReason.__args__)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Received:
+    """A verified, opened message handed over to the authority."""
+
+    opened: Opened
+    audit_seq: int | None
+    accepted_ms: int
+
+    @property
+    def sender(self) -> str:
+        """The authority that signed it."""
+        return self.opened.binding.sender
+
+    @property
+    def body(self) -> Message:
+        """The decrypted, schema-checked body."""
+        return self.opened.body
+
+
+@dataclass(frozen=True)
+class Unopenable:
+    """An inbox message that failed verification; a non-retrieval receipt went back."""
+
+    error: ProtocolError
+    envelope_hash: bytes
+    sender: str | None
+
+
+@dataclass(frozen=True)
+class BrokerNotice:
+    """A broker notice about one of our own envelopes, its batch signature verified."""
+
+    notice: Notice
+
+
+Event = Received | Unopenable | BrokerNotice
+
+
+class Endpoint:
+    """An authority's endpoint on NATS (see the module docstring)."""
+
+    def __init__(
+        self,
+        nc: Client,
+        keys: AuthorityKeys,
+        root_public: bytes,
+        *,
+        seen: MutableMapping[bytes, bytes] | None = None,
+        clock: Callable[[], int] = now_ms,
+        receipts: bool = True,
+    ) -> None:
+        self._nc = nc
+        self._js = nc.jetstream()
+        self.keys = keys
+        self._root_public = root_public
+        self._clock = clock
+        self._seen = SeenSet(seen)
+        self._receipts = receipts
+        self._directory: Directory | None = None
+
+    @classmethod
+    async def connect(
+        cls,
+        url: str,
+        keys: AuthorityKeys,
+        root_public: bytes,
+        *,
+        seen_path: Path | None = None,
+        nkey_seed_file: str | None = None,
+        **kwargs: Any,
+    ) -> Endpoint:
+        """Connect as `keys.authority` (its private reply prefix; an NKEY if given), keep
+        the de-duplication record at `seen_path` (a dbm file) if given."""
+        nc = await nats.connect(
+            url,
+            name=f"palermo-endpoint-{keys.authority}",
+            inbox_prefix=topology.reply_prefix(keys.authority).encode(),
+            nkeys_seed=nkey_seed_file,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+        )
+        seen = dbm.open(str(seen_path), "c") if seen_path else None  # noqa: SIM115
+        endpoint = cls(nc, keys, root_public, seen=seen, **kwargs)  # type: ignore[arg-type]
+        endpoint._owned_seen = seen
+        return endpoint
+
+    _owned_seen: Any = None
+
+    async def __aenter__(self) -> Endpoint:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Drain the connection (idempotent) and close the de-duplication record."""
+        if not self._nc.is_closed:
+            with contextlib.suppress(nats.errors.Error):
+                await self._nc.drain()
+        if self._owned_seen is not None:
+            self._owned_seen.close()
+            self._owned_seen = None
+
+    # --- directory ------------------------------------------------------------------
+
+    async def directory(self, *, refresh: bool = False) -> Directory:
+        """The verified directory, fetched again when asked, missing or stale."""
+        if refresh or self._directory is None:
+            self._directory = await fetch_directory(self._js, self._root_public, clock=self._clock)
+        else:
+            try:
+                self._directory.check_fresh()
+            except StaleDirectory:
+                self._directory = await fetch_directory(
+                    self._js, self._root_public, clock=self._clock
+                )
+        return self._directory
+
+    # --- sending --------------------------------------------------------------------
+
+    async def send(
+        self,
+        body: Message,
+        *,
+        to: Sequence[str] = (),
+        network: str | None = None,
+        handling: HandlingCode = "H0",
+        priority: Priority = "routine",
+        thread_id: bytes | None = None,
+        sequence: int = 0,
+        in_reply_to: bytes | None = None,
+        attachments: Sequence[AttachmentRef] = (),
+        checkpoint: CheckpointRef | None = None,
+        linkage_key: LinkageKey | None = None,
+        disclosure: Disclosure | None = None,
+    ) -> Sealed:
+        """Minimise, seal to `to` (and every active member of `network`) with their
+        current keys from the verified directory, and publish once.
+
+        Raises `UnknownRecipient`, the protocol's minimisation errors, or `SendFailed`.
+        """
+        directory = await self.directory()
+        names = list(dict.fromkeys([*to, *(directory.members(network) if network else [])]))
+        names = [n for n in names if n != self.keys.authority or n in to]
+        if not names:
+            raise UnknownRecipient(f"network {network!r} has no active members besides us")
+        at = self._clock()
+        try:
+            recipients = [directory.recipient_key(name, at) for name in names]
+        except ProtocolError as exc:
+            raise UnknownRecipient(str(exc)) from exc
+        sealed = seal(
+            body,
+            sender=self.keys,
+            recipients=recipients,
+            handling=handling,
+            priority=priority,
+            thread_id=thread_id,
+            sequence=sequence,
+            in_reply_to=in_reply_to,
+            attachments=attachments,
+            checkpoint=checkpoint,
+            linkage_key=linkage_key,
+            disclosure=disclosure,
+            created_ms=at,
+        )
+        try:
+            await self._js.publish(
+                topology.ingress_subject(self.keys.authority),
+                sealed.data,
+                headers={"Nats-Msg-Id": sealed.binding.message_id.hex()},
+            )
+        except (nats.errors.Error, nats.js.errors.Error, TimeoutError) as exc:
+            raise SendFailed(f"the ingress stream did not store the envelope: {exc}") from exc
+        log.info("sent", message_id=sealed.binding.message_id.hex(), kind=sealed.binding.kind,
+                 recipients=len(recipients))  # fmt: skip
+        return sealed
+
+    # --- receiving ------------------------------------------------------------------
+
+    async def events(self, *, idle_timeout: float | None = None) -> AsyncIterator[Event]:
+        """Verified messages, unopenable ones and broker notices, in inbox order.
+
+        A message is recorded as handed over, acked and its retrieval receipt sent once
+        the caller has it: when it asks for the next event or leaves the loop. Messages
+        fetched but not yet yielded stay unacked and come back. With `idle_timeout`, the
+        iteration ends after that long without a message.
+        """
+        sub = await self._js.pull_subscribe_bind(
+            durable=topology.inbox_consumer(self.keys.authority), stream=topology.DELIVERY
+        )
+        idle = 0.0
+        try:
+            while idle_timeout is None or idle < idle_timeout:
+                try:
+                    msgs = await sub.fetch(32, timeout=1.0)
+                except TimeoutError:
+                    idle += 1.0
+                    continue
+                idle = 0.0
+                for msg in msgs:
+                    async for event in self._handle(msg):
+                        yield event
+        finally:
+            with contextlib.suppress(nats.errors.Error):
+                await sub.unsubscribe()
+
+    async def _handle(self, msg: Msg) -> AsyncIterator[Event]:
+        headers = msg.headers or {}
+        kind = headers.get("Palermo-Type")
+        if kind == "notices":
+            directory = await self.directory()
+            broker_key = directory.signing_key(
+                BROKER_AUTHORITY, _notice_key_id(msg.data), self._clock()
+            )
+            try:
+                batch = open_notices(msg.data, broker_key)
+            except (SignatureInvalid, Malformed) as exc:
+                log.warning("notice_refused", error=str(exc))
+                await msg.ack()
+                return
+            for notice in batch.notices:
+                yield BrokerNotice(notice)
+            await msg.ack()
+            return
+        accepted_ms = int(headers.get("Palermo-Accepted-Ms", "0")) or self._clock()
+        audit_seq = int(headers.get("Palermo-Audit-Seq", "0")) or None
+        try:
+            opened = await self._open(msg.data, accepted_ms)
+        except StaleDirectory as exc:
+            log.warning("directory_stale_retrying_later", error=str(exc))
+            await msg.nak(delay=5.0)
+            return
+        except ProtocolError as exc:
+            yield await self._unopenable(msg, exc, accepted_ms)
+            return
+        b = opened.binding
+        if self._seen.check(b.sender, b.message_id, opened.hash) == "redelivery":
+            await msg.ack()  # already handed over: drop it, for good
+            return
+        try:
+            yield Received(opened, audit_seq, accepted_ms)
+        finally:
+            # The caller has it once it was yielded, whether it asks for the next event or
+            # leaves the loop: remember it for good, ack it, and say so to the sender.
+            self._seen.record(b.sender, b.message_id, opened.hash)
+            await msg.ack()
+            if self._receipts and b.kind != "receipt":
+                await self._receipt(opened, "retrieved", audit_seq, None)
+
+    async def _open(self, data: bytes, accepted_ms: int) -> Opened:
+        directory = await self.directory()
+        try:
+            return open_envelope(
+                data, recipient=self.keys, resolve=directory.signing_key, accepted_ms=accepted_ms
+            )
+        except ProtocolError as exc:
+            if exc.code not in ("unknown_key", "unknown_authority", "key_invalid"):
+                raise
+        # A sender or key newer than our copy of the directory: look again once.
+        directory = await self.directory(refresh=True)
+        return open_envelope(
+            data, recipient=self.keys, resolve=directory.signing_key, accepted_ms=accepted_ms
+        )
+
+    async def _unopenable(self, msg: Msg, exc: ProtocolError, accepted_ms: int) -> Unopenable:
+        digest = envelope_hash(msg.data)
+        sender = None
+        with contextlib.suppress(ProtocolError):
+            parsed = parse(msg.data)
+            sender = parsed.binding.sender
+            if self._receipts and parsed.binding.kind != "receipt":
+                # Only a sender the directory knows can be sent a receipt; a forged
+                # binding names whoever it likes, so the receipt says what we received.
+                reason = exc.code if exc.code in _REASONS else "other"
+                receipt = Receipt(
+                    receipt_type="non_retrieval",
+                    message_id=parsed.binding.message_id,
+                    envelope_hash=digest,
+                    at_ms=self._clock(),
+                    reason=reason,  # type: ignore[arg-type]
+                )
+                with contextlib.suppress(ProtocolError, UnknownRecipient, SendFailed):
+                    await self.send(receipt, to=[sender])
+        log.warning("message_unopenable", code=exc.code, sender=sender)
+        await msg.ack()
+        return Unopenable(exc, digest, sender)
+
+    async def _receipt(
+        self, opened: Opened, kind: str, audit_seq: int | None, reason: str | None
+    ) -> None:
+        receipt = Receipt(
+            receipt_type=kind,  # type: ignore[arg-type]
+            message_id=opened.binding.message_id,
+            envelope_hash=opened.hash,
+            at_ms=self._clock(),
+            audit_sequence=audit_seq,
+            reason=reason,  # type: ignore[arg-type]
+        )
+        try:
+            await self.send(
+                receipt,
+                to=[opened.binding.sender],
+                thread_id=opened.binding.thread_id,
+                in_reply_to=opened.binding.message_id,
+            )
+        except (UnknownRecipient, SendFailed, ProtocolError) as exc:
+            log.warning("receipt_not_sent", error=str(exc))
+
+
+def _notice_key_id(data: bytes) -> bytes:
+    try:
+        _, key_id, _ = msgspec.msgpack.decode(data, type=tuple[bytes, bytes, bytes])
+    except (msgspec.DecodeError, ValueError):
+        return b""
+    return key_id
