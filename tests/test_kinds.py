@@ -82,6 +82,7 @@ OFFENCE = Offence(
 )
 ATTACHMENT = AttachmentDescriptor(
     object_id=OTHER_ID,
+    key=b"\x22" * 32,
     file_name="statement-W1.mp4",
     media_type="video/mp4",
     size=10_485_760,

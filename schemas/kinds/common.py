@@ -232,6 +232,9 @@ class AttachmentDescriptor(msgspec.Struct, frozen=True, kw_only=True, forbid_unk
 
     object_id: Id16
     """The attachment reference in the binding that this describes."""
+    key: Annotated[bytes, Meta(min_length=32, max_length=32)]
+    """The attachment's own secretstream key: it travels only inside the encrypted body,
+    so whoever can open the message can open its attachments, and nobody else."""
     file_name: ShortText
     media_type: MediaType
     size: UInt
