@@ -31,11 +31,18 @@ from nats.aio.msg import Msg
 from broker import topology
 from schemas.directory import Directory
 from schemas.envelope import Opened, Sealed, envelope_hash, now_ms, open_envelope, parse, seal
-from schemas.errors import Malformed, ProtocolError, SignatureInvalid, StaleDirectory
+from schemas.errors import (
+    InvalidTransition,
+    Malformed,
+    ProtocolError,
+    SignatureInvalid,
+    StaleDirectory,
+)
 from schemas.keys import AuthorityKeys
-from schemas.kinds import Message, Receipt
+from schemas.kinds import Message, MlaRequest, MlaStatus, Receipt
 from schemas.kinds.receipts import NonRetrievalReason
 from schemas.minimise import LinkageKey
+from schemas.note import Checkpoint, NoteVerifier
 from schemas.notice import BROKER_AUTHORITY, Notice, open_notices
 from schemas.records import Disclosure, HandlingCode, Priority
 from schemas.replay import SeenSet
@@ -43,6 +50,8 @@ from schemas.wire import AttachmentRef, CheckpointRef
 
 from .directory import fetch_directory
 from .errors import SendFailed, UnknownRecipient
+from .evidence import CheckpointWatcher, EvidenceLog
+from .threads import MlaTracker, check_forward
 
 log = structlog.get_logger(__name__)
 
@@ -56,6 +65,9 @@ class Received:
     opened: Opened
     audit_seq: int | None
     accepted_ms: int
+    mla_applied: tuple[MlaStatus, ...] = ()
+    """For an MLA status update: the updates this one let the thread's state machine
+    apply (empty while it waits for a predecessor)."""
 
     @property
     def sender(self) -> str:
@@ -84,7 +96,16 @@ class BrokerNotice:
     notice: Notice
 
 
-Event = Received | Unopenable | BrokerNotice
+@dataclass(frozen=True)
+class Refused:
+    """A verified message the MLA state machine does not allow (it was still retrieved:
+    its sender signed it, and it is kept as evidence)."""
+
+    received: Received
+    error: InvalidTransition
+
+
+Event = Received | Unopenable | BrokerNotice | Refused
 
 
 class Endpoint:
@@ -99,6 +120,7 @@ class Endpoint:
         seen: MutableMapping[bytes, bytes] | None = None,
         clock: Callable[[], int] = now_ms,
         receipts: bool = True,
+        audit_origin: str = "palermo.example/audit",
     ) -> None:
         self._nc = nc
         self._js = nc.jetstream()
@@ -108,6 +130,10 @@ class Endpoint:
         self._seen = SeenSet(seen)
         self._receipts = receipts
         self._directory: Directory | None = None
+        self._audit_origin = audit_origin
+        self.evidence = EvidenceLog()
+        self.mla = MlaTracker()
+        self._checkpoints: CheckpointWatcher | None = None
 
     @classmethod
     async def connect(
@@ -172,6 +198,23 @@ class Endpoint:
                 )
         return self._directory
 
+    async def checkpoints(self) -> CheckpointWatcher:
+        """The audit checkpoints seen, checked against the log key in the directory."""
+        if self._checkpoints is None:
+            directory = await self.directory()
+            record = directory.record(BROKER_AUTHORITY)
+            log_keys = [k for k in record.keys if k.use == "log" and k.valid_at(self._clock())]
+            if not log_keys:
+                raise UnknownRecipient("the directory lists no valid audit log key")
+            verifier = NoteVerifier(self._audit_origin, log_keys[-1].public)
+            self._checkpoints = CheckpointWatcher(self._nc, verifier)
+        return self._checkpoints
+
+    async def refresh_checkpoint(self) -> Checkpoint:
+        """Fetch the audit log's signed checkpoint; `SplitView` if it does not extend the
+        last one seen. Later sends echo it."""
+        return await (await self.checkpoints()).refresh()
+
     # --- sending --------------------------------------------------------------------
 
     async def send(
@@ -193,8 +236,17 @@ class Endpoint:
         """Minimise, seal to `to` (and every active member of `network`) with their
         current keys from the verified directory, and publish once.
 
-        Raises `UnknownRecipient`, the protocol's minimisation errors, or `SendFailed`.
+        An MLA status update must follow the thread's state machine (its sequence is
+        the thread's next one unless given). Raises `UnknownRecipient`,
+        `InvalidTransition`, the protocol's minimisation errors, or `SendFailed`.
         """
+        if isinstance(body, MlaStatus):
+            if thread_id is None:
+                raise InvalidTransition(None, body.status)
+            self.mla.check_next(thread_id, body.status)
+            sequence = sequence or self.mla.next_sequence(thread_id)
+        if checkpoint is None and self._checkpoints is not None:
+            checkpoint = self._checkpoints.ref
         directory = await self.directory()
         names = list(dict.fromkeys([*to, *(directory.members(network) if network else [])]))
         names = [n for n in names if n != self.keys.authority or n in to]
@@ -228,6 +280,11 @@ class Endpoint:
             )
         except (nats.errors.Error, nats.js.errors.Error, TimeoutError) as exc:
             raise SendFailed(f"the ingress stream did not store the envelope: {exc}") from exc
+        self.evidence.sent(sealed)
+        if isinstance(body, MlaRequest):
+            self.mla.request(sealed.binding)
+        elif isinstance(body, MlaStatus):
+            self.mla.update(sealed.binding, body)
         log.info("sent", message_id=sealed.binding.message_id.hex(), kind=sealed.binding.kind,
                  recipients=len(recipients))  # fmt: skip
         return sealed
@@ -276,6 +333,7 @@ class Endpoint:
                 await msg.ack()
                 return
             for notice in batch.notices:
+                self.evidence.notice(notice)
                 yield BrokerNotice(notice)
             await msg.ack()
             return
@@ -294,8 +352,21 @@ class Endpoint:
         if self._seen.check(b.sender, b.message_id, opened.hash) == "redelivery":
             await msg.ack()  # already handed over: drop it, for good
             return
+        received = Received(opened, audit_seq, accepted_ms)
+        event: Event = received
+        body = opened.body
+        if isinstance(body, Receipt):
+            self.evidence.receipt(b.sender, body)
+        elif isinstance(body, MlaRequest):
+            self.mla.request(b)
+        elif isinstance(body, MlaStatus):
+            try:
+                applied = tuple(self.mla.update(b, body))
+                event = Received(opened, audit_seq, accepted_ms, applied)
+            except InvalidTransition as exc:
+                event = Refused(received, exc)
         try:
-            yield Received(opened, audit_seq, accepted_ms)
+            yield event
         finally:
             # The caller has it once it was yielded, whether it asks for the next event or
             # leaves the loop: remember it for good, ack it, and say so to the sender.
@@ -303,6 +374,17 @@ class Endpoint:
             await msg.ack()
             if self._receipts and b.kind != "receipt":
                 await self._receipt(opened, "retrieved", audit_seq, None)
+
+    async def forward(
+        self, received: Received, *, to: Sequence[str], consent_reference: str | None = None
+    ) -> Sealed:
+        """Pass a received message on to other authorities, under its handling code:
+        H1/H2 material needs the provider's consent reference (`HandlingViolation`)."""
+        check_forward(received.opened.binding, consent_reference)
+        body = received.body
+        if consent_reference:
+            body = msgspec.structs.replace(body, consent_reference=consent_reference)
+        return await self.send(body, to=to, handling=received.opened.binding.handling)
 
     async def _open(self, data: bytes, accepted_ms: int) -> Opened:
         directory = await self.directory()
