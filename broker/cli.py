@@ -67,6 +67,8 @@ async def _up_async(args: argparse.Namespace) -> int:
     overrides: dict[str, Any] = {}
     if args.data_dir:
         overrides["data_dir"] = args.data_dir
+    if args.ops_port is not None:
+        overrides["ops.port"] = args.ops_port
     files = None
     if args.demo:
         files = demo.prepare(Path(args.data_dir or "data"))
@@ -101,6 +103,8 @@ async def _up_async(args: argparse.Namespace) -> int:
             admin = DirectoryAdmin(js, files.root)
             await demo.publish_directory(admin, files)
             extra.append(_head_refresher(admin))
+            if not args.no_exchange:
+                extra.append(_exchange(url, files))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -127,6 +131,29 @@ def _head_refresher(admin: DirectoryAdmin) -> ExtraTask:
                 await admin.sign_head()
 
     return refresh
+
+
+def _exchange(url: str, files: demo.DemoFiles) -> ExtraTask:
+    """Demo only: once ready, play the three authorities' exchange (clients.demo_exchange)."""
+
+    async def exchange(broker: Broker, stop: asyncio.Event) -> None:
+        from clients.demo_exchange import run_exchange  # noqa: PLC0415
+
+        await broker.ready.wait()
+        await asyncio.sleep(0.5)  # let the banner print first
+        print("\nDemo exchange between ng-naptip, it-dna and gb-ukca:", flush=True)
+        try:
+            await run_exchange(url, files.data_dir, files.root.public, say=_say)
+        except Exception as exc:  # the demo must not take the broker down
+            print(f"demo exchange stopped: {type(exc).__name__}: {exc}", flush=True)
+            return
+        print("Demo exchange done: see it in the audit tail (dashboard, or /v1/audit).", flush=True)
+
+    return exchange
+
+
+def _say(line: str) -> None:
+    print(line, flush=True)
 
 
 def _banner(url: str, files: demo.DemoFiles | None) -> ExtraTask:
@@ -357,6 +384,10 @@ def add_commands(commands: Any) -> None:  # noqa: PLR0915  (one flat list of opt
         action="store_true",
         help="make (once) and publish a demo directory of three authorities",
     )
+    up.add_argument(
+        "--no-exchange", action="store_true", help="with --demo: do not play the demo exchange"
+    )
+    up.add_argument("--ops-port", type=int, help="ops API port (default 8480; 0 picks one)")
     up.set_defaults(run=_up)
 
     def nats_args(p: argparse.ArgumentParser) -> None:
