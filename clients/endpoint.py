@@ -31,13 +31,7 @@ from nats.aio.msg import Msg
 from broker import topology
 from schemas.directory import Directory
 from schemas.envelope import Opened, Sealed, envelope_hash, now_ms, open_envelope, parse, seal
-from schemas.errors import (
-    InvalidTransition,
-    Malformed,
-    ProtocolError,
-    SignatureInvalid,
-    StaleDirectory,
-)
+from schemas.errors import InvalidTransition, ProtocolError, StaleDirectory
 from schemas.keys import AuthorityKeys
 from schemas.kinds import Message, MlaRequest, MlaStatus, Receipt
 from schemas.kinds.receipts import NonRetrievalReason
@@ -323,13 +317,14 @@ class Endpoint:
         kind = headers.get("Palermo-Type")
         if kind == "notices":
             directory = await self.directory()
-            broker_key = directory.signing_key(
-                BROKER_AUTHORITY, _notice_key_id(msg.data), self._clock()
-            )
             try:
+                broker_key = directory.signing_key(
+                    BROKER_AUTHORITY, _notice_key_id(msg.data), self._clock()
+                )
                 batch = open_notices(msg.data, broker_key)
-            except (SignatureInvalid, Malformed) as exc:
-                log.warning("notice_refused", error=str(exc))
+            except ProtocolError as exc:
+                # Not signed by the broker the directory lists: not a notice we can use.
+                log.warning("notice_refused", code=exc.code, error=str(exc))
                 await msg.ack()
                 return
             for notice in batch.notices:
