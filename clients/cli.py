@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from broker.errors import BrokerError
+from clients.errors import ClientError
 from schemas import _crypto
 from schemas.errors import ProtocolError
 from schemas.keys import AuthorityKeys, check_authority_id
@@ -105,7 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     from broker.cli import add_commands  # noqa: PLC0415  (the broker's commands)
 
+    from .cli_investigator import add_commands as add_investigator_commands  # noqa: PLC0415
+
     add_commands(commands)
+    add_investigator_commands(commands)
     return parser
 
 
@@ -114,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.run(args)
-    except (ProtocolError, UsageError, BrokerError) as exc:
+    except (ProtocolError, UsageError, BrokerError, ClientError) as exc:
         print(f"palermo: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
