@@ -13,6 +13,7 @@ import asyncio
 import json
 import mimetypes
 import os
+import signal
 import sys
 import tomllib
 from collections.abc import AsyncIterator
@@ -172,12 +173,36 @@ def _ack(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _gateway(args: argparse.Namespace) -> int:
+    from broker import logs  # noqa: PLC0415
+
+    from .gateway import run_gateway  # noqa: PLC0415
+    from .gateway_config import load_gateway_config  # noqa: PLC0415
+
+    config = load_gateway_config(Path(args.config) if args.config else None)
+    logs.configure("console", "info")
+
+    async def run() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_gateway(config, stop)
+        return 0
+
+    return asyncio.run(run())
+
+
 def add_commands(commands: Any) -> None:
     """Add the investigators' subcommands to the `palermo` parser's subparsers."""
 
     def gateway_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--gateway", help="gateway URL (or PALERMO_GATEWAY_URL)")
         p.add_argument("--api-key-file", help="file holding your API key (or PALERMO_API_KEY)")
+
+    gateway = commands.add_parser("gateway", help="run the national gateway service")
+    gateway.add_argument("--config", help="gateway TOML configuration (see the gateway guide)")
+    gateway.set_defaults(run=_gateway)
 
     send = commands.add_parser("send", help="send a message (JSON or TOML file) via the gateway")
     gateway_args(send)

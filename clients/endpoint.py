@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import contextlib
 import dbm
-from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,6 +27,7 @@ import nats.js.errors
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 
 from broker import topology
 from schemas.directory import Directory
@@ -52,6 +53,19 @@ log = structlog.get_logger(__name__)
 _REASONS: frozenset[str] = frozenset(NonRetrievalReason.__args__)  # type: ignore[attr-defined]
 
 
+class _Settler:
+    """Settles one inbox message exactly once."""
+
+    def __init__(self, action: Callable[[], Awaitable[None]]) -> None:
+        self._action = action
+        self._done = False
+
+    async def settle(self) -> None:
+        if not self._done:
+            self._done = True
+            await self._action()
+
+
 @dataclass(frozen=True)
 class Received:
     """A verified, opened message handed over to the authority."""
@@ -62,6 +76,14 @@ class Received:
     mla_applied: tuple[MlaStatus, ...] = ()
     """For an MLA status update: the updates this one let the thread's state machine
     apply (empty while it waits for a predecessor)."""
+    settler: _Settler | None = field(default=None, repr=False, compare=False)
+
+    async def settle(self) -> None:
+        """Record the message as handed over for good, ack it and send the retrieval
+        receipt (idempotent). `events(auto_ack=False)` leaves this to the caller, who
+        calls it once the message is safely stored; unsettled messages come back."""
+        if self.settler is not None:
+            await self.settler.settle()
 
     @property
     def sender(self) -> str:
@@ -167,6 +189,16 @@ class Endpoint:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    @property
+    def js(self) -> JetStreamContext:
+        """JetStream on the endpoint's connection (for attachments)."""
+        return self._js
+
+    @property
+    def connected(self) -> bool:
+        """Whether the NATS connection is up."""
+        return bool(self._nc.is_connected)
 
     async def aclose(self) -> None:
         """Drain the connection (idempotent) and close the de-duplication record."""
@@ -285,13 +317,16 @@ class Endpoint:
 
     # --- receiving ------------------------------------------------------------------
 
-    async def events(self, *, idle_timeout: float | None = None) -> AsyncIterator[Event]:
+    async def events(
+        self, *, idle_timeout: float | None = None, auto_ack: bool = True
+    ) -> AsyncIterator[Event]:
         """Verified messages, unopenable ones and broker notices, in inbox order.
 
         A message is recorded as handed over, acked and its retrieval receipt sent once
-        the caller has it: when it asks for the next event or leaves the loop. Messages
-        fetched but not yet yielded stay unacked and come back. With `idle_timeout`, the
-        iteration ends after that long without a message.
+        the caller has it: when it asks for the next event or leaves the loop — or, with
+        `auto_ack=False`, when the caller calls `Received.settle()` (a gateway does so
+        after storing it). Messages fetched but not yet settled come back. With
+        `idle_timeout`, the iteration ends after that long without a message.
         """
         sub = await self._js.pull_subscribe_bind(
             durable=topology.inbox_consumer(self.keys.authority), stream=topology.DELIVERY
@@ -306,31 +341,17 @@ class Endpoint:
                     continue
                 idle = 0.0
                 for msg in msgs:
-                    async for event in self._handle(msg):
+                    async for event in self._handle(msg, auto_ack):
                         yield event
         finally:
             with contextlib.suppress(nats.errors.Error):
                 await sub.unsubscribe()
 
-    async def _handle(self, msg: Msg) -> AsyncIterator[Event]:
+    async def _handle(self, msg: Msg, auto_ack: bool) -> AsyncIterator[Event]:
         headers = msg.headers or {}
-        kind = headers.get("Palermo-Type")
-        if kind == "notices":
-            directory = await self.directory()
-            try:
-                broker_key = directory.signing_key(
-                    BROKER_AUTHORITY, _notice_key_id(msg.data), self._clock()
-                )
-                batch = open_notices(msg.data, broker_key)
-            except ProtocolError as exc:
-                # Not signed by the broker the directory lists: not a notice we can use.
-                log.warning("notice_refused", code=exc.code, error=str(exc))
-                await msg.ack()
-                return
-            for notice in batch.notices:
-                self.evidence.notice(notice)
-                yield BrokerNotice(notice)
-            await msg.ack()
+        if headers.get("Palermo-Type") == "notices":
+            for notice in await self._notices(msg):
+                yield notice
             return
         accepted_ms = int(headers.get("Palermo-Accepted-Ms", "0")) or self._clock()
         audit_seq = int(headers.get("Palermo-Audit-Seq", "0")) or None
@@ -347,7 +368,16 @@ class Endpoint:
         if self._seen.check(b.sender, b.message_id, opened.hash) == "redelivery":
             await msg.ack()  # already handed over: drop it, for good
             return
-        received = Received(opened, audit_seq, accepted_ms)
+
+        async def settle() -> None:
+            # Remember it for good, ack it, and say so to the sender.
+            self._seen.record(b.sender, b.message_id, opened.hash)
+            await msg.ack()
+            if self._receipts and b.kind != "receipt":
+                await self._receipt(opened, "retrieved", audit_seq, None)
+
+        settler = _Settler(settle)
+        received = Received(opened, audit_seq, accepted_ms, settler=settler)
         event: Event = received
         body = opened.body
         if isinstance(body, Receipt):
@@ -357,18 +387,35 @@ class Endpoint:
         elif isinstance(body, MlaStatus):
             try:
                 applied = tuple(self.mla.update(b, body))
-                event = Received(opened, audit_seq, accepted_ms, applied)
+                event = Received(opened, audit_seq, accepted_ms, applied, settler=settler)
             except InvalidTransition as exc:
                 event = Refused(received, exc)
         try:
             yield event
         finally:
-            # The caller has it once it was yielded, whether it asks for the next event or
-            # leaves the loop: remember it for good, ack it, and say so to the sender.
-            self._seen.record(b.sender, b.message_id, opened.hash)
-            await msg.ack()
-            if self._receipts and b.kind != "receipt":
-                await self._receipt(opened, "retrieved", audit_seq, None)
+            # With auto_ack the caller has it once it was yielded, whether it asks for
+            # the next event or leaves the loop.
+            if auto_ack:
+                await settler.settle()
+
+    async def _notices(self, msg: Msg) -> list[BrokerNotice]:
+        """The verified notices of a batch (acked: notices are not redelivered)."""
+        directory = await self.directory()
+        try:
+            broker_key = directory.signing_key(
+                BROKER_AUTHORITY, _notice_key_id(msg.data), self._clock()
+            )
+            batch = open_notices(msg.data, broker_key)
+        except ProtocolError as exc:
+            # Not signed by the broker the directory lists: not a notice we can use.
+            log.warning("notice_refused", code=exc.code, error=str(exc))
+            batch = None
+        await msg.ack()
+        if batch is None:
+            return []
+        for notice in batch.notices:
+            self.evidence.notice(notice)
+        return [BrokerNotice(n) for n in batch.notices]
 
     async def forward(
         self, received: Received, *, to: Sequence[str], consent_reference: str | None = None

@@ -1,0 +1,241 @@
+"""The national gateway: an authority's endpoint, message store, REST API and webhook.
+
+It holds the authority's keystore and runs the one `Endpoint` that consumes the
+authority's inbox. Each received message is committed to the local store before the
+endpoint is asked for the next event (which is when it is acked on NATS and its
+retrieval receipt goes out), then pushed to the national system's webhook until taken.
+Investigators and the case-management system send through the REST API; officers'
+keys put the officer into the signed body. `docs/gateway-guide.md` is the guide.
+
+`palermo gateway` runs `run_gateway(load_gateway_config(...), stop)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncGenerator, Callable
+from importlib import metadata
+from pathlib import Path
+from typing import Final, cast
+
+import nats.errors
+import nats.js.errors
+import structlog
+from aiohttp import web
+
+from schemas.envelope import now_ms
+from schemas.errors import ProtocolError
+from schemas.keys import AuthorityKeys
+from schemas.keystore import load_keystore
+from schemas.kinds import MlaRequest, MlaStatus, encode_message_json
+
+from . import gateway_files
+from .endpoint import BrokerNotice, Endpoint, Event, Received, Refused, Unopenable
+from .errors import ClientError
+from .gateway_api import GatewayState, make_app
+from .gateway_config import ConfigError, GatewayConfig, load_gateway_config
+from .gateway_linkage import LinkageKeys
+from .gateway_openapi import openapi_document
+from .gateway_store import MessageStore
+from .gateway_webhook import WebhookPusher
+
+__all__ = ["Gateway", "GatewayConfig", "load_gateway_config", "run_gateway"]
+
+log = structlog.get_logger(__name__)
+
+SHUTDOWN_TIMEOUT: Final = 5.0
+RETRY_MAX: Final = 30.0
+"""Longest pause before the inbox consumer tries NATS again."""
+STORE_FILE: Final = "messages.sqlite3"
+SEEN_FILE: Final = "seen"
+_CONSUMER_ERRORS = (
+    nats.errors.Error, nats.js.errors.Error, ClientError, ProtocolError, TimeoutError, OSError,
+)  # fmt: skip
+
+
+def _version() -> str:
+    try:
+        return metadata.version("palermo")
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "0"
+
+
+class Gateway:
+    """One authority's gateway. `run(stop)` serves until `stop` is set; `ready` is set
+    once the API listens, and `url` is then its base URL (the real port for port 0).
+
+    `keys` skips reading the keystore (tests and embedding); `clock` is a seam.
+    """
+
+    def __init__(
+        self,
+        config: GatewayConfig,
+        *,
+        keys: AuthorityKeys | None = None,
+        clock: Callable[[], int] = now_ms,
+    ) -> None:
+        self.config = config
+        self._keys = keys
+        self._clock = clock
+        self.url = ""
+        self.ready = asyncio.Event()
+
+    async def _load_keys(self) -> AuthorityKeys:
+        if self._keys is not None:
+            return self._keys
+        if not self.config.passphrase:
+            raise ConfigError("the keystore passphrase is not set (PALERMO_GATEWAY_PASSPHRASE)")
+        try:
+            # Argon2id takes about a second: keep the loop free meanwhile.
+            return await asyncio.to_thread(
+                load_keystore, self.config.path(self.config.keystore), self.config.passphrase
+            )
+        except ProtocolError as exc:
+            raise ConfigError(f"keystore: {exc}") from exc
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve until `stop` is set. Raises `ConfigError` for a keystore that does not
+        open or an address that cannot be bound."""
+        config = self.config
+        keys = await self._load_keys()
+        data = Path(config.data_dir)
+        await asyncio.to_thread(_private_dir, data)
+        with MessageStore(data / STORE_FILE) as store:
+            endpoint = await Endpoint.connect(
+                config.nats.url,
+                keys,
+                bytes.fromhex(config.directory_root),
+                seen_path=data / SEEN_FILE,
+                nkey_seed_file=config.nats.nkey_seed_file,
+            )
+            async with endpoint:
+                _restore_mla(endpoint, store)
+                pusher = WebhookPusher(config.webhook, store) if config.webhook.url else None
+                wake = pusher.wake.set if pusher else (lambda: None)
+                state = GatewayState(
+                    config=config,
+                    authority=keys.authority,
+                    store=store,
+                    send=endpoint.send,
+                    linkage=LinkageKeys(data / "linkage"),
+                    clock=self._clock,
+                    connected=lambda: endpoint.connected,
+                    stored=wake,
+                )
+                # The endpoint's JetStream context: attachments live in our evidence bucket.
+                state.extra_routes.append(gateway_files.routes(endpoint.js))
+                openapi = openapi_document(version=_version(), attachments=True)
+                runner = web.AppRunner(
+                    make_app(state, openapi), shutdown_timeout=SHUTDOWN_TIMEOUT / 2,
+                    access_log=None,
+                )  # fmt: skip
+                await runner.setup()
+                try:
+                    await self._listen(runner)
+                    async with asyncio.TaskGroup() as tasks:
+                        consumer = tasks.create_task(self._consume(endpoint, store, wake))
+                        if pusher is not None:
+                            tasks.create_task(pusher.run(stop))
+                        self.ready.set()
+                        log.info("gateway_ready", authority=keys.authority, url=self.url)
+                        await stop.wait()
+                        consumer.cancel()
+                finally:
+                    self.ready.clear()
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(SHUTDOWN_TIMEOUT):
+                            await runner.cleanup()
+                    log.info("gateway_stopped", authority=keys.authority)
+
+    async def _listen(self, runner: web.AppRunner) -> None:
+        host, port = self.config.http.host, self.config.http.port
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            raise ConfigError(f"gateway API cannot listen on {host}:{port}: {exc}") from exc
+        bound_host, bound_port = runner.addresses[0][:2]
+        self.url = (
+            f"http://[{bound_host}]:{bound_port}"
+            if ":" in bound_host
+            else f"http://{bound_host}:{bound_port}"
+        )
+
+    async def _consume(
+        self, endpoint: Endpoint, store: MessageStore, wake: Callable[[], None]
+    ) -> None:
+        """Store every received message before moving on; note broker notices."""
+        failures = 0
+        while True:
+            try:
+                events = cast(AsyncGenerator[Event, None], endpoint.events(auto_ack=False))
+                async with contextlib.aclosing(events):
+                    async for event in events:
+                        failures = 0
+                        await self._handle(event, store, wake)
+            except _CONSUMER_ERRORS as exc:
+                failures += 1
+                delay = min(RETRY_MAX, 0.5 * 2 ** min(failures, 6))
+                log.warning("inbox_retrying", error=type(exc).__name__, delay=delay)
+                await asyncio.sleep(delay)
+
+    async def _handle(self, event: Event, store: MessageStore, wake: Callable[[], None]) -> None:
+        match event:
+            case Received():
+                await self._store(store, event, None)
+                await event.settle()  # stored: now ack it and send the receipt
+                wake()
+            case Refused(received=received, error=error):
+                log.warning("mla_update_refused", code=error.code, sender=received.sender)
+                await self._store(store, received, str(error))
+                await received.settle()
+                wake()
+            case BrokerNotice(notice=n) if n.message_id is not None:
+                store.note(n.message_id.hex(), n.type, n.reason, n.time_ms, n.audit_seq)
+            case Unopenable():
+                log.warning("inbox_unopenable", code=event.error.code, sender=event.sender)
+            case _:
+                pass
+
+    async def _store(self, store: MessageStore, event: Received, refused: str | None) -> None:
+        # The message is settled (acked) only after this commit: retry a failing disk
+        # rather than move on; a shutdown meanwhile leaves it in the inbox.
+        b = event.opened.binding
+        body = encode_message_json(event.body)
+        delay = 0.5
+        while True:
+            try:
+                new = store.add(
+                    "received", b, body, event.opened.hash, stored_ms=self._clock(),
+                    accepted_ms=event.accepted_ms, audit_seq=event.audit_seq,
+                    inner_signature=event.opened.inner_signature, refused=refused,
+                )  # fmt: skip
+            except Exception as exc:  # sqlite3.Error, OSError: the disk, not the message
+                log.error("store_failed_retrying", error=type(exc).__name__)
+                await asyncio.sleep(delay)
+                delay = min(RETRY_MAX, delay * 2)
+                continue
+            log.info("received", message_id=b.message_id.hex(), kind=b.kind, sender=b.sender,
+                     new=new)  # fmt: skip
+            return
+
+
+def _private_dir(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)  # decrypted case data lives here
+
+
+def _restore_mla(endpoint: Endpoint, store: MessageStore) -> None:
+    """Rebuild the endpoint's MLA state machines from the store (they live in memory)."""
+    for binding, body in store.mla_history():
+        if isinstance(body, MlaRequest):
+            endpoint.mla.request(binding)
+        elif isinstance(body, MlaStatus):
+            with contextlib.suppress(ProtocolError):
+                endpoint.mla.update(binding, body)
+
+
+async def run_gateway(config: GatewayConfig, stop: asyncio.Event) -> None:
+    """Run the gateway described by `config` until `stop` is set (`palermo gateway`)."""
+    await Gateway(config).run(stop)

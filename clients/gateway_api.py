@@ -1,0 +1,444 @@
+"""The gateway's REST API (aiohttp), versioned under `/v1`.
+
+Every path but `/healthz` and `/v1/openapi.json` needs ``Authorization: Bearer <key>``;
+the key's SHA-256 is compared in constant time with every configured hash. Errors are
+RFC 9457 problem documents; a minimisation refusal names the field and the kind of
+identifier, never its value. `docs/gateway-guide.md` describes every endpoint.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Final, TypeVar
+
+import msgspec
+import structlog
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from msgspec import Meta
+
+from schemas.envelope import Sealed
+from schemas.errors import (
+    DirectoryError,
+    IdentifierInFreeText,
+    Malformed,
+    MinimisationError,
+    ProtocolError,
+    TooLarge,
+)
+from schemas.kinds import AttachmentDescriptor, decode_message_json, encode_message_json
+from schemas.minimise import minimise
+from schemas.wire import AttachmentRef
+
+from .errors import ClientError, DirectoryUnavailable, SendFailed, UnknownRecipient
+from .gateway_config import ApiKey, GatewayConfig
+from .gateway_linkage import LinkageKeys
+from .gateway_schema import (
+    AckResult,
+    HexId,
+    MessageList,
+    Problem,
+    SendRequestRaw,
+    SendResult,
+    ThreadView,
+)
+from .gateway_store import MessageStore
+
+__all__ = ["CALLER", "STATE", "GatewayState", "ProblemError", "json_response", "make_app"]
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_BASE: Final = "tag:palermo.example,2025:gateway/"
+PUBLIC_PATHS: Final = frozenset({"/healthz", "/v1/openapi.json"})
+_HEADERS: Final = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+_HEX_ID: Final = re.compile("^[0-9a-f]{32}$")
+_PATH: Final = re.compile(r" - at `(\$(?:\.[a-z_][a-z0-9_]*|\[[0-9]{1,6}\])*)`$")
+_encoder: Final = msgspec.json.Encoder()
+_send_decoder: Final = msgspec.json.Decoder(SendRequestRaw)
+
+Sender = Callable[..., Awaitable[Sealed]]
+"""`Endpoint.send`, or anything with its signature."""
+
+
+@dataclass
+class GatewayState:
+    """What the handlers work with; built and owned by `Gateway`."""
+
+    config: GatewayConfig
+    authority: str
+    store: MessageStore
+    send: Sender
+    linkage: LinkageKeys
+    clock: Callable[[], int]
+    connected: Callable[[], bool]
+    stored: Callable[[], None] = lambda: None
+    """Called after the API changes what the webhook pusher should look at."""
+    extra_routes: list[Callable[[web.Application], None]] = field(default_factory=list)
+
+
+STATE: Final = web.AppKey("gateway_state", GatewayState)
+CALLER: Final = web.RequestKey("caller", ApiKey)
+
+
+class ProblemError(Exception):
+    """An RFC 9457 problem answer, raised by a handler and rendered by the middleware."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str,
+        *,
+        code: str | None = None,
+        field: str | None = None,
+        identifier: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.problem = Problem(
+            type=PROBLEM_BASE + slug if slug else "about:blank",
+            title=title,
+            status=status,
+            detail=detail,
+            code=code,
+            field=field,
+            identifier=identifier,
+        )
+        self.headers = headers or {}
+
+    def response(self) -> web.Response:
+        """The problem as an `application/problem+json` response."""
+        return web.Response(
+            status=self.problem.status,
+            body=_encoder.encode(self.problem),
+            headers={**_HEADERS, "Content-Type": "application/problem+json", **self.headers},
+        )
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """`data` (a Struct or plain value) as a JSON response."""
+    return web.Response(
+        status=status,
+        body=_encoder.encode(data),
+        headers={**_HEADERS, "Content-Type": "application/json"},
+    )
+
+
+# --- middleware ----------------------------------------------------------------------
+
+
+@web.middleware
+async def _problems(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every error leaves as a problem document; internal details only go to the log."""
+    try:
+        return await handler(request)
+    except ProblemError as problem:
+        return problem.response()
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+        slug = "too-large" if exc.status == 413 else ""
+        return ProblemError(
+            exc.status, slug, exc.reason, exc.text or exc.reason, headers=allow
+        ).response()
+    except Exception as exc:
+        log.error("gateway_handler_failed", path=request.path, error=type(exc).__name__)
+        return ProblemError(500, "internal", "Internal error", "see the gateway log").response()
+
+
+def _digest(key: str) -> bytes:
+    # Hashing first makes the comparison constant-time in the length too.
+    return hashlib.sha256(key.encode()).digest()
+
+
+def _auth(keys: list[ApiKey]) -> Any:
+    table = [(bytes.fromhex(k.key_hash), k) for k in keys]
+
+    @web.middleware
+    async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Bearer key on every path but health and the OpenAPI document."""
+        if request.path not in PUBLIC_PATHS:
+            scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+            digest = _digest(presented.strip())
+            caller: ApiKey | None = None
+            for expected, key in table:  # every hash is compared, match or not
+                if hmac.compare_digest(digest, expected) and scheme.lower() == "bearer":
+                    caller = key
+            if caller is None:
+                raise ProblemError(
+                    401, "unauthorized", "Unauthorized", "a valid API key is required",
+                    headers={"WWW-Authenticate": 'Bearer realm="palermo-gateway"'},
+                )  # fmt: skip
+            request[CALLER] = caller
+        return await handler(request)
+
+    return auth
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def _invalid(exc: msgspec.MsgspecError) -> ProblemError:
+    """A request document that does not decode; names the path, not the value."""
+    match = _PATH.search(str(exc)) if isinstance(exc, msgspec.ValidationError) else None
+    where = f" at {match[1]}" if match else ""
+    return ProblemError(400, "invalid-request", "Invalid request", f"invalid request{where}")
+
+
+def _hex_id(request: web.Request, name: str) -> str:
+    value = request.match_info[name]
+    if not _HEX_ID.fullmatch(value):
+        raise ProblemError(400, "bad-parameter", "Bad parameter", f"{name} is 32 lowercase hex")
+    return value
+
+
+_Q = TypeVar("_Q", bound=msgspec.Struct)
+
+
+def params(request: web.Request, schema: type[_Q]) -> _Q:
+    """Decode the query string into `schema`; a 400 problem names the bad parameter."""
+    query = request.query
+    if len(set(query.keys())) != len(query):
+        raise ProblemError(400, "bad-parameter", "Bad parameter", "a query parameter is repeated")
+    try:
+        return msgspec.convert(dict(query), schema, strict=False)
+    except msgspec.ValidationError as exc:
+        raise _invalid(exc) from exc
+
+
+def _not_found(what: str) -> ProblemError:
+    return ProblemError(404, "not-found", "Not found", f"no such {what} at this gateway")
+
+
+def _refused(exc: ClientError | ProtocolError | ValueError) -> ProblemError:
+    """A send that the protocol or the directory refused, as a problem."""
+    match exc:
+        case IdentifierInFreeText():
+            return ProblemError(
+                422, "identifier-in-free-text", "Identifier in free text", str(exc),
+                code=exc.code, field=exc.field, identifier=exc.identifier,
+            )  # fmt: skip
+        case MinimisationError():
+            return ProblemError(
+                422, "minimisation", "Minimisation refused", str(exc), code=exc.code
+            )
+        case TooLarge():
+            return ProblemError(413, "too-large", "Body too large", str(exc), code=exc.code)
+        case Malformed():
+            return ProblemError(400, "invalid-message", "Invalid message", str(exc), code=exc.code)
+        case UnknownRecipient():
+            return ProblemError(422, "unknown-recipient", "Unknown recipient", str(exc))
+        case SendFailed() | DirectoryUnavailable() | DirectoryError():
+            return ProblemError(503, "unavailable", "Broker unavailable", str(exc))
+        case ProtocolError():
+            return ProblemError(422, "refused", "Refused", str(exc), code=exc.code)
+        case _:
+            return ProblemError(422, "refused", "Refused", str(exc))
+
+
+# --- handlers ------------------------------------------------------------------------
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 while NATS is connected, 503 when not (no authentication, no detail)."""
+    ok = request.app[STATE].connected()
+    return json_response({"ok": ok}, 200 if ok else 503)
+
+
+async def send_message(request: web.Request) -> web.Response:
+    """POST /v1/messages: minimise, seal, send; 201 with the ids."""
+    state, caller = request.app[STATE], request[CALLER]
+    try:
+        req = _send_decoder.decode(await request.read())
+    except msgspec.MsgspecError as exc:
+        raise _invalid(exc) from exc
+    try:
+        body = decode_message_json(req.message)
+    except Malformed as exc:
+        raise _refused(exc) from exc
+    if body.__struct_config__.tag == "receipt":
+        raise ProblemError(
+            422, "refused", "Refused", "receipts are sent by the gateway itself, not by callers"
+        )
+    if caller.role == "officer":
+        # The officer's identity comes from the key, whatever the body says.
+        body = msgspec.structs.replace(body, author=caller.officer)
+
+    to, thread_hex = _route(state, req)
+    descriptors, refs = _attachments(state, caller, req.attachments)
+    if descriptors:
+        if "attachments" not in body.__struct_fields__:
+            raise ProblemError(
+                422, "no-attachments", "Attachments not allowed",
+                f"a {body.__struct_config__.tag} body has no attachments field",
+            )  # fmt: skip
+        existing: list[AttachmentDescriptor] = body.attachments  # type: ignore[union-attr]
+        body = msgspec.structs.replace(body, attachments=[*existing, *descriptors])
+
+    sequence = req.sequence
+    if sequence is None and body.__struct_config__.tag == "mla_status":
+        sequence = 0  # the endpoint's MLA state machine numbers status updates
+    elif sequence is None:
+        sequence = state.store.next_sequence(thread_hex, state.authority) if thread_hex else 0
+    linkage = state.linkage.for_scope(to, req.network)
+    now = state.clock()
+    try:
+        # What the store keeps is what leaves: the minimised body (seal repeats this
+        # pure step on the same inputs).
+        today = dt.datetime.fromtimestamp(now / 1000, dt.UTC).date()
+        minimised, _ = minimise(body, linkage_key=linkage, today=today, disclosure=req.disclosure)
+        sealed = await state.send(
+            body,
+            to=to,
+            network=req.network,
+            handling=req.handling,
+            priority=req.priority,
+            thread_id=bytes.fromhex(thread_hex) if thread_hex else None,
+            sequence=sequence,
+            in_reply_to=bytes.fromhex(req.in_reply_to) if req.in_reply_to else None,
+            attachments=refs,
+            linkage_key=linkage,
+            disclosure=req.disclosure,
+        )
+    except (ClientError, ProtocolError, ValueError) as exc:
+        log.info("send_refused", caller=caller.name, error=type(exc).__name__)
+        raise _refused(exc) from exc
+    b = sealed.binding
+    state.store.add(
+        "sent", b, encode_message_json(minimised), sealed.hash,
+        stored_ms=state.clock(), sent_by=caller.name, acked_ms=state.clock(),
+    )  # fmt: skip
+    log.info("sent_via_api", caller=caller.name, message_id=b.message_id.hex(), kind=b.kind)
+    return json_response(
+        SendResult(
+            message_id=b.message_id.hex(),
+            envelope_hash=sealed.hash.hex(),
+            thread_id=b.thread_id.hex(),
+            sequence=b.sequence,
+            recipients=[r.authority for r in b.recipients],
+            kind=b.kind,
+            victim_level=b.victim_level,
+            created_ms=b.created_ms,
+        ),
+        201,
+    )
+
+
+def _route(state: GatewayState, req: SendRequestRaw) -> tuple[list[str], str | None]:
+    """Recipients and thread: as given, else those of the message replied to."""
+    to, thread_hex, reply_to = list(req.to), req.thread_id, None
+    if req.in_reply_to is not None:
+        original = state.store.get(req.in_reply_to)
+        if original is not None:
+            thread_hex = thread_hex or original.thread_id
+            reply_to = (
+                [original.sender] if original.direction == "received" else original.recipients
+            )
+    if not to and req.network is None:
+        if reply_to is None:
+            raise ProblemError(
+                422, "no-recipient", "No recipient",
+                "give `to` or `network`, or `in_reply_to` a message stored at this gateway",
+            )  # fmt: skip
+        to = reply_to
+    return to, thread_hex
+
+
+def _attachments(
+    state: GatewayState, caller: ApiKey, upload_ids: list[str]
+) -> tuple[list[AttachmentDescriptor], list[AttachmentRef]]:
+    descriptors, refs = [], []
+    for upload_id in upload_ids:
+        upload = state.store.upload(upload_id)
+        if upload is None or upload.owner != caller.name:
+            raise ProblemError(
+                422, "unknown-upload", "Unknown upload", f"no upload {upload_id} of this key"
+            )
+        descriptors.append(upload.descriptor)
+        refs.append(upload.ref)
+    return descriptors, refs
+
+
+class ListParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Query of `GET /v1/messages`."""
+
+    after: Annotated[int, Meta(ge=0)] = 0
+    since: Annotated[int, Meta(ge=0)] | None = None
+    kind: Annotated[str, Meta(pattern="^[a-z][a-z_]{0,39}$")] | None = None
+    thread: HexId | None = None
+    unacknowledged: bool = False
+    limit: Annotated[int, Meta(ge=1, le=500)] = 100
+
+
+async def list_messages(request: web.Request) -> web.Response:
+    """GET /v1/messages: received messages, oldest first, filtered."""
+    q = params(request, ListParams)
+    found = request.app[STATE].store.received(
+        after=q.after, since_ms=q.since, kind=q.kind, thread_id=q.thread,
+        unacknowledged=q.unacknowledged, limit=q.limit,
+    )  # fmt: skip
+    next_after = found[-1].cursor if len(found) == q.limit else None
+    return json_response(MessageList(messages=found, next_after=next_after))
+
+
+async def get_message(request: web.Request) -> web.Response:
+    """GET /v1/messages/{id}: one message with its full body."""
+    message = request.app[STATE].store.get(_hex_id(request, "message_id"))
+    if message is None:
+        raise _not_found("message")
+    return json_response(message)
+
+
+async def ack_message(request: web.Request) -> web.Response:
+    """POST /v1/messages/{id}/ack: the national system has the message; stop pushing."""
+    state, caller = request.app[STATE], request[CALLER]
+    if caller.role != "system":
+        raise ProblemError(403, "forbidden", "Forbidden", "only system keys acknowledge messages")
+    message_id = _hex_id(request, "message_id")
+    result = state.store.ack(message_id, state.clock(), f"api:{caller.name}")
+    if result is None:
+        raise _not_found("received message")
+    state.stored()
+    return json_response(
+        AckResult(message_id=message_id, acknowledged_ms=result[0], acknowledged_by=result[1])
+    )
+
+
+async def get_thread(request: web.Request) -> web.Response:
+    """GET /v1/threads/{thread_id}: sent and received messages of a thread, in order."""
+    thread_id = _hex_id(request, "thread_id")
+    messages = request.app[STATE].store.thread(thread_id)
+    if not messages:
+        raise _not_found("thread")
+    return json_response(ThreadView(thread_id=thread_id, messages=messages))
+
+
+def make_app(state: GatewayState, openapi: bytes) -> web.Application:
+    """The REST application over `state`; `openapi` is the served OpenAPI document."""
+    app = web.Application(
+        middlewares=[_problems, _auth(state.config.api_keys)],
+        client_max_size=state.config.http.max_body,
+    )
+    app[STATE] = state
+
+    async def openapi_json(request: web.Request) -> web.Response:
+        """GET /v1/openapi.json: the API's OpenAPI 3.1 document."""
+        return web.Response(body=openapi, headers={**_HEADERS, "Content-Type": "application/json"})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/v1/openapi.json", openapi_json)
+    app.router.add_post("/v1/messages", send_message)
+    app.router.add_get("/v1/messages", list_messages)
+    app.router.add_get("/v1/messages/{message_id}", get_message)
+    app.router.add_post("/v1/messages/{message_id}/ack", ack_message)
+    app.router.add_get("/v1/threads/{thread_id}", get_thread)
+    for add in state.extra_routes:
+        add(app)
+    return app

@@ -1,0 +1,177 @@
+"""The gateway's configuration: one frozen Struct tree, decoded once at start.
+
+Read from a TOML file (optional), then the environment, which wins for the values an
+operator sets per host or keeps out of files (`PALERMO_NATS_URL`,
+`PALERMO_GATEWAY_PASSPHRASE`, `PALERMO_DIRECTORY_ROOT`, `PALERMO_GATEWAY_DATA_DIR`,
+`PALERMO_WEBHOOK_URL`, `PALERMO_WEBHOOK_SECRET`). `docs/gateway-guide.md` lists every
+field and its default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+from schemas.records import Officer
+
+from .errors import ClientError
+
+__all__ = [
+    "ApiKey",
+    "ConfigError",
+    "GatewayConfig",
+    "HttpConfig",
+    "NatsConfig",
+    "WebhookConfig",
+    "hash_api_key",
+    "load_gateway_config",
+]
+
+Hex32 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
+KeyName = Annotated[str, Meta(pattern="^[A-Za-z0-9_.@-]{1,64}$")]
+
+
+class ConfigError(ClientError):
+    """A gateway configuration that cannot be read or does not validate."""
+
+
+class ApiKey(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One caller of the REST API. Only the SHA-256 of the key is configured."""
+
+    name: KeyName
+    """Who the key belongs to, as logs and the message store record it."""
+    key_hash: Hex32
+    """Hex SHA-256 of the bearer key (`hash_api_key`)."""
+    role: Literal["system", "officer"]
+    """`system`: the national case-management system (may acknowledge messages);
+    `officer`: one investigator, whose identity is put into every body they send."""
+    officer: Officer | None = None
+    """Required for `officer` keys: name and unit written into `Body.author`."""
+
+    def __post_init__(self) -> None:
+        if self.role == "officer" and self.officer is None:
+            raise ValueError(f"API key {self.name!r} has role officer but no officer")
+
+
+class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where NATS is and how the authority's user authenticates."""
+
+    url: str = "nats://127.0.0.1:4222"
+    nkey_seed_file: str | None = None
+
+
+class HttpConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Where the REST API listens."""
+
+    host: str = "127.0.0.1"
+    """Loopback by default: put a TLS-terminating proxy in front for remote callers."""
+    port: Annotated[int, Meta(ge=0, le=65535)] = 8580
+    max_body: Annotated[int, Meta(ge=1024)] = 1024 * 1024
+    """Largest JSON request: a 256 KiB inline body written as JSON, with margin."""
+    max_upload: Annotated[int, Meta(ge=1)] = 4 * 1024**3
+    """Largest attachment upload, in bytes (streamed: memory use does not depend on it)."""
+
+
+class WebhookConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Push of received messages to the national system."""
+
+    url: str | None = None
+    """Without a URL nothing is pushed; the system polls and acknowledges instead."""
+    secret: str | None = None
+    """Shared HMAC-SHA256 secret; required with `url`."""
+    timeout: Annotated[float, Meta(gt=0)] = 10.0
+    retry_base: Annotated[float, Meta(gt=0)] = 1.0
+    """First retry delay in seconds; doubled per failure, with full jitter."""
+    retry_max: Annotated[float, Meta(gt=0)] = 300.0
+    """Longest delay between two attempts: retries never stop, they only slow down."""
+
+    def __post_init__(self) -> None:
+        if self.url and not self.secret:
+            raise ValueError("webhook.url needs webhook.secret")
+
+
+class GatewayConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Everything the gateway process needs to know."""
+
+    directory_root: Hex32
+    """Hex Ed25519 public key of the directory root: the one key the gateway trusts."""
+    keystore: str = "authority.keystore"
+    """The authority's keystore (relative paths are under `data_dir`)."""
+    passphrase: str | None = None
+    data_dir: str = "gateway-data"
+    """Message store, de-duplication record and linkage keys."""
+    nats: NatsConfig = msgspec.field(default_factory=NatsConfig)
+    http: HttpConfig = msgspec.field(default_factory=HttpConfig)
+    webhook: WebhookConfig = msgspec.field(default_factory=WebhookConfig)
+    api_keys: list[ApiKey] = msgspec.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        names = [k.name for k in self.api_keys]
+        if len(set(names)) != len(names):
+            raise ValueError("two API keys have the same name")
+        hashes = [k.key_hash for k in self.api_keys]
+        if len(set(hashes)) != len(hashes):
+            raise ValueError("two API keys have the same key_hash")
+
+    def path(self, name: str) -> Path:
+        """`name` resolved under the data directory unless absolute."""
+        candidate = Path(name)
+        return candidate if candidate.is_absolute() else Path(self.data_dir) / candidate
+
+
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "PALERMO_NATS_URL": ("nats", "url"),
+    "PALERMO_GATEWAY_PASSPHRASE": ("passphrase",),
+    "PALERMO_DIRECTORY_ROOT": ("directory_root",),
+    "PALERMO_GATEWAY_DATA_DIR": ("data_dir",),
+    "PALERMO_WEBHOOK_URL": ("webhook", "url"),
+    "PALERMO_WEBHOOK_SECRET": ("webhook", "secret"),
+}
+
+
+def hash_api_key(key: str) -> str:
+    """The `key_hash` to configure for bearer key `key` (hex SHA-256)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def load_gateway_config(
+    path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> GatewayConfig:
+    """Decode the configuration from `path` (TOML), then `env`, then `overrides`
+    (dotted names, e.g. ``{"http.port": 0}``).
+
+    Raises `ConfigError` naming the file and the bad field.
+    """
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text())
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    for name, where in ENV_OVERRIDES.items():
+        if env.get(name):
+            _set(raw, where, env[name])
+    for dotted, value in (overrides or {}).items():
+        _set(raw, tuple(dotted.split(".")), value)
+    try:
+        return msgspec.convert(raw, GatewayConfig)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"gateway configuration{f' in {path}' if path else ''}: {exc}") from exc
+
+
+def _set(tree: dict[str, Any], where: tuple[str, ...], value: Any) -> None:
+    for key in where[:-1]:
+        tree = tree.setdefault(key, {})
+    tree[where[-1]] = value

@@ -1,0 +1,383 @@
+"""The gateway's local store: received and sent messages, uploads, webhook state.
+
+One SQLite file under the data directory (stdlib `sqlite3`, WAL journal,
+`synchronous=FULL`): a received message is committed before the endpoint is asked for
+the next event, and only then is it acked on NATS, so a crash loses nothing. Calls are
+synchronous and short; the gateway makes them on its event loop, which also means no
+cancellation can land between storing a message and the endpoint's ack.
+
+Bodies are stored as the JSON the API returns (decrypted content: the data directory
+holds case data and must be protected like the keystore).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+import msgspec
+
+from schemas import codec
+from schemas.kinds import AttachmentDescriptor, Message, decode_message_json
+from schemas.wire import AttachmentRef, Binding
+
+from .gateway_schema import Direction, MessageSummary, StoredMessage
+
+__all__ = ["MessageStore", "StoredUpload"]
+
+_SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS messages (
+    cursor          INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id      TEXT NOT NULL,
+    direction       TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    sender          TEXT NOT NULL,
+    recipients      TEXT NOT NULL,
+    thread_id       TEXT NOT NULL,
+    sequence        INTEGER NOT NULL,
+    in_reply_to     TEXT,
+    handling        TEXT NOT NULL,
+    priority        TEXT NOT NULL,
+    victim_level    TEXT NOT NULL,
+    envelope_hash   TEXT NOT NULL,
+    created_ms      INTEGER NOT NULL,
+    accepted_ms     INTEGER,
+    audit_seq       INTEGER,
+    stored_ms       INTEGER NOT NULL,
+    body            BLOB NOT NULL,
+    refs            BLOB NOT NULL,
+    sent_by         TEXT,
+    acked_ms        INTEGER,
+    acked_by        TEXT,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+    notice          TEXT,
+    notice_reason   TEXT,
+    refused         TEXT,
+    binding         BLOB NOT NULL,
+    inner_signature BLOB,
+    UNIQUE (message_id, direction)
+);
+CREATE INDEX IF NOT EXISTS messages_thread ON messages (thread_id, created_ms);
+CREATE INDEX IF NOT EXISTS messages_pending ON messages (acked_ms, next_attempt_ms);
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id   TEXT PRIMARY KEY,
+    owner       TEXT NOT NULL,
+    ref         BLOB NOT NULL,
+    descriptor  BLOB NOT NULL,
+    created_ms  INTEGER NOT NULL
+);
+"""
+
+_COLUMNS: Final = (
+    "cursor, message_id, direction, kind, sender, recipients, thread_id, sequence, "
+    "in_reply_to, handling, priority, victim_level, envelope_hash, created_ms, accepted_ms, "
+    "audit_seq, stored_ms, sent_by, acked_ms, acked_by, notice, notice_reason, refused"
+)
+_refs = msgspec.json.Encoder()
+_refs_decoder = msgspec.json.Decoder(list[AttachmentRef])
+_descriptor_decoder = msgspec.json.Decoder(AttachmentDescriptor)
+_binding_decoder = msgspec.msgpack.Decoder(Binding)
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """An uploaded attachment waiting to be referenced by a message."""
+
+    upload_id: str
+    owner: str
+    ref: AttachmentRef
+    descriptor: AttachmentDescriptor
+
+
+class MessageStore:
+    """The SQLite store (see the module docstring). A context manager; `close` is
+    idempotent."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db: sqlite3.Connection | None = sqlite3.connect(path, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+        path.chmod(0o600)
+
+    def __enter__(self) -> MessageStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database (idempotent)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The open connection."""
+        if self._db is None:
+            raise RuntimeError("the message store is closed")
+        return self._db
+
+    # --- writing ----------------------------------------------------------------------
+
+    def add(
+        self,
+        direction: Direction,
+        binding: Binding,
+        body_json: bytes,
+        envelope_hash: bytes,
+        *,
+        stored_ms: int,
+        accepted_ms: int | None = None,
+        audit_seq: int | None = None,
+        sent_by: str | None = None,
+        acked_ms: int | None = None,
+        inner_signature: bytes | None = None,
+        refused: str | None = None,
+    ) -> bool:
+        """Store a message once; False if (message id, direction) is already stored.
+
+        The exact binding bytes and (received) inner signature are kept with the body:
+        together they prove to a third party what the sender said."""
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO messages (message_id, direction, kind, sender, recipients,"
+            " thread_id, sequence, in_reply_to, handling, priority, victim_level,"
+            " envelope_hash, created_ms, accepted_ms, audit_seq, stored_ms, body, refs,"
+            " sent_by, acked_ms, acked_by, refused, binding, inner_signature)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                binding.message_id.hex(),
+                direction,
+                binding.kind,
+                binding.sender,
+                json.dumps([r.authority for r in binding.recipients]),
+                binding.thread_id.hex(),
+                binding.sequence,
+                binding.in_reply_to.hex() if binding.in_reply_to else None,
+                binding.handling,
+                binding.priority,
+                binding.victim_level,
+                envelope_hash.hex(),
+                binding.created_ms,
+                accepted_ms,
+                audit_seq,
+                stored_ms,
+                body_json,
+                _refs.encode(binding.attachments),
+                sent_by,
+                acked_ms,
+                "sender" if acked_ms is not None else None,
+                refused,
+                codec.encode(binding),
+                inner_signature,
+            ),
+        )
+        return cur.rowcount == 1
+
+    def ack(self, message_id: str, at_ms: int, by: str) -> tuple[int, str] | None:
+        """Mark a received message acknowledged (the first acknowledgement stands);
+        its (time, by), or None if no such received message."""
+        self.db.execute(
+            "UPDATE messages SET acked_ms = ?, acked_by = ?"
+            " WHERE message_id = ? AND direction = 'received' AND acked_ms IS NULL",
+            (at_ms, by, message_id),
+        )
+        row = self.db.execute(
+            "SELECT acked_ms, acked_by FROM messages"
+            " WHERE message_id = ? AND direction = 'received'",
+            (message_id,),
+        ).fetchone()
+        return None if row is None else (row["acked_ms"], row["acked_by"])
+
+    def retry_later(self, message_id: str, attempts: int, next_attempt_ms: int) -> None:
+        """Record a failed push and when to try again."""
+        self.db.execute(
+            "UPDATE messages SET attempts = ?, next_attempt_ms = ?"
+            " WHERE message_id = ? AND direction = 'received'",
+            (attempts, next_attempt_ms, message_id),
+        )
+
+    def note(
+        self, message_id: str, notice: str, reason: str | None, at_ms: int, audit_seq: int | None
+    ) -> None:
+        """Record a broker notice about a message we sent."""
+        self.db.execute(
+            "UPDATE messages SET notice = ?, notice_reason = ?,"
+            " accepted_ms = CASE WHEN ? = 'accepted' THEN ? ELSE accepted_ms END,"
+            " audit_seq = COALESCE(?, audit_seq)"
+            " WHERE message_id = ? AND direction = 'sent'",
+            (notice, reason, notice, at_ms, audit_seq, message_id),
+        )
+
+    def add_upload(self, upload: StoredUpload, created_ms: int) -> None:
+        """Keep an upload's reference and descriptor (which holds its key)."""
+        self.db.execute(
+            "INSERT INTO uploads (upload_id, owner, ref, descriptor, created_ms)"
+            " VALUES (?,?,?,?,?)",
+            (
+                upload.upload_id,
+                upload.owner,
+                _refs.encode([upload.ref]),
+                msgspec.json.encode(upload.descriptor),
+                created_ms,
+            ),
+        )
+
+    # --- reading ----------------------------------------------------------------------
+
+    def upload(self, upload_id: str) -> StoredUpload | None:
+        """An upload by id."""
+        row = self.db.execute("SELECT * FROM uploads WHERE upload_id = ?", (upload_id,)).fetchone()
+        if row is None:
+            return None
+        return StoredUpload(
+            upload_id=row["upload_id"],
+            owner=row["owner"],
+            ref=_refs_decoder.decode(row["ref"])[0],
+            descriptor=_descriptor_decoder.decode(row["descriptor"]),
+        )
+
+    def get(self, message_id: str) -> StoredMessage | None:
+        """A message by id, the received copy first (a message to ourselves is both)."""
+        row = self.db.execute(
+            f"SELECT {_COLUMNS}, body FROM messages WHERE message_id = ?"  # noqa: S608
+            " ORDER BY direction = 'received' DESC LIMIT 1",
+            (message_id,),
+        ).fetchone()
+        return None if row is None else _full(row)
+
+    def refs(self, message_id: str) -> list[AttachmentRef]:
+        """The attachment references of a stored message's binding."""
+        row = self.db.execute(
+            "SELECT refs FROM messages WHERE message_id = ?"
+            " ORDER BY direction = 'received' DESC LIMIT 1",
+            (message_id,),
+        ).fetchone()
+        return [] if row is None else _refs_decoder.decode(row["refs"])
+
+    def received(
+        self,
+        *,
+        after: int = 0,
+        since_ms: int | None = None,
+        kind: str | None = None,
+        thread_id: str | None = None,
+        unacknowledged: bool = False,
+        limit: int = 100,
+    ) -> list[MessageSummary]:
+        """Received messages matching the filters, in store order."""
+        where = ["direction = 'received'", "cursor > ?"]
+        args: list[Any] = [after]
+        if since_ms is not None:
+            where.append("COALESCE(accepted_ms, created_ms) >= ?")
+            args.append(since_ms)
+        if kind is not None:
+            where.append("kind = ?")
+            args.append(kind)
+        if thread_id is not None:
+            where.append("thread_id = ?")
+            args.append(thread_id)
+        if unacknowledged:
+            where.append("acked_ms IS NULL")
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE {' AND '.join(where)}"  # noqa: S608
+            " ORDER BY cursor LIMIT ?",
+            (*args, limit),
+        )
+        return [_summary(row) for row in rows]
+
+    def thread(self, thread_id: str) -> list[StoredMessage]:
+        """Sent and received messages of a thread, by creation time."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS}, body FROM messages WHERE thread_id = ?"  # noqa: S608
+            " ORDER BY created_ms, cursor",
+            (thread_id,),
+        )
+        return [_full(row) for row in rows]
+
+    def next_sequence(self, thread_id: str, sender: str) -> int:
+        """One more than the last sequence `sender` used in the thread, 0 if none."""
+        row = self.db.execute(
+            "SELECT MAX(sequence) FROM messages WHERE thread_id = ? AND sender = ?",
+            (thread_id, sender),
+        ).fetchone()
+        return 0 if row[0] is None else int(row[0]) + 1
+
+    def due(self, now_ms: int, limit: int = 16) -> list[tuple[StoredMessage, int]]:
+        """Unacknowledged received messages due for a push, with their attempt count."""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS}, body, attempts FROM messages"  # noqa: S608
+            " WHERE direction = 'received' AND acked_ms IS NULL AND next_attempt_ms <= ?"
+            " ORDER BY next_attempt_ms, cursor LIMIT ?",
+            (now_ms, limit),
+        )
+        return [(_full(row), int(row["attempts"])) for row in rows]
+
+    def mla_history(self) -> Iterator[tuple[Binding, Message]]:
+        """Every MLA request and status stored, sent or received, in creation order:
+        what the endpoint's MLA state machine is rebuilt from after a restart."""
+        rows = self.db.execute(
+            "SELECT binding, body FROM messages WHERE kind IN ('mla_request', 'mla_status')"
+            " AND refused IS NULL ORDER BY created_ms, cursor"
+        )
+        for row in rows:
+            yield _binding_decoder.decode(row["binding"]), decode_message_json(row["body"])
+
+    def next_due_ms(self) -> int | None:
+        """When the earliest unacknowledged received message is due, if any is."""
+        row = self.db.execute(
+            "SELECT MIN(next_attempt_ms) FROM messages"
+            " WHERE direction = 'received' AND acked_ms IS NULL"
+        ).fetchone()
+        return None if row[0] is None else int(row[0])
+
+
+def _summary_fields(row: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "message_id": row["message_id"],
+        "direction": row["direction"],
+        "cursor": row["cursor"],
+        "kind": row["kind"],
+        "sender": row["sender"],
+        "recipients": json.loads(row["recipients"]),
+        "thread_id": row["thread_id"],
+        "sequence": row["sequence"],
+        "in_reply_to": row["in_reply_to"],
+        "handling": row["handling"],
+        "priority": row["priority"],
+        "victim_level": row["victim_level"],
+        "envelope_hash": row["envelope_hash"],
+        "created_ms": row["created_ms"],
+        "accepted_ms": row["accepted_ms"],
+        "audit_seq": row["audit_seq"],
+        "stored_ms": row["stored_ms"],
+        "acknowledged": row["acked_ms"] is not None,
+        "acknowledged_ms": row["acked_ms"],
+        "acknowledged_by": row["acked_by"],
+        "sent_by": row["sent_by"],
+        "broker_notice": row["notice"],
+        "broker_reason": row["notice_reason"],
+        "refused": row["refused"],
+    }
+
+
+def _summary(row: sqlite3.Row) -> MessageSummary:
+    return MessageSummary(**_summary_fields(row))
+
+
+def _full(row: sqlite3.Row) -> StoredMessage:
+    return StoredMessage(**_summary_fields(row), body=decode_message_json(row["body"]))
