@@ -27,7 +27,7 @@ from nats.js import JetStreamContext
 from broker import topology
 from broker.natsconfig import DEFAULT_DOMAIN, render_accounts, write_accounts
 from broker.natsserver import NatsServer
-from clients import attachments
+from clients import attachment_format, attachments
 from clients.attachments import (
     FRAME,
     Attachment,
@@ -307,7 +307,7 @@ def _crafted(object_id: bytes, frames: list[tuple[bytes, bool]]) -> tuple[bytes,
     """A ciphertext a (faulty) sender could make: the given frames, tagged as given."""
     key = os.urandom(32)
     enc = _crypto.StreamEncryptor(key)
-    ad = attachments.ASSOCIATED_LABEL + object_id
+    ad = attachment_format.ASSOCIATED_LABEL + object_id
     return key, enc.header + b"".join(enc.push(f, final=t, associated=ad) for f, t in frames)
 
 
@@ -457,7 +457,7 @@ import asyncio, hashlib, json, os, sys, time
 from pathlib import Path
 import nats
 from broker import topology
-from clients import attachments
+from clients import attachment_format, attachments
 
 async def main(url, directory, size):
     source, target = directory / "source.bin", directory / "target.bin"
