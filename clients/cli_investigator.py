@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from schemas.kinds import decode_message_json
+from schemas.kinds import Receipt, decode_message_json, encode_message_json
 from schemas.records import Disclosure
 
 from .errors import ClientError
@@ -173,6 +173,93 @@ def _ack(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _evidence(args: argparse.Namespace) -> int:
+    """A sent message's evidence chain as the gateway holds it."""
+
+    async def run() -> int:
+        async with _client(args) as gateway:
+            message = await gateway.get(args.message_id)
+            thread = await gateway.thread(message.thread_id)
+        receipts = [
+            {"from": m.sender, "type": m.body.receipt_type, "at_ms": m.body.at_ms,
+             "reason": m.body.reason, "receipt_message_id": m.message_id}
+            for m in thread.messages
+            if isinstance(m.body, Receipt) and m.body.message_id.hex() == args.message_id
+        ]  # fmt: skip
+        chain = {
+            "message_id": message.message_id,
+            "envelope_hash": message.envelope_hash,
+            "recipients": message.recipients,
+            "broker": {"notice": message.broker_notice, "reason": message.broker_reason,
+                       "accepted_ms": message.accepted_ms, "audit_seq": message.audit_seq},
+            "receipts": receipts,
+            "complete": message.broker_notice == "accepted"
+            and {r["from"] for r in receipts} >= set(message.recipients),
+        }  # fmt: skip
+        print(json.dumps(chain, indent=2))
+        return 0
+
+    return asyncio.run(run())
+
+
+def _endpoint(args: argparse.Namespace) -> Any:
+    from schemas.keystore import load_keystore  # noqa: PLC0415
+
+    from .endpoint import Endpoint  # noqa: PLC0415
+
+    passphrase = Path(args.passphrase_file).read_text().rstrip("\n")
+    keys = load_keystore(Path(args.keystore), passphrase)
+    seen = Path(args.seen) if args.seen else Path(args.keystore).with_suffix(".seen")
+    return Endpoint.connect(args.nats_url, keys, bytes.fromhex(args.root_public), seen_path=seen)
+
+
+def _endpoint_send(args: argparse.Namespace) -> int:
+    async def run() -> int:
+        message = decode_message_json(_load_body(Path(args.file)))
+        async with await _endpoint(args) as ep:
+            sealed = await ep.send(
+                message, to=[t for t in (args.to or "").split(",") if t],
+                network=args.network, handling=args.handling,
+            )  # fmt: skip
+        print(json.dumps({"message_id": sealed.binding.message_id.hex(),
+                          "envelope_hash": sealed.hash.hex(),
+                          "thread_id": sealed.binding.thread_id.hex()}))  # fmt: skip
+        return 0
+
+    return asyncio.run(run())
+
+
+def _endpoint_inbox(args: argparse.Namespace) -> int:
+    from .endpoint import BrokerNotice, Received, Refused, Unopenable  # noqa: PLC0415
+
+    async def run() -> int:
+        async with await _endpoint(args) as ep:
+            idle = None if args.follow else 2.0
+            async for event in ep.events(idle_timeout=idle):
+                match event:
+                    case Received():
+                        line = {"event": "message", "sender": event.sender,
+                                "message_id": event.opened.binding.message_id.hex(),
+                                "kind": event.opened.binding.kind,
+                                "audit_seq": event.audit_seq,
+                                "body": json.loads(encode_message_json(event.body))}  # fmt: skip
+                    case Refused():
+                        line = {"event": "refused", "sender": event.received.sender,
+                                "reason": str(event.error)}  # fmt: skip
+                    case Unopenable():
+                        line = {"event": "unopenable", "code": event.error.code,
+                                "sender": event.sender}  # fmt: skip
+                    case BrokerNotice():
+                        n = event.notice
+                        mid = n.message_id.hex() if n.message_id else None
+                        line = {"event": "notice", "type": n.type, "reason": n.reason,
+                                "audit_seq": n.audit_seq, "message_id": mid}  # fmt: skip
+                print(json.dumps(line), flush=True)
+        return 0
+
+    return asyncio.run(run())
+
+
 def _gateway(args: argparse.Namespace) -> int:
     from broker import logs  # noqa: PLC0415
 
@@ -193,7 +280,7 @@ def _gateway(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
-def add_commands(commands: Any) -> None:
+def add_commands(commands: Any) -> None:  # noqa: PLR0915  (one flat list of options)
     """Add the investigators' subcommands to the `palermo` parser's subparsers."""
 
     def gateway_args(p: argparse.ArgumentParser) -> None:
@@ -245,6 +332,35 @@ def add_commands(commands: Any) -> None:
     fetch.add_argument("n", type=int, help="attachment number (0 for the first)")
     fetch.add_argument("--out", required=True)
     fetch.set_defaults(run=_fetch)
+
+    evidence = commands.add_parser("evidence", help="show a sent message's evidence chain")
+    gateway_args(evidence)
+    evidence.add_argument("message_id")
+    evidence.set_defaults(run=_evidence)
+
+    endpoint = commands.add_parser(
+        "endpoint", help="act as the authority's endpoint directly (no gateway)"
+    )
+    e_sub = endpoint.add_subparsers(dest="endpoint_command", required=True)
+
+    def endpoint_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--nats-url", default=os.environ.get("PALERMO_NATS_URL"), required=False)
+        p.add_argument("--keystore", required=True, help="the authority's keystore")
+        p.add_argument("--passphrase-file", required=True)
+        p.add_argument("--root-public", required=True, help="hex directory root public key")
+        p.add_argument("--seen", help="de-duplication record (default: KEYSTORE.seen)")
+
+    e_send = e_sub.add_parser("send", help="seal and send a message (JSON or TOML file)")
+    endpoint_args(e_send)
+    e_send.add_argument("file")
+    e_send.add_argument("--to")
+    e_send.add_argument("--network")
+    e_send.add_argument("--handling", default="H0", choices=["H0", "H1", "H2", "H3"])
+    e_send.set_defaults(run=_endpoint_send)
+    e_inbox = e_sub.add_parser("inbox", help="receive: verify, open, ack, print JSON lines")
+    endpoint_args(e_inbox)
+    e_inbox.add_argument("--follow", action="store_true", help="keep waiting for new ones")
+    e_inbox.set_defaults(run=_endpoint_inbox)
 
     ack = commands.add_parser("ack", help="acknowledge a received message")
     gateway_args(ack)

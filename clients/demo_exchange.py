@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from schemas.kinds import (
 from schemas.minimise import LinkageKey
 from schemas.records import PersonIdentity, Suspect, Victim
 
+from .attachments import download, upload
 from .endpoint import Endpoint, Received
 
 Say = Callable[[str], None]
@@ -74,6 +76,13 @@ async def run_exchange(url: str, data_dir: Path, root_public: bytes, say: Say = 
         say(f"   it-dna opened it: victim level {got.opened.binding.victim_level}, "
             f"audit position {got.audit_seq}")  # fmt: skip
 
+        # The request carries evidence: a (synthetic) ledger of the debt payments, encrypted
+        # with its own key into it-dna's evidence bucket before the message is sealed.
+        ledger = io.BytesIO(b"date,amount_eur,channel\n" + b"2026-05-04,450,transfer\n" * 8000)
+        evidence = await upload(
+            it.js, "it-dna", ledger, file_name="debt-ledger.csv", media_type="text/csv",
+            victim_level="none", description="payments recorded on the victim's debt",
+        )  # fmt: skip
         request = await it.send(
             MlaRequest(
                 requesting_authority=RequestingAuthority(
@@ -96,12 +105,21 @@ async def run_exchange(url: str, data_dir: Path, root_public: bytes, say: Say = 
                 purpose="To trace the proceeds and identify the network's financiers.",
                 legal_basis=MlaLegalBasis(basis="untoc_art18"),
                 suspects=[Suspect(ref="S1", names=["Osaro Idahosa"], nationality="NG")],
+                attachments=[evidence.descriptor],
             ),
-            to=["gb-ukca"], linkage_key=link,
+            to=["gb-ukca"], linkage_key=link, attachments=[evidence.ref],
         )  # fmt: skip
         thread, request_id = request.binding.thread_id, request.binding.message_id
-        say("2. it-dna -> gb-ukca: MLA request under UNTOC art. 18")
-        await _next_body(gb, MlaRequest)
+        size = evidence.descriptor.size
+        say(f"2. it-dna -> gb-ukca: MLA request under UNTOC art. 18, with {size:,} bytes "
+            "of evidence encrypted in it-dna's bucket")  # fmt: skip
+        got_request = await _next_body(gb, MlaRequest)
+        body = got_request.body
+        if isinstance(body, MlaRequest) and body.attachments:
+            copy = io.BytesIO()
+            size = await download(gb.js, "it-dna", body.attachments[0],
+                                  got_request.opened.binding.attachments[0], copy)  # fmt: skip
+            say(f"   gb-ukca fetched and verified the evidence: {size:,} bytes")
         for status in ("acknowledged", "under_execution", "executed"):
             await gb.send(MlaStatus(request_id=request_id, status=status),
                           to=["it-dna"], thread_id=thread, in_reply_to=request_id)  # fmt: skip

@@ -12,11 +12,15 @@ from nats.aio.client import Client
 
 from broker.natsserver import NatsServer
 from clients.cli import main
+from schemas import _crypto
+from schemas.keystore import save_keystore
 from schemas.kinds import encode_message_json
 
 from .brokerkit import running_broker
 from .test_gateway import KEYS, A, B, config, gateway, world
 from .test_kinds import EXAMPLES
+
+FAST = {"opslimit": _crypto.ARGON2ID_OPS_INTERACTIVE, "memlimit": _crypto.ARGON2ID_MEM_INTERACTIVE}
 
 
 def palermo(*argv: str) -> int:
@@ -98,3 +102,74 @@ def test_no_gateway_is_one_clear_line(capsys: pytest.CaptureFixture[str], tmp_pa
     err = capsys.readouterr().err
     assert err.startswith("palermo: no gateway")
     assert err.count("\n") == 1
+
+
+async def test_evidence_chain_command(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`palermo evidence` shows the broker's acceptance with its audit position and the
+    recipient's signed retrieval receipt for a message the officer sent."""
+    h = await world(nc)
+    officer = tmp_path / "officer.key"
+    officer.write_text(KEYS["officer"])
+    body = tmp_path / "referral.json"
+    body.write_bytes(encode_message_json(EXAMPLES["case_referral"]))
+    cfg_a = config(h, nats_server.url, tmp_path / "a")
+    cfg_b = config(h, nats_server.url, tmp_path / "b")
+    async with (
+        running_broker(nats_server.url, h),
+        gateway(cfg_a, keys=h.keys[A]) as gw_a,
+        gateway(cfg_b, keys=h.keys[B]),
+    ):
+        a = ["--gateway", gw_a.url, "--api-key-file", str(officer)]
+        assert await asyncio.to_thread(palermo, "send", str(body), *a, "--to", B) == 0
+        (sent,) = json_lines(capsys.readouterr().out)
+        chain: dict[str, Any] = {}
+        async with asyncio.timeout(15):
+            while not chain.get("complete"):
+                await asyncio.sleep(0.3)
+                assert await asyncio.to_thread(palermo, "evidence", *a, sent["message_id"]) == 0
+                chain = pretty_json(capsys.readouterr().out)
+        assert chain["broker"]["notice"] == "accepted"
+        assert chain["broker"]["audit_seq"] >= 1
+        assert [(r["from"], r["type"]) for r in chain["receipts"]] == [(B, "retrieved")]
+
+
+async def test_endpoint_mode_send_and_inbox(
+    nats_server: NatsServer, nc: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A small authority without a gateway sends and receives with `palermo endpoint`."""
+    h = await world(nc)
+    secret = tmp_path / "pass"
+    secret.write_text("a long enough passphrase")
+    for authority in (A, B):
+        save_keystore(tmp_path / f"{authority}.keystore", h.keys[authority],
+                      "a long enough passphrase", **FAST)  # fmt: skip
+    body = tmp_path / "referral.toml"
+    body.write_text(
+        'kind = "case_referral"\n'
+        'summary = "Victim V1 was moved from Lagos to Turin and exploited in a salon."\n'
+    )
+
+    def common(authority: str) -> list[str]:
+        keystore = str(tmp_path / f"{authority}.keystore")
+        return ["--nats-url", nats_server.url, "--keystore", keystore,
+                "--passphrase-file", str(secret), "--root-public", h.root.public.hex()]  # fmt: skip
+
+    async with running_broker(nats_server.url, h):
+        assert (
+            await asyncio.to_thread(palermo, "endpoint", "send", *common(A), str(body), "--to", B)
+            == 0
+        )
+        (sent,) = json_lines(capsys.readouterr().out)
+        received: list[dict[str, Any]] = []
+        async with asyncio.timeout(20):
+            while not received:
+                assert await asyncio.to_thread(palermo, "endpoint", "inbox", *common(B)) == 0
+                received = [
+                    line for line in json_lines(capsys.readouterr().out)
+                    if line.get("event") == "message"
+                ]  # fmt: skip
+        (line,) = received
+        assert (line["sender"], line["message_id"]) == (A, sent["message_id"])
+        assert line["body"]["kind"] == "case_referral"
