@@ -260,6 +260,30 @@ def _endpoint_inbox(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _show_directory(args: argparse.Namespace) -> int:
+    """The directory as verified against the pinned root key (no keystore needed)."""
+    import nats  # noqa: PLC0415
+
+    from .directory import fetch_directory  # noqa: PLC0415
+
+    async def run() -> int:
+        nc = await nats.connect(args.nats_url, max_reconnect_attempts=0, connect_timeout=5)
+        try:
+            directory = await fetch_directory(nc.jetstream(), bytes.fromhex(args.root_public))
+        finally:
+            await nc.drain()
+        head = directory.check_fresh()
+        for r in directory.records():
+            keys = [{"use": k.use, "key_id": k.key_id.hex()} for k in r.keys]
+            print(json.dumps({"id": r.id, "name": r.name, "country": r.country,
+                              "roles": r.roles, "networks": r.networks, "status": r.status,
+                              "serial": r.serial, "keys": keys}))  # fmt: skip
+        print(json.dumps({"head_serial": head.serial, "expires_ms": head.expires_ms}))
+        return 0
+
+    return asyncio.run(run())
+
+
 def _gateway(args: argparse.Namespace) -> int:
     from broker import logs  # noqa: PLC0415
 
@@ -357,6 +381,10 @@ def add_commands(commands: Any) -> None:  # noqa: PLR0915  (one flat list of opt
     e_send.add_argument("--network")
     e_send.add_argument("--handling", default="H0", choices=["H0", "H1", "H2", "H3"])
     e_send.set_defaults(run=_endpoint_send)
+    e_dir = e_sub.add_parser("directory", help="show the directory, verified against the root")
+    e_dir.add_argument("--nats-url", default=os.environ.get("PALERMO_NATS_URL"))
+    e_dir.add_argument("--root-public", required=True, help="hex directory root public key")
+    e_dir.set_defaults(run=_show_directory)
     e_inbox = e_sub.add_parser("inbox", help="receive: verify, open, ack, print JSON lines")
     endpoint_args(e_inbox)
     e_inbox.add_argument("--follow", action="store_true", help="keep waiting for new ones")

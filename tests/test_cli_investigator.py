@@ -173,3 +173,8 @@ async def test_endpoint_mode_send_and_inbox(
         (line,) = received
         assert (line["sender"], line["message_id"]) == (A, sent["message_id"])
         assert line["body"]["kind"] == "case_referral"
+        root = ["--nats-url", nats_server.url, "--root-public", h.root.public.hex()]
+        assert await asyncio.to_thread(palermo, "endpoint", "directory", *root) == 0
+        shown = json_lines(capsys.readouterr().out)
+        assert {d["id"] for d in shown if "id" in d} >= {A, B, "zz-broker"}
+        assert shown[-1]["head_serial"] >= 3
