@@ -137,9 +137,12 @@ class Endpoint:
         clock: Callable[[], int] = now_ms,
         receipts: bool = True,
         audit_origin: str = "palermo.example/audit",
+        domain: str | None = None,
     ) -> None:
         self._nc = nc
-        self._js = nc.jetstream()
+        # With the generated per-authority accounts, JetStream is reached through the
+        # hub's `palermo` domain (docs/deployment.md); a single local server needs none.
+        self._js = nc.jetstream(domain=domain)
         self.keys = keys
         self._root_public = root_public
         self._clock = clock

@@ -109,6 +109,7 @@ class Gateway:
                 bytes.fromhex(config.directory_root),
                 seen_path=data / SEEN_FILE,
                 nkey_seed_file=config.nats.nkey_seed_file,
+                domain=config.nats.domain,
             )
             async with endpoint:
                 _restore_mla(endpoint, store)

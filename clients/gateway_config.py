@@ -65,6 +65,9 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     url: str = "nats://127.0.0.1:4222"
     nkey_seed_file: str | None = None
+    domain: str | None = None
+    """JetStream domain of the hub: `palermo` when the server configuration comes from
+    `palermo nats-config` (see docs/deployment.md); unset on a single local server."""
 
 
 class HttpConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

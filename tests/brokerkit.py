@@ -168,9 +168,10 @@ class Harness:
 @contextlib.asynccontextmanager
 async def running_broker(url: str, harness: Harness, **overrides: Any) -> AsyncIterator[Broker]:
     """A broker process's tasks on their own NATS connection, stopped after the block."""
-    nc = await nats.connect(url)
+    config = harness.config(**overrides)
+    nc = await nats.connect(url, nkeys_seed=config.nats.nkey_seed_file)
     stop = asyncio.Event()
-    broker = Broker(harness.config(**overrides), harness.broker_keys, nc)
+    broker = Broker(config, harness.broker_keys, nc)
     task = asyncio.create_task(broker.run(stop))
     try:
         async with asyncio.timeout(10):
