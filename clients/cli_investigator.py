@@ -22,7 +22,7 @@ from typing import Any
 
 import msgspec
 
-from schemas.kinds import Receipt, decode_message_json, encode_message_json
+from schemas.kinds import MlaStatus, Receipt, decode_message_json, encode_message_json
 from schemas.records import Disclosure
 
 from .errors import ClientError
@@ -147,7 +147,14 @@ def _thread(args: argparse.Namespace) -> int:
     async def run() -> int:
         async with _client(args) as gateway:
             view = await gateway.thread(args.thread_id)
-        print(msgspec.json.format(msgspec.json.encode(view), indent=2).decode())
+        # The thread's MLA status: the last update the state machine accepted.
+        statuses = [
+            m.body.status for m in view.messages
+            if isinstance(m.body, MlaStatus) and not m.refused
+        ]  # fmt: skip
+        shown = msgspec.to_builtins(view)
+        shown["mla_status"] = statuses[-1] if statuses else None
+        print(json.dumps(shown, indent=2))
         return 0
 
     return asyncio.run(run())

@@ -91,7 +91,9 @@ async def test_send_inbox_read_thread_ack(
         capsys.readouterr()
         assert await asyncio.to_thread(palermo, "ack", *b, sent["message_id"]) == 0
         assert await asyncio.to_thread(palermo, "thread", *b, sent["thread_id"]) == 0
-        assert sent["message_id"] in capsys.readouterr().out
+        thread = pretty_json(capsys.readouterr().out)
+        assert sent["message_id"] in [m["message_id"] for m in thread["messages"]]
+        assert thread["mla_status"] is None  # no status update yet
 
 
 def test_no_gateway_is_one_clear_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
