@@ -10,8 +10,6 @@ field and its default.
 from __future__ import annotations
 
 import hashlib
-import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,6 +17,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
+from broker.config import decode_layers
 from schemas.records import Officer
 
 from .errors import ClientError
@@ -154,27 +153,7 @@ def load_gateway_config(
 
     Raises `ConfigError` naming the file and the bad field.
     """
-    env = os.environ if env is None else env
-    raw: dict[str, Any] = {}
-    if path is not None:
-        try:
-            raw = tomllib.loads(path.read_text())
-        except OSError as exc:
-            raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
-    for name, where in ENV_OVERRIDES.items():
-        if env.get(name):
-            _set(raw, where, env[name])
-    for dotted, value in (overrides or {}).items():
-        _set(raw, tuple(dotted.split(".")), value)
-    try:
-        return msgspec.convert(raw, GatewayConfig)
-    except msgspec.ValidationError as exc:
-        raise ConfigError(f"gateway configuration{f' in {path}' if path else ''}: {exc}") from exc
-
-
-def _set(tree: dict[str, Any], where: tuple[str, ...], value: Any) -> None:
-    for key in where[:-1]:
-        tree = tree.setdefault(key, {})
-    tree[where[-1]] = value
+    return decode_layers(
+        GatewayConfig, path, env, overrides, env_map=ENV_OVERRIDES, error=ConfigError,
+        what="gateway configuration",
+    )  # fmt: skip
