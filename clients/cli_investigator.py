@@ -162,8 +162,15 @@ def _thread(args: argparse.Namespace) -> int:
 
 def _fetch(args: argparse.Namespace) -> int:
     async def run() -> int:
+        def show(done: int, total: int | None) -> None:
+            if sys.stderr.isatty():
+                of = f" / {total:,}" if total else ""
+                print(f"\r{args.out}: {done:,}{of} bytes", end="", file=sys.stderr, flush=True)
+
         async with _client(args) as gateway:
-            written = await gateway.download(args.message_id, args.n, Path(args.out))
+            written = await gateway.download(args.message_id, args.n, Path(args.out), progress=show)
+        if sys.stderr.isatty():
+            print(file=sys.stderr)
         print(f"wrote {written:,} bytes to {args.out} (ciphertext and digest verified)")
         return 0
 

@@ -11,7 +11,7 @@ reached is `GatewayUnavailable`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Mapping, Sequence
+from collections.abc import AsyncIterable, Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -257,19 +257,30 @@ class GatewayClient:
             headers={"Content-Type": media_type},
         )  # fmt: skip
 
-    async def download(self, message_id: str, n: int, dest: Path) -> int:
+    async def download(
+        self,
+        message_id: str,
+        n: int,
+        dest: Path,
+        *,
+        progress: Callable[[int, int | None], None] | None = None,
+    ) -> int:
         """GET /v1/messages/{id}/attachments/{n} into `dest`, streamed; bytes written.
-        A partial file is removed on error."""
+        `progress(bytes so far, total or None)` is called after each piece. A partial
+        file is removed on error."""
         url = f"{self._base}/v1/messages/{message_id}/attachments/{n}"
         written = 0
         try:
             async with self._session.get(url) as response:
                 if response.status >= 400:
                     raise _error(response.status, await response.read())
+                total = response.content_length
                 with dest.open("wb") as out:
                     async for chunk in response.content.iter_chunked(_CHUNK):
                         out.write(chunk)
                         written += len(chunk)
+                        if progress is not None:
+                            progress(written, total)
         except (aiohttp.ClientError, TimeoutError) as exc:
             _discard(dest)
             raise _unreachable(exc) from exc
