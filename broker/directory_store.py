@@ -84,17 +84,7 @@ class DirectoryAdmin:
 
     async def signed_records(self) -> dict[str, bytes]:
         """Every current signed record in the bucket, by authority id."""
-        kv = await self._kv()
-        try:
-            keys = await kv.keys()
-        except nats.js.errors.NoKeysError:
-            return {}
-        out: dict[str, bytes] = {}
-        for key in (k for k in keys if k.startswith("rec.")):
-            entry = await kv.get(key)
-            if entry.value:
-                out[key.removeprefix("rec.")] = entry.value
-        return out
+        return await list_signed_records(self._js)
 
     async def records(self) -> list[AuthorityRecord]:
         """Every current record, verified against the root, ordered by id."""
@@ -140,9 +130,10 @@ class DirectoryAdmin:
         )
 
     async def sign_head(self) -> bytes:
-        """Sign and publish a fresh head over every current record."""
+        """Sign and publish a fresh head over every current record (one snapshot)."""
         signed = await self.signed_records()
-        serial = max((r.serial for r in await self.records()), default=0)
+        view = Directory(self._root.public, self._clock)
+        serial = max((view.apply_record(s).serial for s in signed.values()), default=0)
         head = sign_head(
             self._root,
             signed.values(),
@@ -200,21 +191,36 @@ class DirectoryWatch:
             log.warning("directory_entry_refused", key=key, code=exc.code, error=str(exc))
 
 
+async def list_signed_records(js: JetStreamContext) -> dict[str, bytes]:
+    """Every current signed record in the directory bucket, by authority id.
+
+    Keys are listed from the stream's subjects (one exact request) and read with plain
+    gets: no key-value watcher, whose first answer can race an update just written,
+    and no consumer, which an authority's NATS user may not create."""
+    kv = await js.key_value(topology.KV_DIRECTORY)
+    prefix = f"$KV.{topology.KV_DIRECTORY}."
+    info = await js.stream_info(f"KV_{topology.KV_DIRECTORY}", subjects_filter=prefix + "rec.>")
+    out: dict[str, bytes] = {}
+    for subject in sorted(info.state.subjects or {}):
+        key = subject.removeprefix(prefix)
+        try:
+            entry = await kv.get(key)
+        except nats.js.errors.KeyNotFoundError:
+            continue  # deleted since the listing
+        if entry.value:
+            out[key.removeprefix("rec.")] = entry.value
+    return out
+
+
 async def load_verified(
     js: JetStreamContext, root_public: bytes, *, clock: Callable[[], int] = now_ms
 ) -> Directory:
     """A one-shot verified snapshot of the bucket: every record and the head, checked
     against the root key; `StaleDirectory` unless the head is fresh and complete."""
-    kv = await js.key_value(topology.KV_DIRECTORY)
     view = Directory(root_public, clock)
-    try:
-        keys = await kv.keys()
-    except nats.js.errors.NoKeysError:
-        keys = []
-    for key in sorted(k for k in keys if k.startswith("rec.")):
-        entry = await kv.get(key)
-        if entry.value:
-            view.apply_record(entry.value)
+    for signed in (await list_signed_records(js)).values():
+        view.apply_record(signed)
+    kv = await js.key_value(topology.KV_DIRECTORY)
     try:
         head = await kv.get(topology.DIRECTORY_HEAD_KEY)
     except nats.js.errors.KeyNotFoundError:
