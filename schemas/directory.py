@@ -167,7 +167,8 @@ class Directory:
         self._records: dict[str, AuthorityRecord] = {}
         self._signed: dict[str, bytes] = {}
         self._head: DirectoryHead | None = None
-        self._consistent = False
+        self._consistent: bool | None = None
+        """Whether the records held match the head; None until asked after a change."""
 
     def apply_record(self, signed: bytes) -> AuthorityRecord:
         """Verify and hold a signed record; `DirectoryError` if forged, `DirectoryRollback`
@@ -194,7 +195,7 @@ class Directory:
                 )
         self._records[record.id] = record
         self._signed[record.id] = signed
-        self._check_consistent()
+        self._consistent = None  # judged when next asked, not once per record loaded
         return record
 
     def apply_head(self, signed: bytes) -> DirectoryHead:
@@ -214,7 +215,7 @@ class Directory:
         if self.clock() >= head.expires_ms:
             raise StaleDirectory(f"directory head at serial {head.serial} has expired")
         self._head = head
-        self._check_consistent()
+        self._consistent = None
         return head
 
     def _check_consistent(self) -> None:
@@ -237,6 +238,8 @@ class Directory:
             raise StaleDirectory("no directory head has been loaded")
         if self.clock() >= head.expires_ms:
             raise StaleDirectory(f"directory head at serial {head.serial} has expired")
+        if self._consistent is None:
+            self._check_consistent()
         if not self._consistent:
             raise StaleDirectory(
                 f"records held do not match the directory head at serial {head.serial}"
