@@ -35,11 +35,10 @@ from schemas.envelope import Opened, Sealed, envelope_hash, now_ms, open_envelop
 from schemas.errors import InvalidTransition, ProtocolError, StaleDirectory
 from schemas.keys import AuthorityKeys
 from schemas.kinds import Message, MlaRequest, MlaStatus, Receipt
-from schemas.kinds.receipts import NonRetrievalReason
 from schemas.minimise import LinkageKey
 from schemas.note import Checkpoint, NoteVerifier
 from schemas.notice import BROKER_AUTHORITY, Notice, open_notices
-from schemas.records import Disclosure, HandlingCode, Priority
+from schemas.records import Disclosure, HandlingCode, NonRetrievalReason, Priority
 from schemas.replay import SeenSet
 from schemas.wire import AttachmentRef, CheckpointRef
 

@@ -34,9 +34,19 @@ from .errors import (
 )
 from .keys import AuthorityKeys, RecipientKey, verify_signature
 from .kinds import Message, decode_message, encode_message, kind_of
+from .kinds.receipts import Receipt
 from .minimise import LinkageKey, minimise
 from .records import Disclosure, HandlingCode, Priority
-from .wire import VERSION, AttachmentRef, Binding, CheckpointRef, Envelope, Header, Recipient
+from .wire import (
+    VERSION,
+    AttachmentRef,
+    Binding,
+    CheckpointRef,
+    Envelope,
+    Header,
+    ReceiptRef,
+    Recipient,
+)
 
 OUTER_DOMAIN = b"palermo/outer/v1"
 INNER_DOMAIN = b"palermo/inner/v1"
@@ -130,6 +140,10 @@ class Opened:
     hash: bytes
     inner_signature: bytes
     """Keep it: with the binding and body it proves to a third party what was said."""
+    binding_bytes: bytes
+    """The exact binding bytes the sender signed (the header's `binding` field)."""
+    body_bytes: bytes
+    """The exact body bytes the sender signed: evidence is kept as these, never re-encoded."""
 
 
 KeyResolver = Callable[[str, bytes, int], bytes]
@@ -204,6 +218,7 @@ def seal(
         legal_basis=disclosure.legal_basis if level == "disclosed" and disclosure else None,
         attachments=list(attachments),
         checkpoint=checkpoint,
+        receipt=receipt_ref(body),
         key_commitment=commitment(content_key),
     )
     binding_bytes = codec.encode(binding)
@@ -259,6 +274,12 @@ def parse(data: bytes, *, max_size: int = MAX_ENVELOPE_BYTES) -> Parsed:
         raise Malformed("binding lists a recipient twice")
     if (binding.victim_level == "disclosed") != (binding.legal_basis is not None):
         raise Malformed("binding has a legal basis exactly when its victim level is disclosed")
+    if (binding.kind == "receipt") != (binding.receipt is not None):
+        raise Malformed("binding has a receipt field exactly when its kind is receipt")
+    if binding.receipt is not None and (binding.receipt.reason is None) != (
+        binding.receipt.receipt_type != "non_retrieval"
+    ):
+        raise Malformed("binding's receipt has a reason exactly when it is non_retrieval")
     if binding.expires_ms <= binding.created_ms:
         raise Malformed("binding expires before it is created")
     if binding.expires_ms - binding.created_ms > MAX_LIFETIME_MS:
@@ -347,7 +368,24 @@ def open_envelope(
     body = decode_message(body_bytes)
     if kind_of(body) != binding.kind:
         raise KindMismatch(f"body is a {kind_of(body)!r}, binding says {binding.kind!r}")
-    return Opened(binding=binding, body=body, hash=parsed.hash, inner_signature=inner.signature)
+    if receipt_ref(body) != binding.receipt:
+        raise KindMismatch("the receipt's type or reason differs from what its binding says")
+    return Opened(
+        binding=binding,
+        body=body,
+        hash=parsed.hash,
+        inner_signature=inner.signature,
+        binding_bytes=parsed.header.binding,
+        body_bytes=body_bytes,
+    )
+
+
+def receipt_ref(body: Message) -> ReceiptRef | None:
+    """The binding's cleartext copy of a receipt's type and reason; `None` for any
+    other kind."""
+    if isinstance(body, Receipt):
+        return ReceiptRef(body.receipt_type, body.reason)
+    return None
 
 
 def _recipient_index(binding: Binding, recipient: AuthorityKeys) -> int:

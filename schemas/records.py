@@ -46,6 +46,33 @@ HandlingCode = Literal["H0", "H1", "H2", "H3"]
 consent; H2 no onward transmission without consent; H3 other restrictions (in body)."""
 
 Priority = Literal["routine", "urgent", "immediate"]
+ReceiptType = Literal["delivered", "retrieved", "non_retrieval"]
+"""delivered: the recipient's endpoint took the envelope from its inbox; retrieved: it
+verified and opened it and handed it over to the authority; non_retrieval: it could not
+open it (see the reason)."""
+
+NonRetrievalReason = Literal[
+    "malformed",
+    "too_large",
+    "bad_signature",
+    "tampered",
+    "not_a_recipient",
+    "wrong_key",
+    "unknown_key",
+    "key_invalid",
+    "unknown_authority",
+    "authority_inactive",
+    "directory_stale",
+    "expired",
+    "not_yet_valid",
+    "victim_level_exceeded",
+    "other",
+]
+"""The `code` of the protocol error that stopped the opening; `victim_level_exceeded` when
+the opened body carries identities above the victim level its binding declares; or
+`other`."""
+
+
 VictimLevel = Literal["none", "pseudonymised", "disclosed"]
 SourceGrade = Literal["A", "B", "C", "X"]
 """4x4 source evaluation: A always reliable, B mostly reliable, C not reliable, X untested."""

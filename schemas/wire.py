@@ -12,7 +12,15 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-from .records import AuthorityId, HandlingCode, LegalBasis, Priority, VictimLevel
+from .records import (
+    AuthorityId,
+    HandlingCode,
+    LegalBasis,
+    NonRetrievalReason,
+    Priority,
+    ReceiptType,
+    VictimLevel,
+)
 
 VERSION = 1
 """Wire-format version, the first field of every binding."""
@@ -51,6 +59,15 @@ class CheckpointRef(msgspec.Struct, array_like=True, frozen=True, forbid_unknown
     root_hash: Hash32
 
 
+class ReceiptRef(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """What a receipt says, in the clear: set exactly on `receipt` messages and equal to
+    the receipt body's own type and reason, so the broker can audit a retrieval or a
+    refusal (and why) without reading content, and the receiver checks the two agree."""
+
+    receipt_type: ReceiptType
+    reason: NonRetrievalReason | None
+
+
 class Binding(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
     """Everything about a message that is bound to it: AEAD associated data and the
     input of the inner signature. The broker reads it; it never holds content."""
@@ -74,6 +91,8 @@ class Binding(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_field
     broker checks against policy and audits (the opaque reference stays inside)."""
     attachments: Annotated[list[AttachmentRef], Meta(max_length=MAX_ATTACHMENTS)]
     checkpoint: CheckpointRef | None
+    receipt: ReceiptRef | None
+    """Set exactly when `kind` is `receipt`: the receipt's type and non-retrieval reason."""
     key_commitment: Hash32
 
 

@@ -27,7 +27,7 @@ def binding(thread: bytes, sequence: int) -> Binding:
     """A binding for tracker tests (only thread id and sequence matter)."""
     return Binding(1, _crypto.random_bytes(16), "mla_status", "it-dna", bytes(16),
                    [], thread, sequence, None, 1, 2, "routine", "H0", "none", None, [],
-                   None, bytes(32))  # fmt: skip
+                   None, None, bytes(32))  # fmt: skip
 
 
 def status(request_id: bytes, code: str) -> MlaStatus:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from schemas import codec
 from schemas.errors import Malformed
-from schemas.wire import AttachmentRef, Binding, CheckpointRef, Header, Recipient
+from schemas.wire import AttachmentRef, Binding, CheckpointRef, Header, ReceiptRef, Recipient
 
 _binding_decoder = msgspec.msgpack.Decoder(Binding)
 _header_decoder = msgspec.msgpack.Decoder(Header)
@@ -37,6 +37,9 @@ bindings = st.builds(
     legal_basis=st.none() | st.sampled_from(["victim_consent", "court_order"]),
     attachments=st.lists(st.builds(AttachmentRef, ids, uints, hashes), max_size=4),
     checkpoint=st.none() | st.builds(CheckpointRef, uints, hashes),
+    receipt=st.none()
+    | st.builds(ReceiptRef, st.sampled_from(["delivered", "retrieved"]), st.none())
+    | st.builds(ReceiptRef, st.just("non_retrieval"), st.sampled_from(["malformed", "other"])),
     key_commitment=hashes,
 )
 
@@ -81,6 +84,7 @@ def _sample() -> Binding:
         None,
         [],
         None,
+        None,
         bytes(32),
     )
 
@@ -96,10 +100,10 @@ def test_long_integer_form_refused() -> None:
 
 
 def test_array32_header_refused() -> None:
-    """The binding's 18-field array written in the 32-bit length form is refused."""
+    """The binding's 19-field array written in the 32-bit length form is refused."""
     data = codec.encode(_sample())
-    assert data[:3] == b"\xdc\x00\x12"  # array16, the shortest form for 18 elements
-    longer = b"\xdd\x00\x00\x00\x12" + data[3:]
+    assert data[:3] == b"\xdc\x00\x13"  # array16, the shortest form for 19 elements
+    longer = b"\xdd\x00\x00\x00\x13" + data[3:]
     assert msgspec.msgpack.decode(longer, type=Binding) == _sample()
     with pytest.raises(Malformed, match="not in canonical encoding"):
         codec.decode_canonical(longer, _binding_decoder, "binding")

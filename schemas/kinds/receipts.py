@@ -6,33 +6,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-from ..records import Body
+from ..records import Body, NonRetrievalReason, ReceiptType
 from .common import Hash32, MessageId, UInt, require
-
-ReceiptType = Literal["delivered", "retrieved", "non_retrieval"]
-"""delivered: the recipient's endpoint took the envelope from its inbox; retrieved: it
-verified and opened it and handed it over to the authority; non_retrieval: it could not
-open it (see the reason)."""
-
-NonRetrievalReason = Literal[
-    "malformed",
-    "too_large",
-    "bad_signature",
-    "tampered",
-    "not_a_recipient",
-    "wrong_key",
-    "unknown_key",
-    "key_invalid",
-    "unknown_authority",
-    "authority_inactive",
-    "directory_stale",
-    "expired",
-    "not_yet_valid",
-    "other",
-]
-"""The `code` of the protocol error that stopped the opening, or `other`."""
 
 
 class Receipt(Body, tag="receipt", frozen=True, kw_only=True, omit_defaults=True):
