@@ -106,10 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     from broker.cli import add_commands  # noqa: PLC0415  (the broker's commands)
 
+    from .cli_evidence import add_commands as add_evidence_commands  # noqa: PLC0415
     from .cli_investigator import add_commands as add_investigator_commands  # noqa: PLC0415
 
     add_commands(commands)
     add_investigator_commands(commands)
+    add_evidence_commands(commands)
     return parser
 
 

@@ -268,6 +268,38 @@ class Endpoint:
         the thread's next one unless given). Raises `UnknownRecipient`,
         `InvalidTransition`, the protocol's minimisation errors, or `SendFailed`.
         """
+        sealed = await self.seal_message(
+            body, to=to, network=network, handling=handling, priority=priority,
+            thread_id=thread_id, sequence=sequence, in_reply_to=in_reply_to,
+            attachments=attachments, checkpoint=checkpoint, linkage_key=linkage_key,
+            disclosure=disclosure,
+        )  # fmt: skip
+        await self.publish_sealed(sealed)
+        self.record_sent(sealed, body)
+        return sealed
+
+    async def seal_message(
+        self,
+        body: Message,
+        *,
+        to: Sequence[str] = (),
+        network: str | None = None,
+        handling: HandlingCode = "H0",
+        priority: Priority = "routine",
+        thread_id: bytes | None = None,
+        sequence: int = 0,
+        in_reply_to: bytes | None = None,
+        attachments: Sequence[AttachmentRef] = (),
+        checkpoint: CheckpointRef | None = None,
+        linkage_key: LinkageKey | None = None,
+        disclosure: Disclosure | None = None,
+    ) -> Sealed:
+        """`send` without the publish: checks, minimises and seals, changing no state.
+
+        A sender with an outbox stores the result, calls `record_sent`, then
+        `publish_sealed` (again, after a failure: the same bytes never make a second
+        message). Raises what `send` raises, but never `SendFailed`.
+        """
         if isinstance(body, MlaStatus):
             if thread_id is None:
                 raise InvalidTransition(None, body.status)
@@ -285,7 +317,7 @@ class Endpoint:
             recipients = [directory.recipient_key(name, at) for name in names]
         except ProtocolError as exc:
             raise UnknownRecipient(str(exc)) from exc
-        sealed = seal(
+        return seal(
             body,
             sender=self.keys,
             recipients=recipients,
@@ -300,22 +332,31 @@ class Endpoint:
             disclosure=disclosure,
             created_ms=at,
         )
+
+    async def publish_sealed(self, sealed: Sealed, *, ack_within: float = 5.0) -> None:
+        """Publish sealed bytes on our ingress subject under their message id, so a
+        republish of the same envelope is de-duplicated by JetStream; `SendFailed` if
+        the stream did not acknowledge it within `ack_within` seconds."""
         try:
             await self._js.publish(
                 topology.ingress_subject(self.keys.authority),
                 sealed.data,
+                timeout=ack_within,
                 headers={"Nats-Msg-Id": sealed.binding.message_id.hex()},
             )
         except (nats.errors.Error, nats.js.errors.Error, TimeoutError) as exc:
             raise SendFailed(f"the ingress stream did not store the envelope: {exc}") from exc
+
+    def record_sent(self, sealed: Sealed, body: Message) -> None:
+        """Start the evidence chain and move the MLA state machine for a message that
+        is (or is committed to be) published."""
         self.evidence.sent(sealed)
         if isinstance(body, MlaRequest):
             self.mla.request(sealed.binding)
         elif isinstance(body, MlaStatus):
             self.mla.update(sealed.binding, body)
         log.info("sent", message_id=sealed.binding.message_id.hex(), kind=sealed.binding.kind,
-                 recipients=len(recipients))  # fmt: skip
-        return sealed
+                 recipients=len(sealed.binding.recipients))  # fmt: skip
 
     # --- receiving ------------------------------------------------------------------
 

@@ -1,11 +1,16 @@
 """The national gateway: an authority's endpoint, message store, REST API and webhook.
 
 It holds the authority's keystore and runs the one `Endpoint` that consumes the
-authority's inbox. Each received message is committed to the local store before the
-endpoint is asked for the next event (which is when it is acked on NATS and its
-retrieval receipt goes out), then pushed to the national system's webhook until taken.
-Investigators and the case-management system send through the REST API; officers'
-keys put the officer into the signed body. `docs/gateway-guide.md` is the guide.
+authority's inbox. Each received message is committed to the local store, as the exact
+bytes its sender signed, before the endpoint is asked for the next event (which is when
+it is acked on NATS and its retrieval receipt goes out), then pushed to the national
+system's webhook until taken. Whatever goes wrong with one message is logged as that
+message's outcome; the inbox loop goes on. Investigators and the case-management system
+send through the REST API; officers' keys put the officer into the signed body, and
+every sealed envelope passes through the outbox (`gateway_outbox`). The gateway also
+fetches the audit log's signed checkpoint periodically: each must extend the last (a
+split view shows on `/healthz` and `/v1/status`), and the latest is echoed in every
+binding it sends. `docs/gateway-guide.md` is the guide.
 
 `palermo gateway` runs `run_gateway(load_gateway_config(...), stop)`.
 """
@@ -20,8 +25,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Final, cast
 
-import nats.errors
-import nats.js.errors
 import structlog
 from aiohttp import web
 
@@ -29,15 +32,17 @@ from schemas.envelope import now_ms
 from schemas.errors import ProtocolError
 from schemas.keys import AuthorityKeys
 from schemas.keystore import load_keystore
-from schemas.kinds import MlaRequest, MlaStatus, encode_message_json
+from schemas.kinds import MlaRequest, MlaStatus
 
 from . import gateway_files
 from .endpoint import BrokerNotice, Endpoint, Event, Received, Refused, Unopenable
 from .errors import ClientError
+from .evidence import SplitView
 from .gateway_api import GatewayState, make_app
 from .gateway_config import ConfigError, GatewayConfig, load_gateway_config
 from .gateway_linkage import LinkageKeys
 from .gateway_openapi import openapi_document
+from .gateway_outbox import Outbox
 from .gateway_store import MessageStore
 from .gateway_webhook import WebhookPusher
 
@@ -50,9 +55,6 @@ RETRY_MAX: Final = 30.0
 """Longest pause before the inbox consumer tries NATS again."""
 STORE_FILE: Final = "messages.sqlite3"
 SEEN_FILE: Final = "seen"
-_CONSUMER_ERRORS = (
-    nats.errors.Error, nats.js.errors.Error, ClientError, ProtocolError, TimeoutError, OSError,
-)  # fmt: skip
 
 
 def _version() -> str:
@@ -110,16 +112,22 @@ class Gateway:
                 seen_path=data / SEEN_FILE,
                 nkey_seed_file=config.nats.nkey_seed_file,
                 domain=config.nats.domain,
+                audit_origin=config.audit.origin,
             )
             async with endpoint:
                 _restore_mla(endpoint, store)
                 pusher = WebhookPusher(config.webhook, store) if config.webhook.url else None
                 wake = pusher.wake.set if pusher else (lambda: None)
+                outbox = Outbox(
+                    endpoint, store, clock=self._clock,
+                    publish_timeout=config.nats.publish_timeout,
+                )  # fmt: skip
                 state = GatewayState(
                     config=config,
                     authority=keys.authority,
                     store=store,
-                    send=endpoint.send,
+                    seal=endpoint.seal_message,
+                    dispatch=outbox.dispatch,
                     linkage=LinkageKeys(data / "linkage"),
                     clock=self._clock,
                     connected=lambda: endpoint.connected,
@@ -136,13 +144,19 @@ class Gateway:
                 try:
                     await self._listen(runner)
                     async with asyncio.TaskGroup() as tasks:
-                        consumer = tasks.create_task(self._consume(endpoint, store, wake))
+                        # These run until cancelled; the store holds their state.
+                        endless = [
+                            tasks.create_task(self._consume(endpoint, store, wake)),
+                            tasks.create_task(outbox.run()),
+                            tasks.create_task(self._watch_checkpoints(endpoint, state)),
+                        ]
                         if pusher is not None:
                             tasks.create_task(pusher.run(stop))
                         self.ready.set()
                         log.info("gateway_ready", authority=keys.authority, url=self.url)
                         await stop.wait()
-                        consumer.cancel()
+                        for task in endless:
+                            task.cancel()
                 finally:
                     self.ready.clear()
                     with contextlib.suppress(TimeoutError):
@@ -163,10 +177,32 @@ class Gateway:
             else f"http://{bound_host}:{bound_port}"
         )
 
+    async def _watch_checkpoints(self, endpoint: Endpoint, state: GatewayState) -> None:
+        """Fetch the audit log's signed checkpoint every `audit.checkpoint_interval`
+        seconds; the endpoint echoes the latest in what it sends, and refuses one that
+        does not extend it (`SplitView`), which the API then reports for good."""
+        while True:
+            try:
+                checkpoint = await endpoint.refresh_checkpoint()
+                state.checkpoint = (checkpoint.size, checkpoint.root_hash)
+            except SplitView as exc:
+                if state.split_view is None:
+                    state.split_view = str(exc)
+                log.error("audit_split_view", error=str(exc))
+            except (ClientError, ProtocolError) as exc:
+                # Not reachable, or not signed by the log key in the directory: try later.
+                log.warning("checkpoint_unavailable", error=type(exc).__name__)
+            await asyncio.sleep(self.config.audit.checkpoint_interval)
+
     async def _consume(
         self, endpoint: Endpoint, store: MessageStore, wake: Callable[[], None]
     ) -> None:
-        """Store every received message before moving on; note broker notices."""
+        """Store every received message before moving on; note broker notices.
+
+        Nothing a peer or the broker sends may stop this loop: an exception while
+        handling one event is that event's outcome (logged; an unsettled message comes
+        back later), and one that ends the endpoint's event stream restarts it after a
+        pause. Only cancellation ends it."""
         failures = 0
         while True:
             try:
@@ -174,8 +210,11 @@ class Gateway:
                 async with contextlib.aclosing(events):
                     async for event in events:
                         failures = 0
-                        await self._handle(event, store, wake)
-            except _CONSUMER_ERRORS as exc:
+                        try:
+                            await self._handle(event, store, wake)
+                        except Exception as exc:  # one event's outcome, whatever it is
+                            log.error("inbox_event_failed", error=type(exc).__name__)
+            except Exception as exc:  # NATS, or one bad delivery: go on
                 failures += 1
                 delay = min(RETRY_MAX, 0.5 * 2 ** min(failures, 6))
                 log.warning("inbox_retrying", error=type(exc).__name__, delay=delay)
@@ -202,13 +241,14 @@ class Gateway:
     async def _store(self, store: MessageStore, event: Received, refused: str | None) -> None:
         # The message is settled (acked) only after this commit: retry a failing disk
         # rather than move on; a shutdown meanwhile leaves it in the inbox.
-        b = event.opened.binding
-        body = encode_message_json(event.body)
+        opened = event.opened
+        b = opened.binding
         delay = 0.5
         while True:
             try:
                 new = store.add(
-                    "received", b, body, event.opened.hash, stored_ms=self._clock(),
+                    "received", b, opened.binding_bytes, opened.body_bytes, opened.hash,
+                    stored_ms=self._clock(),
                     accepted_ms=event.accepted_ms, audit_seq=event.audit_seq,
                     inner_signature=event.opened.inner_signature, refused=refused,
                 )  # fmt: skip

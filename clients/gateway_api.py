@@ -22,7 +22,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from msgspec import Meta
 
-from schemas.envelope import Sealed
+from schemas.envelope import Sealed, parse
 from schemas.errors import (
     DirectoryError,
     IdentifierInFreeText,
@@ -31,12 +31,13 @@ from schemas.errors import (
     ProtocolError,
     TooLarge,
 )
-from schemas.kinds import AttachmentDescriptor, decode_message_json, encode_message_json
+from schemas.kinds import AttachmentDescriptor, Message, decode_message_json, encode_message
 from schemas.minimise import minimise
 from schemas.wire import AttachmentRef
 
 from .errors import ClientError, DirectoryUnavailable, SendFailed, UnknownRecipient
 from .gateway_config import ApiKey, GatewayConfig
+from .gateway_evidence import evidence_record
 from .gateway_linkage import LinkageKeys
 from .gateway_schema import (
     AckResult,
@@ -45,6 +46,7 @@ from .gateway_schema import (
     Problem,
     SendRequestRaw,
     SendResult,
+    Status,
     ThreadView,
 )
 from .gateway_store import MessageStore
@@ -61,8 +63,10 @@ _PATH: Final = re.compile(r" - at `(\$(?:\.[a-z_][a-z0-9_]*|\[[0-9]{1,6}\])*)`$"
 _encoder: Final = msgspec.json.Encoder()
 _send_decoder: Final = msgspec.json.Decoder(SendRequestRaw)
 
-Sender = Callable[..., Awaitable[Sealed]]
-"""`Endpoint.send`, or anything with its signature."""
+Sealer = Callable[..., Awaitable[Sealed]]
+"""`Endpoint.seal_message`, or anything with its signature."""
+Dispatcher = Callable[[Sealed, Message], Awaitable[bool]]
+"""`Outbox.dispatch`: publish a stored sealed message; False if it stays queued."""
 
 
 @dataclass
@@ -72,13 +76,18 @@ class GatewayState:
     config: GatewayConfig
     authority: str
     store: MessageStore
-    send: Sender
+    seal: Sealer
+    dispatch: Dispatcher
     linkage: LinkageKeys
     clock: Callable[[], int]
     connected: Callable[[], bool]
     stored: Callable[[], None] = lambda: None
     """Called after the API changes what the webhook pusher should look at."""
     extra_routes: list[Callable[[web.Application], None]] = field(default_factory=list)
+    checkpoint: tuple[int, bytes] | None = None
+    """Size and root of the latest audit checkpoint verified (set by the gateway)."""
+    split_view: str | None = None
+    """Why the audit log is known to show two histories, once it has (set by the gateway)."""
 
 
 STATE: Final = web.AppKey("gateway_state", GatewayState)
@@ -247,9 +256,34 @@ def _refused(exc: ClientError | ProtocolError | ValueError) -> ProblemError:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    """200 while NATS is connected, 503 when not (no authentication, no detail)."""
-    ok = request.app[STATE].connected()
-    return json_response({"ok": ok}, 200 if ok else 503)
+    """200 while NATS is connected and no split view was seen, 503 when not (no
+    authentication; `GET /v1/status` has the detail)."""
+    state = request.app[STATE]
+    split = state.split_view is not None
+    ok = state.connected() and not split
+    return json_response({"ok": ok, "split_view": split}, 200 if ok else 503)
+
+
+async def status(request: web.Request) -> web.Response:
+    """GET /v1/status: connection, outbox, audit checkpoint and split view."""
+    state = request.app[STATE]
+    size, root = state.checkpoint if state.checkpoint is not None else (None, None)
+    return json_response(
+        Status(
+            authority=state.authority,
+            connected=state.connected(),
+            outbox=state.store.outbox_size(),
+            checkpoint_size=size,
+            checkpoint_root=root.hex() if root is not None else None,
+            split_view=state.split_view,
+        )
+    )
+
+
+def _too_deep() -> ProblemError:
+    return ProblemError(
+        400, "invalid-request", "Invalid request", "the request nests deeper than the gateway reads"
+    )
 
 
 async def send_message(request: web.Request) -> web.Response:
@@ -259,10 +293,14 @@ async def send_message(request: web.Request) -> web.Response:
         req = _send_decoder.decode(await request.read())
     except msgspec.MsgspecError as exc:
         raise _invalid(exc) from exc
+    except RecursionError as exc:  # the JSON decoder's depth limit
+        raise _too_deep() from exc
     try:
         body = decode_message_json(req.message)
     except Malformed as exc:
         raise _refused(exc) from exc
+    except RecursionError as exc:
+        raise _too_deep() from exc
     if body.__struct_config__.tag == "receipt":
         raise ProblemError(
             422, "refused", "Refused", "receipts are sent by the gateway itself, not by callers"
@@ -294,7 +332,7 @@ async def send_message(request: web.Request) -> web.Response:
         # pure step on the same inputs).
         today = dt.datetime.fromtimestamp(now / 1000, dt.UTC).date()
         minimised, _ = minimise(body, linkage_key=linkage, today=today, disclosure=req.disclosure)
-        sealed = await state.send(
+        sealed = await state.seal(
             body,
             to=to,
             network=req.network,
@@ -311,13 +349,19 @@ async def send_message(request: web.Request) -> web.Response:
         log.info("send_refused", caller=caller.name, error=type(exc).__name__)
         raise _refused(exc) from exc
     b = sealed.binding
+    # The outbox: committed before the first publish, so whatever happens next the
+    # same bytes are published until JetStream has them, and never a second message.
     state.store.add(
-        "sent", b, encode_message_json(minimised), sealed.hash,
+        "sent", b, _binding_bytes(sealed), encode_message(minimised), sealed.hash,
         stored_ms=state.clock(), sent_by=caller.name, acked_ms=state.clock(),
+        envelope=sealed.data,
     )  # fmt: skip
-    log.info("sent_via_api", caller=caller.name, message_id=b.message_id.hex(), kind=b.kind)
+    published = await state.dispatch(sealed, body)
+    log.info("sent_via_api", caller=caller.name, message_id=b.message_id.hex(), kind=b.kind,
+             queued=not published)  # fmt: skip
     return json_response(
         SendResult(
+            status="sent" if published else "queued",
             message_id=b.message_id.hex(),
             envelope_hash=sealed.hash.hex(),
             thread_id=b.thread_id.hex(),
@@ -327,8 +371,13 @@ async def send_message(request: web.Request) -> web.Response:
             victim_level=b.victim_level,
             created_ms=b.created_ms,
         ),
-        201,
+        201 if published else 202,
     )
+
+
+def _binding_bytes(sealed: Sealed) -> bytes:
+    """The exact binding bytes inside a sealed envelope (what the inner signature covers)."""
+    return parse(sealed.data).header.binding
 
 
 def _route(state: GatewayState, req: SendRequestRaw) -> tuple[list[str], str | None]:
@@ -396,6 +445,23 @@ async def get_message(request: web.Request) -> web.Response:
     return json_response(message)
 
 
+async def get_evidence(request: web.Request) -> web.Response:
+    """GET /v1/messages/{id}/evidence: a received message's signed bytes, to verify
+    offline with `palermo evidence-verify`."""
+    state = request.app[STATE]
+    message_id = _hex_id(request, "message_id")
+    signed = state.store.signed(message_id)
+    if signed is None:
+        if state.store.get(message_id) is None:
+            raise _not_found("message")
+        raise ProblemError(
+            409, "no-evidence", "No evidence kept",
+            "evidence is kept for received messages stored since this gateway keeps the "
+            "signed bytes; this one is a sent message or older",
+        )  # fmt: skip
+    return json_response(evidence_record(signed, state.authority))
+
+
 async def ack_message(request: web.Request) -> web.Response:
     """POST /v1/messages/{id}/ack: the national system has the message; stop pushing."""
     state, caller = request.app[STATE], request[CALLER]
@@ -433,11 +499,13 @@ def make_app(state: GatewayState, openapi: bytes) -> web.Application:
         return web.Response(body=openapi, headers={**_HEADERS, "Content-Type": "application/json"})
 
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/v1/status", status)
     app.router.add_get("/v1/openapi.json", openapi_json)
     app.router.add_post("/v1/messages", send_message)
     app.router.add_get("/v1/messages", list_messages)
     app.router.add_get("/v1/messages/{message_id}", get_message)
     app.router.add_post("/v1/messages/{message_id}/ack", ack_message)
+    app.router.add_get("/v1/messages/{message_id}/evidence", get_evidence)
     app.router.add_get("/v1/threads/{thread_id}", get_thread)
     for add in state.extra_routes:
         add(app)

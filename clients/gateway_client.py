@@ -23,12 +23,14 @@ from schemas.kinds import Message
 from schemas.records import Disclosure, HandlingCode, Priority, VictimLevel
 
 from .errors import ClientError
+from .gateway_evidence import EvidenceRecord
 from .gateway_schema import (
     AckResult,
     MessageList,
     Problem,
     SendRequest,
     SendResult,
+    Status,
     StoredMessage,
     ThreadView,
     UploadResult,
@@ -233,6 +235,14 @@ class GatewayClient:
     async def ack(self, message_id: str) -> AckResult:
         """POST /v1/messages/{id}/ack (system keys only)."""
         return await self._call("POST", f"/v1/messages/{message_id}/ack", AckResult)
+
+    async def evidence(self, message_id: str) -> EvidenceRecord:
+        """A received message's evidence record, to verify offline."""
+        return await self._call("GET", f"/v1/messages/{message_id}/evidence", EvidenceRecord)
+
+    async def status(self) -> Status:
+        """The gateway's link to the exchange: connection, outbox, audit checkpoint."""
+        return await self._call("GET", "/v1/status", Status)
 
     async def thread(self, thread_id: str) -> ThreadView:
         """GET /v1/threads/{id}: sent and received messages of the thread, in order."""

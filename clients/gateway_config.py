@@ -24,6 +24,7 @@ from .errors import ClientError
 
 __all__ = [
     "ApiKey",
+    "AuditConfig",
     "ConfigError",
     "GatewayConfig",
     "HttpConfig",
@@ -67,6 +68,18 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     domain: str | None = None
     """JetStream domain of the hub: `palermo` when the server configuration comes from
     `palermo nats-config` (see docs/deployment.md); unset on a single local server."""
+    publish_timeout: Annotated[float, Meta(gt=0)] = 5.0
+    """Seconds a send waits for JetStream's acknowledgement before it answers 202
+    (queued in the outbox) instead of 201."""
+
+
+class AuditConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The broker's audit log, as this gateway checks it."""
+
+    origin: str = "palermo.example/audit"
+    """The log's origin line in its signed checkpoints (the broker's `origin`)."""
+    checkpoint_interval: Annotated[float, Meta(gt=0)] = 60.0
+    """Seconds between two fetches of the signed checkpoint."""
 
 
 class HttpConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -112,6 +125,7 @@ class GatewayConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     nats: NatsConfig = msgspec.field(default_factory=NatsConfig)
     http: HttpConfig = msgspec.field(default_factory=HttpConfig)
     webhook: WebhookConfig = msgspec.field(default_factory=WebhookConfig)
+    audit: AuditConfig = msgspec.field(default_factory=AuditConfig)
     api_keys: list[ApiKey] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:

@@ -32,6 +32,7 @@ __all__ = [
     "Problem",
     "SendRequest",
     "SendResult",
+    "Status",
     "StoredMessage",
     "ThreadView",
     "UploadResult",
@@ -82,6 +83,10 @@ class SendRequestRaw(_SendOptions, frozen=True, kw_only=True, forbid_unknown_fie
 class SendResult(msgspec.Struct, frozen=True, kw_only=True):
     """What was sent: ids the national system keeps to follow the message."""
 
+    status: Literal["sent", "queued"]
+    """`sent` (HTTP 201): JetStream stored the envelope. `queued` (HTTP 202): it is
+    sealed and stored in the gateway's outbox, which publishes it as soon as NATS
+    answers; do not send it again (that would make a second message)."""
     message_id: HexId
     envelope_hash: HexHash
     thread_id: HexId
@@ -125,6 +130,8 @@ class MessageSummary(msgspec.Struct, frozen=True, kw_only=True):
     broker_reason: NoticeType | None
     refused: str | None
     """Received MLA status updates the state machine refuses (kept as evidence): why."""
+    queued: bool
+    """Sent messages still in the outbox, waiting for JetStream to acknowledge them."""
 
 
 class StoredMessage(MessageSummary, frozen=True, kw_only=True):
@@ -146,6 +153,22 @@ class ThreadView(msgspec.Struct, frozen=True, kw_only=True):
 
     thread_id: HexId
     messages: list[StoredMessage]
+
+
+class Status(msgspec.Struct, frozen=True, kw_only=True):
+    """`GET /v1/status`: what the gateway knows about its link to the exchange."""
+
+    authority: AuthorityId
+    connected: bool
+    """Whether the NATS connection is up."""
+    outbox: UInt
+    """Sent messages waiting for JetStream's acknowledgement."""
+    checkpoint_size: UInt | None
+    """Size of the latest audit checkpoint verified (and echoed in what is sent)."""
+    checkpoint_root: HexHash | None
+    split_view: str | None
+    """Set when the audit log showed this gateway a checkpoint that does not extend the
+    one it saw before: the broker is showing two histories. Stays until restart."""
 
 
 class AckResult(msgspec.Struct, frozen=True, kw_only=True):

@@ -6,8 +6,18 @@ the next event, and only then is it acked on NATS, so a crash loses nothing. Cal
 synchronous and short; the gateway makes them on its event loop, which also means no
 cancellation can land between storing a message and the endpoint's ack.
 
-Bodies are stored as the JSON the API returns (decrypted content: the data directory
-holds case data and must be protected like the keystore).
+A message is kept as the exact bytes its sender signed: binding bytes, body bytes
+(canonical msgpack), inner signature and sender key id. The API shows the body decoded
+from those bytes, never a re-encoding, so a stored record still proves offline what was
+said (`gateway_evidence`). Rows written before these columns existed keep their body as
+JSON and have no evidence to export. Decrypted content lives here: the data directory
+holds case data and must be protected like the keystore.
+
+Sent messages are also the outbox: the sealed envelope is committed here before it is
+published, and stays "queued" (`published_ms` unset) until JetStream acknowledges it.
+
+The schema version is SQLite's `user_version`; `_MIGRATIONS` brings an older file up
+to date when the store opens.
 """
 
 from __future__ import annotations
@@ -22,13 +32,12 @@ from typing import Any, Final
 
 import msgspec
 
-from schemas import codec
-from schemas.kinds import AttachmentDescriptor, Message, decode_message_json
+from schemas.kinds import AttachmentDescriptor, Message, decode_message, decode_message_json
 from schemas.wire import AttachmentRef, Binding
 
 from .gateway_schema import Direction, MessageSummary, StoredMessage
 
-__all__ = ["MessageStore", "StoredUpload"]
+__all__ = ["MessageStore", "Outgoing", "SignedRecord", "StoredUpload"]
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -74,15 +83,53 @@ CREATE TABLE IF NOT EXISTS uploads (
 );
 """
 
+_MIGRATIONS: Final = (
+    # 1: the exact signed bytes and the outbox.
+    """
+    ALTER TABLE messages ADD COLUMN body_bytes BLOB;
+    ALTER TABLE messages ADD COLUMN sender_key_id TEXT;
+    ALTER TABLE messages ADD COLUMN envelope BLOB;
+    ALTER TABLE messages ADD COLUMN published_ms INTEGER;
+    CREATE INDEX IF NOT EXISTS messages_outbox ON messages (direction, published_ms)
+        WHERE envelope IS NOT NULL;
+    """,
+)
+SCHEMA_VERSION: Final = len(_MIGRATIONS)
+
 _COLUMNS: Final = (
     "cursor, message_id, direction, kind, sender, recipients, thread_id, sequence, "
     "in_reply_to, handling, priority, victim_level, envelope_hash, created_ms, accepted_ms, "
-    "audit_seq, stored_ms, sent_by, acked_ms, acked_by, notice, notice_reason, refused"
+    "audit_seq, stored_ms, sent_by, acked_ms, acked_by, notice, notice_reason, refused, "
+    "published_ms, envelope IS NOT NULL AS outboxed"
 )
 _refs = msgspec.json.Encoder()
 _refs_decoder = msgspec.json.Decoder(list[AttachmentRef])
 _descriptor_decoder = msgspec.json.Decoder(AttachmentDescriptor)
 _binding_decoder = msgspec.msgpack.Decoder(Binding)
+
+
+@dataclass(frozen=True)
+class SignedRecord:
+    """What a received message's sender signed, as stored: enough to prove it offline."""
+
+    message_id: str
+    envelope_hash: bytes
+    accepted_ms: int | None
+    audit_seq: int | None
+    stored_ms: int
+    binding: bytes
+    body: bytes
+    inner_signature: bytes
+    sender_key_id: bytes
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A sealed envelope in the outbox, not yet acknowledged by JetStream."""
+
+    message_id: str
+    envelope: bytes
+    binding: Binding
 
 
 @dataclass(frozen=True)
@@ -106,7 +153,22 @@ class MessageStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.executescript(_SCHEMA)
+        self._migrate()
         path.chmod(0o600)
+
+    def _migrate(self) -> None:
+        """Apply the migrations this file has not had, each in one transaction."""
+        db = self.db
+        version = int(db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"message store schema {version} is newer than this gateway's {SCHEMA_VERSION}"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            # executescript commits first; BEGIN makes the step and its version atomic.
+            db.executescript(
+                f"BEGIN; {_MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;"
+            )
 
     def __enter__(self) -> MessageStore:
         return self
@@ -138,7 +200,8 @@ class MessageStore:
         self,
         direction: Direction,
         binding: Binding,
-        body_json: bytes,
+        binding_bytes: bytes,
+        body_bytes: bytes,
         envelope_hash: bytes,
         *,
         stored_ms: int,
@@ -148,17 +211,20 @@ class MessageStore:
         acked_ms: int | None = None,
         inner_signature: bytes | None = None,
         refused: str | None = None,
+        envelope: bytes | None = None,
     ) -> bool:
         """Store a message once; False if (message id, direction) is already stored.
 
-        The exact binding bytes and (received) inner signature are kept with the body:
-        together they prove to a third party what the sender said."""
+        `binding_bytes` and `body_bytes` are the exact bytes the sender signed; with the
+        (received) inner signature they prove to a third party what the sender said. A
+        sent message given its sealed `envelope` is queued in the outbox."""
         cur = self.db.execute(
             "INSERT OR IGNORE INTO messages (message_id, direction, kind, sender, recipients,"
             " thread_id, sequence, in_reply_to, handling, priority, victim_level,"
             " envelope_hash, created_ms, accepted_ms, audit_seq, stored_ms, body, refs,"
-            " sent_by, acked_ms, acked_by, refused, binding, inner_signature)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " sent_by, acked_ms, acked_by, refused, binding, inner_signature, body_bytes,"
+            " sender_key_id, envelope)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 binding.message_id.hex(),
                 direction,
@@ -176,17 +242,28 @@ class MessageStore:
                 accepted_ms,
                 audit_seq,
                 stored_ms,
-                body_json,
+                b"",  # the JSON body of rows from before schema 1; shown from body_bytes now
                 _refs.encode(binding.attachments),
                 sent_by,
                 acked_ms,
                 "sender" if acked_ms is not None else None,
                 refused,
-                codec.encode(binding),
+                binding_bytes,
                 inner_signature,
+                body_bytes,
+                binding.sender_key_id.hex(),
+                envelope,
             ),
         )
         return cur.rowcount == 1
+
+    def published(self, message_id: str, at_ms: int) -> None:
+        """JetStream acknowledged a sent message: it leaves the outbox."""
+        self.db.execute(
+            "UPDATE messages SET published_ms = ? WHERE message_id = ? AND direction = 'sent'"
+            " AND published_ms IS NULL",
+            (at_ms, message_id),
+        )
 
     def ack(self, message_id: str, at_ms: int, by: str) -> tuple[int, str] | None:
         """Mark a received message acknowledged (the first acknowledgement stands);
@@ -254,7 +331,7 @@ class MessageStore:
     def get(self, message_id: str) -> StoredMessage | None:
         """A message by id, the received copy first (a message to ourselves is both)."""
         row = self.db.execute(
-            f"SELECT {_COLUMNS}, body FROM messages WHERE message_id = ?"  # noqa: S608
+            f"SELECT {_COLUMNS}, body, body_bytes FROM messages WHERE message_id = ?"  # noqa: S608
             " ORDER BY direction = 'received' DESC LIMIT 1",
             (message_id,),
         ).fetchone()
@@ -303,7 +380,7 @@ class MessageStore:
     def thread(self, thread_id: str) -> list[StoredMessage]:
         """Sent and received messages of a thread, by creation time."""
         rows = self.db.execute(
-            f"SELECT {_COLUMNS}, body FROM messages WHERE thread_id = ?"  # noqa: S608
+            f"SELECT {_COLUMNS}, body, body_bytes FROM messages WHERE thread_id = ?"  # noqa: S608
             " ORDER BY created_ms, cursor",
             (thread_id,),
         )
@@ -320,22 +397,67 @@ class MessageStore:
     def due(self, now_ms: int, limit: int = 16) -> list[tuple[StoredMessage, int]]:
         """Unacknowledged received messages due for a push, with their attempt count."""
         rows = self.db.execute(
-            f"SELECT {_COLUMNS}, body, attempts FROM messages"  # noqa: S608
+            f"SELECT {_COLUMNS}, body, body_bytes, attempts FROM messages"  # noqa: S608
             " WHERE direction = 'received' AND acked_ms IS NULL AND next_attempt_ms <= ?"
             " ORDER BY next_attempt_ms, cursor LIMIT ?",
             (now_ms, limit),
         )
         return [(_full(row), int(row["attempts"])) for row in rows]
 
+    def outbox(self, limit: int = 64) -> list[Outgoing]:
+        """Sent messages JetStream has not acknowledged yet, oldest first."""
+        rows = self.db.execute(
+            "SELECT message_id, envelope, binding FROM messages"
+            " WHERE direction = 'sent' AND envelope IS NOT NULL AND published_ms IS NULL"
+            " ORDER BY cursor LIMIT ?",
+            (limit,),
+        )
+        return [
+            Outgoing(row["message_id"], row["envelope"], _binding_decoder.decode(row["binding"]))
+            for row in rows
+        ]
+
+    def outbox_size(self) -> int:
+        """How many sent messages wait for JetStream's acknowledgement."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM messages"
+            " WHERE direction = 'sent' AND envelope IS NOT NULL AND published_ms IS NULL"
+        ).fetchone()
+        return int(row[0])
+
+    def signed(self, message_id: str) -> SignedRecord | None:
+        """The signed bytes of a received message, None if there is no such message or it
+        was stored before they were kept."""
+        row = self.db.execute(
+            "SELECT message_id, envelope_hash, accepted_ms, audit_seq, stored_ms, binding,"
+            " body_bytes, inner_signature, sender_key_id FROM messages"
+            " WHERE message_id = ? AND direction = 'received'",
+            (message_id,),
+        ).fetchone()
+        if row is None or row["body_bytes"] is None or row["inner_signature"] is None:
+            return None
+        return SignedRecord(
+            message_id=row["message_id"],
+            envelope_hash=bytes.fromhex(row["envelope_hash"]),
+            accepted_ms=row["accepted_ms"],
+            audit_seq=row["audit_seq"],
+            stored_ms=row["stored_ms"],
+            binding=row["binding"],
+            body=row["body_bytes"],
+            inner_signature=row["inner_signature"],
+            sender_key_id=bytes.fromhex(row["sender_key_id"]),
+        )
+
     def mla_history(self) -> Iterator[tuple[Binding, Message]]:
         """Every MLA request and status stored, sent or received, in creation order:
         what the endpoint's MLA state machine is rebuilt from after a restart."""
         rows = self.db.execute(
-            "SELECT binding, body FROM messages WHERE kind IN ('mla_request', 'mla_status')"
+            "SELECT binding, body, body_bytes FROM messages"
+            " WHERE kind IN ('mla_request', 'mla_status')"
             " AND refused IS NULL ORDER BY created_ms, cursor"
         )
         for row in rows:
-            yield _binding_decoder.decode(row["binding"]), decode_message_json(row["body"])
+            yield _binding_decoder.decode(row["binding"]), _body(row)
 
     def next_due_ms(self) -> int | None:
         """When the earliest unacknowledged received message is due, if any is."""
@@ -372,6 +494,9 @@ def _summary_fields(row: sqlite3.Row) -> dict[str, Any]:
         "broker_notice": row["notice"],
         "broker_reason": row["notice_reason"],
         "refused": row["refused"],
+        "queued": row["direction"] == "sent"
+        and bool(row["outboxed"])
+        and row["published_ms"] is None,
     }
 
 
@@ -379,5 +504,12 @@ def _summary(row: sqlite3.Row) -> MessageSummary:
     return MessageSummary(**_summary_fields(row))
 
 
+def _body(row: sqlite3.Row) -> Message:
+    """The body from the signed bytes; rows from before schema 1 only have JSON."""
+    if row["body_bytes"] is not None:
+        return decode_message(row["body_bytes"])
+    return decode_message_json(row["body"])
+
+
 def _full(row: sqlite3.Row) -> StoredMessage:
-    return StoredMessage(**_summary_fields(row), body=decode_message_json(row["body"]))
+    return StoredMessage(**_summary_fields(row), body=_body(row))

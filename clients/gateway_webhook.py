@@ -1,9 +1,11 @@
 """Push of received messages to the national system's webhook.
 
 Each unacknowledged received message is POSTed as a `WebhookPayload` with
-``X-Palermo-Timestamp: <unix seconds>`` and
-``X-Palermo-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>``, so the
-receiver can check both origin and freshness. A 2xx answer acknowledges the message;
+``X-Palermo-Timestamp: <unix seconds>``, ``X-Palermo-Message-Id: <hex id>`` and
+``X-Palermo-Signature: sha256=<hex HMAC-SHA256(secret, timestamp "." message id "." body)>``,
+so the receiver can check origin and freshness, and the id it de-duplicates on is signed
+too: a relay that rewrote the id header could otherwise make one message pass twice, or
+hide a new one as a duplicate of an old one. A 2xx answer acknowledges the message;
 anything else (or no answer) schedules another attempt after an exponentially growing,
 fully jittered delay capped at `retry_max`. Attempts never stop: the state lives in the
 message store, so retries carry on across restarts until the webhook takes the message
@@ -31,7 +33,7 @@ from .gateway_config import WebhookConfig
 from .gateway_schema import StoredMessage, WebhookPayload
 from .gateway_store import MessageStore
 
-__all__ = ["SIGNATURE_HEADER", "TIMESTAMP_HEADER", "WebhookPusher", "sign"]
+__all__ = ["MESSAGE_HEADER", "SIGNATURE_HEADER", "TIMESTAMP_HEADER", "WebhookPusher", "sign"]
 
 log = structlog.get_logger(__name__)
 
@@ -42,10 +44,11 @@ IDLE_POLL: Final = 30.0
 """Longest sleep with nothing due; new messages wake the pusher at once."""
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature header value for `body` sent at `timestamp` (unix seconds)."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
+def sign(secret: str, timestamp: str, message_id: str, body: bytes) -> str:
+    """The signature header value for `body` about `message_id` (the id header), sent at
+    `timestamp` (unix seconds)."""
+    signed = timestamp.encode() + b"." + message_id.encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 class WebhookPusher:
@@ -119,7 +122,7 @@ class WebhookPusher:
         headers = {
             "Content-Type": "application/json",
             TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(self._secret, timestamp, body),
+            SIGNATURE_HEADER: sign(self._secret, timestamp, message.message_id, body),
             MESSAGE_HEADER: message.message_id,
         }
         status: int | None = None
