@@ -207,6 +207,8 @@ class Endpoint:
         if not self._nc.is_closed:
             with contextlib.suppress(nats.errors.Error):
                 await self._nc.drain()
+        if not self._nc.is_closed:  # drain refuses while reconnecting: stop trying
+            await self._nc.close()
         if self._owned_seen is not None:
             self._owned_seen.close()
             self._owned_seen = None

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -185,6 +182,10 @@ async def test_mla_request_webhook_and_reply(
 
         headers, raw = await eventually(pushed)
         verify(headers, raw)
+        # The id receivers de-duplicate on is signed: a changed id header fails.
+        assert headers["X-Palermo-Message-Id"] == sent.message_id
+        replayed = {**headers, "X-Palermo-Message-Id": "0" * 32}
+        assert not guide_verifier()(SECRET.encode(), replayed, raw)
         assert hook.attempts == 3
         payload = msgspec.json.decode(raw, type=WebhookPayload)
         assert payload.delivery_attempt == 3
