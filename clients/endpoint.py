@@ -208,7 +208,10 @@ class Endpoint:
             with contextlib.suppress(nats.errors.Error):
                 await self._nc.drain()
         if not self._nc.is_closed:  # drain refuses while reconnecting: stop trying
-            await self._nc.close()
+            # Closing writes out publishes buffered for the reconnect to the lost
+            # socket, and raises for it; the connection is closed all the same.
+            with contextlib.suppress(OSError):
+                await self._nc.close()
         if self._owned_seen is not None:
             self._owned_seen.close()
             self._owned_seen = None
