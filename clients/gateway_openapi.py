@@ -12,12 +12,14 @@ from typing import Any, Final
 
 import msgspec
 
+from .gateway_evidence import EvidenceRecord
 from .gateway_schema import (
     AckResult,
     MessageList,
     Problem,
     SendRequest,
     SendResult,
+    Status,
     StoredMessage,
     ThreadView,
     UploadResult,
@@ -44,6 +46,7 @@ def _problems(*statuses: int) -> dict[str, Any]:
         401: "Missing or unknown API key",
         403: "The key's role may not do this",
         404: "Not found",
+        409: "No evidence kept for this message (sent, or stored before it was kept)",
         413: "Body over the size cap",
         422: "Refused: minimisation, unknown recipient, unknown upload, ...",
         503: "NATS or the broker is unavailable",
@@ -80,6 +83,10 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 },
                 "responses": {
                     "201": _json("SendResult", "Sent: the broker has the envelope"),
+                    "202": _json(
+                        "SendResult",
+                        "Queued: sealed and stored, the outbox publishes it; do not send again",
+                    ),
                     **_problems(400, 401, 413, 422, 503),
                 },
             },
@@ -116,6 +123,24 @@ def _paths(attachments: bool) -> dict[str, Any]:
                     "200": _json("StoredMessage", "The message"),
                     **_problems(400, 401, 404),
                 },
+            }
+        },
+        "/v1/messages/{message_id}/evidence": {
+            "get": {
+                "operationId": "getEvidence",
+                "summary": "A received message's signed bytes, to verify offline",
+                "parameters": [_MESSAGE_ID],
+                "responses": {
+                    "200": _json("EvidenceRecord", "The evidence record"),
+                    **_problems(400, 401, 404, 409),
+                },
+            }
+        },
+        "/v1/status": {
+            "get": {
+                "operationId": "getStatus",
+                "summary": "Connection, outbox, audit checkpoint and split view",
+                "responses": {"200": _json("Status", "The status"), **_problems(401)},
             }
         },
         "/v1/messages/{message_id}/ack": {
@@ -200,7 +225,7 @@ def openapi_document(*, version: str, attachments: bool) -> bytes:
     """The OpenAPI 3.1 document as JSON bytes (`attachments`: include those routes)."""
     types = [
         SendRequest, SendResult, MessageList, StoredMessage, ThreadView, AckResult,
-        UploadResult, WebhookPayload, Problem,
+        UploadResult, WebhookPayload, Problem, EvidenceRecord, Status,
     ]  # fmt: skip
     _, components = msgspec.json.schema_components(types, ref_template=_REF)
     signature = {
@@ -209,8 +234,13 @@ def openapi_document(*, version: str, attachments: bool) -> bytes:
             "schema": {"type": "string", "pattern": "^[0-9]+$"},
             "required": True,
         },
+        "X-Palermo-Message-Id": {
+            "description": "The message id (hex), covered by the signature: de-duplicate on it",
+            "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+            "required": True,
+        },
         "X-Palermo-Signature": {
-            "description": 'sha256=<hex HMAC-SHA256(secret, timestamp + "." + body)>',
+            "description": 'sha256=<hex HMAC-SHA256(secret, timestamp "." message id "." body)>',
             "schema": {"type": "string", "pattern": "^sha256=[0-9a-f]{64}$"},
             "required": True,
         },

@@ -301,10 +301,11 @@ async def test_auth_openapi_and_keystore(
         assert document["openapi"].startswith("3.1")
         schemas = document["components"]["schemas"]
         for name in ("MlaRequest", "MlaStatus", "CaseReferral", "SendRequest", "Problem",
-                     "StoredMessage", "WebhookPayload"):  # fmt: skip
+                     "StoredMessage", "WebhookPayload", "EvidenceRecord", "Status"):  # fmt: skip
             assert name in schemas, name
         for path in ("/v1/messages", "/v1/messages/{message_id}", "/v1/messages/{message_id}/ack",
-                     "/v1/threads/{thread_id}", "/v1/attachments"):  # fmt: skip
+                     "/v1/threads/{thread_id}", "/v1/attachments", "/v1/status",
+                     "/v1/messages/{message_id}/evidence"):  # fmt: skip
             assert path in document["paths"], path
         ref = document["paths"]["/v1/messages"]["post"]["requestBody"]["content"]
         assert ref["application/json"]["schema"] == {"$ref": "#/components/schemas/SendRequest"}
