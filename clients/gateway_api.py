@@ -43,6 +43,7 @@ from .gateway_schema import (
     AckResult,
     HexId,
     MessageList,
+    MessageSummary,
     Problem,
     SendRequestRaw,
     SendResult,
@@ -59,6 +60,8 @@ PROBLEM_BASE: Final = "tag:palermo.example,2025:gateway/"
 PUBLIC_PATHS: Final = frozenset({"/healthz", "/v1/openapi.json"})
 _HEADERS: Final = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 _HEX_ID: Final = re.compile("^[0-9a-f]{32}$")
+_IDEMPOTENCY_KEY: Final = re.compile("[\x21-\x7e]{1,255}")
+IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
 _PATH: Final = re.compile(r" - at `(\$(?:\.[a-z_][a-z0-9_]*|\[[0-9]{1,6}\])*)`$")
 _encoder: Final = msgspec.json.Encoder()
 _send_decoder: Final = msgspec.json.Decoder(SendRequestRaw)
@@ -287,38 +290,24 @@ def _too_deep() -> ProblemError:
 
 
 async def send_message(request: web.Request) -> web.Response:
-    """POST /v1/messages: minimise, seal, send; 201 with the ids."""
+    """POST /v1/messages: minimise, seal, store in the outbox, publish; 201 with the ids
+    once JetStream has it, 202 if it stays queued. A repeated Idempotency-Key gets the
+    first request's answer."""
     state, caller = request.app[STATE], request[CALLER]
-    try:
-        req = _send_decoder.decode(await request.read())
-    except msgspec.MsgspecError as exc:
-        raise _invalid(exc) from exc
-    except RecursionError as exc:  # the JSON decoder's depth limit
-        raise _too_deep() from exc
-    try:
-        body = decode_message_json(req.message)
-    except Malformed as exc:
-        raise _refused(exc) from exc
-    except RecursionError as exc:
-        raise _too_deep() from exc
-    if body.__struct_config__.tag == "receipt":
-        raise ProblemError(
-            422, "refused", "Refused", "receipts are sent by the gateway itself, not by callers"
-        )
-    if caller.role == "officer":
-        # The officer's identity comes from the key, whatever the body says.
-        body = msgspec.structs.replace(body, author=caller.officer)
-
-    to, thread_hex = _route(state, req)
-    descriptors, refs = _attachments(state, caller, req.attachments)
-    if descriptors:
-        if "attachments" not in body.__struct_fields__:
+    raw = await request.read()
+    request_hash = hashlib.sha256(raw).hexdigest()
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is not None:
+        if not _IDEMPOTENCY_KEY.fullmatch(key):
             raise ProblemError(
-                422, "no-attachments", "Attachments not allowed",
-                f"a {body.__struct_config__.tag} body has no attachments field",
+                400, "bad-parameter", "Bad parameter",
+                f"{IDEMPOTENCY_HEADER} is 1 to 255 visible ASCII characters",
             )  # fmt: skip
-        existing: list[AttachmentDescriptor] = body.attachments  # type: ignore[union-attr]
-        body = msgspec.structs.replace(body, attachments=[*existing, *descriptors])
+        if (earlier := state.store.idempotent(caller.name, key)) is not None:
+            return _replay(*earlier, request_hash)
+    req, body = _decode_send(raw, caller)
+    to, thread_hex = _route(state, req)
+    body, refs = _attach(state, caller, body, req.attachments)
 
     sequence = req.sequence
     if sequence is None and body.__struct_config__.tag == "mla_status":
@@ -351,11 +340,14 @@ async def send_message(request: web.Request) -> web.Response:
     b = sealed.binding
     # The outbox: committed before the first publish, so whatever happens next the
     # same bytes are published until JetStream has them, and never a second message.
-    state.store.add(
+    stored = state.store.add(
         "sent", b, _binding_bytes(sealed), encode_message(minimised), sealed.hash,
         stored_ms=state.clock(), sent_by=caller.name, acked_ms=state.clock(),
-        envelope=sealed.data,
+        envelope=sealed.data, idempotency_key=key, request_hash=request_hash,
     )  # fmt: skip
+    if not stored and key is not None and (earlier := state.store.idempotent(caller.name, key)):
+        # The same key raced us here: theirs was stored first, ours is dropped unsent.
+        return _replay(*earlier, request_hash)
     published = await state.dispatch(sealed, body)
     log.info("sent_via_api", caller=caller.name, message_id=b.message_id.hex(), kind=b.kind,
              queued=not published)  # fmt: skip
@@ -372,6 +364,69 @@ async def send_message(request: web.Request) -> web.Response:
             created_ms=b.created_ms,
         ),
         201 if published else 202,
+    )
+
+
+def _decode_send(raw: bytes, caller: ApiKey) -> tuple[SendRequestRaw, Message]:
+    """The request and its body (the author set for officer keys), or a 400/422 problem."""
+    try:
+        req = _send_decoder.decode(raw)
+    except msgspec.MsgspecError as exc:
+        raise _invalid(exc) from exc
+    except RecursionError as exc:  # the JSON decoder's depth limit
+        raise _too_deep() from exc
+    try:
+        body = decode_message_json(req.message)
+    except Malformed as exc:
+        raise _refused(exc) from exc
+    except RecursionError as exc:
+        raise _too_deep() from exc
+    if body.__struct_config__.tag == "receipt":
+        raise ProblemError(
+            422, "refused", "Refused", "receipts are sent by the gateway itself, not by callers"
+        )
+    if caller.role == "officer":
+        # The officer's identity comes from the key, whatever the body says.
+        body = msgspec.structs.replace(body, author=caller.officer)
+    return req, body
+
+
+def _attach(
+    state: GatewayState, caller: ApiKey, body: Message, upload_ids: list[str]
+) -> tuple[Message, list[AttachmentRef]]:
+    """The body with the uploads' descriptors appended, and their references."""
+    descriptors, refs = _attachments(state, caller, upload_ids)
+    if descriptors:
+        if "attachments" not in body.__struct_fields__:
+            raise ProblemError(
+                422, "no-attachments", "Attachments not allowed",
+                f"a {body.__struct_config__.tag} body has no attachments field",
+            )  # fmt: skip
+        existing: list[AttachmentDescriptor] = body.attachments  # type: ignore[union-attr]
+        body = msgspec.structs.replace(body, attachments=[*existing, *descriptors])
+    return body, refs
+
+
+def _replay(earlier: MessageSummary, earlier_hash: str, request_hash: str) -> web.Response:
+    """The answer to a send repeated with the same Idempotency-Key: the first one's."""
+    if earlier_hash != request_hash:
+        raise ProblemError(
+            422, "idempotency-key-reused", "Idempotency key reused",
+            f"this {IDEMPOTENCY_HEADER} was used for another request",
+        )  # fmt: skip
+    return json_response(
+        SendResult(
+            status="queued" if earlier.queued else "sent",
+            message_id=earlier.message_id,
+            envelope_hash=earlier.envelope_hash,
+            thread_id=earlier.thread_id,
+            sequence=earlier.sequence,
+            recipients=earlier.recipients,
+            kind=earlier.kind,
+            victim_level=earlier.victim_level,
+            created_ms=earlier.created_ms,
+        ),
+        202 if earlier.queued else 201,
     )
 
 

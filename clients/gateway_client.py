@@ -194,16 +194,23 @@ class GatewayClient:
         sequence: int | None = None,
         disclosure: Disclosure | None = None,
         attachments: Sequence[str] = (),
+        idempotency_key: str | None = None,
     ) -> SendResult:
-        """POST /v1/messages. Ids are hex; `attachments` are upload ids."""
+        """POST /v1/messages. Ids are hex; `attachments` are upload ids. The result's
+        `status` is `queued` when the gateway's outbox will publish it: do not send it
+        again. With `idempotency_key`, repeating the same call returns the first answer
+        instead of sending a second message."""
         request = SendRequest(
             message=message, to=[*to], network=network, handling=handling, priority=priority,
             thread_id=thread_id, in_reply_to=in_reply_to, sequence=sequence,
             disclosure=disclosure, attachments=[*attachments],
         )  # fmt: skip
+        headers = {"Content-Type": "application/json"}
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
         return await self._call(
             "POST", "/v1/messages", SendResult, data=msgspec.json.encode(request),
-            headers={"Content-Type": "application/json"},
+            headers=headers,
         )  # fmt: skip
 
     async def list(

@@ -90,8 +90,12 @@ _MIGRATIONS: Final = (
     ALTER TABLE messages ADD COLUMN sender_key_id TEXT;
     ALTER TABLE messages ADD COLUMN envelope BLOB;
     ALTER TABLE messages ADD COLUMN published_ms INTEGER;
+    ALTER TABLE messages ADD COLUMN idempotency_key TEXT;
+    ALTER TABLE messages ADD COLUMN request_hash TEXT;
     CREATE INDEX IF NOT EXISTS messages_outbox ON messages (direction, published_ms)
         WHERE envelope IS NOT NULL;
+    CREATE UNIQUE INDEX IF NOT EXISTS messages_idempotency
+        ON messages (sent_by, idempotency_key) WHERE idempotency_key IS NOT NULL;
     """,
 )
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
@@ -212,19 +216,22 @@ class MessageStore:
         inner_signature: bytes | None = None,
         refused: str | None = None,
         envelope: bytes | None = None,
+        idempotency_key: str | None = None,
+        request_hash: str | None = None,
     ) -> bool:
         """Store a message once; False if (message id, direction) is already stored.
 
         `binding_bytes` and `body_bytes` are the exact bytes the sender signed; with the
         (received) inner signature they prove to a third party what the sender said. A
-        sent message given its sealed `envelope` is queued in the outbox."""
+        sent message given its sealed `envelope` is queued in the outbox. A sent message
+        with an `idempotency_key` already used by `sent_by` is not stored (False)."""
         cur = self.db.execute(
             "INSERT OR IGNORE INTO messages (message_id, direction, kind, sender, recipients,"
             " thread_id, sequence, in_reply_to, handling, priority, victim_level,"
             " envelope_hash, created_ms, accepted_ms, audit_seq, stored_ms, body, refs,"
             " sent_by, acked_ms, acked_by, refused, binding, inner_signature, body_bytes,"
-            " sender_key_id, envelope)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " sender_key_id, envelope, idempotency_key, request_hash)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 binding.message_id.hex(),
                 direction,
@@ -253,6 +260,8 @@ class MessageStore:
                 body_bytes,
                 binding.sender_key_id.hex(),
                 envelope,
+                idempotency_key,
+                request_hash,
             ),
         )
         return cur.rowcount == 1
@@ -403,6 +412,16 @@ class MessageStore:
             (now_ms, limit),
         )
         return [(_full(row), int(row["attempts"])) for row in rows]
+
+    def idempotent(self, sent_by: str, key: str) -> tuple[MessageSummary, str] | None:
+        """The message `sent_by` sent with Idempotency-Key `key`, and the SHA-256 (hex) of
+        that request, if there is one."""
+        row = self.db.execute(
+            f"SELECT {_COLUMNS}, request_hash FROM messages"  # noqa: S608
+            " WHERE direction = 'sent' AND sent_by = ? AND idempotency_key = ?",
+            (sent_by, key),
+        ).fetchone()
+        return None if row is None else (_summary(row), row["request_hash"])
 
     def outbox(self, limit: int = 64) -> list[Outgoing]:
         """Sent messages JetStream has not acknowledged yet, oldest first."""

@@ -9,16 +9,18 @@ from pathlib import Path
 
 import nats
 import nats.errors
+import pytest
+from nats.aio.client import Client
 
 from broker import topology
 from broker.natsserver import NatsServer
-from clients.gateway_client import GatewayClient
+from clients.gateway_client import GatewayClient, InvalidRequest, Rejected
 from clients.gateway_schema import Status
 from schemas.envelope import parse
 from schemas.kinds import CaseReferral
 
 from .brokerkit import Harness, running_broker
-from .test_gateway import KEYS, A, B, config, eventually, gateway
+from .test_gateway import KEYS, A, B, config, eventually, gateway, world
 
 
 async def start(store: Path, port: int | None = None) -> NatsServer:
@@ -104,3 +106,29 @@ async def test_send_while_nats_down_is_queued_and_delivered_once(tmp_path: Path)
 async def _outbox_empty(api: GatewayClient) -> Status | None:
     status = await api.status()
     return status if status.outbox == 0 else None
+
+
+async def test_idempotency_key_makes_a_repeated_send_one_message(
+    nats_server: NatsServer, nc: Client, tmp_path: Path
+) -> None:
+    """A send repeated with the same Idempotency-Key returns the first answer and
+    publishes nothing more; the same key with another request is a 422 problem, and
+    the key is scoped to the API key that used it."""
+    h = await world(nc)
+    body = CaseReferral(summary="Repeat me safely.")
+    async with gateway(config(h, nats_server.url, tmp_path / "a"), h.keys[A]) as gw, \
+            GatewayClient(gw.url, KEYS["system"]) as system, \
+            GatewayClient(gw.url, KEYS["officer"]) as officer:  # fmt: skip
+        first = await system.send(body, to=[B], idempotency_key="case-4711/referral-1")
+        again = await system.send(body, to=[B], idempotency_key="case-4711/referral-1")
+        assert again == first
+        assert first.status == "sent"
+        with pytest.raises(Rejected) as caught:
+            await system.send(body, to=[B], handling="H2", idempotency_key="case-4711/referral-1")
+        assert caught.value.problem.type.endswith("/idempotency-key-reused")
+        other = await officer.send(body, to=[B], idempotency_key="case-4711/referral-1")
+        assert other.message_id != first.message_id
+        with pytest.raises(InvalidRequest):
+            await system.send(body, to=[B], idempotency_key="with space")
+    info = await h.js.stream_info(topology.INGRESS)
+    assert info.state.messages == 2  # the first send and the officer's, nothing else
