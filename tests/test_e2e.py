@@ -13,9 +13,11 @@ from nats.aio.client import Client
 
 from broker import topology
 from broker.auditlog import export_audit, verify_export
+from broker.directory_store import list_signed_records
 from broker.natsserver import NatsServer
 from broker.tlog_proofs import latest_checkpoint
 from clients.gateway_client import GatewayClient
+from clients.gateway_evidence import directory_export, load_directory_export, verify_record
 from clients.gateway_schema import StoredMessage, WebhookPayload
 from schemas.kinds import MlaRequest, MlaResponse, MlaStatus, Receipt
 from schemas.note import verifier_key
@@ -97,6 +99,7 @@ async def test_mla_request_with_50_mb_evidence_end_to_end(
             assert len(body.attachments) == 1
             assert body.attachments[0].size == 50 * MB
 
+            record = await system_b.evidence(sent.message_id)
             fetched = tmp_path / "fetched.bin"
             assert await system_b.download(sent.message_id, 0, fetched) == 50 * MB
             assert hashlib.sha256(fetched.read_bytes()).hexdigest() == digest
@@ -144,3 +147,17 @@ async def test_mla_request_with_50_mb_evidence_end_to_end(
         (tmp_path / "audit.jsonl").write_text(out.getvalue())
         vkey = verifier_key("palermo.example/audit", h.broker_keys.log)
         assert verify_export(tmp_path / "audit.jsonl", [checkpoint], vkey).ok
+
+        # B's evidence record proves offline what A asked, and names the envelope the
+        # audit log accepted at the position A was told.
+        kv = await h.js.key_value(topology.KV_DIRECTORY)
+        head = (await kv.get(topology.DIRECTORY_HEAD_KEY)).value or b""
+        exported = directory_export(await list_signed_records(h.js), head)
+        proof = verify_record(record, load_directory_export(exported, h.root.public))
+        assert (proof.sender, proof.kind, proof.recipient) == (A, "mla_request", B)
+        (accepted,) = [
+            e for e in await h.audit() if e.event == "accepted" and e.message_id == request_id
+        ]
+        assert accepted.envelope_hash is not None
+        assert accepted.envelope_hash.hex() == record.envelope_hash
+        assert record.audit_seq == mine.audit_seq
