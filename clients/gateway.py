@@ -36,7 +36,6 @@ from schemas.kinds import MlaRequest, MlaStatus
 
 from . import gateway_files
 from .endpoint import BrokerNotice, Endpoint, Event, Received, Refused, Unopenable
-from .errors import ClientError
 from .evidence import SplitView
 from .gateway_api import GatewayState, make_app
 from .gateway_config import ConfigError, GatewayConfig, load_gateway_config
@@ -189,8 +188,9 @@ class Gateway:
                 if state.split_view is None:
                     state.split_view = str(exc)
                 log.error("audit_split_view", error=str(exc))
-            except (ClientError, ProtocolError) as exc:
-                # Not reachable, or not signed by the log key in the directory: try later.
+            except Exception as exc:  # whatever the broker answers, the gateway goes on
+                # Not reachable, not signed by the log key in the directory, or a proof
+                # that does not decode: try again later.
                 log.warning("checkpoint_unavailable", error=type(exc).__name__)
             await asyncio.sleep(self.config.audit.checkpoint_interval)
 

@@ -77,6 +77,17 @@ class Outbox:
         self._store.published(message_id, self._clock())
         return True
 
+    async def _pass(self) -> int | None:
+        """Publish a page of the outbox in order, stopping at the first failure: how
+        many went out, or None if one did not."""
+        pending = self._store.outbox()
+        for item in pending:
+            sealed = Sealed(item.envelope, item.binding, envelope_hash(item.envelope))
+            if not await self._publish(sealed):
+                return None
+            log.info("outbox_published", message_id=item.message_id)
+        return len(pending)
+
     async def run(self) -> None:
         """Publish queued envelopes, oldest first, for ever (the gateway cancels it at
         shutdown: the store, not this task, holds what is still to be sent); back off
@@ -84,21 +95,18 @@ class Outbox:
         failures = 0
         while True:
             self._wake.clear()
-            pending = self._store.outbox()
-            sent = 0
-            for item in pending:
-                sealed = Sealed(item.envelope, item.binding, envelope_hash(item.envelope))
-                if not await self._publish(sealed):
-                    break
-                sent += 1
-                log.info("outbox_published", message_id=item.message_id)
-            if sent < len(pending):
+            try:
+                published = await self._pass()
+            except Exception as exc:  # the disk: retry later, never stop the gateway
+                log.error("outbox_failed", error=type(exc).__name__)
+                published = None
+            if published is None:
                 failures += 1
                 wait = min(RETRY_MAX, RETRY_BASE * 2 ** min(failures - 1, 6))
             else:
                 failures = 0
-                if pending:
-                    continue  # a full page went out: look for more at once
+                if published:
+                    continue  # a page went out: look for more at once
                 wait = IDLE_POLL
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
