@@ -35,6 +35,7 @@ import msgspec
 from schemas.kinds import AttachmentDescriptor, Message, decode_message, decode_message_json
 from schemas.wire import AttachmentRef, Binding
 
+from .gateway_config import ConfigError
 from .gateway_schema import Direction, MessageSummary, StoredMessage
 
 __all__ = ["MessageStore", "Outgoing", "SignedRecord", "StoredUpload"]
@@ -156,8 +157,12 @@ class MessageStore:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
-        self._migrate()
+        try:
+            self._db.executescript(_SCHEMA)
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
         path.chmod(0o600)
 
     def _migrate(self) -> None:
@@ -165,8 +170,9 @@ class MessageStore:
         db = self.db
         version = int(db.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
-            raise RuntimeError(
-                f"message store schema {version} is newer than this gateway's {SCHEMA_VERSION}"
+            raise ConfigError(
+                f"message store schema {version} is newer than this gateway's {SCHEMA_VERSION}:"
+                " run the newer gateway, or restore a backup"
             )
         for number in range(version, SCHEMA_VERSION):
             # executescript commits first; BEGIN makes the step and its version atomic.

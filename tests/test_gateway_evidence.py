@@ -16,6 +16,7 @@ from nats.aio.client import Client
 from broker.natsserver import NatsServer
 from clients.cli import main
 from clients.gateway_client import GatewayClient, GatewayError, NotFound
+from clients.gateway_config import ConfigError
 from clients.gateway_evidence import EvidenceInvalid, load_directory_export
 from clients.gateway_schema import StoredMessage
 from clients.gateway_store import _SCHEMA, SCHEMA_VERSION, MessageStore
@@ -111,7 +112,10 @@ async def test_forged_message_exported_and_verified_offline(
         live = await cli("evidence-verify", str(exported), "--nats-url", nats_server.url,
                          "--root-public", root)  # fmt: skip
         assert live == 0
-        assert capsys.readouterr().out.startswith(f"evidence verifies: case_referral {message_id}")
+        # (the broker and gateways log to the same stdout meanwhile)
+        lines = [x for x in capsys.readouterr().out.splitlines() if x.startswith("evidence ")]
+        assert len(lines) == 1
+        assert lines[0].startswith(f"evidence verifies: case_referral {message_id}")
 
         with pytest.raises(NotFound):
             await system_b.evidence("00" * 16)
@@ -220,3 +224,14 @@ def test_body_is_shown_from_the_signed_bytes(tmp_path: Path) -> None:
         signed = store.signed(bytes(range(16)).hex())
         assert signed is not None
         assert (signed.body, signed.inner_signature) == (body_bytes, bytes(64))
+
+
+def test_store_newer_than_the_gateway_is_refused(tmp_path: Path) -> None:
+    """A store from a newer gateway (higher schema version) is refused, not damaged."""
+    path = tmp_path / "messages.sqlite3"
+    MessageStore(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(ConfigError, match=f"schema {SCHEMA_VERSION + 1} is newer"):
+        MessageStore(path)
