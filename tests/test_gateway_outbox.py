@@ -58,7 +58,7 @@ async def test_send_while_nats_down_is_queued_and_delivered_once(tmp_path: Path)
     port = int(servers[0].url.rsplit(":", 1)[1])
     url = servers[0].url
     nc = await nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.2)
-    cfg_overrides = {"nats.publish_timeout": 1.0}
+    cfg_overrides = {"nats.publish_timeout": 2.0}
     sent: list[str] = []
     try:
         h = Harness(nc)
