@@ -147,15 +147,14 @@ class Gateway:
                         endless = [
                             tasks.create_task(self._consume(endpoint, store, wake)),
                             tasks.create_task(outbox.run()),
-                            tasks.create_task(self._watch_checkpoints(endpoint, state)),
+                            tasks.create_task(self._watch_checkpoints(endpoint, state, stop)),
                         ]
                         if pusher is not None:
                             tasks.create_task(pusher.run(stop))
                         self.ready.set()
                         log.info("gateway_ready", authority=keys.authority, url=self.url)
                         await stop.wait()
-                        for task in endless:
-                            task.cancel()
+                        await _cancel(endless)
                 finally:
                     self.ready.clear()
                     with contextlib.suppress(TimeoutError):
@@ -176,11 +175,13 @@ class Gateway:
             else f"http://{bound_host}:{bound_port}"
         )
 
-    async def _watch_checkpoints(self, endpoint: Endpoint, state: GatewayState) -> None:
+    async def _watch_checkpoints(
+        self, endpoint: Endpoint, state: GatewayState, stop: asyncio.Event
+    ) -> None:
         """Fetch the audit log's signed checkpoint every `audit.checkpoint_interval`
         seconds; the endpoint echoes the latest in what it sends, and refuses one that
         does not extend it (`SplitView`), which the API then reports for good."""
-        while True:
+        while not stop.is_set():
             try:
                 checkpoint = await endpoint.refresh_checkpoint()
                 state.checkpoint = (checkpoint.size, checkpoint.root_hash)
@@ -192,7 +193,8 @@ class Gateway:
                 # Not reachable, not signed by the log key in the directory, or a proof
                 # that does not decode: try again later.
                 log.warning("checkpoint_unavailable", error=type(exc).__name__)
-            await asyncio.sleep(self.config.audit.checkpoint_interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.config.audit.checkpoint_interval)
 
     async def _consume(
         self, endpoint: Endpoint, store: MessageStore, wake: Callable[[], None]
@@ -260,6 +262,16 @@ class Gateway:
             log.info("received", message_id=b.message_id.hex(), kind=b.kind, sender=b.sender,
                      new=new)  # fmt: skip
             return
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel `tasks` until every one has finished: on Python 3.11 a library's
+    `asyncio.wait_for` loses a cancellation that races its own result (a NATS reply
+    arriving as the gateway stops), and the task would carry on for ever."""
+    while pending := [task for task in tasks if not task.done()]:
+        for task in pending:
+            task.cancel()
+        await asyncio.wait(pending, timeout=0.5)
 
 
 def _private_dir(path: Path) -> None:

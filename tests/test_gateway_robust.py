@@ -3,6 +3,7 @@ header, and an audit log that shows it two histories."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from nats.aio.msg import Msg
 
 from broker import topology
 from broker.natsserver import NatsServer
+from clients.gateway import _cancel
 from clients.gateway_client import GatewayClient, NotFound
 from clients.gateway_evidence import EvidenceRecord
 from clients.gateway_schema import Status, StoredMessage
@@ -159,3 +161,26 @@ async def test_checkpoint_echoed_and_split_view_reported(
                 assert json.loads(await r.read()) == {"ok": False, "split_view": True}
         finally:
             await sub.unsubscribe()
+
+
+async def test_stop_survives_a_lost_cancellation() -> None:
+    """A gateway task that loses one cancellation (as `asyncio.wait_for` can on Python
+    3.11 when a reply races it) is cancelled again until it ends: stopping never hangs."""
+    lost = 0
+
+    async def stubborn() -> None:
+        nonlocal lost
+        while True:
+            try:
+                await asyncio.sleep(10)
+            except asyncio.CancelledError:
+                if lost:
+                    raise
+                lost += 1  # what the library does: carry on as if nothing happened
+
+    task = asyncio.create_task(stubborn())
+    await asyncio.sleep(0)
+    async with asyncio.timeout(5):
+        await _cancel([task])
+    assert task.cancelled()
+    assert lost == 1
