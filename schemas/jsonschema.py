@@ -3,8 +3,9 @@
 For implementers in other languages and for gateways' REST APIs: one file per message
 kind (``mla_request.json``), one for their union (``message.json``) and one each for
 the envelope's binding, header and envelope. Output is deterministic (sorted keys,
-two-space indent, trailing newline) so the checked-in files can be compared with what
-the code says now::
+two-space indent, trailing newline, descriptions cleaned with `inspect.cleandoc`
+whatever the msgspec release) so the checked-in files can be compared with what the
+code says now::
 
     python -m schemas.jsonschema            # (re)write the files
     python -m schemas.jsonschema --check    # exit 1 and list stale files
@@ -13,6 +14,7 @@ the code says now::
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from collections.abc import Sequence
@@ -40,8 +42,28 @@ _BODY_COMMENT = (
 
 
 def _document(tp: Any, title: str, comment: str) -> dict[str, Any]:
-    schema: dict[str, Any] = msgspec.json.schema(tp)
+    schema: dict[str, Any] = _clean_descriptions(msgspec.json.schema(tp))
     return {"$schema": DIALECT, "title": title, "$comment": comment, **schema}
+
+
+def _clean_descriptions(node: Any) -> Any:
+    """`node` with every schema's description passed through `inspect.cleandoc`.
+
+    Descriptions are the Structs' docstrings. msgspec releases differ in whether they
+    strip the docstring's indentation (0.23 does, earlier ones do not), so the files
+    would change with the installed msgspec; cleaning them here makes the output the
+    same under every release.
+    """
+    if isinstance(node, dict):
+        return {
+            key: inspect.cleandoc(value)
+            if key == "description" and isinstance(value, str)
+            else _clean_descriptions(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_clean_descriptions(item) for item in node]
+    return node
 
 
 def schemas() -> dict[str, dict[str, Any]]:
