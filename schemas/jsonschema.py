@@ -3,9 +3,9 @@
 For implementers in other languages and for gateways' REST APIs: one file per message
 kind (``mla_request.json``), one for their union (``message.json``) and one each for
 the envelope's binding, header and envelope. Output is deterministic (sorted keys,
-two-space indent, trailing newline, descriptions cleaned with `inspect.cleandoc`
-whatever the msgspec release) so the checked-in files can be compared with what the
-code says now::
+two-space indent, trailing newline, and the same text under every msgspec release:
+see `_normalise`) so the checked-in files can be compared with what the code says
+now::
 
     python -m schemas.jsonschema            # (re)write the files
     python -m schemas.jsonschema --check    # exit 1 and list stale files
@@ -42,27 +42,35 @@ _BODY_COMMENT = (
 
 
 def _document(tp: Any, title: str, comment: str) -> dict[str, Any]:
-    schema: dict[str, Any] = _clean_descriptions(msgspec.json.schema(tp))
+    schema: dict[str, Any] = _normalise(msgspec.json.schema(tp))
     return {"$schema": DIALECT, "title": title, "$comment": comment, **schema}
 
 
-def _clean_descriptions(node: Any) -> Any:
-    """`node` with every schema's description passed through `inspect.cleandoc`.
+_NULL: dict[str, Any] = {"type": "null"}
 
-    Descriptions are the Structs' docstrings. msgspec releases differ in whether they
-    strip the docstring's indentation (0.23 does, earlier ones do not), so the files
-    would change with the installed msgspec; cleaning them here makes the output the
-    same under every release.
+
+def _normalise(node: Any) -> Any:
+    """`node` in one form whichever msgspec release made it.
+
+    Releases differ where the meaning does not: whether a description (a Struct's
+    docstring) keeps its source indentation (0.23 strips it, earlier ones do not), and
+    where `null` stands among the members of an optional field's `anyOf` (0.19 puts it
+    first, later releases last). Descriptions go through `inspect.cleandoc` and `null`
+    goes last, so the files never change with the installed msgspec.
     """
     if isinstance(node, dict):
-        return {
-            key: inspect.cleandoc(value)
-            if key == "description" and isinstance(value, str)
-            else _clean_descriptions(value)
-            for key, value in node.items()
-        }
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                out[key] = inspect.cleandoc(value)
+            elif key == "anyOf" and isinstance(value, list):
+                members = [_normalise(member) for member in value]
+                out[key] = [m for m in members if m != _NULL] + [m for m in members if m == _NULL]
+            else:
+                out[key] = _normalise(value)
+        return out
     if isinstance(node, list):
-        return [_clean_descriptions(item) for item in node]
+        return [_normalise(item) for item in node]
     return node
 
 

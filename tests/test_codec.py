@@ -199,7 +199,7 @@ def test_has_invalid_utf8_agrees_with_a_decoder(data: bytes) -> None:
     """On any bytes it answers without raising, and never flags what msgspec decodes."""
     try:
         msgspec.msgpack.decode(data)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except Exception:  # whatever a release raises (0.19: TypeError for a map as a key)
         assert isinstance(codec.has_invalid_utf8(data), bool)
     else:
         assert not codec.has_invalid_utf8(data)

@@ -116,26 +116,58 @@ def test_descriptions_are_the_cleaned_docstrings() -> None:
     assert not any(line.startswith(" ") for text in found for line in text.splitlines())
 
 
-def test_indented_descriptions_are_cleaned_at_any_depth() -> None:
-    """Schemas as a msgspec release that keeps docstring indentation writes them come out
-    cleaned, nested or not; a property that happens to be called description is kept."""
+def test_older_msgspec_forms_are_normalised() -> None:
+    """Schemas in the form older msgspec releases write them (indented descriptions,
+    `null` first in an optional field's anyOf) come out as the current files have them,
+    at any depth; a property that happens to be called description is kept."""
     raw = {
         "$ref": "#/$defs/Note",
         "$defs": {
             "Note": {
                 "description": "A note.\n    Second line.",
-                "properties": {"description": {"type": "string"}},
+                "properties": {
+                    "description": {"type": "string"},
+                    "author": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/Officer"}]},
+                    "when": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                },
                 "anyOf": [{"description": "\n    Inner.\n      indented\n    "}],
             }
         },
     }
-    assert jsonschema._clean_descriptions(raw) == {
+    assert jsonschema._normalise(raw) == {
         "$ref": "#/$defs/Note",
         "$defs": {
             "Note": {
                 "description": "A note.\nSecond line.",
-                "properties": {"description": {"type": "string"}},
+                "properties": {
+                    "description": {"type": "string"},
+                    "author": {"anyOf": [{"$ref": "#/$defs/Officer"}, {"type": "null"}]},
+                    "when": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                },
                 "anyOf": [{"description": "Inner.\n  indented"}],
             }
         },
     }
+
+
+def test_optional_fields_list_null_last() -> None:
+    """Every anyOf that admits null lists it last, after the type it makes optional."""
+    nullable = [
+        members
+        for doc in jsonschema.schemas().values()
+        for members in _any_ofs(doc)
+        if {"type": "null"} in members
+    ]
+    assert nullable
+    assert all(members[-1] == {"type": "null"} for members in nullable)
+
+
+def _any_ofs(node: Any) -> Iterator[list[Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "anyOf":
+                yield value
+            yield from _any_ofs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _any_ofs(item)
