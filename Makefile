@@ -52,16 +52,29 @@ $(UV): requirements-uv.txt
 # The lock's inputs: the project with its extras, the build backend as pyproject.toml
 # names it, and pip. `lock` keeps the pinned versions that still satisfy pyproject.toml
 # (run it after changing dependencies); `upgrade` moves everything to the newest release.
+# $(RUNTIME_LOCK) is the subset the container image installs (no extras), held to the
+# very versions of $(LOCK).
+RUNTIME_LOCK := requirements-runtime.lock
 LOCK_INPUTS = { echo pip; $(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")'; }
-COMPILE = $(UV) pip compile pyproject.toml - --extra test --extra server --universal \
-	--python-version 3.11 --generate-hashes --custom-compile-command 'make lock' \
-	--quiet -o $(LOCK)
+COMPILE = $(UV) pip compile pyproject.toml - --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command 'make lock' --quiet
+
+# uv keeps the pins it finds in the output file, so each lock is compiled over a copy of
+# itself; the copy replaces the lock only if it changed (a lock whose date moved would
+# rebuild .venv for nothing).
+define compile_lock
+	cp $(2) $(2).new 2>/dev/null || true
+	$(LOCK_INPUTS) | $(COMPILE) $(1) -o $(2).new
+	if cmp -s $(2).new $(2); then rm $(2).new; else mv $(2).new $(2); fi
+endef
 
 lock: $(UV)
-	$(LOCK_INPUTS) | $(COMPILE)
+	$(call compile_lock,--extra test --extra server,$(LOCK))
+	$(call compile_lock,-c $(LOCK),$(RUNTIME_LOCK))
 
 upgrade: $(UV)
-	$(LOCK_INPUTS) | $(COMPILE) --upgrade
+	$(call compile_lock,--extra test --extra server --upgrade,$(LOCK))
+	$(call compile_lock,-c $(LOCK),$(RUNTIME_LOCK))
 
 vectors: $(STAMP)
 	$(BIN)/python tests/vectors/generate.py
