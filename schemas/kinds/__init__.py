@@ -19,6 +19,7 @@ from typing import Final, Literal, TypeAlias, get_args
 
 import msgspec
 
+from ..codec import has_invalid_utf8
 from ..errors import Malformed
 from ..records import Body
 from .assets import AssetDescription, AssetRequest, VictimCompensationRequest
@@ -172,12 +173,29 @@ def _problem(exc: msgspec.ValidationError) -> str:
     return f"{problem} at {path}"
 
 
-def _malformed(exc: msgspec.MsgspecError | UnicodeDecodeError, fmt: _Format) -> Malformed:
+def _malformed(
+    exc: msgspec.MsgspecError | UnicodeDecodeError, fmt: _Format, data: bytes | str
+) -> Malformed:
     if isinstance(exc, msgspec.ValidationError):
         return Malformed(f"message body does not match its kind: {_problem(exc)}")
-    if isinstance(exc, UnicodeDecodeError):
+    if _has_invalid_utf8(data, fmt):
         return Malformed(f"message body has a {fmt} string that is not valid UTF-8")
     return Malformed(f"message body is not well-formed {fmt}")
+
+
+def _has_invalid_utf8(data: bytes | str, fmt: _Format) -> bool:
+    # Decided from the bytes, not from msgspec's error: releases report invalid UTF-8
+    # differently (Python's UnicodeDecodeError before 0.23, a DecodeError since). JSON
+    # text is UTF-8 as a whole; in msgpack only str items are text.
+    if isinstance(data, str):
+        return False
+    if fmt == "MessagePack":
+        return has_invalid_utf8(data)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def decode_message(data: bytes) -> Message:
@@ -188,9 +206,9 @@ def decode_message(data: bytes) -> Message:
     """
     try:
         return _MSGPACK_DECODER.decode(data)
-    # msgspec reports some strings that are not UTF-8 with Python's own error.
+    # Some msgspec releases report a string that is not UTF-8 with Python's own error.
     except (msgspec.MsgspecError, UnicodeDecodeError) as exc:
-        raise _malformed(exc, "MessagePack") from exc
+        raise _malformed(exc, "MessagePack", data) from exc
 
 
 def encode_message(msg: Message) -> bytes:
@@ -204,7 +222,7 @@ def decode_message_json(data: bytes | str) -> Message:
     try:
         return _JSON_DECODER.decode(data)
     except (msgspec.MsgspecError, UnicodeDecodeError) as exc:
-        raise _malformed(exc, "JSON") from exc
+        raise _malformed(exc, "JSON", data) from exc
 
 
 def encode_message_json(msg: Message) -> bytes:
