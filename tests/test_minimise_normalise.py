@@ -223,7 +223,7 @@ def test_normalise_text_is_idempotent(text: str) -> None:
 
 
 def test_upper_case_is_the_full_mapping() -> None:
-    """Document numbers and accounts use full case mapping: ß becomes SS, ŉ becomes ʼN."""
+    """Numbers and accounts use full case mapping: ß becomes SS, U+0149 becomes U+02BC N."""
     assert normalise_document(Document(type="other", number="straße 12")) == "other::STRASSE12"
     assert normalise_bank_account("\u0149a-1") == "\u02bcNA-1"
 
