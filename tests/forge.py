@@ -45,17 +45,22 @@ def assemble(
     outer_signer: SigningKey,
     ephemeral_seeds: Sequence[bytes | None] | None = None,
     wrapped_content_keys: Sequence[bytes] | None = None,
+    pad_to: int | None = None,
+    pad_byte: int = 0,
 ) -> bytes:
     """Envelope bytes built step by step from the spec.
 
     `binding` may be given as raw bytes (to make a non-canonical one); each recipient
-    gets `content_key` sealed unless `wrapped_content_keys` says otherwise.
+    gets `content_key` sealed unless `wrapped_content_keys` says otherwise. The
+    plaintext is padded with zero bytes to its PADMÉ length unless `pad_to` (a length)
+    or `pad_byte` say otherwise.
     """
     binding_bytes = binding if isinstance(binding, bytes) else enc.encode(binding)
     inner_sig = inner_signer.sign(b"palermo/inner/v1" + binding_bytes + _crypto.blake2b(body))
     inner = enc.encode([inner_sig, body])
     framed = struct.pack(">I", len(inner)) + inner
-    padded = framed + bytes(padded_size(len(framed)) - len(framed))
+    size = padded_size(len(framed)) if pad_to is None else pad_to
+    padded = framed + bytes([pad_byte]) * (size - len(framed))
     ciphertext = _crypto.aead_encrypt(content_key, padded, binding_bytes, bytes(24))
     seeds = ephemeral_seeds or [None] * len(recipients_public)
     keys = wrapped_content_keys or [content_key] * len(recipients_public)
@@ -71,3 +76,34 @@ def assemble(
 def commitment(content_key: bytes) -> bytes:
     """Key commitment as the spec states it."""
     return _crypto.blake2b(b"palermo/commit/v1", key=content_key)
+
+
+# --- raw msgpack, for encodings `msgspec` would never write -----------------------------
+
+
+def array(items: Sequence[bytes]) -> bytes:
+    """A msgpack array of already-encoded items, with the shortest header."""
+    n = len(items)
+    head = bytes([0x90 | n]) if n < 16 else b"\xdc" + struct.pack(">H", n)
+    return head + b"".join(items)
+
+
+def map_of(entries: Sequence[tuple[str, bytes]], *, header: bytes | None = None) -> bytes:
+    """A msgpack map of str keys and already-encoded values; the shortest header unless
+    `header` is given (to write a longer one)."""
+    n = len(entries)
+    if header is None:
+        header = bytes([0x80 | n]) if n < 16 else b"\xde" + struct.pack(">H", n)
+    return header + b"".join(enc.encode(k) + v for k, v in entries)
+
+
+def fields(binding: Binding) -> list[bytes]:
+    """Each field of a binding encoded on its own, in wire order."""
+    return [enc.encode(getattr(binding, name)) for name in binding.__struct_fields__]
+
+
+def entries(body: bytes) -> list[tuple[str, bytes]]:
+    """The top-level entries of an encoded body map, values re-encoded one by one."""
+    decoded = msgspec.msgpack.decode(body)
+    assert isinstance(decoded, dict)
+    return [(k, enc.encode(v)) for k, v in decoded.items()]
