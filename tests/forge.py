@@ -8,6 +8,7 @@ which `seal` by design cannot produce.
 
 from __future__ import annotations
 
+import datetime as dt
 import struct
 from collections.abc import Sequence
 
@@ -107,3 +108,65 @@ def entries(body: bytes) -> list[tuple[str, bytes]]:
     decoded = msgspec.msgpack.decode(body)
     assert isinstance(decoded, dict)
     return [(k, enc.encode(v)) for k, v in decoded.items()]
+
+
+def pack(value: object) -> bytes:
+    """MessagePack written by hand from the rules of docs/wire-format.md §7.1 (shortest
+    forms; timestamps as extension -1), to check `encode_message` against."""
+    if value is None:
+        return b"\xc0"
+    if value is True or value is False:
+        return b"\xc3" if value else b"\xc2"
+    if isinstance(value, int):
+        return _pack_int(value)
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        return _sized(len(raw), 0xA0, 32, (b"\xd9", b"\xda", b"\xdb")) + raw
+    if isinstance(value, bytes):
+        return _sized(len(value), None, 0, (b"\xc4", b"\xc5", b"\xc6")) + value
+    if isinstance(value, dt.datetime):
+        return _pack_timestamp(value)
+    if isinstance(value, list):
+        return _sized(len(value), 0x90, 16, (None, b"\xdc", b"\xdd")) + b"".join(
+            pack(v) for v in value
+        )
+    if isinstance(value, dict):
+        return _sized(len(value), 0x80, 16, (None, b"\xde", b"\xdf")) + b"".join(
+            pack(k) + pack(v) for k, v in value.items()
+        )
+    raise TypeError(f"no msgpack form for {type(value).__name__}")
+
+
+def _sized(n: int, fix: int | None, fix_limit: int, heads: tuple[bytes | None, ...]) -> bytes:
+    if fix is not None and n < fix_limit:
+        return bytes([fix | n])
+    for head, size in zip(heads, (1, 2, 4), strict=True):
+        if head is not None and n < 1 << (8 * size):
+            return head + n.to_bytes(size, "big")
+    raise ValueError("too long for msgpack")
+
+
+def _pack_int(n: int) -> bytes:
+    if 0 <= n < 128:
+        return bytes([n])
+    if -32 <= n < 0:
+        return (n & 0xFF).to_bytes(1, "big")
+    if n >= 0:
+        for head, size in ((0xCC, 1), (0xCD, 2), (0xCE, 4), (0xCF, 8)):
+            if n < 1 << (8 * size):
+                return bytes([head]) + n.to_bytes(size, "big")
+    for head, size in ((0xD0, 1), (0xD1, 2), (0xD2, 4), (0xD3, 8)):
+        if n >= -(1 << (8 * size - 1)):
+            return bytes([head]) + n.to_bytes(size, "big", signed=True)
+    raise ValueError("integer out of msgpack range")
+
+
+def _pack_timestamp(at: dt.datetime) -> bytes:
+    delta = at - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+    seconds = delta.days * 86400 + delta.seconds
+    nanos = delta.microseconds * 1000
+    if seconds >> 34 == 0:
+        if nanos == 0 and seconds < 1 << 32:
+            return b"\xd6\xff" + seconds.to_bytes(4, "big")
+        return b"\xd7\xff" + ((nanos << 34) | seconds).to_bytes(8, "big")
+    return b"\xc7\x0c\xff" + nanos.to_bytes(4, "big") + seconds.to_bytes(8, "big", signed=True)
