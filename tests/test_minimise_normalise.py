@@ -246,14 +246,14 @@ def test_white_space_is_the_unicode_property(space: str) -> None:
 def test_control_characters_are_refused(control: str) -> None:
     """A control character that is not white space (U+001C-U+001F included) is refused
     in documents, accounts, phones and e-mails: it is a corrupted value."""
-    for call in (
-        lambda: normalise_document(Document(type="passport", number=f"A12{control}345")),
-        lambda: normalise_bank_account(f"GB82{control}WEST"),
-        lambda: normalise_phone(f"+234{control}803"),
-        lambda: normalise_email(f"a{control}@b.example"),
-    ):
-        with pytest.raises(MinimisationError, match="control character"):
-            call()
+    with pytest.raises(MinimisationError, match="control character"):
+        normalise_document(Document(type="passport", number=f"A12{control}345"))
+    with pytest.raises(MinimisationError, match="control character"):
+        normalise_bank_account(f"GB82{control}WEST")
+    with pytest.raises(MinimisationError, match="control character"):
+        normalise_phone(f"+234{control}803")
+    with pytest.raises(MinimisationError, match="control character"):
+        normalise_email(f"a{control}@b.example")
 
 
 def test_empty_identifiers_of_every_kind() -> None:
