@@ -62,6 +62,7 @@ INPUTS: list[tuple[str, PseudonymKind, Any]] = [
     ("latin", "bank_account", "gb82 west 1234 5698 7654 32"),
     ("latin", "document", {"type": "other", "country": None, "number": "straße 12"}),
     ("latin", "bank_account", "gb82\u00a0west\u3000 1234"),
+    ("latin", "bank_account", "\u01f0ab 12"),
     ("latin", "email", "\u2003Ana@Example.ORG\u0085"),
     ("latin", "phone", "\u00a0+234 803 555 0199\u2028"),
     ("latin", "address", "12, Rue de la Paix – 75002 Paris"),
