@@ -4,6 +4,10 @@ Run `make vectors` (or `python tests/vectors/generate.py`). The output is the sa
 byte for byte on every run: every random input (content keys, message and thread ids,
 sealed-box ephemeral keys) comes from a counter, and Ed25519 is deterministic.
 `tests/test_vectors.py` replays the file and checks this script still reproduces it.
+Envelopes that `seal` refuses to make (bad encodings, broken binding rules, wrong
+padding, non-canonical bodies) are assembled by `tests/forge.py`, which follows the
+spec rather than `schemas.envelope`. The file's fields are described in
+docs/wire-format.md §14.
 """
 
 from __future__ import annotations
