@@ -24,7 +24,7 @@ from schemas.records import LegalBasis
 from .errors import ConfigError
 
 T = TypeVar("T")
-Pattern = Annotated[str, Meta(pattern=r"^(\*|[a-z_]+)$")]
+Pattern = Annotated[str, Meta(pattern=r"^(\*|[a-z_]+)$(?!\n)")]
 
 _MLA = ["mla_request", "mla_status", "mla_response"]
 _EXTRADITION = ["extradition_request", "extradition_status"]
@@ -144,7 +144,7 @@ class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Everything the broker process needs to know."""
 
-    directory_root: Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
+    directory_root: Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$(?!\n)")]
     """Hex Ed25519 public key of the directory root: the one key the broker trusts."""
     data_dir: str = "data"
     keystore: str = "broker.keystore"

@@ -371,7 +371,7 @@ class ListParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     after: Annotated[int, Meta(ge=0)] = 0
     since: Annotated[int, Meta(ge=0)] | None = None
-    kind: Annotated[str, Meta(pattern="^[a-z][a-z_]{0,39}$")] | None = None
+    kind: Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,39}$(?!\n)")] | None = None
     thread: HexId | None = None
     unacknowledged: bool = False
     limit: Annotated[int, Meta(ge=1, le=500)] = 100

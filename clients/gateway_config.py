@@ -33,8 +33,8 @@ __all__ = [
     "load_gateway_config",
 ]
 
-Hex32 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
-KeyName = Annotated[str, Meta(pattern="^[A-Za-z0-9_.@-]{1,64}$")]
+Hex32 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$(?!\n)")]
+KeyName = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.@-]{1,64}$(?!\n)")]
 
 
 class ConfigError(ClientError):

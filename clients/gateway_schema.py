@@ -38,11 +38,15 @@ __all__ = [
     "WebhookPayload",
 ]
 
-HexId = Annotated[str, Meta(pattern="^[0-9a-f]{32}$", description="16 bytes as lowercase hex")]
-HexHash = Annotated[str, Meta(pattern="^[0-9a-f]{64}$", description="32 bytes as lowercase hex")]
+HexId = Annotated[
+    str, Meta(pattern=r"^[0-9a-f]{32}$(?!\n)", description="16 bytes as lowercase hex")
+]
+HexHash = Annotated[
+    str, Meta(pattern=r"^[0-9a-f]{64}$(?!\n)", description="32 bytes as lowercase hex")
+]
 UInt = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 Direction = Literal["received", "sent"]
-NoticeType = Annotated[str, Meta(pattern="^[a-z][a-z_]{0,39}$")]
+NoticeType = Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,39}$(?!\n)")]
 
 
 class _SendOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

@@ -33,7 +33,14 @@ from .errors import (
     WrongKey,
 )
 from .keys import AuthorityKeys, RecipientKey, verify_signature
-from .kinds import Message, decode_message, encode_message, kind_of
+from .kinds import (
+    Message,
+    canonical_message,
+    decode_canonical_message,
+    decode_message,
+    encode_message,
+    kind_of,
+)
 from .kinds.receipts import Receipt
 from .minimise import LinkageKey, minimise
 from .records import Disclosure, HandlingCode, Priority
@@ -196,7 +203,8 @@ def seal(
     decode_message(raw)
     today = dt.datetime.fromtimestamp(created / 1000, dt.UTC).date()
     body, level = minimise(body, linkage_key=linkage_key, today=today, disclosure=disclosure)
-    body_bytes = encode_message(body)
+    # The canonical form, exactly what every receiver re-encodes and compares.
+    body_bytes = canonical_message(body)
     _check_size(body_bytes)
 
     content_key = random(_crypto.AEAD_KEY)
@@ -331,8 +339,9 @@ def open_envelope(
     time the broker attests with a delivery) or, without one, now. Raises, in the
     order checked: `TooLarge`, `Malformed`, the resolver's errors (`UnknownKey`,
     `KeyInvalid`, ...), `OuterSignatureInvalid`, `Tampered`, `NotYetValid`, `Expired`,
-    `NotARecipient`, `WrongKey`, `Tampered` (key commitment or AEAD), `Malformed`,
-    `InnerSignatureInvalid`, `KindMismatch`.
+    `NotARecipient`, `WrongKey`, `Tampered` (key commitment or AEAD), `Malformed`
+    (frame, padding), `TooLarge` (body over `MAX_BODY_BYTES`), `InnerSignatureInvalid`,
+    `Malformed` (body not decodable or not canonical), `KindMismatch`.
     """
     parsed = parse(data)
     binding = parsed.binding
@@ -362,10 +371,12 @@ def open_envelope(
 
     inner = _unpad(padded)
     body_bytes = inner.body
+    # Open refuses what seal would refuse: a body over the inline cap.
+    _check_size(body_bytes)
     expected = INNER_DOMAIN + parsed.header.binding + _crypto.blake2b(body_bytes)
     if not verify_signature(sender_public, expected, inner.signature):
         raise InnerSignatureInvalid(f"inner signature does not verify under {binding.sender}'s key")
-    body = decode_message(body_bytes)
+    body = decode_canonical_message(body_bytes)
     if kind_of(body) != binding.kind:
         raise KindMismatch(f"body is a {kind_of(body)!r}, binding says {binding.kind!r}")
     if receipt_ref(body) != binding.receipt:
@@ -408,4 +419,8 @@ def _unpad(padded: bytes) -> _Inner:
     end = _LENGTH.size + length
     if end > len(padded) or any(padded[end:]):
         raise Malformed("payload padding is not all zero bytes after the framed length")
+    # The padded length is a function of the framed length: any other choice would be a
+    # channel through which a sender could signal to the broker, which sees the length.
+    if len(padded) != padme(end):
+        raise Malformed("payload is not padded to the PADMÉ length of its frame")
     return codec.decode_canonical(padded[_LENGTH.size : end], _inner_decoder, "payload")

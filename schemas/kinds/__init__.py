@@ -14,6 +14,7 @@ Handlers dispatch with `match`::
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Final, Literal, TypeAlias, get_args
 
@@ -90,8 +91,10 @@ __all__ = [
     "SpontaneousInformation",
     "VictimCompensationRequest",
     "VideoconferenceHearing",
+    "canonical_message",
     "check_extradition_transition",
     "check_mla_transition",
+    "decode_canonical_message",
     "decode_message",
     "decode_message_json",
     "encode_message",
@@ -211,9 +214,41 @@ def decode_message(data: bytes) -> Message:
         raise _malformed(exc, "MessagePack", data) from exc
 
 
+# Structs become maps through `to_builtins` rather than directly: msgspec writes an
+# omit-defaults Struct with the map header sized for all its declared fields (map16 from
+# 16 fields on, whatever is written), a quirk no other encoder shares. A dict gets the
+# shortest header, so the canonical form is plain shortest-form msgpack
+# (docs/wire-format.md §7.1). Timestamps stay datetimes: msgpack's timestamp extension.
+_KEEP: Final = (bytes, dt.datetime)
+
+
 def encode_message(msg: Message) -> bytes:
-    """Encode a message body as msgpack (fields left at their defaults are omitted)."""
-    return _MSGPACK_ENCODER.encode(msg)
+    """Encode a message body as msgpack: a map per Struct, `kind` first, fields in
+    declared order, fields equal to their default omitted, every length and integer in
+    its shortest form. For a decoded body this is its canonical encoding."""
+    return _MSGPACK_ENCODER.encode(msgspec.to_builtins(msg, builtin_types=_KEEP))
+
+
+def canonical_message(msg: Message) -> bytes:
+    """The canonical encoding of a body built in code, validated as a receiver would.
+
+    msgspec omits a default by identity, so a default value built at run time (a
+    `"routine"` assembled from parts) would be written out, and every receiver would
+    refuse the body as not canonical; a decode and re-encode settles that. Raises
+    `errors.Malformed` for a body that does not decode as its kind.
+    """
+    return encode_message(decode_message(encode_message(msg)))
+
+
+def decode_canonical_message(data: bytes) -> Message:
+    """`decode_message`, and `errors.Malformed` unless `data` is the canonical encoding
+    of what it decodes to (`encode_message(decode_message(data)) == data`): duplicate
+    keys, long length or integer forms, fields out of order or a default written out
+    would otherwise let two implementations read one signed body differently."""
+    msg = decode_message(data)
+    if encode_message(msg) != data:
+        raise Malformed("message body is not in canonical encoding")
+    return msg
 
 
 def decode_message_json(data: bytes | str) -> Message:
