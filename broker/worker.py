@@ -28,13 +28,13 @@ from nats.js.api import PubAck
 
 from schemas.audit import AUDIT_DOMAIN, AuditEvent, AuditEventType, encode_event
 from schemas.errors import StaleDirectory
+from schemas.jspub import Pipeline
 from schemas.keys import SigningKey
 from schemas.notice import Notice, NoticeBatch, sign_notices
 
 from . import pipeline, topology
 from .config import BrokerConfig
 from .directory_store import DirectoryWatch
-from .jspub import Pipeline
 from .metrics import Metrics
 from .pipeline import Candidate, Rejection
 from .policy import Policy, RateLimiter

@@ -10,7 +10,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from broker import topology
-from broker.jspub import Pipeline
+from schemas.jspub import Pipeline
 
 
 async def test_error_answers_resolve_their_futures(nc: Client, js: JetStreamContext) -> None:

@@ -5,6 +5,10 @@ with an error, so that future never completes. The broker expects some errors (a
 seen-set create that finds its key answers "wrong last sequence"), so it publishes
 through this small pipeline instead: one reply subscription, one future per publish,
 each resolved with the `PubAck` or the translated `APIError`.
+
+It lives in the protocol package because both sides publish pipelined: the broker its
+audit events and deliveries, an authority its attachment chunks. It takes the NATS
+connection it works on and owns nothing else.
 """
 
 from __future__ import annotations
