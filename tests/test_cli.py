@@ -1,14 +1,22 @@
-"""The `palermo keys` commands."""
+"""The `palermo` command: its command groups, and the `palermo keys` commands."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from clients.cli import main
+from broker.errors import BrokerError
+from clients.cli import COMMAND_GROUP, build_parser, main
+from clients.errors import ClientError
+from schemas.errors import ProtocolError
 from schemas.keystore import load_keystore
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_keys_new_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -80,3 +88,52 @@ def test_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     )
     assert "pass --force" in capsys.readouterr().err
     assert out.read_text() == "precious"
+
+
+DOCUMENTED = {
+    "keys": ["new", "show"],
+    "up": [],
+    "directory": ["init", "list", "add", "suspend", "revoke", "reinstate", "sign-head"],
+    "broker-keys": ["new"],
+    "audit": ["export", "verify"],
+    "nats-config": [],
+    "demo": ["send", "exchange"],
+    "gateway": [],
+    "endpoint": ["send", "inbox", "directory"],
+    **{c: [] for c in ("send", "inbox", "read", "thread", "fetch", "evidence", "ack")},
+}
+
+
+def _choices(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+def test_every_documented_command_is_one_palermo_command() -> None:
+    """The broker's and the authority side's command groups, found through the
+    `palermo.commands` entry points, make up one `palermo` with every documented
+    subcommand, and the installed entry points are the ones pyproject.toml declares."""
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"][
+        COMMAND_GROUP
+    ]
+    installed = {e.name: e.value for e in metadata.entry_points(group=COMMAND_GROUP)}
+    assert installed == declared, "reinstall (make lint) after changing pyproject.toml"
+    parser, errors = build_parser()
+    groups = _choices(parser)
+    assert sorted(groups) == sorted(DOCUMENTED)
+    for name, subcommands in DOCUMENTED.items():
+        if subcommands:
+            assert sorted(_choices(groups[name])) == sorted(subcommands), name
+    assert {BrokerError, ClientError, ProtocolError} <= set(errors)
+
+
+def test_broker_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An error of a broker command group is reported as one line, like the clients'."""
+    secret = tmp_path / "pass"
+    secret.write_text("a long enough passphrase\n")
+    existing = tmp_path / "broker.keystore"
+    existing.write_text("x")
+    args = ["broker-keys", "new", "--out", str(existing), "--passphrase-file", str(secret)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err == f"palermo: {existing} exists; pass --force to replace it\n"
