@@ -28,7 +28,7 @@ from nats.js.api import PubAck
 
 from schemas.audit import AUDIT_DOMAIN, AuditEvent, AuditEventType, encode_event
 from schemas.errors import StaleDirectory
-from schemas.jspub import Pipeline
+from schemas.jspub import WRONG_LAST_SEQUENCE, Pipeline
 from schemas.keys import SigningKey
 from schemas.notice import Notice, NoticeBatch, sign_notices
 
@@ -42,7 +42,6 @@ from .policy import Policy, RateLimiter
 log = structlog.get_logger(__name__)
 
 SEEN_PREFIX = f"$KV.{topology.KV_SEEN}."
-WRONG_LAST_SEQUENCE = (10071, 10164)
 VERIFY_CHUNK = 64
 PUBLISH_TIMEOUT = 10.0
 """Bound on one round of pipelined writes: past it the batch is held and retried."""
