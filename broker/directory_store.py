@@ -33,6 +33,7 @@ from schemas.envelope import now_ms
 from schemas.errors import DirectoryError, ProtocolError
 from schemas.keys import SigningKey
 from schemas.keystore import BrokerKeys
+from schemas.nats_names import HEADER_MSG_ID
 from schemas.notice import BROKER_AUTHORITY
 
 from . import topology
@@ -115,7 +116,7 @@ class DirectoryAdmin:
         await self._js.publish(
             topology.AUDIT_SUBJECT,
             encode_event(event),
-            headers={"Nats-Msg-Id": f"directory:{record.id}:{serial}"},
+            headers={HEADER_MSG_ID: f"directory:{record.id}:{serial}"},
         )
         log.info("directory_record_published", authority=record.id, serial=serial, change=change)
         return record

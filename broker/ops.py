@@ -35,6 +35,7 @@ from schemas.http_problem import (
     token_digest,
 )
 from schemas.http_problem import Problem as HttpProblem
+from schemas.nats_names import INBOX_CONSUMER_PREFIX
 from schemas.note import NoteError, NoteVerifier, open_checkpoint
 
 from . import ops_audit, topology
@@ -184,7 +185,7 @@ async def _refresh_gauges(request: web.Request) -> None:
     while True:
         page = await js.consumers_info(topology.DELIVERY, offset=offset)
         for info in page:
-            if info.name.startswith("inbox-"):
+            if info.name.startswith(INBOX_CONSUMER_PREFIX):
                 lags[info.name] = (info.num_pending or 0) + (info.num_ack_pending or 0)
         if len(page) < 256:  # the server's page size
             break

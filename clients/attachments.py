@@ -92,7 +92,7 @@ READ_AHEAD: Final = 4
 
 
 def _stream(sender: str) -> str:
-    return f"OBJ_{nats_names.evidence_bucket(sender)}"
+    return nats_names.object_stream(nats_names.evidence_bucket(sender))
 
 
 def _meta_subject(sender: str, object_id: bytes) -> str:
@@ -234,7 +234,10 @@ async def _store(
         await js.publish(
             _meta_subject(sender, object_id),
             msgspec.json.encode(info),
-            headers={"Nats-Rollup": "sub", "Nats-Expected-Last-Subject-Sequence": "0"},
+            headers={
+                nats_names.HEADER_ROLLUP: "sub",
+                nats_names.HEADER_EXPECTED_LAST_SUBJECT_SEQ: "0",
+            },
         )
     except BaseException as exc:
         with contextlib.suppress(Exception):
@@ -449,7 +452,7 @@ async def delete(js: JetStreamContext, sender: str, object_id: bytes) -> None:
         await js.publish(
             _meta_subject(sender, object_id),
             msgspec.json.encode(deleted),
-            headers={"Nats-Rollup": "sub"},
+            headers={nats_names.HEADER_ROLLUP: "sub"},
         )
         await js.purge_stream(_stream(sender), subject=_chunk_subject(sender, info.nuid))
     except (nats.errors.Error, TimeoutError) as exc:

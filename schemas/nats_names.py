@@ -32,6 +32,7 @@ __all__ = [
     "HEADER_ROLLUP",
     "HEADER_SENDER",
     "HEADER_TYPE",
+    "INBOX_CONSUMER_PREFIX",
     "INGRESS",
     "INGRESS_CONSUMER",
     "INGRESS_SUBJECTS",
@@ -51,6 +52,7 @@ __all__ = [
     "ingress_subject",
     "kv_stream",
     "kv_subject_prefix",
+    "object_stream",
     "reply_prefix",
 ]
 
@@ -66,6 +68,8 @@ KV_LOCK: Final = "PALERMO_LOCK"
 KV_CHECKPOINTS: Final = "PALERMO_CHECKPOINTS"
 KV_TREE: Final = "PALERMO_TREE"
 KV_SEEN_STREAM: Final = f"KV_{KV_SEEN}"
+INBOX_CONSUMER_PREFIX: Final = "inbox-"
+"""Every authority's inbox consumer on `DELIVERY` is this prefix and the authority id."""
 INGRESS_CONSUMER: Final = "broker"
 """The one durable consumer every broker instance shares."""
 AUDIT_SUBJECT: Final = "palermo.audit"
@@ -123,7 +127,7 @@ def deadletter_subject(reason: str) -> str:
 
 def inbox_consumer(authority: str) -> str:
     """The durable pull consumer from which `authority`'s endpoint reads."""
-    return f"inbox-{check_authority_id(authority)}"
+    return INBOX_CONSUMER_PREFIX + check_authority_id(authority)
 
 
 def evidence_bucket(authority: str) -> str:
@@ -144,6 +148,11 @@ def directory_record_key(authority: str) -> str:
 def kv_stream(bucket: str) -> str:
     """The stream behind key-value bucket `bucket` (NATS's naming)."""
     return f"KV_{bucket}"
+
+
+def object_stream(bucket: str) -> str:
+    """The stream behind object store `bucket` (NATS's naming)."""
+    return f"OBJ_{bucket}"
 
 
 def kv_subject_prefix(bucket: str) -> str:
