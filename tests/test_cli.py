@@ -137,3 +137,26 @@ def test_broker_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(args) == 1
     err = capsys.readouterr().err
     assert err == f"palermo: {existing} exists; pass --force to replace it\n"
+
+
+def test_a_broken_command_group_leaves_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command group whose module cannot be imported is named in one line on stderr;
+    every other command still works."""
+    dist = tmp_path / "palermo_extra-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: palermo-extra\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        f"[{COMMAND_GROUP}]\nextra = palermo_no_such_module:add_commands\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    secret = tmp_path / "pass"
+    secret.write_text("correct horse battery staple\n")
+    out = tmp_path / "it-dna.keystore"
+    args = ["keys", "new", "--authority", "it-dna", "--out", str(out), "--fast-kdf"]
+    assert main([*args, "--passphrase-file", str(secret)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("palermo: commands 'extra' unavailable: No module named")
+    assert err.count("\n") == 1
+    assert out.exists()
