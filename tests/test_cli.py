@@ -160,3 +160,14 @@ def test_a_broken_command_group_leaves_the_others(
     assert err.startswith("palermo: commands 'extra' unavailable: No module named")
     assert err.count("\n") == 1
     assert out.exists()
+
+
+def test_demo_commands_need_the_demo_broker(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the files `palermo up --demo` writes, the demo commands say so in one line."""
+    assert main(["demo", "send", "--data-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"palermo: {tmp_path}/demo-passphrase is missing: start the demo broker first "
+        f"(palermo up --demo --data-dir {tmp_path})\n"
+    )

@@ -64,3 +64,41 @@ async def test_make_run_demo_exchange(tmp_path: Path) -> None:
     assert "it-dna opened a case_referral from ng-naptip: victim V1," in shown
     assert "no name or date of birth" in shown
     assert "Blessing" not in shown
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line contains `text` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if text in cmdline and "demo exchange" in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+async def test_stopping_the_demo_broker_stops_the_exchange(tmp_path: Path) -> None:
+    """SIGTERM while the exchange process runs stops the broker cleanly, and the
+    exchange process (started in its own session) goes with it."""
+    data = str(tmp_path / "data")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "clients.cli", "up", "--demo", "--data-dir", data,
+        "--ops-port", str(free_port()),
+        cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        async with asyncio.timeout(90):
+            while not (await process.stdout.readline()).startswith(b"Demo exchange between"):
+                pass
+        assert _processes_mentioning(data) != []
+    finally:
+        process.send_signal(signal.SIGTERM)
+        async with asyncio.timeout(30):
+            code = await process.wait()
+    assert code == 0
+    assert _processes_mentioning(data) == []
