@@ -13,8 +13,8 @@ from collections.abc import Callable
 import nats.js.errors
 from nats.js import JetStreamContext
 
-from broker.directory_store import load_verified
 from schemas.directory import Directory
+from schemas.directory_bucket import load_verified
 from schemas.envelope import now_ms
 
 from .errors import DirectoryUnavailable

@@ -29,7 +29,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from broker import topology
+from schemas import nats_names as topology
 from schemas.directory import Directory
 from schemas.envelope import Opened, Sealed, envelope_hash, now_ms, open_envelope, parse, seal
 from schemas.errors import InvalidTransition, ProtocolError, StaleDirectory

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from broker.config import decode_layers
+from schemas.config_layers import decode_layers
 from schemas.records import Officer
 
 from .errors import ClientError

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from schemas.http_problem import Problem as HttpProblem
 from schemas.kinds import Message
 from schemas.records import (
     AuthorityId,
@@ -179,13 +180,9 @@ class WebhookPayload(msgspec.Struct, frozen=True, kw_only=True):
     message: StoredMessage
 
 
-class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Problem(HttpProblem, frozen=True, kw_only=True, omit_defaults=True):
     """An RFC 9457 problem document (`application/problem+json`)."""
 
-    type: str
-    title: str
-    status: int
-    detail: str
     code: str | None = None
     """Protocol error code, when a protocol check refused the request."""
     field: str | None = None
