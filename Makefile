@@ -25,7 +25,10 @@ $(LOCKED): $(LOCK)
 	touch $(LOCKED)
 
 # --no-build-isolation: build with the locked setuptools instead of fetching the newest.
+# An old palermo.egg-info in the tree would shadow the installed metadata (entry points
+# included) for anything run from here, so it goes first.
 $(STAMP): $(LOCKED) pyproject.toml
+	rm -rf palermo.egg-info
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m pip check
 	touch $(STAMP)
