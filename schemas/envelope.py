@@ -21,6 +21,7 @@ from msgspec import Meta
 
 from . import _crypto, codec
 from .errors import (
+    DisclosureInvalid,
     Expired,
     InnerSignatureInvalid,
     KindMismatch,
@@ -35,6 +36,7 @@ from .errors import (
 from .keys import AuthorityKeys, RecipientKey, verify_signature
 from .kinds import Message, decode_message, encode_message, kind_of
 from .kinds.receipts import Receipt
+from .levels import RANK, needed_level
 from .minimise import LinkageKey, minimise
 from .records import Disclosure, HandlingCode, Priority
 from .wire import (
@@ -196,6 +198,13 @@ def seal(
     decode_message(raw)
     today = dt.datetime.fromtimestamp(created / 1000, dt.UTC).date()
     body, level = minimise(body, linkage_key=linkage_key, today=today, disclosure=disclosure)
+    # Attachments declare their own level: the binding's is the highest of them all, so
+    # the recipient's check (`levels.check_level`) passes whatever `seal` makes.
+    needed, where = needed_level(body)
+    if RANK[needed] > RANK[level]:
+        if needed == "disclosed":
+            raise DisclosureInvalid(f"{where} is disclosed: send it with a disclosure")
+        level = needed
     body_bytes = encode_message(body)
     _check_size(body_bytes)
 
