@@ -277,6 +277,8 @@ class Directory:
         view = Directory(
             self.root_public, self.clock, self.mark if self._head is not None else self.floor
         )
+        if signed_head is not None:
+            view.apply_head(signed_head)  # first: an old head is the clearest refusal
         for signed in signed_records:
             record = view.apply_record(signed)
             held = self._records.get(record.id)
@@ -293,8 +295,6 @@ class Directory:
                 raise DirectoryRollback(
                     f"two different records for {record.id} at serial {record.serial}"
                 )
-        if signed_head is not None:
-            view.apply_head(signed_head)
         view.check_fresh()
         return view
 
