@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dbm
-import re
-from collections.abc import AsyncIterator, Callable, Mapping, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -53,6 +52,7 @@ from schemas.records import Disclosure, HandlingCode, NonRetrievalReason, Priori
 from schemas.replay import SeenSet
 from schemas.wire import AttachmentRef, CheckpointRef
 
+from .delivery import BadHeader, named, notice_key_id, read_delivery
 from .directory import DirectoryKeeper
 from .errors import ClientError, DirectoryUnavailable, SendFailed, UnknownRecipient
 from .events import (
@@ -85,31 +85,14 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 _REASONS: frozenset[str] = frozenset(NonRetrievalReason.__args__)  # type: ignore[attr-defined]
-_UINT_HEADER = re.compile(r"[0-9]{1,19}")
 DEFER_DELAY = 5.0
 """Seconds before a deferred message comes back (nak delay): long enough not to spin on
 a directory that is down, short enough that a fixed one catches up quickly."""
 
 
-class _BadHeader(Exception):
-    def __init__(self, header: str) -> None:
-        self.header = header
-
-
 class _Deferral(Exception):
     def __init__(self, error: ProtocolError | ClientError) -> None:
         self.error = error
-
-
-def _header_uint(headers: Mapping[str, str], name: str) -> int:
-    """A broker header holding an unsigned integer (0 when absent); `_BadHeader` unless
-    it is plain decimal digits within the wire format's range."""
-    raw = headers.get(name)
-    if raw is None:
-        return 0
-    if not _UINT_HEADER.fullmatch(raw) or int(raw) > 2**63 - 1:
-        raise _BadHeader(name)
-    return int(raw)
 
 
 class Endpoint:
@@ -388,21 +371,20 @@ class Endpoint:
                 await sub.unsubscribe()
 
     async def _handle(self, msg: Msg, auto_ack: bool) -> AsyncIterator[Event]:
-        headers = msg.headers or {}
-        kind = headers.get("Palermo-Type", "envelope")
-        if kind == "notices":
+        try:
+            delivery = read_delivery(msg.headers)
+        except BadHeader as exc:
+            yield await self._bad_delivery(msg, "bad_header", exc.header)
+            return
+        if delivery.type == "notices":
             async for notice in self._notices(msg):
                 yield notice
             return
-        if kind != "envelope":
+        if delivery.type != "envelope":
             yield await self._bad_delivery(msg, "unknown_type", "Palermo-Type")
             return
-        try:
-            accepted_ms = _header_uint(headers, "Palermo-Accepted-Ms") or self._clock()
-            audit_seq = _header_uint(headers, "Palermo-Audit-Seq") or None
-        except _BadHeader as exc:
-            yield await self._bad_delivery(msg, "bad_header", exc.header)
-            return
+        accepted_ms = delivery.accepted_ms or self._clock()
+        audit_seq = delivery.audit_seq
         try:
             opened = await self._open(msg.data, accepted_ms)
         except _Deferral as exc:
@@ -471,7 +453,7 @@ class Endpoint:
             return
         try:
             broker_key = directory.signing_key(
-                BROKER_AUTHORITY, _notice_key_id(msg.data), self._clock()
+                BROKER_AUTHORITY, notice_key_id(msg.data), self._clock()
             )
             batch = open_notices(msg.data, broker_key)
         except ProtocolError as exc:
@@ -528,7 +510,7 @@ class Endpoint:
 
     async def _unopenable(self, msg: Msg, exc: ProtocolError) -> Unopenable:
         digest = envelope_hash(msg.data)
-        sender, message_id = _named(msg.data)
+        sender, message_id = named(msg.data)
         reason = exc.code if exc.code in _REASONS else "other"
         sent = await self._refusal_receipt(msg.data, reason)
         log.warning("message_unopenable", code=exc.code, sender=sender)
@@ -536,7 +518,7 @@ class Endpoint:
         return Unopenable(exc, digest, sender, message_id, sent)
 
     async def _bad_delivery(self, msg: Msg, reason: BadDeliveryReason, header: str) -> BadDelivery:
-        sender, _ = _named(msg.data)
+        sender, _ = named(msg.data)
         sent = await self._refusal_receipt(msg.data, "other")
         log.warning("delivery_malformed", reason=reason, header=header, sender=sender)
         await msg.ack()  # a redelivery would carry the same headers
@@ -617,20 +599,3 @@ class Endpoint:
             log.warning("receipt_not_sent", error=type(exc).__name__)
             return False
         return True
-
-
-def _named(data: bytes) -> tuple[str | None, bytes | None]:
-    """The sender and message id an envelope's binding names (unverified), if it parses."""
-    try:
-        binding = parse(data).binding
-    except ProtocolError:
-        return None, None
-    return binding.sender, binding.message_id
-
-
-def _notice_key_id(data: bytes) -> bytes:
-    try:
-        _, key_id, _ = msgspec.msgpack.decode(data, type=tuple[bytes, bytes, bytes])
-    except (msgspec.DecodeError, ValueError):
-        return b""
-    return key_id
