@@ -293,7 +293,7 @@ class Endpoint:
         )
         self.evidence.sent(sealed)
         if isinstance(body, MlaRequest | ExtraditionRequest):
-            self.threads.request(sealed.binding, body)
+            self.threads.request(sealed.binding)
         elif isinstance(body, MlaStatus | ExtraditionStatus):
             self.threads.update(sealed.binding, body)
         await self._publish(sealed)
@@ -428,7 +428,7 @@ class Endpoint:
         if isinstance(body, Receipt):
             self.evidence.receipt(b.sender, body)
         elif isinstance(body, MlaRequest | ExtraditionRequest):
-            self.threads.request(b, body)
+            self.threads.request(b)
         elif isinstance(body, MlaStatus | ExtraditionStatus):
             try:
                 applied = tuple(self.threads.update(b, body))

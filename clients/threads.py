@@ -27,9 +27,7 @@ from typing import Literal
 
 from schemas.errors import InvalidTransition
 from schemas.kinds import (
-    ExtraditionRequest,
     ExtraditionStatus,
-    MlaRequest,
     MlaStatus,
     check_extradition_transition,
     check_mla_transition,
@@ -39,7 +37,6 @@ from schemas.wire import Binding
 from .errors import ClientError
 
 StatusUpdate = MlaStatus | ExtraditionStatus
-Request = MlaRequest | ExtraditionRequest
 Machine = Literal["mla", "extradition"]
 
 _CHECKS: dict[Machine, Callable[[str | None, str], None]] = {
@@ -78,9 +75,9 @@ def check_forward(original: Binding, consent_reference: str | None) -> None:
         )
 
 
-def machine_of(body: Request | StatusUpdate) -> Machine:
-    """Which state machine a request or status update belongs to."""
-    return "mla" if isinstance(body, MlaRequest | MlaStatus) else "extradition"
+def machine_of(update: StatusUpdate) -> Machine:
+    """Which state machine a status update belongs to."""
+    return "mla" if isinstance(update, MlaStatus) else "extradition"
 
 
 @dataclass
@@ -101,14 +98,15 @@ class StatusTracker:
     def __init__(self) -> None:
         self._threads: dict[bytes, _Thread] = {}
 
-    def request(self, binding: Binding, body: Request | None = None) -> None:
-        """Start tracking the request `binding` carried (its thread id names the
-        thread; `body` says which state machine, MLA when not given). A second request
-        in a thread already tracked changes nothing."""
+    def request(self, binding: Binding) -> None:
+        """Start tracking the MLA or extradition request `binding` carried (its kind
+        says which state machine, its thread id names the thread). A second request in
+        a thread already tracked changes nothing."""
+        machine: Machine = "extradition" if binding.kind == "extradition_request" else "mla"
         self._threads.setdefault(
             binding.thread_id,
             _Thread(
-                machine=machine_of(body) if body is not None else "mla",
+                machine=machine,
                 request_id=binding.message_id,
                 requester=binding.sender,
                 requested=frozenset(r.authority for r in binding.recipients),

@@ -69,11 +69,9 @@ def tracked(kind: str = "mla") -> tuple[StatusTracker, bytes, bytes]:
     """A tracker holding one request from REQUESTER to REQUESTED: (tracker, thread, id)."""
     tracker = StatusTracker()
     thread, request = bytes(16), bytes(range(16))
-    body = EXAMPLES["mla_request" if kind == "mla" else "extradition_request"]
     tracker.request(
         binding(thread, 0, sender=REQUESTER, kind=f"{kind}_request", to=(REQUESTED,),
                 message_id=request),
-        body,  # type: ignore[arg-type]
     )  # fmt: skip
     return tracker, thread, request
 
