@@ -10,7 +10,13 @@ private keys stay in the gateway. Attachments travel encrypted in 64 KiB chunks
 """
 
 from .endpoint import Endpoint
-from .errors import ClientError, DirectoryUnavailable, SendFailed, UnknownRecipient
+from .errors import (
+    ClientError,
+    DirectoryUnavailable,
+    SendFailed,
+    StoreDamaged,
+    UnknownRecipient,
+)
 from .events import (
     BadDelivery,
     BrokerNotice,
@@ -47,6 +53,7 @@ __all__ = [
     "SendFailed",
     "SplitView",
     "StatusTracker",
+    "StoreDamaged",
     "UnknownRecipient",
     "Unopenable",
     "check_forward",

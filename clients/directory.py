@@ -29,7 +29,7 @@ from schemas.directory import Directory, HeadMark, decode_mark, encode_mark
 from schemas.envelope import now_ms
 from schemas.errors import Malformed, StaleDirectory
 
-from .errors import DirectoryUnavailable
+from .errors import DirectoryUnavailable, StoreDamaged
 
 log = structlog.get_logger(__name__)
 
@@ -90,7 +90,7 @@ class DirectoryKeeper:
             return decode_mark(raw)
         except Malformed as exc:
             # Never silently forget the floor: a damaged store is the operator's to fix.
-            raise DirectoryUnavailable(f"the stored directory head mark is damaged: {exc}") from exc
+            raise StoreDamaged(f"the stored directory head mark is damaged: {exc}") from exc
 
     @property
     def mark(self) -> HeadMark | None:
@@ -114,6 +114,11 @@ class DirectoryKeeper:
         mark = view.mark
         if mark is not None and self._store.get(MARK_KEY) != (encoded := encode_mark(mark)):
             self._store[MARK_KEY] = encoded
+            sync = getattr(self._store, "sync", None)
+            if sync is not None:
+                # dbm.dumb rewrites its index of a changed value only on sync or close:
+                # without this, a crash could bring back a lower mark.
+                sync()
             log.info("directory_advanced", serial=mark.serial)
         return view
 

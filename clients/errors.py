@@ -16,6 +16,11 @@ class DirectoryUnavailable(ClientError):
     """The directory could not be read from NATS (the broker side is unreachable)."""
 
 
+class StoreDamaged(ClientError):
+    """The endpoint's own store (its de-duplication record and directory head mark) holds
+    something that does not read back: an operator must look, nothing is reset."""
+
+
 class UnknownRecipient(ClientError):
     """A recipient or network that the verified directory does not hold (or holds
     inactive): refused before anything is sealed."""

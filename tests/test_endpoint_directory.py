@@ -17,7 +17,7 @@ from broker import topology
 from broker.natsserver import NatsServer
 from clients.directory import MARK_KEY, DirectoryKeeper, read_snapshot
 from clients.endpoint import Endpoint
-from clients.errors import DirectoryUnavailable
+from clients.errors import StoreDamaged
 from clients.events import Deferred, Unopenable
 from schemas.directory import Directory, HeadMark, decode_mark, sign_head
 from schemas.envelope import seal
@@ -87,7 +87,7 @@ def test_advance_without_head_is_stale(w: World) -> None:
 
 def test_damaged_mark_is_an_error_not_a_reset() -> None:
     """A stored mark that does not decode is refused loudly rather than forgotten."""
-    with pytest.raises(DirectoryUnavailable, match="head mark is damaged"):
+    with pytest.raises(StoreDamaged, match="head mark is damaged"):
         DirectoryKeeper(None, bytes(32), store={MARK_KEY: b"\x01junk"})  # type: ignore[arg-type]
 
 
