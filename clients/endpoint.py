@@ -482,26 +482,24 @@ class Endpoint:
     async def _open(self, data: bytes, accepted_ms: int) -> Opened:
         """Open against our directory; `_Deferral` if the directory cannot judge now."""
         try:
-            directory = await self.directory()
-        except (DirectoryError, DirectoryUnavailable) as exc:
-            raise _Deferral(exc) from exc
-        try:
-            return open_envelope(
-                data, recipient=self.keys, resolve=directory.signing_key, accepted_ms=accepted_ms
-            )
+            return await self._open_with(data, accepted_ms, refresh=False)
         except ProtocolError as exc:
             if exc.code not in ("unknown_key", "unknown_authority", "key_invalid"):
                 raise
         # A sender or key newer than our copy of the directory: look again once. A
         # refresh that fails (a rollback included) defers the message rather than judge
         # it on a view that may be behind.
+        return await self._open_with(data, accepted_ms, refresh=True)
+
+    async def _open_with(self, data: bytes, accepted_ms: int, *, refresh: bool) -> Opened:
         try:
-            directory = await self.directory(refresh=True)
+            directory = await self.directory(refresh=refresh)
+            return open_envelope(
+                data, recipient=self.keys, resolve=directory.signing_key, accepted_ms=accepted_ms
+            )
         except (DirectoryError, DirectoryUnavailable) as exc:
+            # The directory, not the message (e.g. its head expired meanwhile).
             raise _Deferral(exc) from exc
-        return open_envelope(
-            data, recipient=self.keys, resolve=directory.signing_key, accepted_ms=accepted_ms
-        )
 
     async def _defer(self, msg: Msg, error: ProtocolError | ClientError) -> Deferred:
         log.warning("message_deferred", error=type(error).__name__, delay=DEFER_DELAY)

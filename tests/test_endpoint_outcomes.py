@@ -5,19 +5,29 @@ the recipient's delivery subject) and a malicious sender try to jam an inbox."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
+from typing import cast
 
 import pytest
 from nats.aio.client import Client
 
 from broker import topology
 from broker.natsserver import NatsServer
-from clients.endpoint import Endpoint
-from clients.events import BadDelivery, BrokerNotice, Event, Received, Replayed, Unopenable
+from clients.endpoint import DEFER_DELAY, Endpoint
+from clients.events import (
+    BadDelivery,
+    BrokerNotice,
+    Deferred,
+    Event,
+    Received,
+    Replayed,
+    Unopenable,
+)
 from schemas import _crypto
 from schemas.envelope import now_ms
-from schemas.errors import Malformed, ReplayDetected
+from schemas.errors import Malformed, ReplayDetected, StaleDirectory
 from schemas.kinds import CaseReferral, Receipt, encode_message
 from schemas.levels import VictimLevelExceeded
 from schemas.records import PersonIdentity, Victim, VictimLevel
@@ -25,6 +35,7 @@ from schemas.wire import Binding, ReceiptRef, Recipient
 
 from . import forge
 from .brokerkit import Harness, referral, running_broker
+from .support import Clock
 from .test_endpoint import endpoint, world
 
 ENVELOPE = {"Palermo-Type": "envelope"}
@@ -277,3 +288,37 @@ async def test_unopenable_bodies_are_events(nats_server: NatsServer, nc: Client)
         receipt = await receipt_for(a, message_id)
         assert isinstance(receipt.body, Receipt)
         assert (receipt.body.receipt_type, receipt.body.reason) == ("non_retrieval", "malformed")
+
+
+async def test_stale_directory_defers_and_the_message_comes_back(
+    nats_server: NatsServer, nc: Client
+) -> None:
+    """While the endpoint's directory cannot be made fresh (every head it can read has
+    expired by its clock), a message is `Deferred` (nak with a delay), not judged and
+    not lost; once the directory is fresh again the same message arrives."""
+    h = await world(nc)
+    clock = Clock(now_ms())
+    async with await Endpoint.connect(nats_server.url, h.keys["it-dna"], h.root.public,
+                                      clock=clock) as b:  # fmt: skip
+        await b.directory()
+        data, message_id = good(h)
+        clock.now += 25 * 3600 * 1000  # past the head's expiry
+        await deliver(h, data)
+        got: list[Event] = []
+        async with (
+            asyncio.timeout(20),
+            contextlib.aclosing(cast(AsyncGenerator[Event, None], b.events())) as events,
+        ):
+            async for event in events:
+                got.append(event)
+                if isinstance(event, Deferred):
+                    clock.now -= 25 * 3600 * 1000
+                if isinstance(event, Received):
+                    break
+        assert [type(e) for e in got] == [Deferred, Received]
+        deferred, received = got
+        assert isinstance(deferred, Deferred)
+        assert isinstance(deferred.error, StaleDirectory)
+        assert (deferred.code, deferred.delay) == ("directory_stale", DEFER_DELAY)
+        assert isinstance(received, Received)
+        assert received.opened.binding.message_id == message_id
