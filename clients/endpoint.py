@@ -252,8 +252,8 @@ class Endpoint:
         current keys from the verified directory, and publish.
 
         An MLA or extradition status update must be ours to send in its thread and
-        follow the thread's state machine (its sequence is the thread's next one
-        unless given). Once sealed, the message counts as sent for its thread and its
+        follow the thread's state machine, which numbers it (`sequence` is then not
+        used, except for an extradition withdrawal). Once sealed, the message counts as sent for its thread and its
         evidence chain: on `SendFailed` publish `exc.sealed` again with `resend` until
         it is stored, never a new seal. Raises `UnknownRecipient`, `InvalidTransition`
         (`NotThreadParty`), the protocol's minimisation errors, or `SendFailed`.
@@ -263,7 +263,10 @@ class Endpoint:
                 raise InvalidTransition(None, body.status)
             self.threads.check_next(thread_id, self.keys.authority, body)
             if not isinstance(body, ExtraditionStatus) or body.status != "withdrawn":
-                sequence = sequence or self.threads.next_sequence(thread_id)
+                # The thread numbers its updates: a number of the caller's own (a
+                # gateway's count of its messages in the thread) could leave a gap the
+                # other side would wait on for ever.
+                sequence = self.threads.next_sequence(thread_id)
         if checkpoint is None and self._checkpoints is not None:
             checkpoint = self._checkpoints.ref
         directory = await self.directory()
