@@ -255,8 +255,9 @@ class Endpoint:
         follow the thread's state machine, which numbers it (`sequence` is then not
         used, except for an extradition withdrawal). Once sealed, the message counts
         as sent for its thread and its evidence chain: on `SendFailed` publish
-        `exc.sealed` again with `resend` until it is stored, never a new seal. Raises `UnknownRecipient`, `InvalidTransition`
-        (`NotThreadParty`), the protocol's minimisation errors, or `SendFailed`.
+        `exc.sealed` again with `resend` until it is stored, never a new seal. Raises
+        `UnknownRecipient`, `InvalidTransition` (`NotThreadParty`), the protocol's
+        minimisation errors, or `SendFailed`.
         """
         if isinstance(body, MlaStatus | ExtraditionStatus):
             if thread_id is None:
