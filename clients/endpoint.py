@@ -463,10 +463,10 @@ class Endpoint:
         except ProtocolError as exc:
             # Not signed by the broker the directory lists: not a notice we can use.
             log.warning("notice_refused", code=exc.code, error=str(exc))
-            batch = None
-        await msg.ack()
-        if batch is None:
+            await msg.ack()
+            yield BadDelivery("bad_notices", None, envelope_hash(msg.data), None)
             return
+        await msg.ack()
         for notice in batch.notices:
             self.evidence.notice(notice)
         for notice in batch.notices:
@@ -519,7 +519,9 @@ class Endpoint:
         await msg.ack()
         return Unopenable(exc, digest, sender, message_id, sent)
 
-    async def _bad_delivery(self, msg: Msg, reason: BadDeliveryReason, header: str) -> BadDelivery:
+    async def _bad_delivery(
+        self, msg: Msg, reason: BadDeliveryReason, header: str | None
+    ) -> BadDelivery:
         sender, _ = named(msg.data)
         sent = await self._refusal_receipt(msg.data, "other")
         log.warning("delivery_malformed", reason=reason, header=header, sender=sender)

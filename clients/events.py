@@ -11,10 +11,14 @@ acked or put back with a delay as its type says, and the loop goes on.
   acked, `non_retrieval` receipt with the error's code.
 - `Replayed`: verified, but its (sender, id) was handed over before with another
   envelope; acked, `non_retrieval` receipt (`other`).
-- `BadDelivery`: the broker's delivery headers are malformed; acked, `non_retrieval`
-  receipt (`other`).
+- `BadDelivery`: the broker's delivery headers are malformed, or a notice batch is not
+  signed by the broker the directory lists; acked, and for an envelope a
+  `non_retrieval` receipt (`other`).
 - `Deferred`: our directory cannot judge it now; nak with a delay, it comes back.
 - `BrokerNotice`: a signed broker notice about one of our envelopes; acked.
+
+A redelivery of a message already handed over (or refused for good) is acked and
+dropped without an event: that is de-duplication, not a failure.
 
 Acking a message that will never open is right on a work queue: redelivery would bring
 the same bytes and the same failure. Never `term`: on a work queue that deletes it
@@ -115,10 +119,11 @@ class Replayed:
         return self.error.code
 
 
-BadDeliveryReason = Literal["bad_header", "unknown_type"]
+BadDeliveryReason = Literal["bad_header", "unknown_type", "bad_notices"]
 """`bad_header`: `Palermo-Accepted-Ms` or `Palermo-Audit-Seq` is not a decimal integer
 of at most 19 digits; `unknown_type`: `Palermo-Type` is neither `envelope` nor
-`notices`."""
+`notices`; `bad_notices`: a notice batch that does not verify under the broker's
+notice key in the directory."""
 
 
 @dataclass(frozen=True)
@@ -128,8 +133,8 @@ class BadDelivery:
     and a non-retrieval receipt goes to the sender the envelope names, if any."""
 
     reason: BadDeliveryReason
-    header: str
-    """The header at fault (its name; the value is not repeated)."""
+    header: str | None
+    """The header at fault (its name; the value is not repeated), if one is."""
     envelope_hash: bytes
     sender: str | None
     receipt_sent: bool = False

@@ -322,3 +322,22 @@ async def test_stale_directory_defers_and_the_message_comes_back(
         assert (deferred.code, deferred.delay) == ("directory_stale", DEFER_DELAY)
         assert isinstance(received, Received)
         assert received.opened.binding.message_id == message_id
+
+
+async def test_forged_notice_batch_is_an_event(nats_server: NatsServer, nc: Client) -> None:
+    """A `notices` message not signed by the broker's notice key is a `BadDelivery`
+    (`bad_notices`, no receipt), acked; the next message arrives."""
+    h = await world(nc)
+    async with running_broker(nats_server.url, h), endpoint(nats_server.url, h, "it-dna") as b:
+        forged_batch = b"\x93\xc4\x02xx\xc4\x10" + bytes(16) + b"\xc4\x40" + bytes(64)
+        after, after_id = good(h)
+        await deliver(h, forged_batch, {"Palermo-Type": "notices"})
+        await deliver(h, after)
+        events = await until_good(b, after_id)
+        assert [type(e) for e in events] == [BadDelivery, Received]
+        bad = events[0]
+        assert isinstance(bad, BadDelivery)
+        assert (bad.code, bad.header, bad.sender, bad.receipt_sent) == (
+            "bad_notices", None, None, False,
+        )  # fmt: skip
+        assert bad.envelope_hash == _crypto.blake2b(forged_batch)
