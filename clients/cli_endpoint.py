@@ -47,7 +47,15 @@ def _endpoint_send(args: argparse.Namespace) -> int:
 
 
 def _endpoint_inbox(args: argparse.Namespace) -> int:
-    from .endpoint import BrokerNotice, Received, Refused, Unopenable  # noqa: PLC0415
+    from .endpoint import (  # noqa: PLC0415
+        BadDelivery,
+        BrokerNotice,
+        Deferred,
+        Received,
+        Refused,
+        Replayed,
+        Unopenable,
+    )
 
     async def run() -> int:
         async with await _endpoint(args) as ep:
@@ -71,6 +79,16 @@ def _endpoint_inbox(args: argparse.Namespace) -> int:
                         mid = n.message_id.hex() if n.message_id else None
                         line = {"event": "notice", "type": n.type, "reason": n.reason,
                                 "audit_seq": n.audit_seq, "message_id": mid}  # fmt: skip
+                    case Replayed():
+                        line = {"event": "replayed", "code": event.code,
+                                "sender": event.sender,
+                                "message_id": event.message_id.hex()}  # fmt: skip
+                    case BadDelivery():
+                        line = {"event": "bad_delivery", "code": event.code,
+                                "header": event.header, "sender": event.sender}  # fmt: skip
+                    case Deferred():
+                        line = {"event": "deferred", "code": event.code,
+                                "retry_in_s": event.delay}  # fmt: skip
                 print(json.dumps(line), flush=True)
         return 0
 

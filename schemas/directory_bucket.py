@@ -28,7 +28,7 @@ from .nats_names import (
     kv_subject_prefix,
 )
 
-__all__ = ["list_signed_records", "load_verified"]
+__all__ = ["list_signed_records", "load_verified", "read_head"]
 
 
 async def list_signed_records(js: JetStreamContext) -> dict[str, bytes]:
@@ -51,6 +51,16 @@ async def list_signed_records(js: JetStreamContext) -> dict[str, bytes]:
     return out
 
 
+async def read_head(js: JetStreamContext) -> bytes | None:
+    """The signed directory head (unverified), or None if the bucket has none."""
+    kv = await js.key_value(KV_DIRECTORY)
+    try:
+        head = await kv.get(DIRECTORY_HEAD_KEY)
+    except nats.js.errors.KeyNotFoundError:
+        return None
+    return head.value or None
+
+
 async def load_verified(
     js: JetStreamContext, root_public: bytes, *, clock: Callable[[], int] = now_ms
 ) -> Directory:
@@ -59,12 +69,8 @@ async def load_verified(
     view = Directory(root_public, clock)
     for signed in (await list_signed_records(js)).values():
         view.apply_record(signed)
-    kv = await js.key_value(KV_DIRECTORY)
-    try:
-        head = await kv.get(DIRECTORY_HEAD_KEY)
-    except nats.js.errors.KeyNotFoundError:
-        head = None
-    if head is not None and head.value:
-        view.apply_head(head.value)
+    head = await read_head(js)
+    if head is not None:
+        view.apply_head(head)
     view.check_fresh()
     return view

@@ -21,6 +21,7 @@ from msgspec import Meta
 
 from . import _crypto, codec
 from .errors import (
+    DisclosureInvalid,
     Expired,
     InnerSignatureInvalid,
     KindMismatch,
@@ -42,6 +43,7 @@ from .kinds import (
     kind_of,
 )
 from .kinds.receipts import Receipt
+from .levels import RANK, needed_level
 from .minimise import LinkageKey, minimise
 from .records import Disclosure, HandlingCode, Priority
 from .wire import (
@@ -203,6 +205,13 @@ def seal(
     decode_message(raw)
     today = dt.datetime.fromtimestamp(created / 1000, dt.UTC).date()
     body, level = minimise(body, linkage_key=linkage_key, today=today, disclosure=disclosure)
+    # Attachments declare their own level: the binding's is the highest of them all, so
+    # the recipient's check (`levels.check_level`) passes whatever `seal` makes.
+    needed, where = needed_level(body)
+    if RANK[needed] > RANK[level]:
+        if needed == "disclosed":
+            raise DisclosureInvalid(f"{where} is disclosed: send it with a disclosure")
+        level = needed
     # The canonical form, exactly what every receiver re-encodes and compares.
     body_bytes = canonical_message(body)
     _check_size(body_bytes)
