@@ -1,17 +1,36 @@
 # Two commands a newcomer types: `make run` and `make test`.
+#
+# Every install comes from requirements.lock: each package of the tree (runtime, the test
+# and server extras, the build backend and pip itself) pinned to one version with the
+# hashes of its files, so every machine gets the same bytes. Only `make lock` and
+# `make upgrade` resolve versions; they need the lock tool, nothing else does.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+LOCK   := requirements.lock
+LOCKED := $(VENV)/.locked
 STAMP  := $(VENV)/.installed
+# The lock tool lives outside the venv, which holds exactly what the lock lists.
+TOOLS  := .lock-tool
+UV     := $(TOOLS)/bin/uv
 
-.PHONY: run test lint format vectors jsonschema bench clean
+.PHONY: run test lint format lock upgrade vectors jsonschema bench clean
 
-$(BIN)/python:
+# A changed lock rebuilds the venv from nothing: installing over an old venv would keep
+# packages the new lock no longer lists.
+$(LOCKED): $(LOCK)
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	touch $(LOCKED)
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+# --no-build-isolation: build with the locked setuptools instead of fetching the newest.
+# An old palermo.egg-info in the tree would shadow the installed metadata (entry points
+# included) for anything run from here, so it goes first.
+$(STAMP): $(LOCKED) pyproject.toml
+	rm -rf palermo.egg-info
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 lint: $(STAMP)
@@ -29,6 +48,37 @@ test: lint
 run: $(STAMP)
 	$(BIN)/palermo up --demo --data-dir data
 
+$(UV): requirements-uv.txt
+	rm -rf $(TOOLS)
+	$(PYTHON) -m pip install --quiet --require-hashes --no-deps --target $(TOOLS) -r requirements-uv.txt
+
+# The lock's inputs: the project with its extras, the build backend as pyproject.toml
+# names it, and pip. `lock` keeps the pinned versions that still satisfy pyproject.toml
+# (run it after changing dependencies); `upgrade` moves everything to the newest release.
+# $(RUNTIME_LOCK) is the subset the container image installs (no extras), held to the
+# very versions of $(LOCK).
+RUNTIME_LOCK := requirements-runtime.lock
+LOCK_INPUTS = { echo pip; $(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")'; }
+COMPILE = $(UV) pip compile pyproject.toml - --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command 'make lock' --quiet
+
+# uv keeps the pins it finds in the output file, so each lock is compiled over a copy of
+# itself; the copy replaces the lock only if it changed (a lock whose date moved would
+# rebuild .venv for nothing).
+define compile_lock
+	cp $(2) $(2).new 2>/dev/null || true
+	$(LOCK_INPUTS) | $(COMPILE) $(1) -o $(2).new
+	if cmp -s $(2).new $(2); then rm $(2).new; else mv $(2).new $(2); fi
+endef
+
+lock: $(UV)
+	$(call compile_lock,--extra test --extra server,$(LOCK))
+	$(call compile_lock,-c $(LOCK),$(RUNTIME_LOCK))
+
+upgrade: $(UV)
+	$(call compile_lock,--extra test --extra server --upgrade,$(LOCK))
+	$(call compile_lock,-c $(LOCK),$(RUNTIME_LOCK))
+
 vectors: $(STAMP)
 	$(BIN)/python tests/vectors/generate.py
 	$(BIN)/python tests/vectors/generate_pseudonyms.py
@@ -41,4 +91,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/broker_relay.py --messages 5000
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

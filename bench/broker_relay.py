@@ -35,15 +35,20 @@ from broker import topology  # noqa: E402
 from broker.directory_store import DirectoryAdmin, broker_record  # noqa: E402
 from broker.natsserver import NatsServer  # noqa: E402
 from clients.endpoint import Endpoint, Received  # noqa: E402
-from schemas import _crypto  # noqa: E402
 from schemas.envelope import now_ms, seal  # noqa: E402
 from schemas.keys import AuthorityKeys, SigningKey  # noqa: E402
-from schemas.keystore import BrokerKeys, dump_broker_keys, write_private  # noqa: E402
+from schemas.keystore import (  # noqa: E402
+    MEMLIMIT_INTERACTIVE,
+    OPSLIMIT_INTERACTIVE,
+    BrokerKeys,
+    dump_broker_keys,
+    write_private,
+)
 from schemas.kinds import CaseReferral  # noqa: E402
 from schemas.records import Victim  # noqa: E402
 from tests.brokerkit import record  # noqa: E402
 
-FAST = {"opslimit": _crypto.ARGON2ID_OPS_INTERACTIVE, "memlimit": _crypto.ARGON2ID_MEM_INTERACTIVE}
+FAST = {"opslimit": OPSLIMIT_INTERACTIVE, "memlimit": MEMLIMIT_INTERACTIVE}
 PASS = "benchmark passphrase"  # noqa: S105  (a throwaway keystore)
 PACED_RATE = 500.0
 PACED_SECONDS = 4.0

@@ -10,21 +10,20 @@ from __future__ import annotations
 
 import os
 import socket
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
 
+from schemas.config_layers import decode_layers
 from schemas.directory import Role
 from schemas.records import LegalBasis
 
 from .errors import ConfigError
 
-T = TypeVar("T")
-Pattern = Annotated[str, Meta(pattern=r"^(\*|[a-z_]+)$")]
+Pattern = Annotated[str, Meta(pattern=r"^(\*|[a-z_]+)$(?!\n)")]
 
 _MLA = ["mla_request", "mla_status", "mla_response"]
 _EXTRADITION = ["extradition_request", "extradition_status"]
@@ -144,7 +143,7 @@ class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Everything the broker process needs to know."""
 
-    directory_root: Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
+    directory_root: Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$(?!\n)")]
     """Hex Ed25519 public key of the directory root: the one key the broker trusts."""
     data_dir: str = "data"
     keystore: str = "broker.keystore"
@@ -189,42 +188,3 @@ def load_config(
         BrokerConfig, path, env, overrides, env_map=ENV_OVERRIDES, error=ConfigError,
         what="configuration",
     )  # fmt: skip
-
-
-def decode_layers(
-    kind: type[T],
-    path: Path | None,
-    env: Mapping[str, str] | None,
-    overrides: Mapping[str, Any] | None,
-    *,
-    env_map: Mapping[str, tuple[str, ...]],
-    error: type[Exception],
-    what: str,
-) -> T:
-    """Decode `kind` from a TOML file, then the environment variables of `env_map`, then
-    dotted `overrides` (``{"http.port": 0}``); every failure is an `error` naming the
-    file and the field. Shared by the broker's and the gateway's configurations."""
-    env = os.environ if env is None else env
-    raw: dict[str, Any] = {}
-    if path is not None:
-        try:
-            raw = tomllib.loads(path.read_text())
-        except OSError as exc:
-            raise error(f"cannot read {path}: {exc.strerror}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise error(f"{path} is not valid TOML: {exc}") from exc
-    for name, where in env_map.items():
-        if env.get(name):
-            _set(raw, where, env[name])
-    for dotted, value in (overrides or {}).items():
-        _set(raw, tuple(dotted.split(".")), value)
-    try:
-        return msgspec.convert(raw, kind)
-    except msgspec.ValidationError as exc:
-        raise error(f"{what}{f' in {path}' if path else ''}: {exc}") from exc
-
-
-def _set(tree: dict[str, Any], where: tuple[str, ...], value: Any) -> None:
-    for key in where[:-1]:
-        tree = tree.setdefault(key, {})
-    tree[where[-1]] = value

@@ -2,30 +2,31 @@
 
 Everything lives under the data directory, made once and reused: the root keystore
 (in production the governors keep it offline), the broker keystore, one keystore per
-authority, the demo passphrase and the ops token. Not for production: one passphrase
-opens every keystore, and the root key sits beside the broker.
+authority (`<id>.keystore`), the demo passphrase (`demo-passphrase`) and the ops token
+(`ops-token`). On every start the broker also writes where NATS is (`nats-url`) and the
+directory root's public key (`root-public`, hex): what the authorities' side of the demo
+(`palermo demo send`, `palermo demo exchange`) reads, as an authority would be given
+them. Not for production: one passphrase opens every keystore, and the root key sits
+beside the broker.
 """
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import nats
-
-from schemas import _crypto
 from schemas.directory import (
     AuthorityRecord,
     Role,
     encryption_key_record,
     signing_key_record,
 )
-from schemas.envelope import now_ms, open_envelope, seal
+from schemas.envelope import now_ms
 from schemas.keys import AuthorityKeys, SigningKey
 from schemas.keystore import (
+    MEMLIMIT_INTERACTIVE,
+    OPSLIMIT_INTERACTIVE,
     BrokerKeys,
     dump_broker_keys,
     dump_keystore,
@@ -35,17 +36,13 @@ from schemas.keystore import (
     load_root_key_bytes,
     write_private,
 )
-from schemas.kinds import CaseReferral
-from schemas.minimise import LinkageKey
-from schemas.notice import BROKER_AUTHORITY, open_notices
-from schemas.records import PersonIdentity, Victim
+from schemas.notice import BROKER_AUTHORITY
 
-from . import topology
 from .directory_store import DirectoryAdmin, broker_record
 
 PASSPHRASE = "palermo demo passphrase"  # noqa: S105  (the demo says so, loudly)
 YEAR_MS = 365 * 24 * 3600 * 1000
-FAST = {"opslimit": _crypto.ARGON2ID_OPS_INTERACTIVE, "memlimit": _crypto.ARGON2ID_MEM_INTERACTIVE}
+FAST = {"opslimit": OPSLIMIT_INTERACTIVE, "memlimit": MEMLIMIT_INTERACTIVE}
 
 AUTHORITIES: list[tuple[str, str, list[Role], list[str]]] = [
     (
@@ -111,6 +108,12 @@ def prepare(data_dir: Path) -> DemoFiles:
     )
 
 
+def write_connection_files(files: DemoFiles, url: str) -> None:
+    """Write `nats-url` and `root-public` for the authorities' side of the demo."""
+    (files.data_dir / "nats-url").write_text(url + "\n")
+    (files.data_dir / "root-public").write_text(files.root.public.hex() + "\n")
+
+
 async def publish_directory(admin: DirectoryAdmin, files: DemoFiles) -> None:
     """Publish the broker's and the three authorities' records (once; later runs only
     re-sign the head, so serials keep growing as they must)."""
@@ -143,85 +146,3 @@ async def publish_directory(admin: DirectoryAdmin, files: DemoFiles) -> None:
             change="added",
         )
     await admin.sign_head()
-
-
-async def send(url: str, data_dir: Path) -> int:
-    """ng-naptip seals a case referral (victim identity minimised) to it-dna and sends it;
-    prints the broker's signed notice; then, as it-dna, reads and opens it."""
-    files = prepare(data_dir)
-    naptip, dna = files.authorities["ng-naptip"], files.authorities["it-dna"]
-    nc = await nats.connect(url, max_reconnect_attempts=0, connect_timeout=5)
-    js = nc.jetstream()
-    try:
-        body = CaseReferral(
-            case_reference="NAPTIP/LAG/2026/0117",
-            summary=(
-                "Victim V1, recruited in Benin City with an offer of salon work in Italy, was "
-                "moved through Agadez and Tripoli and exploited in Castel Volturno."
-            ),
-            victims=[
-                Victim(
-                    ref="V1",
-                    sex="female",
-                    nationality="NG",
-                    exploitation=["sexual"],
-                    identity=PersonIdentity(
-                        names=["Blessing Okafor"], date_of_birth=dt.date(2007, 3, 12)
-                    ),
-                )
-            ],
-        )
-        sealed = seal(
-            body,
-            sender=naptip,
-            recipients=[dna.recipient],
-            handling="H2",
-            linkage_key=LinkageKey.generate(),
-        )
-        await js.publish(
-            topology.ingress_subject("ng-naptip"),
-            sealed.data,
-            headers={"Nats-Msg-Id": sealed.binding.message_id.hex()},
-        )
-        print(
-            f"ng-naptip sent message {sealed.binding.message_id.hex()} "
-            f"({len(sealed.data)} bytes, victim level {sealed.binding.victim_level})"
-        )
-        for authority in ("ng-naptip", "it-dna"):
-            sub = await js.pull_subscribe_bind(
-                durable=topology.inbox_consumer(authority), stream=topology.DELIVERY
-            )
-            async with asyncio.timeout(10):
-                while True:
-                    try:
-                        (msg,) = await sub.fetch(1, timeout=1)
-                    except TimeoutError:
-                        continue
-                    await msg.ack()
-                    kind = (msg.headers or {}).get("Palermo-Type")
-                    if authority == "ng-naptip" and kind == "notices":
-                        for n in open_notices(msg.data, files.broker.notice.public).notices:
-                            print(
-                                f"broker notice to ng-naptip: {n.type} {n.reason or ''} "
-                                f"audit position {n.audit_seq}"
-                            )
-                        break
-                    if authority == "it-dna" and kind == "envelope":
-                        opened = open_envelope(
-                            msg.data,
-                            recipient=dna,
-                            resolve=lambda a, k, t: files.authorities[a].signing.public,
-                            accepted_ms=int((msg.headers or {})["Palermo-Accepted-Ms"]),
-                        )
-                        victim = opened.body.victims[0]  # type: ignore[union-attr]
-                        print(
-                            f"it-dna opened a {opened.binding.kind} from "
-                            f"{opened.binding.sender}: victim {victim.ref}, "
-                            f"{len(victim.pseudonyms)} pseudonyms, age band {victim.age_band}, "
-                            "no name or date of birth"
-                        )
-                        break
-            await sub.unsubscribe()
-    finally:
-        await nc.drain()
-    return 0

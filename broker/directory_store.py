@@ -14,7 +14,6 @@ import asyncio
 from collections.abc import Callable
 
 import msgspec
-import nats.js.errors
 import structlog
 from nats.js import JetStreamContext
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
@@ -29,10 +28,12 @@ from schemas.directory import (
     sign_record,
     signing_key_record,
 )
+from schemas.directory_bucket import list_signed_records
 from schemas.envelope import now_ms
 from schemas.errors import DirectoryError, ProtocolError
 from schemas.keys import SigningKey
 from schemas.keystore import BrokerKeys
+from schemas.nats_names import HEADER_MSG_ID
 from schemas.notice import BROKER_AUTHORITY
 
 from . import topology
@@ -115,7 +116,7 @@ class DirectoryAdmin:
         await self._js.publish(
             topology.AUDIT_SUBJECT,
             encode_event(event),
-            headers={"Nats-Msg-Id": f"directory:{record.id}:{serial}"},
+            headers={HEADER_MSG_ID: f"directory:{record.id}:{serial}"},
         )
         log.info("directory_record_published", authority=record.id, serial=serial, change=change)
         return record
@@ -184,48 +185,8 @@ class DirectoryWatch:
             if key == topology.DIRECTORY_HEAD_KEY:
                 head = self.directory.apply_head(value)
                 log.info("directory_head", serial=head.serial, expires_ms=head.expires_ms)
-            elif key.startswith("rec."):
+            elif key.startswith(topology.DIRECTORY_RECORD_PREFIX):
                 record = self.directory.apply_record(value)
                 log.info("directory_record", authority=record.id, status=record.status)
         except ProtocolError as exc:
             log.warning("directory_entry_refused", key=key, code=exc.code, error=str(exc))
-
-
-async def list_signed_records(js: JetStreamContext) -> dict[str, bytes]:
-    """Every current signed record in the directory bucket, by authority id.
-
-    Keys are listed from the stream's subjects (one exact request) and read with plain
-    gets: no key-value watcher, whose first answer can race an update just written,
-    and no consumer, which an authority's NATS user may not create."""
-    kv = await js.key_value(topology.KV_DIRECTORY)
-    prefix = f"$KV.{topology.KV_DIRECTORY}."
-    info = await js.stream_info(f"KV_{topology.KV_DIRECTORY}", subjects_filter=prefix + "rec.>")
-    out: dict[str, bytes] = {}
-    for subject in sorted(info.state.subjects or {}):
-        key = subject.removeprefix(prefix)
-        try:
-            entry = await kv.get(key)
-        except nats.js.errors.KeyNotFoundError:
-            continue  # deleted since the listing
-        if entry.value:
-            out[key.removeprefix("rec.")] = entry.value
-    return out
-
-
-async def load_verified(
-    js: JetStreamContext, root_public: bytes, *, clock: Callable[[], int] = now_ms
-) -> Directory:
-    """A one-shot verified snapshot of the bucket: every record and the head, checked
-    against the root key; `StaleDirectory` unless the head is fresh and complete."""
-    view = Directory(root_public, clock)
-    for signed in (await list_signed_records(js)).values():
-        view.apply_record(signed)
-    kv = await js.key_value(topology.KV_DIRECTORY)
-    try:
-        head = await kv.get(topology.DIRECTORY_HEAD_KEY)
-    except nats.js.errors.KeyNotFoundError:
-        head = None
-    if head is not None and head.value:
-        view.apply_head(head.value)
-    view.check_fresh()
-    return view

@@ -47,6 +47,7 @@ import msgspec
 from schemas.directory import AuthorityRecord
 from schemas.errors import ProtocolError
 from schemas.keys import check_authority_id
+from schemas.nats_names import kv_stream, object_stream
 
 from .errors import ConfigError
 from .topology import (
@@ -157,8 +158,8 @@ def authority_grants(
         Grant(f"$O.{evidence_bucket(authority)}.>", f"$O.{evidence_bucket(authority)}.>"),
         api(f"STREAM.PURGE.{own_evidence}"),
     ]
-    readable = [f"KV_{b}" for b in READABLE_BUCKETS]
-    readable += [f"OBJ_{evidence_bucket(a)}" for a in sorted(set(readable_evidence))]
+    readable = [kv_stream(b) for b in READABLE_BUCKETS]
+    readable += [object_stream(evidence_bucket(a)) for a in sorted(set(readable_evidence))]
     for stream in readable:
         grants += [
             api(f"STREAM.INFO.{stream}"),

@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import hashlib
-import hmac
 import time
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -25,9 +23,19 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import msgspec
 import structlog
 from aiohttp import web
-from aiohttp.typedefs import Handler, Middleware
+from aiohttp.typedefs import Middleware
 from prometheus_client import generate_latest
 
+from schemas.http_problem import (
+    NO_STORE,
+    ProblemError,
+    bearer_auth,
+    problem_middleware,
+    problem_type,
+    token_digest,
+)
+from schemas.http_problem import Problem as HttpProblem
+from schemas.nats_names import INBOX_CONSUMER_PREFIX
 from schemas.note import NoteError, NoteVerifier, open_checkpoint
 
 from . import ops_audit, topology
@@ -62,8 +70,7 @@ TAIL_KEEPALIVE: Final = 15.0
 NATS_TIMEOUT: Final = 10.0
 PROMETHEUS_TEXT: Final = "text/plain; version=0.0.4; charset=utf-8"
 """What `generate_latest` writes; every Prometheus version scrapes it."""
-_PROBLEM_BASE: Final = "tag:palermo.example,2025:ops/"
-_HEADERS: Final = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+PROBLEM_BASE: Final = "tag:palermo.example,2025:ops/"
 
 BROKER: Final[web.AppKey[Broker]] = web.AppKey("broker")
 CLOSING: Final = web.AppKey("closing", asyncio.Event)
@@ -73,50 +80,29 @@ VERIFIER: Final = web.AppKey("verifier", NoteVerifier)
 _Q = TypeVar("_Q", bound=msgspec.Struct)
 
 
-class Problem(Exception):
-    """An RFC 9457 problem answer, raised by a handler and rendered by the middleware."""
+class Problem(ProblemError):
+    """A problem answer of the ops API (type under `PROBLEM_BASE`)."""
 
     def __init__(
         self, status: int, slug: str, title: str, detail: str, headers: dict[str, str] | None = None
     ) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.slug = slug
-        self.title = title
-        self.detail = detail
-        self.headers = headers or {}
-
-    def response(self) -> web.Response:
-        """The problem as an `application/problem+json` response."""
-        body = {
-            "type": _PROBLEM_BASE + self.slug if self.slug else "about:blank",
-            "title": self.title,
-            "status": self.status,
-            "detail": self.detail,
-        }
-        return web.Response(
-            status=self.status,
-            body=msgspec.json.encode(body),
-            headers={**_HEADERS, "Content-Type": "application/problem+json", **self.headers},
+        document = HttpProblem(
+            type=problem_type(PROBLEM_BASE, slug), title=title, status=status, detail=detail
         )
+        super().__init__(document, headers)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
     return web.Response(
         status=status,
         body=msgspec.json.encode(data),
-        headers={**_HEADERS, "Content-Type": "application/json"},
+        headers={**NO_STORE, "Content-Type": "application/json"},
     )
 
 
 def _text(text: str | bytes, content_type: str = "text/plain; charset=utf-8") -> web.Response:
     body = text.encode() if isinstance(text, str) else text
-    return web.Response(body=body, headers={**_HEADERS, "Content-Type": content_type})
-
-
-def _digest(token: str) -> bytes:
-    # Hashing first makes the comparison constant-time in the length too.
-    return hashlib.sha256(token.encode()).digest()
+    return web.Response(body=body, headers={**NO_STORE, "Content-Type": content_type})
 
 
 def _params(request: web.Request, schema: type[_Q]) -> _Q:
@@ -133,47 +119,25 @@ def _params(request: web.Request, schema: type[_Q]) -> _Q:
 # --- middleware ----------------------------------------------------------------------
 
 
-@web.middleware
-async def _problems(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every error leaves as a problem document; internal details only go to the log."""
-    try:
-        return await handler(request)
-    except Problem as problem:
-        return problem.response()
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
-        return Problem(exc.status, "", exc.reason, exc.text or exc.reason, allow).response()
-    except (*ops_audit.NATS_ERRORS, TreeStoreError) as exc:
-        log.warning("ops_backend_unavailable", path=request.path, error=type(exc).__name__)
-        return Problem(
-            503, "unavailable", "Service unavailable", "NATS or the audit tree cannot be read"
-        ).response()
-    except Exception as exc:
-        log.error("ops_handler_failed", path=request.path, error=type(exc).__name__)
-        return Problem(500, "internal", "Internal error", "see the broker log").response()
+def _problems() -> Middleware:
+    return problem_middleware(
+        base=PROBLEM_BASE,
+        log_prefix="ops",
+        internal_detail="see the broker log",
+        unavailable=(*ops_audit.NATS_ERRORS, TreeStoreError),
+        unavailable_detail="NATS or the audit tree cannot be read",
+    )
 
 
 def _auth(token: str) -> Middleware:
-    expected = _digest(token)
-
-    @web.middleware
-    async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Bearer token on every path but health, readiness and the static page."""
-        if request.path not in PUBLIC_PATHS:
-            scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(
-                _digest(presented.strip()), expected
-            ):
-                raise Problem(
-                    401, "unauthorized", "Unauthorized",
-                    "a valid operator bearer token is required",
-                    {"WWW-Authenticate": 'Bearer realm="palermo-ops"'},
-                )  # fmt: skip
-        return await handler(request)
-
-    return auth
+    """Bearer token on every path but health, readiness and the static page."""
+    return bearer_auth(
+        [(token_digest(token), "operator")],
+        public_paths=PUBLIC_PATHS,
+        base=PROBLEM_BASE,
+        realm="palermo-ops",
+        detail="a valid operator bearer token is required",
+    )
 
 
 # --- health, readiness, metrics -------------------------------------------------------
@@ -221,7 +185,7 @@ async def _refresh_gauges(request: web.Request) -> None:
     while True:
         page = await js.consumers_info(topology.DELIVERY, offset=offset)
         for info in page:
-            if info.name.startswith("inbox-"):
+            if info.name.startswith(INBOX_CONSUMER_PREFIX):
                 lags[info.name] = (info.num_pending or 0) + (info.num_ack_pending or 0)
         if len(page) < 256:  # the server's page size
             break
@@ -291,7 +255,7 @@ async def audit_tail(request: web.Request) -> web.StreamResponse:
     async with slots, ops_audit.AuditCursor(js, start_seq=start + 1) as cursor:
         response = web.StreamResponse(
             headers={
-                **_HEADERS,
+                **NO_STORE,
                 "Content-Type": "text/event-stream; charset=utf-8",
                 "X-Accel-Buffering": "no",
             }
@@ -417,7 +381,7 @@ def make_app(broker: Broker) -> web.Application:
             "ops.token is not set: the ops API needs an operator bearer token "
             "(set PALERMO_OPS_TOKEN or [ops] token)"
         )
-    app = web.Application(middlewares=[_problems, _auth(token.strip())])
+    app = web.Application(middlewares=[_problems(), _auth(token.strip())])
     app[BROKER] = broker
     app[CLOSING] = asyncio.Event()
     app[VERIFIER] = NoteVerifier.for_key(broker.config.origin, broker.keys.log)

@@ -48,7 +48,7 @@ SMALL_CELL: Final = 5
 """Counts from 1 to SMALL_CELL - 1 are reported as "<5" in statistics."""
 _CONSUMER_IDLE: Final = 30.0
 
-MessageIdHex = Annotated[str, Meta(pattern="^[0-9a-f]{32}$")]
+MessageIdHex = Annotated[str, Meta(pattern=r"^[0-9a-f]{32}$(?!\n)")]
 TimeMs = Annotated[int, Meta(ge=0, le=253_402_300_799_999)]
 """UTC milliseconds up to the end of year 9999 (what a datetime can hold)."""
 

@@ -10,7 +10,6 @@ and the ops API. `stop` (SIGTERM, SIGINT) makes the worker finish the batch in h
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -156,9 +155,14 @@ class Broker:
             finally:
                 self.sequencer.stop()
                 stopping.cancel()
-                with contextlib.suppress(Exception, asyncio.CancelledError):
+                # Its failure was reported above; here it only has to end. Gathering
+                # (not suppressing) lets a cancellation of this task itself through.
+                try:
                     async with asyncio.timeout(self.shutdown_timeout):
-                        await run
+                        await asyncio.gather(run, stopping, return_exceptions=True)
+                except TimeoutError:
+                    run.cancel()
+                    await asyncio.gather(run, return_exceptions=True)
 
     async def _wait_loaded(self, stop: asyncio.Event) -> None:
         loaded = asyncio.ensure_future(self.watch.loaded.wait())
@@ -168,5 +172,4 @@ class Broker:
         finally:
             for f in (loaded, stopping):
                 f.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await f
+            await asyncio.gather(loaded, stopping, return_exceptions=True)

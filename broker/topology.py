@@ -1,10 +1,11 @@
-"""NATS names and the idempotent bootstrap of streams, consumers and buckets.
+"""The idempotent bootstrap of streams, consumers and buckets.
 
-Every subject, stream, consumer and bucket name is built here and nowhere else.
-`bootstrap` may run on every start of every broker process: it creates what is
-missing and converges what it owns, except the audit stream, whose configuration is
-set once and never changed (it denies deletes and purges; loosening that would be
-the first step of rewriting history).
+The names are protocol and live in `schemas.nats_names`; they are re-exported here so
+the broker's modules read the topology as one namespace (`topology.INGRESS`,
+`topology.register_authority`). `bootstrap` may run on every start of every broker
+process: it creates what is missing and converges what it owns, except the audit
+stream, whose configuration is set once and never changed (it denies deletes and
+purges; loosening that would be the first step of rewriting history).
 """
 
 from __future__ import annotations
@@ -26,60 +27,66 @@ from nats.js.api import (
 )
 
 from schemas.envelope import MAX_ENVELOPE_BYTES
-from schemas.keys import check_authority_id
+from schemas.nats_names import (
+    AUDIT,
+    AUDIT_SUBJECT,
+    DEADLETTER,
+    DEADLETTER_SUBJECTS,
+    DELIVERY,
+    DELIVERY_SUBJECTS,
+    DIRECTORY_HEAD_KEY,
+    DIRECTORY_RECORD_PREFIX,
+    INGRESS,
+    INGRESS_CONSUMER,
+    INGRESS_SUBJECTS,
+    KV_CHECKPOINTS,
+    KV_DIRECTORY,
+    KV_LOCK,
+    KV_SEEN,
+    KV_SEEN_STREAM,
+    KV_TREE,
+    deadletter_subject,
+    delivery_subject,
+    directory_record_key,
+    evidence_bucket,
+    inbox_consumer,
+    ingress_subject,
+    reply_prefix,
+)
 
 from .errors import TopologyError
 
+__all__ = [
+    "AUDIT",
+    "AUDIT_SUBJECT",
+    "DEADLETTER",
+    "DEADLETTER_SUBJECTS",
+    "DELIVERY",
+    "DELIVERY_SUBJECTS",
+    "DIRECTORY_HEAD_KEY",
+    "DIRECTORY_RECORD_PREFIX",
+    "INGRESS",
+    "INGRESS_CONSUMER",
+    "INGRESS_SUBJECTS",
+    "KV_CHECKPOINTS",
+    "KV_DIRECTORY",
+    "KV_LOCK",
+    "KV_SEEN",
+    "KV_SEEN_STREAM",
+    "KV_TREE",
+    "TopologySettings",
+    "bootstrap",
+    "deadletter_subject",
+    "delivery_subject",
+    "directory_record_key",
+    "evidence_bucket",
+    "inbox_consumer",
+    "ingress_subject",
+    "register_authority",
+    "reply_prefix",
+]
+
 log = structlog.get_logger(__name__)
-
-INGRESS = "PALERMO_INGRESS"
-DELIVERY = "PALERMO_DELIVERY"
-DEADLETTER = "PALERMO_DEADLETTER"
-AUDIT = "PALERMO_AUDIT"
-KV_DIRECTORY = "PALERMO_DIRECTORY"
-KV_SEEN = "PALERMO_SEEN"
-KV_LOCK = "PALERMO_LOCK"
-KV_CHECKPOINTS = "PALERMO_CHECKPOINTS"
-KV_TREE = "PALERMO_TREE"
-KV_SEEN_STREAM = f"KV_{KV_SEEN}"
-INGRESS_CONSUMER = "broker"
-AUDIT_SUBJECT = "palermo.audit"
-DIRECTORY_HEAD_KEY = "head"
-
-
-def ingress_subject(authority: str) -> str:
-    """Where `authority` publishes its envelopes."""
-    return f"palermo.in.{check_authority_id(authority)}"
-
-
-def delivery_subject(authority: str) -> str:
-    """Where the broker puts what `authority` is to receive."""
-    return f"palermo.out.{check_authority_id(authority)}"
-
-
-def deadletter_subject(reason: str) -> str:
-    """Dead letters are filed by reason code."""
-    return f"palermo.dead.{reason}"
-
-
-def inbox_consumer(authority: str) -> str:
-    """The durable pull consumer from which `authority`'s endpoint reads."""
-    return f"inbox-{check_authority_id(authority)}"
-
-
-def evidence_bucket(authority: str) -> str:
-    """The object store holding `authority`'s encrypted attachments."""
-    return f"PALERMO_EVIDENCE_{check_authority_id(authority)}"
-
-
-def reply_prefix(authority: str) -> str:
-    """The private reply-inbox prefix `authority`'s NATS user must use."""
-    return f"_INBOX_{check_authority_id(authority)}"
-
-
-def directory_record_key(authority: str) -> str:
-    """The directory bucket key of `authority`'s signed record."""
-    return f"rec.{check_authority_id(authority)}"
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,7 @@ def _streams(s: TopologySettings) -> list[StreamConfig]:
     return [
         StreamConfig(
             name=INGRESS,
-            subjects=["palermo.in.*"],
+            subjects=[INGRESS_SUBJECTS],
             retention=RetentionPolicy.WORK_QUEUE,
             storage=StorageType.FILE,
             max_msgs_per_subject=s.ingress_per_sender,
@@ -123,7 +130,7 @@ def _streams(s: TopologySettings) -> list[StreamConfig]:
         ),
         StreamConfig(
             name=DELIVERY,
-            subjects=["palermo.out.*"],
+            subjects=[DELIVERY_SUBJECTS],
             retention=RetentionPolicy.WORK_QUEUE,
             storage=StorageType.FILE,
             max_age=s.delivery_max_age,
@@ -133,7 +140,7 @@ def _streams(s: TopologySettings) -> list[StreamConfig]:
         ),
         StreamConfig(
             name=DEADLETTER,
-            subjects=["palermo.dead.*"],
+            subjects=[DEADLETTER_SUBJECTS],
             retention=RetentionPolicy.LIMITS,
             storage=StorageType.FILE,
             max_age=s.deadletter_max_age,

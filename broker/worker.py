@@ -28,13 +28,13 @@ from nats.js.api import PubAck
 
 from schemas.audit import AUDIT_DOMAIN, AuditEvent, AuditEventType, encode_event
 from schemas.errors import StaleDirectory
+from schemas.jspub import WRONG_LAST_SEQUENCE, Pipeline
 from schemas.keys import SigningKey
 from schemas.notice import Notice, NoticeBatch, sign_notices
 
 from . import pipeline, topology
 from .config import BrokerConfig
 from .directory_store import DirectoryWatch
-from .jspub import Pipeline
 from .metrics import Metrics
 from .pipeline import Candidate, Rejection
 from .policy import Policy, RateLimiter
@@ -42,7 +42,6 @@ from .policy import Policy, RateLimiter
 log = structlog.get_logger(__name__)
 
 SEEN_PREFIX = f"$KV.{topology.KV_SEEN}."
-WRONG_LAST_SEQUENCE = (10071, 10164)
 VERIFY_CHUNK = 64
 PUBLISH_TIMEOUT = 10.0
 """Bound on one round of pipelined writes: past it the batch is held and retried."""

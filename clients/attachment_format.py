@@ -14,7 +14,7 @@ import hashlib
 from collections.abc import Iterator
 from typing import IO, Final, Protocol
 
-from schemas import _crypto
+from schemas import streamcrypto
 from schemas.envelope import padme
 from schemas.kinds.common import AttachmentDescriptor, DigestAlgorithm
 from schemas.wire import AttachmentRef
@@ -23,7 +23,7 @@ from .errors import ClientError
 
 FRAME: Final = 64 * 1024
 """Plaintext bytes per secretstream frame."""
-SEALED_FRAME: Final = FRAME + _crypto.SECRETSTREAM_ABYTES
+SEALED_FRAME: Final = FRAME + streamcrypto.ABYTES
 FRAMES_PER_CHUNK: Final = 4
 CHUNK: Final = FRAMES_PER_CHUNK * SEALED_FRAME
 """Bytes per stored chunk message: four frames per message double read throughput over
@@ -90,7 +90,7 @@ def ciphertext_size(size: int) -> int:
     """Stored size (the reference's `padded_size`) of a `size`-byte attachment."""
     padded = padded_length(size)
     frames = -(-padded // FRAME)
-    return _crypto.SECRETSTREAM_HEADER + padded + frames * _crypto.SECRETSTREAM_ABYTES
+    return streamcrypto.HEADER_BYTES + padded + frames * streamcrypto.ABYTES
 
 
 def object_name(object_id: bytes) -> str:
@@ -108,7 +108,7 @@ class _Hash(Protocol):
 
 
 def _plaintext_hash(algorithm: DigestAlgorithm) -> _Hash:
-    # Incremental hashes: _crypto wraps libsodium's one-shot calls only; hashlib's
+    # Incremental hashes: the libsodium wrapper has one-shot calls only; hashlib's
     # SHA-256 and BLAKE2b-256 are the same functions, streamed.
     if algorithm == "sha256":
         return hashlib.sha256()
@@ -130,10 +130,10 @@ class _Sealer:
     """Reads plaintext, yields ciphertext chunks; hashes both on the way."""
 
     def __init__(self, source: IO[bytes], object_id: bytes, algorithm: DigestAlgorithm) -> None:
-        self.key = _crypto.random_bytes(_crypto.SECRETSTREAM_KEY)
+        self.key = streamcrypto.random_bytes(streamcrypto.KEY_BYTES)
         self._source = source
         self._associated = _associated(object_id)
-        self._encryptor = _crypto.StreamEncryptor(self.key)
+        self._encryptor = streamcrypto.StreamEncryptor(self.key)
         self._frames = self._padded_frames()
         self._out = bytearray(self._encryptor.header)
         self._done = False
@@ -198,7 +198,7 @@ class _Opener:
         self._ref_hash = ref.ciphertext_hash
         self._associated = _associated(ref.object_id)
         self._frames = -(-padded_length(descriptor.size) // FRAME)
-        self._decryptor: _crypto.StreamDecryptor | None = None
+        self._decryptor: streamcrypto.StreamDecryptor | None = None
         self._buffer = bytearray()
         self._index = 0  # frames opened
         self._written = 0  # plaintext bytes returned
@@ -221,13 +221,13 @@ class _Opener:
         self._buffer += piece
         out: list[bytes] = []
         if self._decryptor is None:
-            if len(self._buffer) < _crypto.SECRETSTREAM_HEADER:
+            if len(self._buffer) < streamcrypto.HEADER_BYTES:
                 return out
-            header = bytes(self._buffer[: _crypto.SECRETSTREAM_HEADER])
-            del self._buffer[: _crypto.SECRETSTREAM_HEADER]
+            header = bytes(self._buffer[: streamcrypto.HEADER_BYTES])
+            del self._buffer[: streamcrypto.HEADER_BYTES]
             try:
-                self._decryptor = _crypto.StreamDecryptor(self._key, header)
-            except _crypto.CryptoFailure:
+                self._decryptor = streamcrypto.StreamDecryptor(self._key, header)
+            except streamcrypto.CryptoFailure:
                 self._fail()
                 return out
         while len(self._buffer) >= SEALED_FRAME and not self.failed:
@@ -275,7 +275,7 @@ class _Opener:
         assert self._decryptor is not None  # noqa: S101 - set before the first frame
         try:
             frame, final = self._decryptor.pull(sealed, associated=self._associated)
-        except _crypto.CryptoFailure:
+        except streamcrypto.CryptoFailure:
             self._fail()
             return []
         self._index += 1

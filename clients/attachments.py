@@ -31,10 +31,9 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import PubAck, RawStreamMsg
 
-from broker import topology
-from broker.jspub import Pipeline
-from schemas import _crypto
+from schemas import nats_names, streamcrypto
 from schemas.errors import ProtocolError
+from schemas.jspub import Pipeline
 from schemas.kinds.common import AttachmentDescriptor, CustodyEntry, DigestAlgorithm
 from schemas.records import VictimLevel
 from schemas.wire import AttachmentRef
@@ -93,16 +92,16 @@ READ_AHEAD: Final = 4
 
 
 def _stream(sender: str) -> str:
-    return f"OBJ_{topology.evidence_bucket(sender)}"
+    return nats_names.object_stream(nats_names.evidence_bucket(sender))
 
 
 def _meta_subject(sender: str, object_id: bytes) -> str:
     name = base64.urlsafe_b64encode(object_name(object_id).encode()).decode()
-    return f"$O.{topology.evidence_bucket(sender)}.M.{name}"
+    return f"$O.{nats_names.evidence_bucket(sender)}.M.{name}"
 
 
 def _chunk_subject(sender: str, nuid: str) -> str:
-    return f"$O.{topology.evidence_bucket(sender)}.C.{nuid}"
+    return f"$O.{nats_names.evidence_bucket(sender)}.C.{nuid}"
 
 
 class _ObjectOptions(msgspec.Struct, omit_defaults=True):
@@ -162,7 +161,7 @@ async def upload(
         template = msgspec.convert(
             {
                 "object_id": bytes(OBJECT_ID_BYTES),
-                "key": bytes(_crypto.SECRETSTREAM_KEY),
+                "key": bytes(streamcrypto.KEY_BYTES),
                 "file_name": file_name,
                 "media_type": media_type,
                 "size": 0,
@@ -176,7 +175,7 @@ async def upload(
         )
     except (msgspec.ValidationError, ProtocolError) as exc:
         raise AttachmentInconsistent(f"attachment descriptor refused: {exc}") from exc
-    object_id = _crypto.random_bytes(OBJECT_ID_BYTES)
+    object_id = streamcrypto.random_bytes(OBJECT_ID_BYTES)
     if isinstance(source, Path):
         with await asyncio.to_thread(source.open, "rb") as stream:
             sealer = _Sealer(stream, object_id, digest_algorithm)
@@ -202,7 +201,7 @@ async def _store(
     sealer: _Sealer,
     progress: Callable[[int], None] | None,
 ) -> None:
-    nuid = _crypto.random_bytes(OBJECT_ID_BYTES).hex()
+    nuid = streamcrypto.random_bytes(OBJECT_ID_BYTES).hex()
     subject = _chunk_subject(sender, nuid)
     chunks = 0
     try:
@@ -223,7 +222,7 @@ async def _store(
                     future.cancel()
         info = _ObjectInfo(
             name=object_name(object_id),
-            bucket=topology.evidence_bucket(sender),
+            bucket=nats_names.evidence_bucket(sender),
             nuid=nuid,
             size=ciphertext_size(sealer.size),
             mtime=dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
@@ -235,7 +234,10 @@ async def _store(
         await js.publish(
             _meta_subject(sender, object_id),
             msgspec.json.encode(info),
-            headers={"Nats-Rollup": "sub", "Nats-Expected-Last-Subject-Sequence": "0"},
+            headers={
+                nats_names.HEADER_ROLLUP: "sub",
+                nats_names.HEADER_EXPECTED_LAST_SUBJECT_SEQ: "0",
+            },
         )
     except BaseException as exc:
         with contextlib.suppress(Exception):
@@ -406,7 +408,7 @@ async def download(
     Raises the `AttachmentError` subclass that names what is wrong.
     """
     if isinstance(dest, Path):
-        partial = dest.with_name(f".{dest.name}.{_crypto.random_bytes(8).hex()}.partial")
+        partial = dest.with_name(f".{dest.name}.{streamcrypto.random_bytes(8).hex()}.partial")
         try:
             with await asyncio.to_thread(partial.open, "xb") as out:
                 written = await _write(js, sender, descriptor, ref, out, progress)
@@ -450,7 +452,7 @@ async def delete(js: JetStreamContext, sender: str, object_id: bytes) -> None:
         await js.publish(
             _meta_subject(sender, object_id),
             msgspec.json.encode(deleted),
-            headers={"Nats-Rollup": "sub"},
+            headers={nats_names.HEADER_ROLLUP: "sub"},
         )
         await js.purge_stream(_stream(sender), subject=_chunk_subject(sender, info.nuid))
     except (nats.errors.Error, TimeoutError) as exc:

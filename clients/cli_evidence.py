@@ -26,7 +26,10 @@ import nats.errors
 from nats.aio.client import Client
 
 from schemas.directory import Directory
+from schemas.directory_bucket import list_signed_records
+from schemas.nats_names import DIRECTORY_HEAD_KEY, KV_DIRECTORY
 
+from .cli_common import ERRORS
 from .cli_investigator import _client
 from .directory import fetch_directory
 from .errors import ClientError, DirectoryUnavailable
@@ -82,9 +85,6 @@ def _export(args: argparse.Namespace) -> int:
 
 def _directory(args: argparse.Namespace) -> int:
     """Write the verified directory (signed records and head) to --out."""
-    from broker import topology  # noqa: PLC0415  (the directory bucket's names and reader)
-    from broker.directory_store import list_signed_records  # noqa: PLC0415
-
     root = _root(args)
 
     async def run() -> bytes:
@@ -92,8 +92,8 @@ def _directory(args: argparse.Namespace) -> int:
         try:
             js = nc.jetstream()
             records = await list_signed_records(js)
-            kv = await js.key_value(topology.KV_DIRECTORY)
-            head = (await kv.get(topology.DIRECTORY_HEAD_KEY)).value or b""
+            kv = await js.key_value(KV_DIRECTORY)
+            head = (await kv.get(DIRECTORY_HEAD_KEY)).value or b""
         except (nats.errors.Error, TimeoutError) as exc:
             raise DirectoryUnavailable(f"cannot read the directory: {type(exc).__name__}") from exc
         finally:
@@ -135,8 +135,9 @@ async def _live_directory(url: str, root: bytes) -> Directory:
         await nc.drain()
 
 
-def add_commands(commands: Any) -> None:
-    """Add the evidence commands to the `palermo` parser's subparsers."""
+def add_commands(commands: Any) -> tuple[type[Exception], ...]:
+    """Add the evidence commands to the `palermo` parser's subparsers; returns the errors
+    they report as one line."""
 
     def root_arg(p: argparse.ArgumentParser) -> None:
         p.add_argument("--root-public", help="hex directory root key (or PALERMO_DIRECTORY_ROOT)")
@@ -169,3 +170,4 @@ def add_commands(commands: Any) -> None:
     source.add_argument("--nats-url", help="read the live directory bucket instead")
     root_arg(verify)
     verify.set_defaults(run=_verify)
+    return ERRORS

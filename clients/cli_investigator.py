@@ -13,18 +13,17 @@ import asyncio
 import json
 import mimetypes
 import os
-import signal
 import sys
-import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from schemas.kinds import MlaStatus, Receipt, decode_message_json, encode_message_json
+from schemas.kinds import MlaStatus, Receipt, decode_message_json
 from schemas.records import Disclosure
 
+from .cli_common import ERRORS, load_body
 from .errors import ClientError
 from .gateway_client import GatewayClient
 
@@ -67,15 +66,9 @@ async def _chunks(path: Path, advance: Any) -> AsyncIterator[bytes]:
             yield chunk
 
 
-def _load_body(path: Path) -> bytes:
-    if path.suffix == ".toml":
-        return json.dumps(tomllib.loads(path.read_text())).encode()
-    return path.read_bytes()
-
-
 def _send(args: argparse.Namespace) -> int:
     async def run() -> int:
-        message = decode_message_json(_load_body(Path(args.file)))
+        message = decode_message_json(load_body(Path(args.file)))
         disclosure = (
             Disclosure(legal_basis=args.disclose_basis, reference=args.disclose_ref)
             if args.disclose_basis
@@ -216,118 +209,13 @@ def _evidence(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
-def _endpoint(args: argparse.Namespace) -> Any:
-    from schemas.keystore import load_keystore  # noqa: PLC0415
-
-    from .endpoint import Endpoint  # noqa: PLC0415
-
-    passphrase = Path(args.passphrase_file).read_text().rstrip("\n")
-    keys = load_keystore(Path(args.keystore), passphrase)
-    seen = Path(args.seen) if args.seen else Path(args.keystore).with_suffix(".seen")
-    return Endpoint.connect(args.nats_url, keys, bytes.fromhex(args.root_public), seen_path=seen)
-
-
-def _endpoint_send(args: argparse.Namespace) -> int:
-    async def run() -> int:
-        message = decode_message_json(_load_body(Path(args.file)))
-        async with await _endpoint(args) as ep:
-            sealed = await ep.send(
-                message, to=[t for t in (args.to or "").split(",") if t],
-                network=args.network, handling=args.handling,
-            )  # fmt: skip
-        print(json.dumps({"message_id": sealed.binding.message_id.hex(),
-                          "envelope_hash": sealed.hash.hex(),
-                          "thread_id": sealed.binding.thread_id.hex()}))  # fmt: skip
-        return 0
-
-    return asyncio.run(run())
-
-
-def _endpoint_inbox(args: argparse.Namespace) -> int:
-    from .endpoint import BrokerNotice, Received, Refused, Unopenable  # noqa: PLC0415
-
-    async def run() -> int:
-        async with await _endpoint(args) as ep:
-            idle = None if args.follow else 2.0
-            async for event in ep.events(idle_timeout=idle):
-                match event:
-                    case Received():
-                        line = {"event": "message", "sender": event.sender,
-                                "message_id": event.opened.binding.message_id.hex(),
-                                "kind": event.opened.binding.kind,
-                                "audit_seq": event.audit_seq,
-                                "body": json.loads(encode_message_json(event.body))}  # fmt: skip
-                    case Refused():
-                        line = {"event": "refused", "sender": event.received.sender,
-                                "reason": str(event.error)}  # fmt: skip
-                    case Unopenable():
-                        line = {"event": "unopenable", "code": event.error.code,
-                                "sender": event.sender}  # fmt: skip
-                    case BrokerNotice():
-                        n = event.notice
-                        mid = n.message_id.hex() if n.message_id else None
-                        line = {"event": "notice", "type": n.type, "reason": n.reason,
-                                "audit_seq": n.audit_seq, "message_id": mid}  # fmt: skip
-                print(json.dumps(line), flush=True)
-        return 0
-
-    return asyncio.run(run())
-
-
-def _show_directory(args: argparse.Namespace) -> int:
-    """The directory as verified against the pinned root key (no keystore needed)."""
-    import nats  # noqa: PLC0415
-
-    from .directory import fetch_directory  # noqa: PLC0415
-
-    async def run() -> int:
-        nc = await nats.connect(args.nats_url, max_reconnect_attempts=0, connect_timeout=5)
-        try:
-            directory = await fetch_directory(nc.jetstream(), bytes.fromhex(args.root_public))
-        finally:
-            await nc.drain()
-        head = directory.check_fresh()
-        for r in directory.records():
-            keys = [{"use": k.use, "key_id": k.key_id.hex()} for k in r.keys]
-            print(json.dumps({"id": r.id, "name": r.name, "country": r.country,
-                              "roles": r.roles, "networks": r.networks, "status": r.status,
-                              "serial": r.serial, "keys": keys}))  # fmt: skip
-        print(json.dumps({"head_serial": head.serial, "expires_ms": head.expires_ms}))
-        return 0
-
-    return asyncio.run(run())
-
-
-def _gateway(args: argparse.Namespace) -> int:
-    from broker import logs  # noqa: PLC0415
-
-    from .gateway import run_gateway  # noqa: PLC0415
-    from .gateway_config import load_gateway_config  # noqa: PLC0415
-
-    config = load_gateway_config(Path(args.config) if args.config else None)
-    logs.configure("console", "info")
-
-    async def run() -> int:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
-        await run_gateway(config, stop)
-        return 0
-
-    return asyncio.run(run())
-
-
-def add_commands(commands: Any) -> None:  # noqa: PLR0915  (one flat list of options)
-    """Add the investigators' subcommands to the `palermo` parser's subparsers."""
+def add_commands(commands: Any) -> tuple[type[Exception], ...]:
+    """Add the investigators' subcommands (`send`, `inbox`, `read`, `thread`, `fetch`,
+    `evidence`, `ack`); returns the errors they report as one line."""
 
     def gateway_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--gateway", help="gateway URL (or PALERMO_GATEWAY_URL)")
         p.add_argument("--api-key-file", help="file holding your API key (or PALERMO_API_KEY)")
-
-    gateway = commands.add_parser("gateway", help="run the national gateway service")
-    gateway.add_argument("--config", help="gateway TOML configuration (see the gateway guide)")
-    gateway.set_defaults(run=_gateway)
 
     send = commands.add_parser("send", help="send a message (JSON or TOML file) via the gateway")
     gateway_args(send)
@@ -376,35 +264,8 @@ def add_commands(commands: Any) -> None:  # noqa: PLR0915  (one flat list of opt
     evidence.add_argument("message_id")
     evidence.set_defaults(run=_evidence)
 
-    endpoint = commands.add_parser(
-        "endpoint", help="act as the authority's endpoint directly (no gateway)"
-    )
-    e_sub = endpoint.add_subparsers(dest="endpoint_command", required=True)
-
-    def endpoint_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--nats-url", default=os.environ.get("PALERMO_NATS_URL"), required=False)
-        p.add_argument("--keystore", required=True, help="the authority's keystore")
-        p.add_argument("--passphrase-file", required=True)
-        p.add_argument("--root-public", required=True, help="hex directory root public key")
-        p.add_argument("--seen", help="de-duplication record (default: KEYSTORE.seen)")
-
-    e_send = e_sub.add_parser("send", help="seal and send a message (JSON or TOML file)")
-    endpoint_args(e_send)
-    e_send.add_argument("file")
-    e_send.add_argument("--to")
-    e_send.add_argument("--network")
-    e_send.add_argument("--handling", default="H0", choices=["H0", "H1", "H2", "H3"])
-    e_send.set_defaults(run=_endpoint_send)
-    e_dir = e_sub.add_parser("directory", help="show the directory, verified against the root")
-    e_dir.add_argument("--nats-url", default=os.environ.get("PALERMO_NATS_URL"))
-    e_dir.add_argument("--root-public", required=True, help="hex directory root public key")
-    e_dir.set_defaults(run=_show_directory)
-    e_inbox = e_sub.add_parser("inbox", help="receive: verify, open, ack, print JSON lines")
-    endpoint_args(e_inbox)
-    e_inbox.add_argument("--follow", action="store_true", help="keep waiting for new ones")
-    e_inbox.set_defaults(run=_endpoint_inbox)
-
     ack = commands.add_parser("ack", help="acknowledge a received message")
     gateway_args(ack)
     ack.add_argument("message_id")
     ack.set_defaults(run=_ack)
+    return ERRORS

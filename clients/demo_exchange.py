@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Mapping
 
+from schemas.keys import AuthorityKeys
 from schemas.kinds import (
     CaseReferral,
     ConductingAuthority,
@@ -43,12 +43,11 @@ async def _next_body(ep: Endpoint, kind: type[object], wait: float = 15.0) -> Re
     raise TimeoutError
 
 
-async def run_exchange(url: str, data_dir: Path, root_public: bytes, say: Say = print) -> None:
-    """Play the demo exchange against the broker at `url` (keys from `data_dir`)."""
-    from broker import demo  # noqa: PLC0415  (the demo's key files live with the broker's)
-
-    files = demo.prepare(data_dir)
-    keys = files.authorities
+async def run_exchange(
+    url: str, keys: Mapping[str, AuthorityKeys], root_public: bytes, say: Say = print
+) -> None:
+    """Play the demo exchange against the broker at `url` as the three authorities whose
+    keys are in `keys` (`ng-naptip`, `it-dna`, `gb-ukca`), trusting `root_public`."""
     link = LinkageKey.generate()  # NG-IT bilateral linkage key, agreed out of band
     async with await Endpoint.connect(url, keys["ng-naptip"], root_public) as ng, \
             await Endpoint.connect(url, keys["it-dna"], root_public) as it, \

@@ -1,21 +1,23 @@
 """The endpoint: an authority on NATS, with its keys and its own verified directory.
 
 What a gateway runs, and what a small authority without one runs directly. It sends
-(minimised, sealed, published once by message id) and receives: every inbox message is
-verified against the directory it verified itself — never trusting the broker —
-opened, checked, de-duplicated by (sender, message id) for good, and handed over; only
-when the caller comes back for the next one is it acked and a signed retrieval receipt
-sent. A message that cannot be opened gets a signed non-retrieval receipt instead.
-Broker notices arrive in the same stream of events, their signature verified.
-Exactly one endpoint may consume an authority's inbox.
+(minimised, sealed, published by message id so that `resend` of the same envelope is
+stored once) and receives: every inbox message is verified against the directory it
+verified itself — never trusting the broker, never letting that directory go back —
+opened, checked against its declared victim level, de-duplicated by (sender, message
+id) for good, and handed over; only when the caller comes back for the next one is it
+acked and a signed retrieval receipt sent. Every failure of one message is a typed
+event (`clients.events`), never an exception out of the loop: a message that cannot
+be opened or is refused gets a signed non-retrieval receipt instead. Broker notices
+arrive in the same stream of events, their signature verified. Exactly one endpoint
+may consume an authority's inbox.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dbm
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -29,102 +31,77 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from broker import topology
+from schemas import nats_names as topology
 from schemas.directory import Directory
 from schemas.envelope import Opened, Sealed, envelope_hash, now_ms, open_envelope, parse, seal
-from schemas.errors import InvalidTransition, ProtocolError, StaleDirectory
+from schemas.errors import DirectoryError, InvalidTransition, ProtocolError, ReplayDetected
 from schemas.keys import AuthorityKeys
-from schemas.kinds import Message, MlaRequest, MlaStatus, Receipt
+from schemas.kinds import (
+    ExtraditionRequest,
+    ExtraditionStatus,
+    Message,
+    MlaRequest,
+    MlaStatus,
+    Receipt,
+)
+from schemas.levels import VictimLevelExceeded, check_level
 from schemas.minimise import LinkageKey
 from schemas.note import Checkpoint, NoteVerifier
-from schemas.notice import BROKER_AUTHORITY, Notice, open_notices
+from schemas.notice import BROKER_AUTHORITY, open_notices
 from schemas.records import Disclosure, HandlingCode, NonRetrievalReason, Priority
 from schemas.replay import SeenSet
 from schemas.wire import AttachmentRef, CheckpointRef
 
-from .directory import fetch_directory
-from .errors import SendFailed, UnknownRecipient
+from .delivery import BadHeader, named, notice_key_id, read_delivery
+from .directory import DirectoryKeeper
+from .errors import ClientError, DirectoryUnavailable, SendFailed, UnknownRecipient
+from .events import (
+    BadDelivery,
+    BadDeliveryReason,
+    BrokerNotice,
+    Deferred,
+    Event,
+    Received,
+    Refused,
+    Replayed,
+    Settler,
+    Unopenable,
+)
 from .evidence import CheckpointWatcher, EvidenceLog
-from .threads import MlaTracker, check_forward
+from .threads import StatusTracker, check_forward
+
+__all__ = [
+    "BadDelivery",
+    "BrokerNotice",
+    "Deferred",
+    "Endpoint",
+    "Event",
+    "Received",
+    "Refused",
+    "Replayed",
+    "Unopenable",
+]
 
 log = structlog.get_logger(__name__)
 
 _REASONS: frozenset[str] = frozenset(NonRetrievalReason.__args__)  # type: ignore[attr-defined]
+DEFER_DELAY = 5.0
+"""Seconds before a deferred message comes back (nak delay): long enough not to spin on
+a directory that is down, short enough that a fixed one catches up quickly."""
 
 
-class _Settler:
-    """Settles one inbox message exactly once."""
-
-    def __init__(self, action: Callable[[], Awaitable[None]]) -> None:
-        self._action = action
-        self._done = False
-
-    async def settle(self) -> None:
-        if not self._done:
-            self._done = True
-            await self._action()
-
-
-@dataclass(frozen=True)
-class Received:
-    """A verified, opened message handed over to the authority."""
-
-    opened: Opened
-    audit_seq: int | None
-    accepted_ms: int
-    mla_applied: tuple[MlaStatus, ...] = ()
-    """For an MLA status update: the updates this one let the thread's state machine
-    apply (empty while it waits for a predecessor)."""
-    settler: _Settler | None = field(default=None, repr=False, compare=False)
-
-    async def settle(self) -> None:
-        """Record the message as handed over for good, ack it and send the retrieval
-        receipt (idempotent). `events(auto_ack=False)` leaves this to the caller, who
-        calls it once the message is safely stored; unsettled messages come back."""
-        if self.settler is not None:
-            await self.settler.settle()
-
-    @property
-    def sender(self) -> str:
-        """The authority that signed it."""
-        return self.opened.binding.sender
-
-    @property
-    def body(self) -> Message:
-        """The decrypted, schema-checked body."""
-        return self.opened.body
-
-
-@dataclass(frozen=True)
-class Unopenable:
-    """An inbox message that failed verification; a non-retrieval receipt went back."""
-
-    error: ProtocolError
-    envelope_hash: bytes
-    sender: str | None
-
-
-@dataclass(frozen=True)
-class BrokerNotice:
-    """A broker notice about one of our own envelopes, its batch signature verified."""
-
-    notice: Notice
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A verified message the MLA state machine does not allow (it was still retrieved:
-    its sender signed it, and it is kept as evidence)."""
-
-    received: Received
-    error: InvalidTransition
-
-
-Event = Received | Unopenable | BrokerNotice | Refused
+class _Deferral(Exception):
+    def __init__(self, error: ProtocolError | ClientError) -> None:
+        self.error = error
 
 
 class Endpoint:
-    """An authority's endpoint on NATS (see the module docstring)."""
+    """An authority's endpoint on NATS (see the module docstring).
+
+    `seen` is the de-duplication store (a dbm file with `connect(seen_path=...)`); the
+    newest directory head accepted is kept in it too, under a key no message can use,
+    so a restart never accepts an older directory.
+    """
 
     def __init__(
         self,
@@ -137,21 +114,28 @@ class Endpoint:
         receipts: bool = True,
         audit_origin: str = "palermo.example/audit",
         domain: str | None = None,
+        publish_timeout: float = 5.0,
     ) -> None:
         self._nc = nc
         # With the generated per-authority accounts, JetStream is reached through the
         # hub's `palermo` domain (docs/deployment.md); a single local server needs none.
         self._js = nc.jetstream(domain=domain)
         self.keys = keys
-        self._root_public = root_public
         self._clock = clock
-        self._seen = SeenSet(seen)
+        store: MutableMapping[bytes, bytes] = {} if seen is None else seen
+        self._seen = SeenSet(store)
+        self._directory = DirectoryKeeper(self._js, root_public, clock=clock, store=store)
         self._receipts = receipts
-        self._directory: Directory | None = None
         self._audit_origin = audit_origin
+        self._publish_timeout = publish_timeout
         self.evidence = EvidenceLog()
-        self.mla = MlaTracker()
+        self.threads = StatusTracker()
         self._checkpoints: CheckpointWatcher | None = None
+
+    @property
+    def mla(self) -> StatusTracker:
+        """The MLA and extradition threads (the earlier name of `threads`)."""
+        return self.threads
 
     @classmethod
     async def connect(
@@ -165,7 +149,8 @@ class Endpoint:
         **kwargs: Any,
     ) -> Endpoint:
         """Connect as `keys.authority` (its private reply prefix; an NKEY if given), keep
-        the de-duplication record at `seen_path` (a dbm file) if given."""
+        the de-duplication record and directory head mark at `seen_path` (a dbm file)
+        if given."""
         nc = await nats.connect(
             url,
             name=f"palermo-endpoint-{keys.authority}",
@@ -175,7 +160,13 @@ class Endpoint:
             reconnect_time_wait=0.5,
         )
         seen = dbm.open(str(seen_path), "c") if seen_path else None  # noqa: SIM115
-        endpoint = cls(nc, keys, root_public, seen=seen, **kwargs)  # type: ignore[arg-type]
+        try:
+            endpoint = cls(nc, keys, root_public, seen=seen, **kwargs)  # type: ignore[arg-type]
+        except BaseException:
+            if seen is not None:
+                seen.close()
+            await nc.close()
+            raise
         endpoint._owned_seen = seen
         return endpoint
 
@@ -219,17 +210,13 @@ class Endpoint:
     # --- directory ------------------------------------------------------------------
 
     async def directory(self, *, refresh: bool = False) -> Directory:
-        """The verified directory, fetched again when asked, missing or stale."""
-        if refresh or self._directory is None:
-            self._directory = await fetch_directory(self._js, self._root_public, clock=self._clock)
-        else:
-            try:
-                self._directory.check_fresh()
-            except StaleDirectory:
-                self._directory = await fetch_directory(
-                    self._js, self._root_public, clock=self._clock
-                )
-        return self._directory
+        """The verified directory, fetched again when asked, missing or stale.
+
+        A refresh only moves the view forward: `DirectoryRollback` (the view held is
+        kept) for an older head, another state at the same serial, or an older record;
+        `DirectoryUnavailable` if NATS does not answer; `StaleDirectory` or another
+        `DirectoryError` if the bucket holds nothing fresh and verifiable."""
+        return await self._directory.current(refresh=refresh)
 
     async def checkpoints(self) -> CheckpointWatcher:
         """The audit checkpoints seen, checked against the log key in the directory."""
@@ -267,11 +254,15 @@ class Endpoint:
         disclosure: Disclosure | None = None,
     ) -> Sealed:
         """Minimise, seal to `to` (and every active member of `network`) with their
-        current keys from the verified directory, and publish once.
+        current keys from the verified directory, and publish.
 
-        An MLA status update must follow the thread's state machine (its sequence is
-        the thread's next one unless given). Raises `UnknownRecipient`,
-        `InvalidTransition`, the protocol's minimisation errors, or `SendFailed`.
+        An MLA or extradition status update must be ours to send in its thread and
+        follow the thread's state machine, which numbers it (`sequence` is then not
+        used, except for an extradition withdrawal). Once sealed, the message counts
+        as sent for its thread and its evidence chain: on `SendFailed` publish
+        `exc.sealed` again with `resend` until it is stored, never a new seal. Raises
+        `UnknownRecipient`, `InvalidTransition` (`NotThreadParty`), the protocol's
+        minimisation errors, or `SendFailed`.
         """
         sealed = await self.seal_message(
             body, to=to, network=network, handling=handling, priority=priority,
@@ -279,8 +270,10 @@ class Endpoint:
             attachments=attachments, checkpoint=checkpoint, linkage_key=linkage_key,
             disclosure=disclosure,
         )  # fmt: skip
-        await self.publish_sealed(sealed)
         self.record_sent(sealed, body)
+        await self._publish(sealed)
+        log.info("sent", message_id=sealed.binding.message_id.hex(), kind=sealed.binding.kind,
+                 recipients=len(sealed.binding.recipients))  # fmt: skip
         return sealed
 
     async def seal_message(
@@ -299,17 +292,19 @@ class Endpoint:
         linkage_key: LinkageKey | None = None,
         disclosure: Disclosure | None = None,
     ) -> Sealed:
-        """`send` without the publish: checks, minimises and seals, changing no state.
-
-        A sender with an outbox stores the result, calls `record_sent`, then
-        `publish_sealed` (again, after a failure: the same bytes never make a second
-        message). Raises what `send` raises, but never `SendFailed`.
-        """
-        if isinstance(body, MlaStatus):
+        """`send` up to the seal: the same checks and the same envelope, but no state
+        changes and no publish. A sender with an outbox stores the envelope first, then
+        calls `record_sent`, then publishes it with `resend` until it is stored. Raises
+        what `send` raises, except `SendFailed`."""
+        if isinstance(body, MlaStatus | ExtraditionStatus):
             if thread_id is None:
                 raise InvalidTransition(None, body.status)
-            self.mla.check_next(thread_id, body.status)
-            sequence = sequence or self.mla.next_sequence(thread_id)
+            self.threads.check_next(thread_id, self.keys.authority, body)
+            if not isinstance(body, ExtraditionStatus) or body.status != "withdrawn":
+                # The thread numbers its updates: a number of the caller's own (a
+                # gateway's count of its messages in the thread) could leave a gap the
+                # other side would wait on for ever.
+                sequence = self.threads.next_sequence(thread_id)
         if checkpoint is None and self._checkpoints is not None:
             checkpoint = self._checkpoints.ref
         directory = await self.directory()
@@ -338,43 +333,64 @@ class Endpoint:
             created_ms=at,
         )
 
-    async def publish_sealed(self, sealed: Sealed, *, ack_within: float = 5.0) -> None:
-        """Publish sealed bytes on our ingress subject under their message id, so a
-        republish of the same envelope is de-duplicated by JetStream; `SendFailed` if
-        the stream did not acknowledge it within `ack_within` seconds."""
+    def record_sent(self, sealed: Sealed, body: Message) -> None:
+        """Count a sealed message as sent for its thread and its evidence chain (what
+        `send` does before it publishes)."""
+        self.evidence.sent(sealed)
+        if isinstance(body, MlaRequest | ExtraditionRequest):
+            self.threads.request(sealed.binding)
+        elif isinstance(body, MlaStatus | ExtraditionStatus):
+            self.threads.update(sealed.binding, body)
+
+    async def resend(self, sealed: Sealed) -> Sealed:
+        """Publish an envelope this endpoint sealed again, byte for byte and under the
+        same `Nats-Msg-Id`: after a `SendFailed`, or from an outbox after a restart.
+
+        Idempotent end to end: if the first publish was stored after all, the ingress
+        stream drops this one as a duplicate within its window, and the broker's
+        seen-set treats the same envelope hash as a redelivery after it, so the
+        recipient gets the message once. Raises `SendFailed` (carrying `sealed` again),
+        or `ValueError` for an envelope another authority sealed."""
+        if sealed.binding.sender != self.keys.authority:
+            raise ValueError(
+                f"envelope {sealed.binding.message_id.hex()} was sealed by "
+                f"{sealed.binding.sender}, not {self.keys.authority}"
+            )
+        if self.evidence.chain(sealed.binding.message_id) is None:
+            self.evidence.sent(sealed)
+        await self._publish(sealed)
+        log.info("resent", message_id=sealed.binding.message_id.hex(), kind=sealed.binding.kind)
+        return sealed
+
+    async def _publish(self, sealed: Sealed) -> None:
         try:
             await self._js.publish(
                 topology.ingress_subject(self.keys.authority),
                 sealed.data,
-                timeout=ack_within,
+                timeout=self._publish_timeout,
                 headers={"Nats-Msg-Id": sealed.binding.message_id.hex()},
             )
         except (nats.errors.Error, nats.js.errors.Error, TimeoutError) as exc:
-            raise SendFailed(f"the ingress stream did not store the envelope: {exc}") from exc
-
-    def record_sent(self, sealed: Sealed, body: Message) -> None:
-        """Start the evidence chain and move the MLA state machine for a message that
-        is (or is committed to be) published."""
-        self.evidence.sent(sealed)
-        if isinstance(body, MlaRequest):
-            self.mla.request(sealed.binding)
-        elif isinstance(body, MlaStatus):
-            self.mla.update(sealed.binding, body)
-        log.info("sent", message_id=sealed.binding.message_id.hex(), kind=sealed.binding.kind,
-                 recipients=len(sealed.binding.recipients))  # fmt: skip
+            raise SendFailed(
+                f"the ingress stream did not confirm envelope "
+                f"{sealed.binding.message_id.hex()}: {type(exc).__name__}; resend it",
+                sealed,
+            ) from exc
 
     # --- receiving ------------------------------------------------------------------
 
     async def events(
         self, *, idle_timeout: float | None = None, auto_ack: bool = True
     ) -> AsyncIterator[Event]:
-        """Verified messages, unopenable ones and broker notices, in inbox order.
+        """One typed event per inbox message (see `clients.events`), in inbox order.
 
         A message is recorded as handed over, acked and its retrieval receipt sent once
         the caller has it: when it asks for the next event or leaves the loop — or, with
         `auto_ack=False`, when the caller calls `Received.settle()` (a gateway does so
-        after storing it). Messages fetched but not yet settled come back. With
-        `idle_timeout`, the iteration ends after that long without a message.
+        after storing it). Messages fetched but not yet settled come back. Failures of
+        one message are events, never exceptions; what can still raise is NATS itself
+        (the connection or the inbox consumer). With `idle_timeout`, the iteration
+        ends after that long without a message.
         """
         sub = await self._js.pull_subscribe_bind(
             durable=topology.inbox_consumer(self.keys.authority), stream=topology.DELIVERY
@@ -396,47 +412,70 @@ class Endpoint:
                 await sub.unsubscribe()
 
     async def _handle(self, msg: Msg, auto_ack: bool) -> AsyncIterator[Event]:
-        headers = msg.headers or {}
-        if headers.get("Palermo-Type") == "notices":
-            for notice in await self._notices(msg):
+        try:
+            delivery = read_delivery(msg.headers)
+        except BadHeader as exc:
+            yield await self._bad_delivery(msg, "bad_header", exc.header)
+            return
+        if delivery.type == "notices":
+            async for notice in self._notices(msg):
                 yield notice
             return
-        accepted_ms = int(headers.get("Palermo-Accepted-Ms", "0")) or self._clock()
-        audit_seq = int(headers.get("Palermo-Audit-Seq", "0")) or None
+        if delivery.type != "envelope":
+            yield await self._bad_delivery(msg, "unknown_type", "Palermo-Type")
+            return
+        accepted_ms = delivery.accepted_ms or self._clock()
+        audit_seq = delivery.audit_seq
         try:
             opened = await self._open(msg.data, accepted_ms)
-        except StaleDirectory as exc:
-            log.warning("directory_stale_retrying_later", error=str(exc))
-            await msg.nak(delay=5.0)
+        except _Deferral as exc:
+            yield await self._defer(msg, exc.error)
             return
         except ProtocolError as exc:
-            yield await self._unopenable(msg, exc, accepted_ms)
+            yield await self._unopenable(msg, exc)
             return
+        async for event in self._judge(msg, opened, accepted_ms, audit_seq, auto_ack):
+            yield event
+
+    async def _judge(
+        self, msg: Msg, opened: Opened, accepted_ms: int, audit_seq: int | None, auto_ack: bool
+    ) -> AsyncIterator[Event]:
+        """Replay, level and thread checks of an opened message, then the hand-over."""
         b = opened.binding
-        if self._seen.check(b.sender, b.message_id, opened.hash) == "redelivery":
-            await msg.ack()  # already handed over: drop it, for good
+        try:
+            verdict = self._seen.check(b.sender, b.message_id, opened.hash)
+        except ReplayDetected as exc:
+            yield await self._replayed(msg, opened, exc, audit_seq)
+            return
+        if verdict == "redelivery":
+            await msg.ack()  # already handed over (or refused for good): drop it
+            return
+        try:
+            check_level(b, opened.body)
+        except VictimLevelExceeded as exc:
+            yield await self._above_level(msg, opened, exc, audit_seq)
             return
 
         async def settle() -> None:
             # Remember it for good, ack it, and say so to the sender.
             self._seen.record(b.sender, b.message_id, opened.hash)
             await msg.ack()
-            if self._receipts and b.kind != "receipt":
-                await self._receipt(opened, "retrieved", audit_seq, None)
+            await self._receipt(opened, "retrieved", audit_seq, None)
 
-        settler = _Settler(settle)
+        settler = Settler(settle)
         received = Received(opened, audit_seq, accepted_ms, settler=settler)
         event: Event = received
         body = opened.body
         if isinstance(body, Receipt):
             self.evidence.receipt(b.sender, body)
-        elif isinstance(body, MlaRequest):
-            self.mla.request(b)
-        elif isinstance(body, MlaStatus):
+        elif isinstance(body, MlaRequest | ExtraditionRequest):
+            self.threads.request(b)
+        elif isinstance(body, MlaStatus | ExtraditionStatus):
             try:
-                applied = tuple(self.mla.update(b, body))
+                applied = tuple(self.threads.update(b, body))
                 event = Received(opened, audit_seq, accepted_ms, applied, settler=settler)
             except InvalidTransition as exc:
+                log.warning("status_update_refused", code=exc.code, sender=b.sender)
                 event = Refused(received, exc)
         try:
             yield event
@@ -446,24 +485,29 @@ class Endpoint:
             if auto_ack:
                 await settler.settle()
 
-    async def _notices(self, msg: Msg) -> list[BrokerNotice]:
+    async def _notices(self, msg: Msg) -> AsyncIterator[Event]:
         """The verified notices of a batch (acked: notices are not redelivered)."""
-        directory = await self.directory()
+        try:
+            directory = await self.directory()
+        except (DirectoryError, DirectoryUnavailable) as exc:
+            yield await self._defer(msg, exc)
+            return
         try:
             broker_key = directory.signing_key(
-                BROKER_AUTHORITY, _notice_key_id(msg.data), self._clock()
+                BROKER_AUTHORITY, notice_key_id(msg.data), self._clock()
             )
             batch = open_notices(msg.data, broker_key)
         except ProtocolError as exc:
             # Not signed by the broker the directory lists: not a notice we can use.
             log.warning("notice_refused", code=exc.code, error=str(exc))
-            batch = None
+            await msg.ack()
+            yield BadDelivery("bad_notices", None, envelope_hash(msg.data), None)
+            return
         await msg.ack()
-        if batch is None:
-            return []
         for notice in batch.notices:
             self.evidence.notice(notice)
-        return [BrokerNotice(n) for n in batch.notices]
+        for notice in batch.notices:
+            yield BrokerNotice(notice)
 
     async def forward(
         self, received: Received, *, to: Sequence[str], consent_reference: str | None = None
@@ -477,46 +521,97 @@ class Endpoint:
         return await self.send(body, to=to, handling=received.opened.binding.handling)
 
     async def _open(self, data: bytes, accepted_ms: int) -> Opened:
-        directory = await self.directory()
+        """Open against our directory; `_Deferral` if the directory cannot judge now."""
         try:
-            return open_envelope(
-                data, recipient=self.keys, resolve=directory.signing_key, accepted_ms=accepted_ms
-            )
+            return await self._open_with(data, accepted_ms, refresh=False)
         except ProtocolError as exc:
             if exc.code not in ("unknown_key", "unknown_authority", "key_invalid"):
                 raise
-        # A sender or key newer than our copy of the directory: look again once.
-        directory = await self.directory(refresh=True)
-        return open_envelope(
-            data, recipient=self.keys, resolve=directory.signing_key, accepted_ms=accepted_ms
-        )
+        # A sender or key newer than our copy of the directory: look again once. A
+        # refresh that fails (a rollback included) defers the message rather than judge
+        # it on a view that may be behind.
+        return await self._open_with(data, accepted_ms, refresh=True)
 
-    async def _unopenable(self, msg: Msg, exc: ProtocolError, accepted_ms: int) -> Unopenable:
+    async def _open_with(self, data: bytes, accepted_ms: int, *, refresh: bool) -> Opened:
+        try:
+            directory = await self.directory(refresh=refresh)
+            return open_envelope(
+                data, recipient=self.keys, resolve=directory.signing_key, accepted_ms=accepted_ms
+            )
+        except (DirectoryError, DirectoryUnavailable) as exc:
+            # The directory, not the message (e.g. its head expired meanwhile).
+            raise _Deferral(exc) from exc
+
+    async def _defer(self, msg: Msg, error: ProtocolError | ClientError) -> Deferred:
+        log.warning("message_deferred", error=type(error).__name__, delay=DEFER_DELAY)
+        await msg.nak(delay=DEFER_DELAY)
+        return Deferred(error, DEFER_DELAY)
+
+    async def _unopenable(self, msg: Msg, exc: ProtocolError) -> Unopenable:
         digest = envelope_hash(msg.data)
-        sender = None
-        with contextlib.suppress(ProtocolError):
-            parsed = parse(msg.data)
-            sender = parsed.binding.sender
-            if self._receipts and parsed.binding.kind != "receipt":
-                # Only a sender the directory knows can be sent a receipt; a forged
-                # binding names whoever it likes, so the receipt says what we received.
-                reason = exc.code if exc.code in _REASONS else "other"
-                receipt = Receipt(
-                    receipt_type="non_retrieval",
-                    message_id=parsed.binding.message_id,
-                    envelope_hash=digest,
-                    at_ms=self._clock(),
-                    reason=reason,  # type: ignore[arg-type]
-                )
-                with contextlib.suppress(ProtocolError, UnknownRecipient, SendFailed):
-                    await self.send(receipt, to=[sender])
+        sender, message_id = named(msg.data)
+        reason = exc.code if exc.code in _REASONS else "other"
+        sent = await self._refusal_receipt(msg.data, reason)
         log.warning("message_unopenable", code=exc.code, sender=sender)
         await msg.ack()
-        return Unopenable(exc, digest, sender)
+        return Unopenable(exc, digest, sender, message_id, sent)
+
+    async def _bad_delivery(
+        self, msg: Msg, reason: BadDeliveryReason, header: str | None
+    ) -> BadDelivery:
+        sender, _ = named(msg.data)
+        sent = await self._refusal_receipt(msg.data, "other")
+        log.warning("delivery_malformed", reason=reason, header=header, sender=sender)
+        await msg.ack()  # a redelivery would carry the same headers
+        return BadDelivery(reason, header, envelope_hash(msg.data), sender, sent)
+
+    async def _replayed(
+        self, msg: Msg, opened: Opened, exc: ReplayDetected, audit_seq: int | None
+    ) -> Replayed:
+        b = opened.binding
+        sent = await self._receipt(opened, "non_retrieval", audit_seq, "other")
+        log.warning("message_replayed", sender=b.sender, message_id=b.message_id.hex())
+        await msg.ack()  # never recorded: the first envelope stays the one handed over
+        return Replayed(exc, opened.hash, b.sender, b.message_id, sent)
+
+    async def _above_level(
+        self, msg: Msg, opened: Opened, exc: VictimLevelExceeded, audit_seq: int | None
+    ) -> Unopenable:
+        b = opened.binding
+        # Both signatures verified: the sender made this envelope, so it is refused for
+        # good and a redelivery of it is dropped. The body is not handed over or kept.
+        self._seen.record(b.sender, b.message_id, opened.hash)
+        sent = await self._receipt(opened, "non_retrieval", audit_seq, exc.code)
+        log.warning("message_above_victim_level", sender=b.sender, declared=exc.declared,
+                    needed=exc.needed)  # fmt: skip
+        await msg.ack()
+        return Unopenable(exc, opened.hash, b.sender, b.message_id, sent)
+
+    async def _refusal_receipt(self, data: bytes, reason: str) -> bool:
+        """A non-retrieval receipt for an envelope we did not open, to the sender its
+        binding names; whether one was sent."""
+        try:
+            parsed = parse(data)
+        except ProtocolError:
+            return False
+        if not self._receipts or parsed.binding.kind == "receipt":
+            return False
+        # Only a sender the directory knows can be sent a receipt; a forged binding
+        # names whoever it likes, so the receipt says exactly what we received.
+        receipt = Receipt(
+            receipt_type="non_retrieval",
+            message_id=parsed.binding.message_id,
+            envelope_hash=parsed.hash,
+            at_ms=self._clock(),
+            reason=reason,  # type: ignore[arg-type]
+        )
+        return await self._send_receipt(receipt, parsed.binding.sender, None, None)
 
     async def _receipt(
         self, opened: Opened, kind: str, audit_seq: int | None, reason: str | None
-    ) -> None:
+    ) -> bool:
+        if not self._receipts or opened.binding.kind == "receipt":
+            return False
         receipt = Receipt(
             receipt_type=kind,  # type: ignore[arg-type]
             message_id=opened.binding.message_id,
@@ -525,20 +620,23 @@ class Endpoint:
             audit_sequence=audit_seq,
             reason=reason,  # type: ignore[arg-type]
         )
+        b = opened.binding
+        return await self._send_receipt(receipt, b.sender, b.thread_id, b.message_id)
+
+    async def _send_receipt(
+        self, receipt: Receipt, to: str, thread_id: bytes | None, in_reply_to: bytes | None
+    ) -> bool:
         try:
-            await self.send(
-                receipt,
-                to=[opened.binding.sender],
-                thread_id=opened.binding.thread_id,
-                in_reply_to=opened.binding.message_id,
-            )
-        except (UnknownRecipient, SendFailed, ProtocolError) as exc:
-            log.warning("receipt_not_sent", error=str(exc))
-
-
-def _notice_key_id(data: bytes) -> bytes:
-    try:
-        _, key_id, _ = msgspec.msgpack.decode(data, type=tuple[bytes, bytes, bytes])
-    except (msgspec.DecodeError, ValueError):
-        return b""
-    return key_id
+            await self.send(receipt, to=[to], thread_id=thread_id, in_reply_to=in_reply_to)
+        except SendFailed as exc:
+            # Sealed and published once: NATS may still store it. A receipt is not
+            # worth blocking the inbox for; one more try, then leave it.
+            try:
+                await self.resend(exc.sealed)
+            except SendFailed:
+                log.warning("receipt_not_sent", error="SendFailed")
+                return False
+        except (UnknownRecipient, DirectoryUnavailable, ProtocolError) as exc:
+            log.warning("receipt_not_sent", error=type(exc).__name__)
+            return False
+        return True

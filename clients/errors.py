@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from schemas.envelope import Sealed
+
 
 class ClientError(Exception):
     """Base class of every error raised by `clients`."""
@@ -11,10 +16,29 @@ class DirectoryUnavailable(ClientError):
     """The directory could not be read from NATS (the broker side is unreachable)."""
 
 
+class StoreDamaged(ClientError):
+    """The endpoint's own store (its de-duplication record and directory head mark) holds
+    something that does not read back: an operator must look, nothing is reset."""
+
+
 class UnknownRecipient(ClientError):
     """A recipient or network that the verified directory does not hold (or holds
     inactive): refused before anything is sealed."""
 
 
 class SendFailed(ClientError):
-    """JetStream did not store the envelope (the ingress stream refused or timed out)."""
+    """JetStream did not confirm it stored the envelope (the ingress stream refused, or
+    no answer came in time: it may still have been stored).
+
+    `sealed` is the envelope as sealed: publish exactly it again with `Endpoint.resend`
+    (same bytes, same `Nats-Msg-Id`), never a new seal of the same body, so the message
+    cannot arrive twice."""
+
+    def __init__(self, message: str, sealed: Sealed) -> None:
+        super().__init__(message)
+        self.sealed = sealed
+
+    @property
+    def message_id(self) -> bytes:
+        """The message id of the envelope that was not confirmed."""
+        return self.sealed.binding.message_id

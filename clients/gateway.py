@@ -112,15 +112,13 @@ class Gateway:
                 nkey_seed_file=config.nats.nkey_seed_file,
                 domain=config.nats.domain,
                 audit_origin=config.audit.origin,
+                publish_timeout=config.nats.publish_timeout,
             )
             async with endpoint:
                 _restore_mla(endpoint, store)
                 pusher = WebhookPusher(config.webhook, store) if config.webhook.url else None
                 wake = pusher.wake.set if pusher else (lambda: None)
-                outbox = Outbox(
-                    endpoint, store, clock=self._clock,
-                    publish_timeout=config.nats.publish_timeout,
-                )  # fmt: skip
+                outbox = Outbox(endpoint, store, clock=self._clock)
                 state = GatewayState(
                     config=config,
                     authority=keys.authority,

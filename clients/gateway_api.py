@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import hmac
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from typing import Annotated, Any, Final, TypeVar
 import msgspec
 import structlog
 from aiohttp import web
-from aiohttp.typedefs import Handler
+from aiohttp.typedefs import Middleware
 from msgspec import Meta
 
 from schemas.envelope import Sealed, parse
@@ -31,6 +30,8 @@ from schemas.errors import (
     ProtocolError,
     TooLarge,
 )
+from schemas.http_problem import NO_STORE, bearer_auth, problem_middleware, problem_type
+from schemas.http_problem import ProblemError as HttpProblemError
 from schemas.kinds import AttachmentDescriptor, Message, decode_message_json, encode_message
 from schemas.minimise import minimise
 from schemas.wire import AttachmentRef
@@ -58,7 +59,7 @@ log = structlog.get_logger(__name__)
 
 PROBLEM_BASE: Final = "tag:palermo.example,2025:gateway/"
 PUBLIC_PATHS: Final = frozenset({"/healthz", "/v1/openapi.json"})
-_HEADERS: Final = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+_HEADERS: Final = NO_STORE
 _HEX_ID: Final = re.compile("^[0-9a-f]{32}$")
 _IDEMPOTENCY_KEY: Final = re.compile("[\x21-\x7e]{1,255}")
 IDEMPOTENCY_HEADER: Final = "Idempotency-Key"
@@ -97,8 +98,8 @@ STATE: Final = web.AppKey("gateway_state", GatewayState)
 CALLER: Final = web.RequestKey("caller", ApiKey)
 
 
-class ProblemError(Exception):
-    """An RFC 9457 problem answer, raised by a handler and rendered by the middleware."""
+class ProblemError(HttpProblemError):
+    """A problem answer of the gateway API, with its richer document (`Problem`)."""
 
     def __init__(
         self,
@@ -112,9 +113,8 @@ class ProblemError(Exception):
         identifier: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(detail)
-        self.problem = Problem(
-            type=PROBLEM_BASE + slug if slug else "about:blank",
+        document = Problem(
+            type=problem_type(PROBLEM_BASE, slug),
             title=title,
             status=status,
             detail=detail,
@@ -122,15 +122,7 @@ class ProblemError(Exception):
             field=field,
             identifier=identifier,
         )
-        self.headers = headers or {}
-
-    def response(self) -> web.Response:
-        """The problem as an `application/problem+json` response."""
-        return web.Response(
-            status=self.problem.status,
-            body=_encoder.encode(self.problem),
-            headers={**_HEADERS, "Content-Type": "application/problem+json", **self.headers},
-        )
+        super().__init__(document, headers)
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
@@ -145,53 +137,26 @@ def json_response(data: Any, status: int = 200) -> web.Response:
 # --- middleware ----------------------------------------------------------------------
 
 
-@web.middleware
-async def _problems(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every error leaves as a problem document; internal details only go to the log."""
-    try:
-        return await handler(request)
-    except ProblemError as problem:
-        return problem.response()
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
-        slug = "too-large" if exc.status == 413 else ""
-        return ProblemError(
-            exc.status, slug, exc.reason, exc.text or exc.reason, headers=allow
-        ).response()
-    except Exception as exc:
-        log.error("gateway_handler_failed", path=request.path, error=type(exc).__name__)
-        return ProblemError(500, "internal", "Internal error", "see the gateway log").response()
+def _problems() -> Middleware:
+    return problem_middleware(
+        base=PROBLEM_BASE, log_prefix="gateway", internal_detail="see the gateway log"
+    )
 
 
-def _digest(key: str) -> bytes:
-    # Hashing first makes the comparison constant-time in the length too.
-    return hashlib.sha256(key.encode()).digest()
+def _set_caller(request: web.Request, caller: ApiKey) -> None:
+    request[CALLER] = caller
 
 
-def _auth(keys: list[ApiKey]) -> Any:
-    table = [(bytes.fromhex(k.key_hash), k) for k in keys]
-
-    @web.middleware
-    async def auth(request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Bearer key on every path but health and the OpenAPI document."""
-        if request.path not in PUBLIC_PATHS:
-            scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
-            digest = _digest(presented.strip())
-            caller: ApiKey | None = None
-            for expected, key in table:  # every hash is compared, match or not
-                if hmac.compare_digest(digest, expected) and scheme.lower() == "bearer":
-                    caller = key
-            if caller is None:
-                raise ProblemError(
-                    401, "unauthorized", "Unauthorized", "a valid API key is required",
-                    headers={"WWW-Authenticate": 'Bearer realm="palermo-gateway"'},
-                )  # fmt: skip
-            request[CALLER] = caller
-        return await handler(request)
-
-    return auth
+def _auth(keys: list[ApiKey]) -> Middleware:
+    """Bearer key on every path but health and the OpenAPI document."""
+    return bearer_auth(
+        [(bytes.fromhex(k.key_hash), k) for k in keys],
+        public_paths=PUBLIC_PATHS,
+        base=PROBLEM_BASE,
+        realm="palermo-gateway",
+        detail="a valid API key is required",
+        on_caller=_set_caller,
+    )
 
 
 # --- helpers -------------------------------------------------------------------------
@@ -475,7 +440,7 @@ class ListParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     after: Annotated[int, Meta(ge=0)] = 0
     since: Annotated[int, Meta(ge=0)] | None = None
-    kind: Annotated[str, Meta(pattern="^[a-z][a-z_]{0,39}$")] | None = None
+    kind: Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,39}$(?!\n)")] | None = None
     thread: HexId | None = None
     unacknowledged: bool = False
     limit: Annotated[int, Meta(ge=1, le=500)] = 100
@@ -544,7 +509,7 @@ async def get_thread(request: web.Request) -> web.Response:
 def make_app(state: GatewayState, openapi: bytes) -> web.Application:
     """The REST application over `state`; `openapi` is the served OpenAPI document."""
     app = web.Application(
-        middlewares=[_problems, _auth(state.config.api_keys)],
+        middlewares=[_problems(), _auth(state.config.api_keys)],
         client_max_size=state.config.http.max_body,
     )
     app[STATE] = state

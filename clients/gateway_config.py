@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-from broker.config import decode_layers
+from schemas.config_layers import decode_layers
 from schemas.records import Officer
 
 from .errors import ClientError
@@ -34,8 +34,8 @@ __all__ = [
     "load_gateway_config",
 ]
 
-Hex32 = Annotated[str, Meta(pattern="^[0-9a-f]{64}$")]
-KeyName = Annotated[str, Meta(pattern="^[A-Za-z0-9_.@-]{1,64}$")]
+Hex32 = Annotated[str, Meta(pattern=r"^[0-9a-f]{64}$(?!\n)")]
+KeyName = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_.@-]{1,64}$(?!\n)")]
 
 
 class ConfigError(ClientError):

@@ -3,12 +3,12 @@
 A send through the API seals the message, commits the sealed bytes to the message store
 and only then publishes them. If JetStream does not acknowledge the publish in time, the
 caller is told the message is queued (HTTP 202) and this outbox publishes the same bytes
-again — after a reconnect, or after a restart, since the queue is the store — until
-JetStream acknowledges them. Every publish carries the message id as `Nats-Msg-Id`,
-exactly as `Endpoint.send` does, so a copy the client had buffered and delivered anyway
-is dropped by JetStream's duplicate window, and the broker's seen-set refuses the same
-envelope bytes twice after it. A retry therefore never makes a second message; only a
-new send does.
+again with `Endpoint.resend` — after a reconnect, or after a restart, since the queue
+is the store — until JetStream acknowledges them. Every publish carries the message id
+as `Nats-Msg-Id`, exactly as `Endpoint.send` does, so a copy the client had buffered
+and delivered anyway is dropped by JetStream's duplicate window, and the broker's
+seen-set treats the same envelope bytes as a redelivery after it. A retry therefore
+never makes a second message; only a new send does.
 """
 
 from __future__ import annotations
@@ -40,8 +40,8 @@ IDLE_POLL: Final = 60.0
 class Outbox:
     """Publishes what the store holds as unacknowledged (module docstring).
 
-    `publish_timeout` bounds how long an API call waits for JetStream before answering
-    "queued"; `clock` (ms) is a seam for tests.
+    The endpoint's `publish_timeout` bounds how long an API call waits for JetStream
+    before answering "queued"; `clock` (ms) is a seam for tests.
     """
 
     def __init__(
@@ -50,12 +50,10 @@ class Outbox:
         store: MessageStore,
         *,
         clock: Callable[[], int],
-        publish_timeout: float = 5.0,
     ) -> None:
         self._endpoint = endpoint
         self._store = store
         self._clock = clock
-        self._timeout = publish_timeout
         self._wake = asyncio.Event()
 
     async def dispatch(self, sealed: Sealed, body: Message) -> bool:
@@ -70,7 +68,7 @@ class Outbox:
     async def _publish(self, sealed: Sealed) -> bool:
         message_id = sealed.binding.message_id.hex()
         try:
-            await self._endpoint.publish_sealed(sealed, ack_within=self._timeout)
+            await self._endpoint.resend(sealed)
         except SendFailed as exc:
             log.info("outbox_publish_failed", message_id=message_id, error=type(exc).__name__)
             return False

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from schemas.http_problem import Problem as HttpProblem
 from schemas.kinds import Message
 from schemas.records import (
     AuthorityId,
@@ -39,11 +40,15 @@ __all__ = [
     "WebhookPayload",
 ]
 
-HexId = Annotated[str, Meta(pattern="^[0-9a-f]{32}$", description="16 bytes as lowercase hex")]
-HexHash = Annotated[str, Meta(pattern="^[0-9a-f]{64}$", description="32 bytes as lowercase hex")]
+HexId = Annotated[
+    str, Meta(pattern=r"^[0-9a-f]{32}$(?!\n)", description="16 bytes as lowercase hex")
+]
+HexHash = Annotated[
+    str, Meta(pattern=r"^[0-9a-f]{64}$(?!\n)", description="32 bytes as lowercase hex")
+]
 UInt = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 Direction = Literal["received", "sent"]
-NoticeType = Annotated[str, Meta(pattern="^[a-z][a-z_]{0,39}$")]
+NoticeType = Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,39}$(?!\n)")]
 
 
 class _SendOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -198,13 +203,9 @@ class WebhookPayload(msgspec.Struct, frozen=True, kw_only=True):
     message: StoredMessage
 
 
-class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+class Problem(HttpProblem, frozen=True, kw_only=True, omit_defaults=True):
     """An RFC 9457 problem document (`application/problem+json`)."""
 
-    type: str
-    title: str
-    status: int
-    detail: str
     code: str | None = None
     """Protocol error code, when a protocol check refused the request."""
     field: str | None = None

@@ -15,7 +15,6 @@ or the system acknowledges it through the API.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import hmac
 import math
@@ -108,9 +107,7 @@ class WebhookPusher:
         finally:
             for waiter in waiters:
                 waiter.cancel()
-            for waiter in waiters:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await waiter
+            await asyncio.gather(*waiters, return_exceptions=True)
 
     async def _push(
         self, session: aiohttp.ClientSession, message: StoredMessage, attempt: int

@@ -68,7 +68,14 @@ from .errors import (
 )
 from .keys import AuthorityKeys, EncryptionKey, RecipientKey, SigningKey, check_authority_id
 from .keystore import dump_keystore, load_keystore, load_keystore_bytes, save_keystore
-from .kinds import Message, decode_message, encode_message, kind_of
+from .kinds import (
+    Message,
+    canonical_message,
+    decode_canonical_message,
+    decode_message,
+    encode_message,
+    kind_of,
+)
 from .minimise import LinkageKey, minimise
 from .replay import SeenSet
 from .wire import VERSION, AttachmentRef, Binding, CheckpointRef, Envelope, Header, Recipient
@@ -125,9 +132,11 @@ __all__ = [
     "UnknownKey",
     "WrongKey",
     "WrongPassphrase",
+    "canonical_message",
     "check_authority_id",
     "check_payload",
     "check_time",
+    "decode_canonical_message",
     "decode_message",
     "dump_keystore",
     "encode_message",

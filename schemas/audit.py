@@ -30,7 +30,7 @@ AuditEventType = Literal[
     "directory",
     "disclosure",
 ]
-ReasonCode = Annotated[str, Meta(pattern="^[a-z][a-z_]{0,39}$")]
+ReasonCode = Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,39}$(?!\n)")]
 
 
 class AuditEvent(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):

@@ -151,17 +151,42 @@ def _decode_record(signed: bytes) -> tuple[AuthorityRecord, Signed]:
     return codec.decode_canonical(envelope.body, _record_decoder, "directory record"), envelope
 
 
+class HeadMark(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
+    """The serial and digest of the newest head a party accepted: what it keeps on disk
+    so that a restart cannot be served an older directory."""
+
+    serial: UInt
+    digest: Hash32
+
+
+_mark_decoder = msgspec.msgpack.Decoder(HeadMark)
+
+
+def encode_mark(mark: HeadMark) -> bytes:
+    """A head mark as stored (canonical MessagePack)."""
+    return codec.encode(mark)
+
+
+def decode_mark(data: bytes) -> HeadMark:
+    """A stored head mark; `Malformed` if the bytes are not one."""
+    return codec.decode_canonical(data, _mark_decoder, "directory head mark")
+
+
 @dataclass
 class Directory:
     """A verified view of the directory, pinned to the root public key.
 
     Feed it signed records and heads (`apply_record`, `apply_head`) in the order the
     bucket gives them; ask it for keys. Every lookup first checks that the head is
-    fresh and matches the records held, raising `StaleDirectory` otherwise.
+    fresh and matches the records held, raising `StaleDirectory` otherwise. `floor`
+    is the newest head accepted before (by a previous view or a previous run): no head
+    below it, nor another state at its serial, is ever accepted. `advance` gives the
+    view of a newer bucket snapshot without going back from this one.
     """
 
     root_public: bytes
     clock: Callable[[], int]
+    floor: HeadMark | None = None
 
     def __post_init__(self) -> None:
         self._records: dict[str, AuthorityRecord] = {}
@@ -207,11 +232,15 @@ class Directory:
         head = codec.decode_canonical(envelope.body, _head_decoder, "directory head")
         if head.expires_ms - head.issued_ms > MAX_HEAD_LIFETIME_MS:
             raise DirectoryError("directory head claims a lifetime over 24 hours")
-        if self._head is not None and head.serial < self._head.serial:
+        newest = self.mark if self._head is not None else self.floor
+        if newest is not None and head.serial < newest.serial:
             raise DirectoryRollback(
-                f"directory head serial {head.serial} is older than "
-                f"{self._head.serial}, already seen"
+                f"directory head serial {head.serial} is older than {newest.serial}, already seen"
             )
+        if newest is not None and head.serial == newest.serial and head.digest != newest.digest:
+            # Re-signing at one serial only renews the expiry; other records at the same
+            # serial would be a second history.
+            raise DirectoryRollback(f"two different directory states at serial {head.serial}")
         if self.clock() >= head.expires_ms:
             raise StaleDirectory(f"directory head at serial {head.serial} has expired")
         self._head = head
@@ -230,6 +259,44 @@ class Directory:
     def head(self) -> DirectoryHead | None:
         """The newest verified head, if any."""
         return self._head
+
+    @property
+    def mark(self) -> HeadMark | None:
+        """The serial and digest of the head held, to persist (None before a head)."""
+        return HeadMark(self._head.serial, self._head.digest) if self._head else None
+
+    def advance(self, signed_records: Iterable[bytes], signed_head: bytes | None) -> Directory:
+        """The view of a newer snapshot of the bucket (every current record and the
+        head), verified, fresh and complete, that goes back on nothing this view holds.
+
+        Raises `DirectoryRollback` for a head older than this view's (or its floor), a
+        different state at the same serial, or a record older than the one held for
+        its authority; `StaleDirectory` for a missing, expired or incomplete head;
+        `DirectoryError` for anything forged. This view is left unchanged either way.
+        """
+        view = Directory(
+            self.root_public, self.clock, self.mark if self._head is not None else self.floor
+        )
+        if signed_head is not None:
+            view.apply_head(signed_head)  # first: an old head is the clearest refusal
+        for signed in signed_records:
+            record = view.apply_record(signed)
+            held = self._records.get(record.id)
+            if held is not None and record.serial < held.serial:
+                raise DirectoryRollback(
+                    f"record for {record.id} at serial {record.serial} is older than "
+                    f"serial {held.serial} already seen"
+                )
+            if (
+                held is not None
+                and record.serial == held.serial
+                and signed != self._signed[record.id]
+            ):
+                raise DirectoryRollback(
+                    f"two different records for {record.id} at serial {record.serial}"
+                )
+        view.check_fresh()
+        return view
 
     def check_fresh(self) -> DirectoryHead:
         """The head, if it is unexpired and matches the records held; `StaleDirectory` if not."""

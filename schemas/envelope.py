@@ -21,6 +21,7 @@ from msgspec import Meta
 
 from . import _crypto, codec
 from .errors import (
+    DisclosureInvalid,
     Expired,
     InnerSignatureInvalid,
     KindMismatch,
@@ -33,8 +34,16 @@ from .errors import (
     WrongKey,
 )
 from .keys import AuthorityKeys, RecipientKey, verify_signature
-from .kinds import Message, decode_message, encode_message, kind_of
+from .kinds import (
+    Message,
+    canonical_message,
+    decode_canonical_message,
+    decode_message,
+    encode_message,
+    kind_of,
+)
 from .kinds.receipts import Receipt
+from .levels import RANK, needed_level
 from .minimise import LinkageKey, minimise
 from .records import Disclosure, HandlingCode, Priority
 from .wire import (
@@ -196,7 +205,15 @@ def seal(
     decode_message(raw)
     today = dt.datetime.fromtimestamp(created / 1000, dt.UTC).date()
     body, level = minimise(body, linkage_key=linkage_key, today=today, disclosure=disclosure)
-    body_bytes = encode_message(body)
+    # Attachments declare their own level: the binding's is the highest of them all, so
+    # the recipient's check (`levels.check_level`) passes whatever `seal` makes.
+    needed, where = needed_level(body)
+    if RANK[needed] > RANK[level]:
+        if needed == "disclosed":
+            raise DisclosureInvalid(f"{where} is disclosed: send it with a disclosure")
+        level = needed
+    # The canonical form, exactly what every receiver re-encodes and compares.
+    body_bytes = canonical_message(body)
     _check_size(body_bytes)
 
     content_key = random(_crypto.AEAD_KEY)
@@ -331,8 +348,9 @@ def open_envelope(
     time the broker attests with a delivery) or, without one, now. Raises, in the
     order checked: `TooLarge`, `Malformed`, the resolver's errors (`UnknownKey`,
     `KeyInvalid`, ...), `OuterSignatureInvalid`, `Tampered`, `NotYetValid`, `Expired`,
-    `NotARecipient`, `WrongKey`, `Tampered` (key commitment or AEAD), `Malformed`,
-    `InnerSignatureInvalid`, `KindMismatch`.
+    `NotARecipient`, `WrongKey`, `Tampered` (key commitment or AEAD), `Malformed`
+    (frame, padding), `TooLarge` (body over `MAX_BODY_BYTES`), `InnerSignatureInvalid`,
+    `Malformed` (body not decodable or not canonical), `KindMismatch`.
     """
     parsed = parse(data)
     binding = parsed.binding
@@ -362,10 +380,12 @@ def open_envelope(
 
     inner = _unpad(padded)
     body_bytes = inner.body
+    # Open refuses what seal would refuse: a body over the inline cap.
+    _check_size(body_bytes)
     expected = INNER_DOMAIN + parsed.header.binding + _crypto.blake2b(body_bytes)
     if not verify_signature(sender_public, expected, inner.signature):
         raise InnerSignatureInvalid(f"inner signature does not verify under {binding.sender}'s key")
-    body = decode_message(body_bytes)
+    body = decode_canonical_message(body_bytes)
     if kind_of(body) != binding.kind:
         raise KindMismatch(f"body is a {kind_of(body)!r}, binding says {binding.kind!r}")
     if receipt_ref(body) != binding.receipt:
@@ -408,4 +428,8 @@ def _unpad(padded: bytes) -> _Inner:
     end = _LENGTH.size + length
     if end > len(padded) or any(padded[end:]):
         raise Malformed("payload padding is not all zero bytes after the framed length")
+    # The padded length is a function of the framed length: any other choice would be a
+    # channel through which a sender could signal to the broker, which sees the length.
+    if len(padded) != padme(end):
+        raise Malformed("payload is not padded to the PADMÉ length of its frame")
     return codec.decode_canonical(padded[_LENGTH.size : end], _inner_decoder, "payload")

@@ -88,7 +88,7 @@ class KindMismatch(Malformed):
 
 
 class InvalidAuthorityId(ProtocolError):
-    """A string that is not a valid authority id (`^[a-z]{2}-[a-z0-9]{1,30}$`)."""
+    """A string that is not wholly an authority id (`[a-z]{2}-[a-z0-9]{1,30}`, nothing after)."""
 
     code = "invalid_authority_id"
 

@@ -3,8 +3,9 @@
 For implementers in other languages and for gateways' REST APIs: one file per message
 kind (``mla_request.json``), one for their union (``message.json``) and one each for
 the envelope's binding, header and envelope. Output is deterministic (sorted keys,
-two-space indent, trailing newline) so the checked-in files can be compared with what
-the code says now::
+two-space indent, trailing newline, and the same text under every msgspec release:
+see `_normalise`) so the checked-in files can be compared with what the code says
+now::
 
     python -m schemas.jsonschema            # (re)write the files
     python -m schemas.jsonschema --check    # exit 1 and list stale files
@@ -13,6 +14,7 @@ the code says now::
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import sys
 from collections.abc import Sequence
@@ -40,8 +42,36 @@ _BODY_COMMENT = (
 
 
 def _document(tp: Any, title: str, comment: str) -> dict[str, Any]:
-    schema: dict[str, Any] = msgspec.json.schema(tp)
+    schema: dict[str, Any] = _normalise(msgspec.json.schema(tp))
     return {"$schema": DIALECT, "title": title, "$comment": comment, **schema}
+
+
+_NULL: dict[str, Any] = {"type": "null"}
+
+
+def _normalise(node: Any) -> Any:
+    """`node` in one form whichever msgspec release made it.
+
+    Releases differ where the meaning does not: whether a description (a Struct's
+    docstring) keeps its source indentation (0.23 strips it, earlier ones do not), and
+    where `null` stands among the members of an optional field's `anyOf` (0.19 puts it
+    first, later releases last). Descriptions go through `inspect.cleandoc` and `null`
+    goes last, so the files never change with the installed msgspec.
+    """
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                out[key] = inspect.cleandoc(value)
+            elif key == "anyOf" and isinstance(value, list):
+                members = [_normalise(member) for member in value]
+                out[key] = [m for m in members if m != _NULL] + [m for m in members if m == _NULL]
+            else:
+                out[key] = _normalise(value)
+        return out
+    if isinstance(node, list):
+        return [_normalise(item) for item in node]
+    return node
 
 
 def schemas() -> dict[str, dict[str, Any]]:

@@ -24,6 +24,11 @@ from .keys import AuthorityKeys, EncryptionKey, SigningKey, check_authority_id
 from .records import AuthorityId
 
 FORMAT: Final = "palermo-keystore/v1"
+OPSLIMIT_INTERACTIVE: Final[int] = _crypto.ARGON2ID_OPS_INTERACTIVE
+MEMLIMIT_INTERACTIVE: Final[int] = _crypto.ARGON2ID_MEM_INTERACTIVE
+"""libsodium's interactive Argon2id limits (`opslimit=`, `memlimit=` of the `dump_*`
+functions): quick to open, for demos and tests only; the defaults are the moderate
+limits, which every keystore that guards a real key should keep."""
 MIN_PASSPHRASE = 12
 """Shorter passphrases are refused at creation: Argon2id slows guessing, it cannot
 make a short passphrase strong."""

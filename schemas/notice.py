@@ -38,7 +38,7 @@ class Notice(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields
     time_ms: UInt
     """Acceptance (ingress) time for `accepted`; the time of the decision otherwise."""
     audit_seq: UInt | None
-    reason: Annotated[str, Meta(pattern="^[a-z][a-z_]{0,39}$")] | None
+    reason: Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,39}$(?!\n)")] | None
     detail: Annotated[str, Meta(max_length=300)] | None
     recipients: list[AuthorityId]
 

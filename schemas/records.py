@@ -14,21 +14,28 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-AUTHORITY_ID_PATTERN = "^[a-z]{2}-[a-z0-9]{1,30}$"
+# Every pattern in `schemas` ends in `$(?!\n)`: msgspec checks `Meta(pattern=...)` with
+# `re.search`, where a bare `$` also matches before a final newline (so "gb-nca" plus a
+# newline would pass). The lookahead pins the match to the very end in Python and is a
+# no-op in ECMA-262, the dialect of the exported JSON Schemas, where `$` already means
+# the end of the string.
+AUTHORITY_ID_PATTERN = r"^[a-z]{2}-[a-z0-9]{1,30}$(?!\n)"
 
 AuthorityId = Annotated[str, Meta(pattern=AUTHORITY_ID_PATTERN)]
-CountryCode = Annotated[str, Meta(pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
-Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
+CountryCode = Annotated[str, Meta(pattern=r"^[A-Z]{2}$(?!\n)", description="ISO 3166-1 alpha-2")]
+Month = Annotated[str, Meta(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$(?!\n)", description="YYYY-MM")]
 NetworkId = Annotated[
     str,
     Meta(
-        pattern="^[a-z0-9][a-z0-9-]{0,62}$",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,62}$(?!\n)",
         description="directory id of a trafficking-route network or joint team",
     ),
 ]
 Ref = Annotated[
     str,
-    Meta(pattern="^[A-Za-z0-9_-]{1,32}$", description="label local to the case, e.g. V1, S2"),
+    Meta(
+        pattern=r"^[A-Za-z0-9_-]{1,32}$(?!\n)", description="label local to the case, e.g. V1, S2"
+    ),
 ]
 ShortText = Annotated[str, Meta(max_length=200)]
 Text = Annotated[str, Meta(max_length=20_000)]
@@ -113,7 +120,7 @@ LegalBasis = Literal[
 """Enumerated legal bases for disclosing real identifiers; audited by code only."""
 
 
-class Grading(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Grading(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """4x4 grading of intelligence: source evaluation and information assessment."""
 
     source: SourceGrade
@@ -131,7 +138,7 @@ class Officer(
     contact: ShortText | None = None
 
 
-class Pseudonym(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Pseudonym(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """Keyed pseudonym of one direct identifier (see `schemas.minimise`)."""
 
     kind: PseudonymKind
@@ -240,7 +247,14 @@ class Suspect(
     location_country: CountryCode | None = None
 
 
-class Body(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, tag_field="kind"):
+class Body(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    forbid_unknown_fields=True,
+    omit_defaults=True,
+    tag_field="kind",
+):
     """Fields every message kind carries inside the encrypted payload."""
 
     case_reference: ShortText | None = None

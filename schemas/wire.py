@@ -34,7 +34,7 @@ MAX_ATTACHMENTS = 64
 Id16 = Annotated[bytes, Meta(min_length=16, max_length=16)]
 Hash32 = Annotated[bytes, Meta(min_length=32, max_length=32)]
 UInt = Annotated[int, Meta(ge=0, le=2**63 - 1)]
-Kind = Annotated[str, Meta(pattern="^[a-z][a-z_]{0,39}$")]
+Kind = Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,39}$(?!\n)")]
 
 
 class Recipient(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):

@@ -1,14 +1,22 @@
-"""The `palermo keys` commands."""
+"""The `palermo` command: its command groups, and the `palermo keys` commands."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from clients.cli import main
+from broker.errors import BrokerError
+from clients.cli import COMMAND_GROUP, build_parser, main
+from clients.errors import ClientError
+from schemas.errors import ProtocolError
 from schemas.keystore import load_keystore
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_keys_new_and_show(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -80,3 +88,87 @@ def test_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     )
     assert "pass --force" in capsys.readouterr().err
     assert out.read_text() == "precious"
+
+
+DOCUMENTED = {
+    "keys": ["new", "show"],
+    "up": [],
+    "directory": ["init", "list", "add", "suspend", "revoke", "reinstate", "sign-head"],
+    "broker-keys": ["new"],
+    "audit": ["export", "verify"],
+    "nats-config": [],
+    "demo": ["send", "exchange"],
+    "gateway": [],
+    "endpoint": ["send", "inbox", "directory"],
+    **{c: [] for c in ("send", "inbox", "read", "thread", "fetch", "evidence", "ack")},
+    **{c: [] for c in ("evidence-export", "evidence-directory", "evidence-verify")},
+}
+
+
+def _choices(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+def test_every_documented_command_is_one_palermo_command() -> None:
+    """The broker's and the authority side's command groups, found through the
+    `palermo.commands` entry points, make up one `palermo` with every documented
+    subcommand, and the installed entry points are the ones pyproject.toml declares."""
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["entry-points"][
+        COMMAND_GROUP
+    ]
+    installed = {e.name: e.value for e in metadata.entry_points(group=COMMAND_GROUP)}
+    assert installed == declared, "reinstall (make lint) after changing pyproject.toml"
+    parser, errors = build_parser()
+    groups = _choices(parser)
+    assert sorted(groups) == sorted(DOCUMENTED)
+    for name, subcommands in DOCUMENTED.items():
+        if subcommands:
+            assert sorted(_choices(groups[name])) == sorted(subcommands), name
+    assert {BrokerError, ClientError, ProtocolError} <= set(errors)
+
+
+def test_broker_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An error of a broker command group is reported as one line, like the clients'."""
+    secret = tmp_path / "pass"
+    secret.write_text("a long enough passphrase\n")
+    existing = tmp_path / "broker.keystore"
+    existing.write_text("x")
+    args = ["broker-keys", "new", "--out", str(existing), "--passphrase-file", str(secret)]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert err == f"palermo: {existing} exists; pass --force to replace it\n"
+
+
+def test_a_broken_command_group_leaves_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command group whose module cannot be imported is named in one line on stderr;
+    every other command still works."""
+    dist = tmp_path / "palermo_extra-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: palermo-extra\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        f"[{COMMAND_GROUP}]\nextra = palermo_no_such_module:add_commands\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    secret = tmp_path / "pass"
+    secret.write_text("correct horse battery staple\n")
+    out = tmp_path / "it-dna.keystore"
+    args = ["keys", "new", "--authority", "it-dna", "--out", str(out), "--fast-kdf"]
+    assert main([*args, "--passphrase-file", str(secret)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("palermo: commands 'extra' unavailable: No module named")
+    assert err.count("\n") == 1
+    assert out.exists()
+
+
+def test_demo_commands_need_the_demo_broker(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without the files `palermo up --demo` writes, the demo commands say so in one line."""
+    assert main(["demo", "send", "--data-dir", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"palermo: {tmp_path}/demo-passphrase is missing: start the demo broker first "
+        f"(palermo up --demo --data-dir {tmp_path})\n"
+    )

@@ -129,3 +129,81 @@ def test_invalid_enum_value_not_echoed() -> None:
     with pytest.raises(Malformed) as info:
         codec.decode_canonical(data, _binding_decoder, "binding")
     assert "SECRETX" not in str(info.value)
+
+
+# --- invalid UTF-8 --------------------------------------------------------------------
+
+
+def test_invalid_utf8_in_binding_named_as_such() -> None:
+    """A binding whose str field is not UTF-8 is Malformed with the project's own text,
+    whatever the msgspec release says about it."""
+    data = codec.encode(_sample()).replace(b"\xa7routine", b"\xa7rout\xffne")
+    with pytest.raises(Malformed) as info:
+        codec.decode_canonical(data, _binding_decoder, "binding")
+    assert str(info.value) == "binding has a string that is not valid UTF-8"
+    assert isinstance(info.value.__cause__, msgspec.DecodeError | UnicodeDecodeError)
+
+
+def test_truncated_header_is_not_valid_msgpack() -> None:
+    """Bytes cut short are Malformed as not msgpack, not as a UTF-8 problem."""
+    data = codec.encode(Header(codec.encode(_sample()), [bytes(80)], bytes(32), 1024))
+    with pytest.raises(Malformed) as info:
+        codec.decode_canonical(data[:-5], _header_decoder, "header")
+    assert str(info.value) == "header is not valid msgpack"
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"\xa3abc", False),
+        (b"\xa2\xc3\x28", True),  # fixstr
+        (b"\xd9\x02\xc3\x28", True),  # str8
+        (b"\xda\x00\x02\xc3\x28", True),  # str16
+        (b"\xdb\x00\x00\x00\x02\xc3\x28", True),  # str32
+        (b"\x81\xa1\xff\x01", True),  # a map key
+        (b"\x92\x01\x91\xa1\xff", True),  # nested in arrays
+        (b"\xdc\x00\x01\xa1\xff", True),  # after an array16 header
+        (b"\xc4\x02\xa1\xff", False),  # bin bytes that look like a str are data
+        (b"\xc5\x00\x02\xa1\xff\xa1a", False),  # bin16, then a good str
+        (b"\xc6\x00\x00\x00\x02\xa1\xff\xa1\xff", True),  # bin32, then a bad str
+        (b"\xc7\x02\x05\xa1\xff", False),  # ext8: type byte, then data
+        (b"\xd4\x05\xa1", False),  # fixext1
+        (b"\xd8\x05" + b"\xa1\xff" * 8, False),  # fixext16
+        (b"\xcb" + b"\xa1\xff\xa1\xff\xa1\xff\xa1\xff", False),  # float64 bytes
+        (b"\xcd\xa1\xff\xa1a", False),  # uint16, then a good str
+        (b"\xa5ab", False),  # truncated str: malformed, but not invalid UTF-8
+        (b"\xd9", False),  # truncated length
+        (b"\xc1\xa1\xff", False),  # never-used type byte stops the reading
+        (b"", False),
+    ],
+)
+def test_has_invalid_utf8(data: bytes, expected: bool) -> None:
+    """Every str form is read as UTF-8; bin, ext and number bytes are skipped."""
+    assert codec.has_invalid_utf8(data) is expected
+
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats() | st.text()
+    | st.binary(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(_values)
+def test_encoded_values_have_no_invalid_utf8(value: object) -> None:
+    """Whatever msgspec encodes (bytes included, any content) reads as valid UTF-8."""
+    assert not codec.has_invalid_utf8(codec.encode(value))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=64))
+def test_has_invalid_utf8_agrees_with_a_decoder(data: bytes) -> None:
+    """On any bytes it answers without raising, and never flags what msgspec decodes."""
+    try:
+        msgspec.msgpack.decode(data)
+    except Exception:  # whatever a release raises (0.19: TypeError for a map as a key)
+        assert isinstance(codec.has_invalid_utf8(data), bool)
+    else:
+        assert not codec.has_invalid_utf8(data)

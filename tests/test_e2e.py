@@ -13,12 +13,12 @@ from nats.aio.client import Client
 
 from broker import topology
 from broker.auditlog import export_audit, verify_export
-from broker.directory_store import list_signed_records
 from broker.natsserver import NatsServer
 from broker.tlog_proofs import latest_checkpoint
 from clients.gateway_client import GatewayClient
 from clients.gateway_evidence import directory_export, load_directory_export, verify_record
 from clients.gateway_schema import StoredMessage, WebhookPayload
+from schemas.directory_bucket import list_signed_records
 from schemas.kinds import MlaRequest, MlaResponse, MlaStatus, Receipt
 from schemas.note import verifier_key
 

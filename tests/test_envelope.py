@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from schemas import _crypto
 from schemas.envelope import (
     MAX_BODY_BYTES,
+    MAX_ENVELOPE_BYTES,
     MIN_PADDED,
     open_envelope,
     padme,
@@ -355,6 +356,35 @@ def test_oversized_body_refused(world: World) -> None:
         seal_to(world, "it-dna", message=big)
     with pytest.raises(TooLarge, match="over the"):
         parse(bytes(400 * 1024))
+
+
+def test_seal_writes_the_canonical_body(world: World) -> None:
+    """A body whose default was built at run time is sealed canonically, so it opens."""
+    routine = "".join(["rou", "tine"])
+    message = CaseReferral(summary=SUMMARY, urgency=routine)  # type: ignore[arg-type]
+    opened = open_as(world, seal_to(world, "it-dna", message=message), "it-dna")
+    assert opened.body == CaseReferral(summary=SUMMARY)
+    assert opened.body_bytes == encode_message(CaseReferral(summary=SUMMARY))
+
+
+def test_open_refuses_a_body_over_the_cap(world: World) -> None:
+    """A sender that skips seal's size check is refused on open: `TooLarge`."""
+    sender, it = world.keys["ng-naptip"], world.keys["it-dna"]
+    key = _crypto.random_bytes(32)
+    binding = parse(seal_to(world, "it-dna")).binding
+    binding = msgspec.structs.replace(binding, key_commitment=forge.commitment(key))
+    big = forge.pack({"kind": "case_referral", "summary": "x" * (MAX_BODY_BYTES + 1)})
+    data = forge.assemble(
+        binding,
+        big,
+        content_key=key,
+        recipients_public=[it.encryption.public],
+        inner_signer=sender.signing,
+        outer_signer=sender.signing,
+    )
+    assert len(data) < MAX_ENVELOPE_BYTES
+    with pytest.raises(TooLarge, match=f"body is {len(big)} bytes, over the {MAX_BODY_BYTES}"):
+        open_as(world, data, "it-dna")
 
 
 def test_body_outside_schema_refused_at_seal(world: World) -> None:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
 
 from schemas import jsonschema, wire
-from schemas.kinds import KINDS
+from schemas.kinds import KINDS, MlaRequest
 
 
 def test_checked_in_schemas_are_current() -> None:
@@ -85,3 +88,86 @@ def test_stale_and_write_on_a_directory(tmp_path: Path) -> None:
     assert jsonschema.write(tmp_path) == ["binding.json", "receipt.json", "old_kind.json"]
     assert jsonschema.stale(tmp_path) == []
     assert not (tmp_path / "old_kind.json").exists()
+
+
+def _descriptions(node: Any) -> Iterator[str]:
+    """Every schema description in a document, at any depth."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                yield value
+            else:
+                yield from _descriptions(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _descriptions(item)
+
+
+def test_descriptions_are_the_cleaned_docstrings() -> None:
+    """A Struct's description is its docstring without the source indentation, whichever
+    msgspec release made the schema."""
+    definition = jsonschema.schemas()["mla_request.json"]["$defs"]["MlaRequest"]
+    assert MlaRequest.__doc__ is not None
+    assert definition["description"] == inspect.cleandoc(MlaRequest.__doc__)
+    assert "\n" in definition["description"]
+    found = [text for doc in jsonschema.schemas().values() for text in _descriptions(doc)]
+    assert found
+    assert all(text == inspect.cleandoc(text) for text in found)
+    assert not any(line.startswith(" ") for text in found for line in text.splitlines())
+
+
+def test_older_msgspec_forms_are_normalised() -> None:
+    """Schemas in the form older msgspec releases write them (indented descriptions,
+    `null` first in an optional field's anyOf) come out as the current files have them,
+    at any depth; a property that happens to be called description is kept."""
+    raw = {
+        "$ref": "#/$defs/Note",
+        "$defs": {
+            "Note": {
+                "description": "A note.\n    Second line.",
+                "properties": {
+                    "description": {"type": "string"},
+                    "author": {"anyOf": [{"type": "null"}, {"$ref": "#/$defs/Officer"}]},
+                    "when": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                },
+                "anyOf": [{"description": "\n    Inner.\n      indented\n    "}],
+            }
+        },
+    }
+    assert jsonschema._normalise(raw) == {
+        "$ref": "#/$defs/Note",
+        "$defs": {
+            "Note": {
+                "description": "A note.\nSecond line.",
+                "properties": {
+                    "description": {"type": "string"},
+                    "author": {"anyOf": [{"$ref": "#/$defs/Officer"}, {"type": "null"}]},
+                    "when": {"anyOf": [{"type": "string"}, {"type": "integer"}]},
+                },
+                "anyOf": [{"description": "Inner.\n  indented"}],
+            }
+        },
+    }
+
+
+def test_optional_fields_list_null_last() -> None:
+    """Every anyOf that admits null lists it last, after the type it makes optional."""
+    nullable = [
+        members
+        for doc in jsonschema.schemas().values()
+        for members in _any_ofs(doc)
+        if {"type": "null"} in members
+    ]
+    assert nullable
+    assert all(members[-1] == {"type": "null"} for members in nullable)
+
+
+def _any_ofs(node: Any) -> Iterator[list[Any]]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "anyOf":
+                yield value
+            yield from _any_ofs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _any_ofs(item)

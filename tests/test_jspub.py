@@ -10,7 +10,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from broker import topology
-from broker.jspub import Pipeline
+from schemas.jspub import ERR_WRONG_LAST_SEQUENCE, Pipeline, is_wrong_last_sequence
 
 
 async def test_error_answers_resolve_their_futures(nc: Client, js: JetStreamContext) -> None:
@@ -29,7 +29,10 @@ async def test_error_answers_resolve_their_futures(nc: Client, js: JetStreamCont
     assert not isinstance(ack, BaseException)
     assert ack.stream == topology.KV_SEEN_STREAM
     assert isinstance(error, nats.js.errors.APIError)
-    assert error.err_code == 10071
+    assert error.err_code == ERR_WRONG_LAST_SEQUENCE == 10071
+    assert is_wrong_last_sequence(error)
+    assert not is_wrong_last_sequence(nats.js.errors.APIError(err_code=10058))
+    assert not is_wrong_last_sequence(TimeoutError())
     assert not isinstance(audit, BaseException)
     assert audit.stream == topology.AUDIT
 

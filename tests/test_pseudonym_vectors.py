@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from schemas import _crypto
+from schemas.errors import MinimisationError
 from schemas.minimise import UNICODE_VERSION, LinkageKey, normalise_identifier, pseudonym
 from schemas.records import Document
 
@@ -79,3 +80,21 @@ def test_spelling_variants_share_a_vector_value() -> None:
         ("Наталья Ёлкина", "НАТАЛЬЯ ЕЛКИНА"),
     ]:
         assert by_input[left, key] == by_input[right, key]
+
+
+@pytest.mark.parametrize(
+    "vector", VECTORS["refused"], ids=[f"{v['kind']}-{i}" for i, v in enumerate(VECTORS["refused"])]
+)
+def test_refused_vector(vector: dict[str, Any]) -> None:
+    """Each refused input raises the minimisation error the file names, never a value."""
+    with pytest.raises(MinimisationError) as info:
+        normalise_identifier(vector["kind"], _value(vector))
+    assert info.value.code == vector["code"] == "minimisation"
+
+
+def test_refused_vectors_cover_the_rules() -> None:
+    """Refusals cover a padded date of birth, control characters and empty values."""
+    inputs = [json.dumps(v["input"]) for v in VECTORS["refused"]]
+    assert '" 2008-03-14"' in inputs
+    assert any("\\u001f" in text or "\\u001c" in text for text in inputs)
+    assert {v["kind"] for v in VECTORS["refused"]} >= {"date_of_birth", "document", "email"}

@@ -14,11 +14,13 @@ Handlers dispatch with `match`::
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Final, Literal, TypeAlias, get_args
 
 import msgspec
 
+from ..codec import has_invalid_utf8
 from ..errors import Malformed
 from ..records import Body
 from .assets import AssetDescription, AssetRequest, VictimCompensationRequest
@@ -89,8 +91,10 @@ __all__ = [
     "SpontaneousInformation",
     "VictimCompensationRequest",
     "VideoconferenceHearing",
+    "canonical_message",
     "check_extradition_transition",
     "check_mla_transition",
+    "decode_canonical_message",
     "decode_message",
     "decode_message_json",
     "encode_message",
@@ -172,12 +176,29 @@ def _problem(exc: msgspec.ValidationError) -> str:
     return f"{problem} at {path}"
 
 
-def _malformed(exc: msgspec.MsgspecError | UnicodeDecodeError, fmt: _Format) -> Malformed:
+def _malformed(
+    exc: msgspec.MsgspecError | UnicodeDecodeError, fmt: _Format, data: bytes | str
+) -> Malformed:
     if isinstance(exc, msgspec.ValidationError):
         return Malformed(f"message body does not match its kind: {_problem(exc)}")
-    if isinstance(exc, UnicodeDecodeError):
+    if _has_invalid_utf8(data, fmt):
         return Malformed(f"message body has a {fmt} string that is not valid UTF-8")
     return Malformed(f"message body is not well-formed {fmt}")
+
+
+def _has_invalid_utf8(data: bytes | str, fmt: _Format) -> bool:
+    # Decided from the bytes, not from msgspec's error: releases report invalid UTF-8
+    # differently (Python's UnicodeDecodeError before 0.23, a DecodeError since). JSON
+    # text is UTF-8 as a whole; in msgpack only str items are text.
+    if isinstance(data, str):
+        return False
+    if fmt == "MessagePack":
+        return has_invalid_utf8(data)
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
 
 
 def decode_message(data: bytes) -> Message:
@@ -188,14 +209,46 @@ def decode_message(data: bytes) -> Message:
     """
     try:
         return _MSGPACK_DECODER.decode(data)
-    # msgspec reports some strings that are not UTF-8 with Python's own error.
+    # Some msgspec releases report a string that is not UTF-8 with Python's own error.
     except (msgspec.MsgspecError, UnicodeDecodeError) as exc:
-        raise _malformed(exc, "MessagePack") from exc
+        raise _malformed(exc, "MessagePack", data) from exc
+
+
+# Structs become maps through `to_builtins` rather than directly: msgspec writes an
+# omit-defaults Struct with the map header sized for all its declared fields (map16 from
+# 16 fields on, whatever is written), a quirk no other encoder shares. A dict gets the
+# shortest header, so the canonical form is plain shortest-form msgpack
+# (docs/wire-format.md §7.1). Timestamps stay datetimes: msgpack's timestamp extension.
+_KEEP: Final = (bytes, dt.datetime)
 
 
 def encode_message(msg: Message) -> bytes:
-    """Encode a message body as msgpack (fields left at their defaults are omitted)."""
-    return _MSGPACK_ENCODER.encode(msg)
+    """Encode a message body as msgpack: a map per Struct, `kind` first, fields in
+    declared order, fields equal to their default omitted, every length and integer in
+    its shortest form. For a decoded body this is its canonical encoding."""
+    return _MSGPACK_ENCODER.encode(msgspec.to_builtins(msg, builtin_types=_KEEP))
+
+
+def canonical_message(msg: Message) -> bytes:
+    """The canonical encoding of a body built in code, validated as a receiver would.
+
+    msgspec omits a default by identity, so a default value built at run time (a
+    `"routine"` assembled from parts) would be written out, and every receiver would
+    refuse the body as not canonical; a decode and re-encode settles that. Raises
+    `errors.Malformed` for a body that does not decode as its kind.
+    """
+    return encode_message(decode_message(encode_message(msg)))
+
+
+def decode_canonical_message(data: bytes) -> Message:
+    """`decode_message`, and `errors.Malformed` unless `data` is the canonical encoding
+    of what it decodes to (`encode_message(decode_message(data)) == data`): duplicate
+    keys, long length or integer forms, fields out of order or a default written out
+    would otherwise let two implementations read one signed body differently."""
+    msg = decode_message(data)
+    if encode_message(msg) != data:
+        raise Malformed("message body is not in canonical encoding")
+    return msg
 
 
 def decode_message_json(data: bytes | str) -> Message:
@@ -204,7 +257,7 @@ def decode_message_json(data: bytes | str) -> Message:
     try:
         return _JSON_DECODER.decode(data)
     except (msgspec.MsgspecError, UnicodeDecodeError) as exc:
-        raise _malformed(exc, "JSON") from exc
+        raise _malformed(exc, "JSON", data) from exc
 
 
 def encode_message_json(msg: Message) -> bytes:

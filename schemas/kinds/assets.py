@@ -46,7 +46,9 @@ AssetType = Literal[
 ]
 
 
-class AssetDescription(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AssetDescription(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """One asset, described well enough for the requested State to find it."""
 
     ref: Ref

@@ -54,11 +54,11 @@ Id16 = Annotated[bytes, Meta(min_length=16, max_length=16)]
 Hash32 = Annotated[bytes, Meta(min_length=32, max_length=32)]
 UInt = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 Timestamp = Annotated[dt.datetime, Meta(tz=True, description="RFC 3339 with a UTC offset")]
-CurrencyCode = Annotated[str, Meta(pattern="^[A-Z]{3}$", description="ISO 4217")]
+CurrencyCode = Annotated[str, Meta(pattern=r"^[A-Z]{3}$(?!\n)", description="ISO 4217")]
 MediaType = Annotated[
     str,
     Meta(
-        pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$",
+        pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$(?!\n)",
         description="IANA media type, lower case, without parameters",
     ),
 ]
@@ -148,7 +148,9 @@ OffenceCategory = Literal[
 serious crime as UNTOC art. 2(b) defines it."""
 
 
-class Offence(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Offence(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """An offence under investigation or charged, as the sending State's law names it."""
 
     category: OffenceCategory
@@ -160,7 +162,9 @@ class Offence(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=T
 Offences = Annotated[list[Offence], Meta(max_length=MAX_ITEMS)]
 
 
-class Money(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class Money(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """An amount in a currency; a decimal string on the wire, never a float."""
 
     amount: decimal.Decimal
@@ -173,7 +177,9 @@ class Money(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=Tru
         )
 
 
-class ConductingAuthority(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ConductingAuthority(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """An authority conducting proceedings (UNTOC art. 18(15)(b)), or presiding over a
     hearing (art. 18(18)); it need not be a Palermo participant."""
 
@@ -183,7 +189,9 @@ class ConductingAuthority(msgspec.Struct, frozen=True, kw_only=True, forbid_unkn
     authority: AuthorityId | None = None
 
 
-class PersonConcerned(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class PersonConcerned(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """A person concerned by a request who is not a victim, witness or suspect of it
     (an account holder, a company officer, an expert): UNTOC art. 18(15)(e)."""
 
@@ -212,7 +220,9 @@ CustodyAction = Literal[
 ]
 
 
-class CustodyEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CustodyEntry(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """One link in an exhibit's chain of custody."""
 
     at: Timestamp
@@ -226,7 +236,9 @@ class CustodyEntry(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
 DigestAlgorithm = Literal["sha256", "blake2b-256"]
 
 
-class AttachmentDescriptor(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AttachmentDescriptor(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """What an encrypted attachment is. The binding carries only the object id, padded
     size and ciphertext hash; name, type, plaintext digest and custody live here."""
 

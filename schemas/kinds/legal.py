@@ -32,7 +32,9 @@ MlaBasis = Literal[
 """UNTOC art. 18(7) lets the Convention serve as the basis where no treaty binds both."""
 
 
-class MlaLegalBasis(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class MlaLegalBasis(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """The basis of a mutual legal assistance request, with the instrument cited."""
 
     basis: MlaBasis
@@ -50,7 +52,9 @@ ExtraditionBasis = Literal[
 the Convention as the legal basis."""
 
 
-class ExtraditionLegalBasis(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class ExtraditionLegalBasis(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """The basis of an extradition request, with the instrument cited."""
 
     basis: ExtraditionBasis
@@ -66,7 +70,9 @@ AssetBasis = Literal[
 """UNTOC art. 13: international cooperation for purposes of confiscation."""
 
 
-class AssetLegalBasis(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class AssetLegalBasis(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """The basis of a freezing, seizure or confiscation request."""
 
     basis: AssetBasis
@@ -89,7 +95,9 @@ CompensationBasis = Literal[
 (access to compensation and restitution), Trafficking Protocol art. 6(6)."""
 
 
-class CompensationLegalBasis(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class CompensationLegalBasis(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """The basis of a victim compensation request."""
 
     basis: CompensationBasis

@@ -32,7 +32,9 @@ from .legal import MlaLegalBasis, MlaRefusalGround
 from .status import MlaStatusCode
 
 
-class RequestingAuthority(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class RequestingAuthority(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
     """The authority making a request (UNTOC art. 18(15)(a)). It may differ from the
     envelope's sender, e.g. a prosecutor on whose behalf a central authority sends."""
 

@@ -75,6 +75,37 @@ def _is_latin(char: str) -> bool:
 
 _ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+")
 
+WHITE_SPACE: Final = frozenset(
+    chr(c)
+    for c in (
+        *range(0x0009, 0x000E),
+        0x0020,
+        0x0085,
+        0x00A0,
+        0x1680,
+        *range(0x2000, 0x200B),
+        0x2028,
+        0x2029,
+        0x202F,
+        0x205F,
+        0x3000,
+    )
+)
+"""Unicode's White_Space property (PropList.txt 14.0.0), spelled out: "white space" and
+"trimmed" in docs/minimisation.md mean exactly these. Not `str.isspace`, which also
+counts the separators U+001C-U+001F, nor Java's `isWhitespace`, which leaves out the
+no-break spaces: every implementation must remove the same code points."""
+_TRIM: Final = "".join(sorted(WHITE_SPACE))
+
+
+def _check_value(text: str) -> None:
+    """`_check_assigned`, and no control characters other than white space: a number,
+    account or address with a control code in it is a corrupted value, not a spelling."""
+    _check_assigned(text)
+    for char in text:
+        if unicodedata.category(char) == "Cc" and char not in WHITE_SPACE:
+            raise MinimisationError(f"control character U+{ord(char):04X} in an identifier")
+
 
 def _check_assigned(text: str) -> None:
     for char in text:
@@ -162,8 +193,9 @@ def normalise_date_of_birth(value: dt.date | str) -> str:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, str):
-        text = fold(value).strip()
-        # Only the extended form: Python also reads "20010314", other languages may not.
+        text = fold(value)
+        # Only the extended form, with nothing around it: Python also reads "20010314",
+        # other languages may not, and trimming would be one more rule to agree on.
         if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
             raise MinimisationError("date of birth is not an ISO date (YYYY-MM-DD)")
         try:
@@ -174,14 +206,16 @@ def normalise_date_of_birth(value: dt.date | str) -> str:
 
 
 def _compact(text: str, *, drop_dashes: bool) -> str:
-    _check_assigned(text)
+    _check_value(text)
     text = unicodedata.normalize("NFKC", text)
     out = []
     for char in text:
         category = unicodedata.category(char)
-        if char.isspace() or (drop_dashes and (category == "Pd" or char == ".")):
+        if char in WHITE_SPACE or (drop_dashes and (category == "Pd" or char == ".")):
             continue
         out.append(str(unicodedata.decimal(char)) if category == "Nd" else char)
+    # Full case mapping (SpecialCasing.txt's unconditional rules, no locale): "ß" becomes
+    # "SS", as Java's toUpperCase(Locale.ROOT) and JavaScript's toUpperCase do.
     return "".join(out).upper()
 
 
@@ -201,8 +235,8 @@ def normalise_phone(value: str) -> str:
     National and international forms of one number stay different ("0803…" against
     "+234803…"): without the number's country the national form cannot be expanded.
     """
-    _check_assigned(value)
-    text = unicodedata.normalize("NFKC", value).strip()
+    _check_value(value)
+    text = unicodedata.normalize("NFKC", value).strip(_TRIM)
     digits = "".join(str(unicodedata.decimal(c)) for c in text if unicodedata.category(c) == "Nd")
     if not digits:
         raise MinimisationError("phone number has no digits")
@@ -214,9 +248,9 @@ def normalise_phone(value: str) -> str:
 
 
 def normalise_email(value: str) -> str:
-    """NFKC, surrounding spaces stripped, full case folding."""
-    _check_assigned(value)
-    email = unicodedata.normalize("NFKC", value).strip().casefold()
+    """NFKC, trimmed of white space, full case folding."""
+    _check_value(value)
+    email = unicodedata.normalize("NFKC", value).strip(_TRIM).casefold()
     if not email:
         raise MinimisationError("e-mail address is empty")
     return email

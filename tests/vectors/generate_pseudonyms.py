@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 
+from schemas.errors import MinimisationError
 from schemas.minimise import UNICODE_VERSION, LinkageKey, normalise_identifier, pseudonym
 from schemas.records import Address, Document, PseudonymKind
 
@@ -59,9 +60,29 @@ INPUTS: list[tuple[str, PseudonymKind, Any]] = [
     ("arabic", "phone", "٠٨٠٣ ٥٥٥ ٠١٩٩"),
     ("latin", "email", " Blessing.O@Example.COM "),
     ("latin", "bank_account", "gb82 west 1234 5698 7654 32"),
+    ("latin", "document", {"type": "other", "country": None, "number": "straße 12"}),
+    ("latin", "bank_account", "gb82\u00a0west\u3000 1234"),
+    ("latin", "bank_account", "\u01f0ab 12"),
+    ("latin", "email", "\u2003Ana@Example.ORG\u0085"),
+    ("latin", "phone", "\u00a0+234 803 555 0199\u2028"),
     ("latin", "address", "12, Rue de la Paix – 75002 Paris"),
     ("arabic", "address", "شارع الحُرِّيَّة، الدار البيضاء"),
     ("cyrillic", "address", "ул. Ленина, д. 5, кв. 12, Москва"),
+]
+
+
+# Inputs every implementation must refuse (`MinimisationError`, code "minimisation"):
+# no trimming around a date of birth, no control characters, nothing empty.
+REFUSED: list[tuple[PseudonymKind, Any]] = [
+    ("date_of_birth", " 2008-03-14"),
+    ("date_of_birth", "20080314"),
+    ("date_of_birth", ""),
+    ("document", {"type": "passport", "country": "NG", "number": "A1234\u001f5678"}),
+    ("document", {"type": "passport", "country": "NG", "number": " - . "}),
+    ("bank_account", "\u3000"),
+    ("bank_account", "GB82\u001cWEST"),
+    ("email", "\u00a0 "),
+    ("phone", "n/a"),
 ]
 
 
@@ -94,10 +115,19 @@ def main() -> None:
                     "pseudonym_hex": made.value.hex(),
                 }
             )
+    refused = []
+    for kind, raw in REFUSED:
+        try:
+            normalise_identifier(kind, value_of(kind, raw))
+        except MinimisationError as exc:
+            refused.append({"kind": kind, "input": raw, "code": exc.code})
+        else:
+            sys.exit(f"{kind} {raw!r} was accepted")
     document = {
         "description": "Palermo pseudonym vectors: see docs/minimisation.md",
         "unicode_version": PINNED_UNICODE,
         "vectors": vectors,
+        "refused": refused,
     }
     text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
     OUTPUT.write_text(text, encoding="utf-8")

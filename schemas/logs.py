@@ -1,7 +1,9 @@
 """structlog configured once at start: JSON in production, console locally.
 
 Per-message context is bound with contextvars (message id, sender, kind) — never
-content, keys or identifiers; nothing here can add them.
+content, keys or identifiers; nothing here can add them. Both the broker and the
+gateway configure logging the same way, so this lives with the protocol package that
+both deployables depend on (and neither may import the other).
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ with an error, so that future never completes. The broker expects some errors (a
 seen-set create that finds its key answers "wrong last sequence"), so it publishes
 through this small pipeline instead: one reply subscription, one future per publish,
 each resolved with the `PubAck` or the translated `APIError`.
+
+It lives in the protocol package because both sides publish pipelined: the broker its
+audit events and deliveries, an authority its attachment chunks. It takes the NATS
+connection it works on and owns nothing else.
 """
 
 from __future__ import annotations
@@ -13,12 +17,39 @@ import asyncio
 import itertools
 import json
 from types import TracebackType
+from typing import Final
 
 import nats.js.errors
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
-from nats.js.api import PubAck
+from nats.js.api import Header, PubAck
+
+__all__ = [
+    "ERR_WRONG_LAST_SEQUENCE",
+    "ERR_WRONG_LAST_SEQUENCE_CONSTANT",
+    "NO_RESPONDERS",
+    "WRONG_LAST_SEQUENCE",
+    "Pipeline",
+    "is_wrong_last_sequence",
+]
+
+# JetStream API error codes (nats-server's `err_code`, stable across releases, unlike
+# the description text, which nobody should match on).
+ERR_WRONG_LAST_SEQUENCE: Final = 10071
+"""JSStreamWrongLastSequenceErr: an expected-last-(subject-)sequence check failed, e.g.
+a seen-set create (`Nats-Expected-Last-Subject-Sequence: 0`) whose key exists."""
+ERR_WRONG_LAST_SEQUENCE_CONSTANT: Final = 10164
+"""JSStreamWrongLastSequenceConstantErr: the same refusal as 10071, without the
+sequence in its text; newer servers answer some checks with it."""
+WRONG_LAST_SEQUENCE: Final = (ERR_WRONG_LAST_SEQUENCE, ERR_WRONG_LAST_SEQUENCE_CONSTANT)
+NO_RESPONDERS: Final = "503"
+"""The `Status` header of NATS's no-responders answer: no stream captures the subject."""
+
+
+def is_wrong_last_sequence(error: BaseException) -> bool:
+    """Whether `error` is JetStream refusing a write whose expected last sequence failed."""
+    return isinstance(error, nats.js.errors.APIError) and error.err_code in WRONG_LAST_SEQUENCE
 
 
 class Pipeline:
@@ -72,7 +103,7 @@ class Pipeline:
         future = self._futures.pop(msg.subject[len(self._prefix) :], None)
         if future is None or future.done():
             return
-        if msg.headers and msg.headers.get("Status") == "503":
+        if msg.headers and msg.headers.get(Header.STATUS) == NO_RESPONDERS:
             future.set_exception(nats.js.errors.NoStreamResponseError())
             return
         try:

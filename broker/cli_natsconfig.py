@@ -1,0 +1,52 @@
+"""`palermo nats-config`: NATS accounts and permissions generated from the verified
+directory."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import nats
+
+from schemas.directory_bucket import load_verified
+
+from .cli_common import ERRORS, nats_args
+
+
+def _nats_config(args: argparse.Namespace) -> int:
+    from .natsconfig import read_nkeys, render_accounts, write_accounts  # noqa: PLC0415
+
+    async def run() -> int:
+        nc = await nats.connect(args.nats_url, max_reconnect_attempts=0, connect_timeout=5)
+        try:
+            directory = await load_verified(nc.jetstream(), bytes.fromhex(args.root_public))
+        finally:
+            await nc.drain()
+        text = render_accounts(
+            directory.records(),
+            broker_nkey=args.broker_nkey,
+            authority_nkeys=read_nkeys(Path(args.nkeys)),
+            domain=args.domain,
+        )
+        write_accounts(Path(args.out), text)
+        print(f"wrote {args.out} for {len(directory.records())} directory records")
+        return 0
+
+    return asyncio.run(run())
+
+
+def add_commands(commands: Any) -> tuple[type[Exception], ...]:
+    """Add `palermo nats-config`; returns the errors it reports as one line."""
+    nc_cmd = commands.add_parser(
+        "nats-config", help="generate NATS accounts and permissions from the directory"
+    )
+    nats_args(nc_cmd)
+    nc_cmd.add_argument("--root-public", required=True, help="hex directory root public key")
+    nc_cmd.add_argument("--nkeys", required=True, help="JSON: authority id -> public NKEY")
+    nc_cmd.add_argument("--broker-nkey", required=True, help="the broker user's public NKEY")
+    nc_cmd.add_argument("--domain", default="palermo", help="JetStream domain endpoints use")
+    nc_cmd.add_argument("--out", default="accounts.conf")
+    nc_cmd.set_defaults(run=_nats_config)
+    return ERRORS

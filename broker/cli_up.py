@@ -1,0 +1,196 @@
+"""`palermo up`: run a broker, on an embedded NATS unless a URL is configured.
+
+With `--demo` it first makes (once) and publishes a demo directory of three authorities,
+re-signs the directory head hourly, and, once the broker is ready, starts
+`palermo demo exchange` as a separate process: the exchange is the authorities' side,
+which the broker runs as any operator would, through the command line, never by
+importing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import getpass
+import shutil
+import signal
+import sysconfig
+from pathlib import Path
+from typing import Any, Final
+
+from schemas import logs
+from schemas.keystore import BrokerKeys, load_broker_keys_bytes, read_keystore_file
+
+from . import demo, topology
+from .cli_common import ERRORS
+from .config import BrokerConfig, load_config
+from .directory_store import DirectoryAdmin
+from .natsserver import NatsServer
+from .service import Broker, ExtraTask, connect, topology_settings
+
+HEAD_REFRESH: Final = 3600.0
+"""Seconds between the demo's re-signings of the directory head (it lives 24 hours)."""
+EXCHANGE_STOP_TIMEOUT: Final = 5.0
+"""How long the demo exchange process may take to exit once told to stop."""
+
+
+def _up(args: argparse.Namespace) -> int:
+    return asyncio.run(_up_async(args))
+
+
+async def _up_async(args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {}
+    if args.data_dir:
+        overrides["data_dir"] = args.data_dir
+    if args.ops_port is not None:
+        overrides["ops.port"] = args.ops_port
+    files = None
+    if args.demo:
+        files = demo.prepare(Path(args.data_dir or "data"))
+        overrides.update(
+            {
+                "directory_root": files.root.public.hex(),
+                "ops.token": files.ops_token,
+                "passphrase": demo.PASSPHRASE,
+                "data_dir": str(files.data_dir),
+            }
+        )
+    config = load_config(Path(args.config) if args.config else None, overrides=overrides)
+    logs.configure(config.log_format, config.log_level)
+    keys = files.broker if files else _broker_keys(config)
+    from .ops import serve_ops  # noqa: PLC0415  (aiohttp is only needed when serving)
+
+    async with contextlib.AsyncExitStack() as stack:
+        url = config.nats.url
+        if url is None:
+            server = await stack.enter_async_context(NatsServer(Path(config.data_dir) / "nats"))
+            url = server.url
+        nc = await connect(url, config)
+        stack.push_async_callback(nc.drain)
+        extra: list[ExtraTask] = [serve_ops]
+        if files is not None:
+            demo.write_connection_files(files, url)
+            js = nc.jetstream()
+            await topology.bootstrap(js, topology_settings(config))
+            admin = DirectoryAdmin(js, files.root)
+            await demo.publish_directory(admin, files)
+            extra.append(_head_refresher(admin))
+            if not args.no_exchange:
+                extra.append(_exchange(url, files.data_dir))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        broker = Broker(config, keys, nc, extra_tasks=[*extra, _banner(url, files)])
+        await broker.run(stop)
+    return 0
+
+
+def _broker_keys(config: BrokerConfig) -> BrokerKeys:
+    passphrase = config.passphrase or getpass.getpass("Broker keystore passphrase: ")
+    return load_broker_keys_bytes(read_keystore_file(config.path(config.keystore)), passphrase)
+
+
+def _head_refresher(admin: DirectoryAdmin) -> ExtraTask:
+    """Demo only (the root key is local): re-sign the directory head every hour."""
+
+    async def refresh(broker: Broker, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(HEAD_REFRESH):
+                    await stop.wait()
+            if not stop.is_set():
+                await admin.sign_head()
+
+    return refresh
+
+
+def palermo_command() -> str | None:
+    """The `palermo` console script of this installation (beside this interpreter's
+    scripts first, then on PATH), or None if it is not installed."""
+    return shutil.which("palermo", path=sysconfig.get_path("scripts")) or shutil.which("palermo")
+
+
+def _exchange(url: str, data_dir: Path) -> ExtraTask:
+    """Demo only: once ready, run `palermo demo exchange` (the three authorities' side)
+    as its own process, and stop it when the broker stops."""
+
+    async def exchange(broker: Broker, stop: asyncio.Event) -> None:
+        await broker.ready.wait()
+        await asyncio.sleep(0.5)  # let the banner print first
+        command = palermo_command()
+        if command is None:
+            print("demo exchange stopped: the palermo command is not installed", flush=True)
+            return
+        # Its own session: a terminal's Ctrl-C reaches the broker, which stops it.
+        process = await asyncio.create_subprocess_exec(
+            command, "demo", "exchange", "--nats-url", url, "--data-dir", str(data_dir),
+            start_new_session=True,
+        )  # fmt: skip
+        waiting = asyncio.ensure_future(process.wait())
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopping.cancel()
+            if process.returncode is None:
+                process.terminate()
+            try:
+                async with asyncio.timeout(EXCHANGE_STOP_TIMEOUT):
+                    await asyncio.gather(waiting, stopping, return_exceptions=True)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        if process.returncode not in (0, None) and not stop.is_set():
+            print(f"demo exchange stopped: exit status {process.returncode}", flush=True)
+
+    return exchange
+
+
+def _banner(url: str, files: demo.DemoFiles | None) -> ExtraTask:
+    async def banner(broker: Broker, stop: asyncio.Event) -> None:
+        await broker.ready.wait()
+        ops = f"http://{broker.config.ops.host}:{broker.config.ops.port}"
+        lines = [
+            "",
+            "Palermo broker is ready.",
+            f"  NATS:      {url}",
+            f"  Ops API:   {ops}/  (dashboard)   {ops}/readyz",
+        ]
+        if files is not None:
+            d = files.data_dir
+            lines += [
+                f"  Data:      {d}/ (keystores of ng-naptip, it-dna, gb-ukca; passphrase in"
+                f" {d}/demo-passphrase)",
+                "",
+                "Try, in another terminal:",
+                f"  export PALERMO_OPS_TOKEN=$(cat {d}/ops-token)",
+                f"  curl -s {ops}/readyz",
+                f'  curl -s -H "Authorization: Bearer $PALERMO_OPS_TOKEN" {ops}/v1/audit',
+                f'  curl -s -H "Authorization: Bearer $PALERMO_OPS_TOKEN" {ops}/v1/checkpoint',
+                f"  .venv/bin/palermo demo send --nats-url $(cat {d}/nats-url) --data-dir {d}",
+                f"  .venv/bin/palermo directory list --nats-url $(cat {d}/nats-url)"
+                f" --root-keystore {d}/root.keystore --passphrase-file {d}/demo-passphrase",
+            ]
+        print("\n".join(lines), flush=True)
+
+    return banner
+
+
+def add_commands(commands: Any) -> tuple[type[Exception], ...]:
+    """Add `palermo up`; returns the errors it reports as one line."""
+    up = commands.add_parser("up", help="run a broker (embedded NATS unless a URL is set)")
+    up.add_argument("--config", help="TOML configuration file")
+    up.add_argument("--data-dir", help="data directory (default: data)")
+    up.add_argument(
+        "--demo",
+        action="store_true",
+        help="make (once) and publish a demo directory of three authorities",
+    )
+    up.add_argument(
+        "--no-exchange", action="store_true", help="with --demo: do not play the demo exchange"
+    )
+    up.add_argument("--ops-port", type=int, help="ops API port (default 8480; 0 picks one)")
+    up.set_defaults(run=_up)
+    return ERRORS
