@@ -36,6 +36,7 @@ from schemas.kinds import MlaRequest, MlaStatus
 
 from . import gateway_files
 from .endpoint import BrokerNotice, Endpoint, Event, Received, Refused, Unopenable
+from .events import BadDelivery, Deferred, Replayed
 from .evidence import SplitView
 from .gateway_api import GatewayState, make_app
 from .gateway_config import ConfigError, GatewayConfig, load_gateway_config
@@ -235,6 +236,14 @@ class Gateway:
                 store.note(n.message_id.hex(), n.type, n.reason, n.time_ms, n.audit_seq)
             case Unopenable():
                 log.warning("inbox_unopenable", code=event.error.code, sender=event.sender)
+            case Replayed():
+                log.warning("inbox_replay_refused", sender=event.sender,
+                            message_id=event.message_id.hex())  # fmt: skip
+            case BadDelivery():
+                log.warning("inbox_bad_delivery", reason=event.reason, header=event.header,
+                            sender=event.sender)  # fmt: skip
+            case Deferred():
+                log.info("inbox_deferred", code=event.code, delay=event.delay)
             case _:
                 pass
 
