@@ -26,6 +26,8 @@ from .errors import ConfigError
 T = TypeVar("T")
 Pattern = Annotated[str, Meta(pattern=r"^(\*|[a-z_]+)$")]
 
+DEFAULT_ORIGIN = "palermo.example/audit"
+
 _MLA = ["mla_request", "mla_status", "mla_response"]
 _EXTRADITION = ["extradition_request", "extradition_status"]
 _JUDICIAL: list[str] = ["central_authority", "prosecutor", "judiciary"]
@@ -130,6 +132,13 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     replicas: Annotated[int, Meta(ge=1, le=5)] = 1
     batch: Annotated[int, Meta(ge=1, le=10_000)] = 256
     """Ingress envelopes fetched and processed per round; their writes are pipelined."""
+    duplicate_window: Annotated[float, Meta(gt=0)] | None = None
+    """Seconds JetStream remembers a `Nats-Msg-Id` on the broker's streams; by default
+    the larger of 15 minutes and twice ack_wait x max_deliver. It must be at least
+    ack_wait x max_deliver (a redelivered envelope then duplicates nothing). It need not
+    cover the seen-set window: a copy of an envelope already accepted is answered from
+    the seen-set with its first audit position. The audit stream keeps the value it was
+    created with."""
 
 
 class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -150,8 +159,11 @@ class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     keystore: str = "broker.keystore"
     """The broker's notice and log keys (relative paths are under data_dir)."""
     passphrase: str | None = None
-    origin: str = "palermo.example/audit"
-    """The audit log's name in its checkpoints (C2SP origin)."""
+    origin: Annotated[str, Meta(pattern=r"^[!-*,-~]{1,200}\Z")] = DEFAULT_ORIGIN
+    """The audit log's name: the first line of its checkpoints and the key name of the
+    log key's signed notes (C2SP tlog-checkpoint and signed-note: printable, no space
+    or "+"). Authorities pin it with the log's verifier key; changing it starts a
+    different log in their eyes."""
     instance: str = msgspec.field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["debug", "info", "warning", "error"] = "info"

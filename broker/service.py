@@ -45,7 +45,7 @@ def topology_settings(config: BrokerConfig) -> topology.TopologySettings:
         max_deliver=n.max_deliver,
         delivery_max_age=max(config.time.delivery_deadline * 2, 24 * 3600.0),
         seen_window=config.time.past_window + config.time.future_skew,
-        duplicate_window=max(15 * 60.0, n.ack_wait * n.max_deliver * 2),
+        duplicate_window=n.duplicate_window or max(15 * 60.0, n.ack_wait * n.max_deliver * 2),
         replicas=n.replicas,
     )
 

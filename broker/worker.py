@@ -1,12 +1,19 @@
 """The ingress worker: fetch a batch, check, record, audit, deliver, notify, ack.
 
 All broker processes bind to the one durable ingress consumer, so adding processes
-adds throughput. A batch's JetStream writes are pipelined (`publish_async`) in three
-rounds — seen-set, audit events, then deliveries and notices — and awaited between
-rounds, because a delivery must carry its audit sequence. Only when every write of a
-batch is acknowledged by JetStream are its envelopes acked; on any failure they are
-nak'ed and come back, and the seen-set, the `Nats-Msg-Id` of every write and the
-streams' duplicate windows make the second pass duplicate nothing.
+adds throughput. A batch's JetStream writes are pipelined (`publish_async`) in four
+rounds — seen-set claims, audit events, deliveries and notices, then seen-set "done"
+marks — and awaited between rounds, because a delivery must carry its audit sequence.
+Only when every write of a batch is acknowledged by JetStream are its envelopes acked.
+
+The same envelope bytes are never accepted twice within the seen-set window, whatever
+the streams' duplicate windows: the seen-set entry of an envelope whose work is done
+holds its audit sequence, and a later copy of the same bytes (a sender's retry, a
+redelivery after a lost ack) is answered with that first acceptance — no second audit
+event, no second delivery. The duplicate windows (`Nats-Msg-Id`) cover only what
+happens between a claim and its "done" mark, and a batch held while JetStream refuses
+writes keeps what it already wrote in memory, so a hold longer than the duplicate
+window writes nothing twice either.
 """
 
 from __future__ import annotations
@@ -16,7 +23,8 @@ import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Final
 
 import nats.errors
 import nats.js.errors
@@ -26,7 +34,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
-from schemas.audit import AUDIT_DOMAIN, AuditEvent, AuditEventType, encode_event
+from schemas.audit import AUDIT_DOMAIN, AuditEvent, AuditEventType, ReasonCode, encode_event
 from schemas.errors import StaleDirectory
 from schemas.keys import SigningKey
 from schemas.notice import Notice, NoticeBatch, sign_notices
@@ -36,13 +44,17 @@ from .config import BrokerConfig
 from .directory_store import DirectoryWatch
 from .jspub import Pipeline
 from .metrics import Metrics
-from .pipeline import Candidate, Rejection
+from .pipeline import Candidate, InternalFailure, Rejection
 from .policy import Policy, RateLimiter
 
 log = structlog.get_logger(__name__)
 
 SEEN_PREFIX = f"$KV.{topology.KV_SEEN}."
-WRONG_LAST_SEQUENCE = (10071, 10164)
+JS_WRONG_LAST_SEQUENCE: Final = 10071
+"""JetStream's `JSStreamWrongLastSequenceErrF`: the create-only seen-set write found the key."""
+JS_WRONG_LAST_SEQUENCE_CONSTANT: Final = 10164
+"""`JSStreamWrongLastSequenceConstantErr`, the same refusal from newer servers."""
+WRONG_LAST_SEQUENCE = (JS_WRONG_LAST_SEQUENCE, JS_WRONG_LAST_SEQUENCE_CONSTANT)
 VERIFY_CHUNK = 64
 PUBLISH_TIMEOUT = 10.0
 """Bound on one round of pipelined writes: past it the batch is held and retried."""
@@ -55,6 +67,62 @@ class Health:
     audit_ok: bool = True
     last_error: str = ""
     sequencer_error: str = ""
+
+
+@dataclass(frozen=True)
+class AlreadyAccepted:
+    """These exact envelope bytes were accepted before and their work is done: the
+    sender is told the first acceptance again (its audit sequence and time); nothing is
+    audited or delivered a second time."""
+
+    audit_seq: int
+    accepted_ms: int
+
+
+Outcome = Rejection | InternalFailure | AlreadyAccepted | None
+"""What became of one envelope; `None`: it passed every check and this batch accepts it."""
+
+
+@dataclass(frozen=True)
+class _SeenEntry:
+    """A seen-set value: the envelope hash, the ingress sequence and time of the first
+    copy, and — once its deliveries are acknowledged — its audit sequence."""
+
+    envelope_hash: bytes
+    ingress_seq: int
+    ingress_ms: int | None = None
+    audit_seq: int | None = None
+
+    def encode(self) -> bytes:
+        out = self.envelope_hash + self.ingress_seq.to_bytes(8, "big")
+        out += (self.ingress_ms or 0).to_bytes(8, "big")
+        if self.audit_seq is not None:
+            out += self.audit_seq.to_bytes(8, "big")
+        return out
+
+    @classmethod
+    def decode(cls, value: bytes) -> _SeenEntry:
+        def u64(at: int) -> int | None:
+            return int.from_bytes(value[at : at + 8], "big") if len(value) >= at + 8 else None
+
+        # 40-byte values (hash and sequence only) were written by earlier versions.
+        return cls(value[:32], u64(32) or 0, u64(40) or None, u64(48))
+
+
+@dataclass
+class _Batch:
+    """One fetched batch and how far its work has got. Kept across retries while the
+    batch is held, so a stage JetStream acknowledged is never written again — however
+    long the hold, and whatever the streams' duplicate windows."""
+
+    msgs: Sequence[Msg]
+    allowed: list[bool]
+    candidates: list[Candidate] = field(default_factory=list)
+    outcomes: list[Outcome] | None = None
+    """Set once every check, the seen-set claim included, is done: final from then on."""
+    audit_seq: dict[str, int] | None = None
+    """Audit sequence by event id, set once the audit events are acknowledged."""
+    delivered: bool = False
 
 
 class Worker:
@@ -70,6 +138,7 @@ class Worker:
         metrics: Metrics,
         health: Health,
         executor: Executor | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._nc = nc
         self._js = js
@@ -80,6 +149,7 @@ class Worker:
         self._metrics = metrics
         self._health = health
         self._executor = executor
+        self._clock = clock
         self._policy = Policy(config.policy)
         self._limiter = RateLimiter(config.policy.rate_per_second, config.policy.rate_burst)
         self._stop = asyncio.Event()
@@ -107,17 +177,15 @@ class Worker:
         """One batch: acked only after every write succeeded.
 
         While the directory is stale or JetStream refuses writes, the batch is held
-        (its ack timers reset with `in_progress`) and retried, so an outage spends none
-        of an envelope's deliveries; on shutdown it is nak'ed for another process.
+        (its ack timers reset with `in_progress`) and retried from the stage it reached,
+        so an outage spends none of an envelope's deliveries and repeats no write; on
+        shutdown it is nak'ed for another process.
         """
-        allowed = [self._limiter.allow(pipeline.sender_of(m.subject)) for m in msgs]
-        delay = 0.25
+        batch = _Batch(msgs, [self._limiter.allow(pipeline.sender_of(m.subject)) for m in msgs])
+        delay = min(0.25, self._config.nats.ack_wait / 3)
         while True:
-            candidates = [_candidate(m) for m in msgs]
             try:
-                self._watch.directory.check_fresh()
-                outcomes = await self._check(candidates, allowed)
-                await self._record(candidates, outcomes)
+                await self._advance(batch)
                 break
             except StaleDirectory as exc:
                 self._health.last_error = f"directory: {exc}"
@@ -129,23 +197,40 @@ class Worker:
                 return
             await asyncio.gather(*(m.in_progress() for m in msgs), return_exceptions=True)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-        now = time.time()
-        for m, c, outcome in zip(msgs, candidates, outcomes, strict=True):
-            if outcome is not None and outcome.code == pipeline.INTERNAL:
+            # Back off, but renew the ack timers well within ack_wait: a held envelope
+            # that JetStream redelivered would spend one of its max_deliver attempts.
+            delay = min(delay * 2, 5.0, self._config.nats.ack_wait / 3)
+        assert batch.outcomes is not None  # noqa: S101  (_advance finished every stage)
+        now = self._clock()
+        for m, c, outcome in zip(msgs, batch.candidates, batch.outcomes, strict=True):
+            if isinstance(outcome, InternalFailure):
+                self._metrics.internal_failures.inc()
                 await m.nak(delay=self._config.nats.ack_wait)
                 continue
             await m.ack()
             self._metrics.latency.observe(max(0.0, now - c.ingress_ms / 1000))
             if outcome is None:
                 self._metrics.accepted.inc()
+            elif isinstance(outcome, AlreadyAccepted):
+                self._metrics.resent.inc()
             else:
                 self._metrics.rejected.labels(outcome.code).inc()
 
-    async def _check(
-        self, candidates: list[Candidate], allowed: list[bool]
-    ) -> list[Rejection | None]:
-        outcomes: list[Rejection | None] = [None] * len(candidates)
+    async def _advance(self, batch: _Batch) -> None:
+        """Run the stages `batch` has not finished; raises if JetStream refuses a write."""
+        if batch.outcomes is None:
+            self._watch.directory.check_fresh()
+            batch.candidates = [_candidate(m) for m in batch.msgs]
+            batch.outcomes = await self._check(batch.candidates, batch.allowed)
+        if batch.audit_seq is None:
+            batch.audit_seq = await self._audit(batch.candidates, batch.outcomes)
+        if not batch.delivered:
+            await self._deliver(batch.candidates, batch.outcomes, batch.audit_seq)
+            batch.delivered = True
+        await self._mark_done(batch.candidates, batch.outcomes, batch.audit_seq)
+
+    async def _check(self, candidates: list[Candidate], allowed: list[bool]) -> list[Outcome]:
+        outcomes: list[Outcome] = [None] * len(candidates)
         directory = self._watch.directory
 
         def guarded(i: int, step: Callable[[Candidate], None]) -> None:
@@ -162,12 +247,12 @@ class Worker:
             guarded(i, lambda c: pipeline.check_recipients(c, directory, self._policy))
         return outcomes
 
-    async def _verify(self, candidates: list[Candidate], outcomes: list[Rejection | None]) -> None:
+    async def _verify(self, candidates: list[Candidate], outcomes: list[Outcome]) -> None:
         """Signature checks off the event loop (libsodium releases the GIL), in chunks."""
         todo = [i for i, o in enumerate(outcomes) if o is None]
 
-        def run(indexes: list[int]) -> list[tuple[int, Rejection]]:
-            failed = []
+        def run(indexes: list[int]) -> list[tuple[int, Outcome]]:
+            failed: list[tuple[int, Outcome]] = []
             for i in indexes:
                 outcome = _attempt(candidates[i], pipeline.verify)
                 if outcome is not None:
@@ -180,16 +265,24 @@ class Worker:
             *(loop.run_in_executor(self._executor, run, chunk) for chunk in chunks)
         )
         for failed in results:
-            for i, rejection in failed:
-                outcomes[i] = rejection
+            for i, outcome in failed:
+                outcomes[i] = outcome
 
-    async def _seen(self, candidates: list[Candidate], outcomes: list[Rejection | None]) -> None:
-        """Step 4b: record (sender, message id) → envelope hash; judge repeats."""
+    async def _seen(self, candidates: list[Candidate], outcomes: list[Outcome]) -> None:
+        """Step 4b: claim (sender, message id) → envelope hash; judge repeats.
+
+        Another hash: a replay, rejected. The same hash whose work is done: the first
+        acceptance is re-used. The same hash still in progress (a redelivery after a
+        crash, or a copy in this very batch): carry on under the first copy's ingress
+        sequence and time, so both write the same event with the same `Nats-Msg-Id`.
+        """
         todo = [i for i, o in enumerate(outcomes) if o is None]
         futures = [
             await self._pipe.publish(
                 SEEN_PREFIX + _seen_key(candidates[i]),
-                candidates[i].hash + candidates[i].ingress_seq.to_bytes(8, "big"),
+                _SeenEntry(
+                    candidates[i].hash, candidates[i].ingress_seq, candidates[i].ingress_ms
+                ).encode(),
                 {"Nats-Expected-Last-Subject-Sequence": "0"},
             )
             for i in todo
@@ -207,27 +300,39 @@ class Worker:
                 raise result
             c = candidates[i]
             kv = kv or await self._js.key_value(topology.KV_SEEN)
-            entry = await kv.get(_seen_key(c))
-            if (entry.value or b"")[:32] != c.hash:
+            entry = _SeenEntry.decode((await kv.get(_seen_key(c))).value or b"")
+            if entry.envelope_hash != c.hash:
                 outcomes[i] = Rejection(
                     "replay",
                     f"message id {c.binding.message_id.hex()} was already used by another "
                     "envelope: seal a new message",
                 )
-            # Same hash: a redelivery after a crash; finish the work with the same ids.
+            elif entry.audit_seq is not None:
+                outcomes[i] = AlreadyAccepted(entry.audit_seq, entry.ingress_ms or c.ingress_ms)
+            else:
+                c.accepted_seq = entry.ingress_seq or c.ingress_seq
+                c.accepted_ms = entry.ingress_ms or c.ingress_ms
 
-    async def _record(self, candidates: list[Candidate], outcomes: list[Rejection | None]) -> None:
-        """Audit, then deliveries and notices; raises if JetStream refuses any write."""
+    async def _audit(self, candidates: list[Candidate], outcomes: list[Outcome]) -> dict[str, int]:
+        """Append the batch's audit events; their sequences by event id."""
         events = self._audit_events(candidates, outcomes)
         acks = await self._publish_all(
             [(topology.AUDIT_SUBJECT, encode_event(e), {"Nats-Msg-Id": mid}) for mid, e in events]
         )
-        audit_seq = {mid: ack.seq for (mid, _), ack in zip(events, acks, strict=True)}
         self._health.audit_ok = True
+        return {mid: ack.seq for (mid, _), ack in zip(events, acks, strict=True)}
 
+    async def _deliver(
+        self, candidates: list[Candidate], outcomes: list[Outcome], audit_seq: dict[str, int]
+    ) -> None:
+        """Deliveries and notices; raises if JetStream refuses any write."""
         writes: list[tuple[str, bytes, dict[str, str]]] = []
         notices: dict[str, list[Notice]] = defaultdict(list)
+        first_seq: dict[str, int] = {}
         for c, outcome in zip(candidates, outcomes, strict=True):
+            if isinstance(outcome, InternalFailure):
+                continue
+            first_seq.setdefault(c.subject_sender, c.ingress_seq)
             if outcome is None:
                 b = c.binding
                 seq = audit_seq[_accepted_id(c)]
@@ -241,30 +346,23 @@ class Worker:
                                 "Palermo-Type": "envelope",
                                 "Palermo-Sender": b.sender,
                                 "Palermo-Audit-Seq": str(seq),
-                                "Palermo-Accepted-Ms": str(c.ingress_ms),
+                                "Palermo-Accepted-Ms": str(c.accepted_ms),
                             },
                         )
                     )
+                notices[c.subject_sender].append(_accepted_notice(c, seq, c.accepted_ms))
+            elif isinstance(outcome, AlreadyAccepted):
                 notices[c.subject_sender].append(
-                    Notice(
-                        "accepted",
-                        c.hash,
-                        b.message_id,
-                        c.ingress_ms,
-                        seq,
-                        None,
-                        None,
-                        [r.authority for r in b.recipients],
-                    )
+                    _accepted_notice(c, outcome.audit_seq, outcome.accepted_ms)
                 )
-            elif outcome.code != pipeline.INTERNAL:
+            else:
                 message_id = c.binding.message_id if c.verified else None
                 notices[c.subject_sender].append(
                     Notice(
                         "rejected",
                         c.hash,
                         message_id,
-                        int(time.time() * 1000),
+                        int(self._clock() * 1000),
                         None,
                         outcome.code,
                         outcome.detail[:300],
@@ -278,8 +376,9 @@ class Worker:
                     topology.delivery_subject(sender),
                     signed,
                     {
-                        "Nats-Msg-Id": f"notices:{sender}:{items[0].envelope_hash.hex()}"
-                        f":{len(items)}",
+                        # Named by ingress position, not content: a re-sent envelope's
+                        # notice is a new notice, a retried batch's the same one.
+                        "Nats-Msg-Id": f"notices:{sender}:{first_seq[sender]}:{len(items)}",
                         "Palermo-Type": "notices",
                     },
                 )
@@ -287,24 +386,40 @@ class Worker:
         await self._publish_all(writes)
         self._metrics.delivered.inc(sum(1 for w in writes if w[2]["Palermo-Type"] == "envelope"))
 
-    def _audit_events(
-        self, candidates: list[Candidate], outcomes: list[Rejection | None]
-    ) -> list[tuple[str, AuditEvent]]:
-        events: list[tuple[str, AuditEvent]] = []
-        aggregated: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
+    async def _mark_done(
+        self, candidates: list[Candidate], outcomes: list[Outcome], audit_seq: dict[str, int]
+    ) -> None:
+        """Record in the seen-set that an accepted envelope's work is done, with its audit
+        sequence: from now on a copy of the same bytes is answered from here (one more
+        write per accepted envelope, pipelined; a plain put, which also restores an entry
+        that expired while the batch was held)."""
+        writes: list[tuple[str, bytes, dict[str, str]]] = []
         for c, outcome in zip(candidates, outcomes, strict=True):
             if outcome is None:
-                events.append((_accepted_id(c), _message_event(c, "accepted", None)))
-            elif outcome.code == pipeline.INTERNAL:
+                entry = _SeenEntry(
+                    c.hash, c.accepted_seq, c.accepted_ms, audit_seq[_accepted_id(c)]
+                )
+                writes.append((SEEN_PREFIX + _seen_key(c), entry.encode(), {}))
+        await self._publish_all(writes)
+
+    def _audit_events(
+        self, candidates: list[Candidate], outcomes: list[Outcome]
+    ) -> list[tuple[str, AuditEvent]]:
+        events: list[tuple[str, AuditEvent]] = []
+        aggregated: dict[tuple[str, str], list[tuple[Candidate, Rejection]]] = defaultdict(list)
+        for c, outcome in zip(candidates, outcomes, strict=True):
+            if outcome is None:
+                events.append((_accepted_id(c), _acceptance_event(c)))
+            elif isinstance(outcome, InternalFailure | AlreadyAccepted):
                 continue
             elif c.verified:
                 b = c.binding
                 mid = f"rej:{b.sender}:{b.message_id.hex()}:{c.hash.hex()[:16]}"
-                events.append((mid, _message_event(c, "rejected", outcome.code)))
+                events.append((mid, _message_event(c, "rejected", outcome.code, b.message_id)))
             else:
-                aggregated[(c.subject_sender, outcome.code)].append(c)
+                aggregated[(c.subject_sender, outcome.code)].append((c, outcome))
         for (sender, code), group in aggregated.items():
-            first = group[0]
+            first, rejection = group[0]
             events.append(
                 (
                     f"pre:{sender}:{code}:{first.ingress_seq}:{len(group)}",
@@ -314,8 +429,8 @@ class Worker:
                         first.ingress_ms,
                         sender=sender,
                         envelope_hash=first.hash,
-                        size=sum(len(c.data) for c in group),
-                        reason=code,
+                        size=sum(len(c.data) for c, _ in group),
+                        reason=rejection.code,
                         count=len(group),
                         ingress_seq=first.ingress_seq,
                     ),
@@ -338,14 +453,40 @@ class Worker:
             raise
 
 
-def _message_event(c: Candidate, event: AuditEventType, reason: str | None) -> AuditEvent:
+def _acceptance_event(c: Candidate) -> AuditEvent:
+    """The one event of an accepted message. For a receipt it says what the receipt
+    attests, from its binding (the body is encrypted): `delivered`, `retrieved` or
+    `non_retrieval` with the reason, about the message it answers (`in_reply_to`)."""
+    b = c.binding
+    if b.receipt is None:
+        return _message_event(c, "accepted", None, b.message_id)
+    return _message_event(c, b.receipt.receipt_type, b.receipt.reason, b.in_reply_to)
+
+
+def _message_event(
+    c: Candidate, event: AuditEventType, reason: ReasonCode | None, message_id: bytes | None
+) -> AuditEvent:
     """The audit event of an envelope whose signature verified: its binding's metadata."""
     b = c.binding
     return AuditEvent(
-        AUDIT_DOMAIN, event, c.ingress_ms, b.message_id, b.kind, b.sender,
+        AUDIT_DOMAIN, event, c.accepted_ms, message_id, b.kind, b.sender,
         [r.authority for r in b.recipients], c.hash, len(c.data), b.victim_level,
-        b.legal_basis, reason, ingress_seq=c.ingress_seq,
+        b.legal_basis, reason, ingress_seq=c.accepted_seq,
     )  # fmt: skip
+
+
+def _accepted_notice(c: Candidate, audit_seq: int, accepted_ms: int) -> Notice:
+    b = c.binding
+    return Notice(
+        "accepted",
+        c.hash,
+        b.message_id,
+        accepted_ms,
+        audit_seq,
+        None,
+        None,
+        [r.authority for r in b.recipients],
+    )
 
 
 def _candidate(m: Msg) -> Candidate:
@@ -358,9 +499,9 @@ def _candidate(m: Msg) -> Candidate:
     )
 
 
-def _attempt(c: Candidate, step: Callable[[Candidate], None]) -> Rejection | None:
-    """Run one check; a rejection is an outcome, anything unexpected is INTERNAL (the
-    envelope is set aside, the worker and the rest of its batch go on)."""
+def _attempt(c: Candidate, step: Callable[[Candidate], None]) -> Rejection | InternalFailure | None:
+    """Run one check; a rejection is an outcome, anything unexpected an `InternalFailure`
+    (the envelope is set aside, the worker and the rest of its batch go on)."""
     try:
         step(c)
     except Rejection as rejection:
@@ -369,7 +510,7 @@ def _attempt(c: Candidate, step: Callable[[Candidate], None]) -> Rejection | Non
         raise
     except Exception as exc:  # a bug must not stop the other envelopes
         log.exception("envelope_processing_error", ingress_seq=c.ingress_seq)
-        return Rejection(pipeline.INTERNAL, type(exc).__name__)
+        return InternalFailure(type(exc).__name__)
     return None
 
 
