@@ -1,0 +1,73 @@
+"""Broker settings that shape the audit log: its origin, and the duplicate window."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from nats.aio.client import Client
+
+from broker import topology
+from broker.config import DEFAULT_ORIGIN, load_config
+from broker.errors import ConfigError
+from broker.natsserver import NatsServer
+from broker.service import topology_settings
+from broker.tlog_proofs import latest_checkpoint
+from schemas.note import NoteUnverified, NoteVerifier, open_checkpoint
+
+from .brokerkit import Harness, running_broker
+
+ROOT = "ab" * 32
+
+
+def test_origin_defaults_and_is_a_setting() -> None:
+    """Without a setting the origin is the documented default; a TOML or override value
+    replaces it."""
+    assert load_config(env={}, overrides={"directory_root": ROOT}).origin == DEFAULT_ORIGIN
+    config = load_config(env={}, overrides={"directory_root": ROOT, "origin": "log.example/x"})
+    assert config.origin == "log.example/x"
+
+
+@pytest.mark.parametrize(
+    "origin", ["", "two words", "a+b", "trailing-newline\n", "tab\there", "x" * 201]
+)
+def test_origin_that_cannot_name_a_note_key_is_refused(origin: str) -> None:
+    """An origin that is not a valid signed-note key name (empty, a space, a "+", a
+    control character, over 200 characters) is a configuration error naming the field."""
+    with pytest.raises(ConfigError, match=r"origin"):
+        load_config(env={}, overrides={"directory_root": ROOT, "origin": origin})
+
+
+def test_duplicate_window_default_and_setting() -> None:
+    """By default the streams' duplicate window is the larger of 15 minutes and twice
+    ack_wait x max_deliver; a configured window is used as given."""
+    base = {"directory_root": ROOT}
+    assert topology_settings(load_config(env={}, overrides=base)).duplicate_window == 900.0
+    slow = load_config(env={}, overrides={**base, "nats.ack_wait": 120.0})
+    assert topology_settings(slow).duplicate_window == 1200.0
+    set_ = load_config(env={}, overrides={**base, "nats.duplicate_window": 3600.0})
+    assert topology_settings(set_).duplicate_window == 3600.0
+
+
+async def test_checkpoints_carry_the_configured_origin(nats_server: NatsServer, nc: Client) -> None:
+    """The sequencer signs checkpoints under the configured origin: they verify with the
+    verifier key of that name, and not with the default one."""
+    origin = "audit.example.org/palermo-test"
+    h = Harness(nc)
+    await h.setup()
+    await h.add("ng-naptip")
+    await h.add("it-dna")
+    async with running_broker(nats_server.url, h, origin=origin):
+        await h.send("ng-naptip", h.seal("ng-naptip", "it-dna"))
+        await h.notices("ng-naptip", 1)
+        last = (await h.js.stream_info(topology.AUDIT)).state.last_seq
+        async with asyncio.timeout(20):
+            while True:
+                note = await latest_checkpoint(h.js)
+                if note and int(note.split(b"\n")[1]) >= last:
+                    break
+                await asyncio.sleep(0.1)
+    checkpoint = open_checkpoint(note, NoteVerifier.for_key(origin, h.broker_keys.log))
+    assert (checkpoint.origin, checkpoint.size) == (origin, last)
+    with pytest.raises(NoteUnverified, match=DEFAULT_ORIGIN):
+        open_checkpoint(note, NoteVerifier.for_key(DEFAULT_ORIGIN, h.broker_keys.log))

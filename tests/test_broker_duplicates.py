@@ -1,0 +1,183 @@
+"""The same envelope bytes are never accepted twice: not when re-sent after the streams'
+duplicate window, not when a batch is held longer than it. Real nats-server, real
+broker; the duplicate window is configured short so the tests can outlast it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from nats.aio.client import Client
+from nats.js.api import DiscardPolicy, StreamConfig
+
+from broker import topology
+from broker.natsserver import NatsServer
+from broker.service import Broker
+from schemas.envelope import parse
+
+from .brokerkit import Harness, running_broker
+
+WINDOW = 1.5
+"""Seconds JetStream remembers a `Nats-Msg-Id` in these tests."""
+SHORT: dict[str, Any] = {
+    "nats.ack_wait": 0.75,
+    "nats.max_deliver": 2,
+    "nats.duplicate_window": WINDOW,
+}
+
+
+async def _setup(h: Harness) -> None:
+    await h.setup(**SHORT)
+    await h.add("ng-naptip")
+    await h.add("it-dna")
+
+
+async def _deliveries(h: Harness, authority: str) -> int:
+    """How many messages the authority's inbox consumer has been given, and none waiting."""
+    info = await h.js.consumer_info(topology.DELIVERY, topology.inbox_consumer(authority))
+    assert info.delivered is not None
+    return int(info.delivered.consumer_seq or 0) + int(info.num_pending or 0)
+
+
+async def _accepted(h: Harness, message_id: bytes) -> list[int]:
+    """Audit sequences of the `accepted` events of `message_id`."""
+    return [
+        seq
+        for seq, e in enumerate(await h.audit(), start=1)
+        if e.event == "accepted" and e.message_id == message_id
+    ]
+
+
+async def _refuse_writes(h: Harness, stream: str, refuse: bool) -> None:
+    """Make `stream` refuse every new message (as a full store would), or accept again."""
+    info = await h.js.stream_info(stream)
+    config: StreamConfig = info.config
+    if refuse:
+        config.discard = DiscardPolicy.NEW
+        config.max_msgs = max(1, info.state.messages)
+        if info.state.messages == 0:
+            config.max_bytes = 1
+    else:
+        config.max_msgs = -1
+        config.max_bytes = -1
+        config.discard = DiscardPolicy.NEW if stream == topology.AUDIT else DiscardPolicy.OLD
+    await h.js.update_stream(config)
+
+
+async def test_resent_after_duplicate_window_reuses_first_acceptance(
+    nats_server: NatsServer, nc: Client
+) -> None:
+    """An identical envelope sent again after the streams' duplicate window (inside the
+    seen-set window) gets the first acceptance again — same audit sequence and time —
+    and causes no second `accepted` event and no second delivery."""
+    h = Harness(nc)
+    await _setup(h)
+    async with running_broker(nats_server.url, h, **SHORT):
+        data = h.seal("ng-naptip", "it-dna")
+        message_id = parse(data).binding.message_id
+        await h.send("ng-naptip", data)
+        (first,) = await h.notices("ng-naptip", 1)
+        (delivery,) = await h.inbox("it-dna", 1)
+        await asyncio.sleep(WINDOW + 1.0)
+
+        await h.send("ng-naptip", data)
+        (again,) = await h.notices("ng-naptip", 1)
+
+        assert (first.type, again.type) == ("accepted", "accepted")
+        assert again.audit_seq == first.audit_seq
+        assert again.time_ms == first.time_ms
+        assert again.message_id == first.message_id == message_id
+        assert await _accepted(h, message_id) == [first.audit_seq]
+        assert not [e for e in await h.audit() if e.event == "rejected"]
+        assert (delivery.headers or {})["Palermo-Audit-Seq"] == str(first.audit_seq)
+        assert await _deliveries(h, "it-dna") == 1
+
+
+async def test_copies_in_one_batch_are_one_acceptance(nats_server: NatsServer, nc: Client) -> None:
+    """Two copies of the same bytes waiting together (a sender's retry that overtook the
+    answer) are processed in one batch: one event, one delivery, and both copies are
+    answered with the same acceptance."""
+    h = Harness(nc)
+    await _setup(h)
+    data = h.seal("ng-naptip", "it-dna")
+    message_id = parse(data).binding.message_id
+    first_ack = await h.send("ng-naptip", data)
+    await h.send("ng-naptip", data)
+    async with running_broker(nats_server.url, h, **SHORT):
+        notices = await h.notices("ng-naptip", 2)
+        await h.inbox("it-dna", 1)
+        (seq,) = await _accepted(h, message_id)
+        assert [(n.type, n.audit_seq) for n in notices] == [("accepted", seq)] * 2
+        (event,) = [e for e in await h.audit() if e.event == "accepted"]
+        assert event.ingress_seq == first_ack.seq
+        assert len({n.time_ms for n in notices}) == 1
+        await asyncio.sleep(0.5)
+        assert await _deliveries(h, "it-dna") == 1
+
+
+async def _held(broker: Broker) -> None:
+    """Until the worker reports a held batch."""
+    async with asyncio.timeout(10):
+        while not broker.health.last_error:
+            await asyncio.sleep(0.05)
+
+
+async def test_batch_held_past_duplicate_window_after_audit_writes_nothing_twice(
+    nats_server: NatsServer, nc: Client
+) -> None:
+    """Deliveries refused after the audit event was written: the batch is held longer than
+    the duplicate window, then finishes with one `accepted` event, one delivery and one
+    notice — the audit append is not repeated."""
+    h = Harness(nc)
+    await _setup(h)
+    async with running_broker(nats_server.url, h, **SHORT) as broker:
+        await _refuse_writes(h, topology.DELIVERY, refuse=True)
+        data = h.seal("ng-naptip", "it-dna")
+        message_id = parse(data).binding.message_id
+        await h.send("ng-naptip", data)
+        await _held(broker)
+        async with asyncio.timeout(5):
+            while not await _accepted(h, message_id):
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(WINDOW * 2)
+        await _refuse_writes(h, topology.DELIVERY, refuse=False)
+
+        (notice,) = await h.notices("ng-naptip", 1, wait=10)
+        (delivery,) = await h.inbox("it-dna", 1)
+        assert notice.type == "accepted"
+        assert await _accepted(h, message_id) == [notice.audit_seq]
+        assert (delivery.headers or {})["Palermo-Audit-Seq"] == str(notice.audit_seq)
+        await asyncio.sleep(1.0)
+        assert await _accepted(h, message_id) == [notice.audit_seq]
+        assert await _deliveries(h, "it-dna") == 1
+        info = await h.js.consumer_info(topology.INGRESS, topology.INGRESS_CONSUMER)
+        assert (info.num_pending, info.num_ack_pending) == (0, 0)
+
+
+async def test_batch_held_while_audit_refused_audits_once(
+    nats_server: NatsServer, nc: Client
+) -> None:
+    """The audit stream refusing appends (a full store) for longer than the duplicate
+    window: readiness fails meanwhile, nothing is acked or delivered, and once appends
+    succeed again the envelope is audited, delivered and answered exactly once."""
+    h = Harness(nc)
+    await _setup(h)
+    async with running_broker(nats_server.url, h, **SHORT) as broker:
+        await _refuse_writes(h, topology.AUDIT, refuse=True)
+        data = h.seal("ng-naptip", "it-dna")
+        message_id = parse(data).binding.message_id
+        await h.send("ng-naptip", data)
+        await _held(broker)
+        assert not broker.health.audit_ok
+        assert not broker.is_ready
+        await asyncio.sleep(WINDOW * 2)
+        assert await _deliveries(h, "it-dna") == 0
+        await _refuse_writes(h, topology.AUDIT, refuse=False)
+
+        (notice,) = await h.notices("ng-naptip", 1, wait=10)
+        await h.inbox("it-dna", 1)
+        assert notice.type == "accepted"
+        await asyncio.sleep(1.0)
+        assert await _accepted(h, message_id) == [notice.audit_seq]
+        assert await _deliveries(h, "it-dna") == 1
+        assert broker.health.audit_ok
