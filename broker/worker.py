@@ -109,19 +109,28 @@ class _SeenEntry:
         return cls(value[:32], u64(32) or 0, u64(40) or None, u64(48))
 
 
+Write = tuple[str, str, bytes, dict[str, str]]
+"""(key, subject, payload, headers). The key names the write within its batch — its
+`Nats-Msg-Id` where it has one — so a retry knows what JetStream already acknowledged."""
+
+
 @dataclass
 class _Batch:
     """One fetched batch and how far its work has got. Kept across retries while the
-    batch is held, so a stage JetStream acknowledged is never written again — however
-    long the hold, and whatever the streams' duplicate windows."""
+    batch is held, so a write JetStream acknowledged is never made again — however long
+    the hold, and whatever the streams' duplicate windows."""
 
     msgs: Sequence[Msg]
     allowed: list[bool]
     candidates: list[Candidate] = field(default_factory=list)
     outcomes: list[Outcome] | None = None
     """Set once every check, the seen-set claim included, is done: final from then on."""
-    audit_seq: dict[str, int] | None = None
-    """Audit sequence by event id, set once the audit events are acknowledged."""
+    acks: dict[str, int] = field(default_factory=dict)
+    """Stream sequence of every acknowledged write, by key."""
+    audit_floor: int | None = None
+    """An audit sequence no event of this batch can precede: the stream's end before the
+    batch's first append (then before each retry). An append JetStream stored although
+    its answer was lost lies above it."""
     delivered: bool = False
 
 
@@ -150,6 +159,7 @@ class Worker:
         self._health = health
         self._executor = executor
         self._clock = clock
+        self._audit_last: int | None = None
         self._policy = Policy(config.policy)
         self._limiter = RateLimiter(config.policy.rate_per_second, config.policy.rate_burst)
         self._stop = asyncio.Event()
@@ -222,12 +232,11 @@ class Worker:
             self._watch.directory.check_fresh()
             batch.candidates = [_candidate(m) for m in batch.msgs]
             batch.outcomes = await self._check(batch.candidates, batch.allowed)
-        if batch.audit_seq is None:
-            batch.audit_seq = await self._audit(batch.candidates, batch.outcomes)
+        audit_seq = await self._audit(batch)
         if not batch.delivered:
-            await self._deliver(batch.candidates, batch.outcomes, batch.audit_seq)
+            await self._deliver(batch, audit_seq)
             batch.delivered = True
-        await self._mark_done(batch.candidates, batch.outcomes, batch.audit_seq)
+        await self._mark_done(batch, audit_seq)
 
     async def _check(self, candidates: list[Candidate], allowed: list[bool]) -> list[Outcome]:
         outcomes: list[Outcome] = [None] * len(candidates)
@@ -313,23 +322,67 @@ class Worker:
                 c.accepted_seq = entry.ingress_seq or c.ingress_seq
                 c.accepted_ms = entry.ingress_ms or c.ingress_ms
 
-    async def _audit(self, candidates: list[Candidate], outcomes: list[Outcome]) -> dict[str, int]:
-        """Append the batch's audit events; their sequences by event id."""
-        events = self._audit_events(candidates, outcomes)
-        acks = await self._publish_all(
-            [(topology.AUDIT_SUBJECT, encode_event(e), {"Nats-Msg-Id": mid}) for mid, e in events]
-        )
-        self._health.audit_ok = True
-        return {mid: ack.seq for (mid, _), ack in zip(events, acks, strict=True)}
+    async def _audit(self, batch: _Batch) -> dict[str, int]:
+        """Append the batch's audit events (those not yet acknowledged); every event's
+        sequence by event id.
 
-    async def _deliver(
-        self, candidates: list[Candidate], outcomes: list[Outcome], audit_seq: dict[str, int]
-    ) -> None:
+        Before a retry, the events an earlier attempt may have stored unheard (the
+        answer lost with the connection) are looked up by their exact bytes: past the
+        audit stream's duplicate window a second append would be a second event.
+        """
+        assert batch.outcomes is not None  # noqa: S101  (checked first)
+        events = [
+            (mid, encode_event(e))
+            for mid, e in self._audit_events(batch.candidates, batch.outcomes)
+        ]
+        pending = {mid: payload for mid, payload in events if mid not in batch.acks}
+        if pending:
+            if batch.audit_floor is None:
+                batch.audit_floor = await self._audit_end()
+            else:
+                batch.acks.update(await self._find_appended(batch, pending))
+            await self._write(
+                batch,
+                [
+                    (mid, topology.AUDIT_SUBJECT, payload, {"Nats-Msg-Id": mid})
+                    for mid, payload in pending.items()
+                ],
+            )
+            self._health.audit_ok = True
+        return {mid: batch.acks[mid] for mid, _ in events}
+
+    async def _audit_end(self) -> int:
+        """The audit stream's last sequence, or a lower bound this process already knows."""
+        if self._audit_last is None:
+            self._audit_last = (await self._js.stream_info(topology.AUDIT)).state.last_seq
+        return self._audit_last
+
+    async def _find_appended(self, batch: _Batch, pending: dict[str, bytes]) -> dict[str, int]:
+        """Sequences of pending events already in the audit stream above the batch's
+        floor (exact payload match: each event names its message, envelope hash or
+        ingress sequence, so equal bytes are the same event); the floor moves up to
+        the stream's end, so the next retry reads only what is new."""
+        assert batch.audit_floor is not None  # noqa: S101
+        last = (await self._js.stream_info(topology.AUDIT)).state.last_seq
+        wanted = {payload: mid for mid, payload in pending.items()}
+        found: dict[str, int] = {}
+        for seq in range(batch.audit_floor + 1, last + 1):
+            msg = await self._js.get_msg(topology.AUDIT, seq=seq, direct=True)
+            mid = wanted.get(msg.data or b"")
+            if mid is not None:
+                found[mid] = seq
+        batch.audit_floor = last
+        if found:
+            log.warning("audit_appends_recovered", events=len(found))
+        return found
+
+    async def _deliver(self, batch: _Batch, audit_seq: dict[str, int]) -> None:
         """Deliveries and notices; raises if JetStream refuses any write."""
-        writes: list[tuple[str, bytes, dict[str, str]]] = []
+        assert batch.outcomes is not None  # noqa: S101
+        writes: list[Write] = []
         notices: dict[str, list[Notice]] = defaultdict(list)
         first_seq: dict[str, int] = {}
-        for c, outcome in zip(candidates, outcomes, strict=True):
+        for c, outcome in zip(batch.candidates, batch.outcomes, strict=True):
             if isinstance(outcome, InternalFailure):
                 continue
             first_seq.setdefault(c.subject_sender, c.ingress_seq)
@@ -337,12 +390,14 @@ class Worker:
                 b = c.binding
                 seq = audit_seq[_accepted_id(c)]
                 for r in b.recipients:
+                    mid = f"{b.message_id.hex()}:{r.authority}"
                     writes.append(
                         (
+                            mid,
                             topology.delivery_subject(r.authority),
                             c.data,
                             {
-                                "Nats-Msg-Id": f"{b.message_id.hex()}:{r.authority}",
+                                "Nats-Msg-Id": mid,
                                 "Palermo-Type": "envelope",
                                 "Palermo-Sender": b.sender,
                                 "Palermo-Audit-Seq": str(seq),
@@ -370,37 +425,35 @@ class Worker:
                     )
                 )
         for sender, items in notices.items():
+            # Named by ingress position, not content: a re-sent envelope's notice is a
+            # new notice, a retried batch's the same one.
+            mid = f"notices:{sender}:{first_seq[sender]}:{len(items)}"
             signed = sign_notices(self._notice_key, NoticeBatch(sender, items))
             writes.append(
                 (
+                    mid,
                     topology.delivery_subject(sender),
                     signed,
-                    {
-                        # Named by ingress position, not content: a re-sent envelope's
-                        # notice is a new notice, a retried batch's the same one.
-                        "Nats-Msg-Id": f"notices:{sender}:{first_seq[sender]}:{len(items)}",
-                        "Palermo-Type": "notices",
-                    },
+                    {"Nats-Msg-Id": mid, "Palermo-Type": "notices"},
                 )
             )
-        await self._publish_all(writes)
-        self._metrics.delivered.inc(sum(1 for w in writes if w[2]["Palermo-Type"] == "envelope"))
+        await self._write(batch, writes)
+        self._metrics.delivered.inc(sum(1 for w in writes if w[3]["Palermo-Type"] == "envelope"))
 
-    async def _mark_done(
-        self, candidates: list[Candidate], outcomes: list[Outcome], audit_seq: dict[str, int]
-    ) -> None:
+    async def _mark_done(self, batch: _Batch, audit_seq: dict[str, int]) -> None:
         """Record in the seen-set that an accepted envelope's work is done, with its audit
         sequence: from now on a copy of the same bytes is answered from here (one more
         write per accepted envelope, pipelined; a plain put, which also restores an entry
         that expired while the batch was held)."""
-        writes: list[tuple[str, bytes, dict[str, str]]] = []
-        for c, outcome in zip(candidates, outcomes, strict=True):
+        assert batch.outcomes is not None  # noqa: S101
+        writes: list[Write] = []
+        for c, outcome in zip(batch.candidates, batch.outcomes, strict=True):
             if outcome is None:
-                entry = _SeenEntry(
-                    c.hash, c.accepted_seq, c.accepted_ms, audit_seq[_accepted_id(c)]
-                )
-                writes.append((SEEN_PREFIX + _seen_key(c), entry.encode(), {}))
-        await self._publish_all(writes)
+                key = SEEN_PREFIX + _seen_key(c)
+                seq = audit_seq[_accepted_id(c)]
+                entry = _SeenEntry(c.hash, c.accepted_seq, c.accepted_ms, seq)
+                writes.append((key, key, entry.encode(), {}))
+        await self._write(batch, writes)
 
     def _audit_events(
         self, candidates: list[Candidate], outcomes: list[Outcome]
@@ -438,19 +491,40 @@ class Worker:
             )
         return events
 
-    async def _publish_all(self, writes: list[tuple[str, bytes, dict[str, str]]]) -> list[PubAck]:
-        futures = [
-            await self._pipe.publish(subject, payload, headers)
-            for subject, payload, headers in writes
-        ]
+    async def _write(self, batch: _Batch, writes: list[Write]) -> None:
+        """Pipeline the writes JetStream has not yet acknowledged for `batch`; record
+        each acknowledgement; raise the first failure once all have answered."""
+        todo = [w for w in writes if w[0] not in batch.acks]
+        futures: list[asyncio.Future[PubAck]] = []
         try:
-            async with asyncio.timeout(PUBLISH_TIMEOUT):
-                return list(await asyncio.gather(*futures))
-        except BaseException:
-            if any(w[0] == topology.AUDIT_SUBJECT for w in writes):
-                self._health.audit_ok = False
-                self._metrics.audit_failures.inc()
-            raise
+            for _, subject, payload, headers in todo:
+                futures.append(await self._pipe.publish(subject, payload, headers))
+            if futures:
+                await asyncio.wait(futures, timeout=PUBLISH_TIMEOUT)
+        finally:
+            for future in futures:
+                if not future.done():
+                    future.cancel()
+        failure: BaseException | None = None
+        audit_failed = False
+        for (key, subject, _, _), future in zip(todo, futures, strict=False):
+            error = (
+                TimeoutError(f"JetStream did not answer within {PUBLISH_TIMEOUT:g} s")
+                if future.cancelled()
+                else future.exception()
+            )
+            if error is None:
+                batch.acks[key] = future.result().seq
+                if subject == topology.AUDIT_SUBJECT:
+                    self._audit_last = max(self._audit_last or 0, future.result().seq)
+                continue
+            failure = failure or error
+            audit_failed = audit_failed or subject == topology.AUDIT_SUBJECT
+        if audit_failed:
+            self._health.audit_ok = False
+            self._metrics.audit_failures.inc()
+        if failure is not None:
+            raise failure
 
 
 def _acceptance_event(c: Candidate) -> AuditEvent:

@@ -13,7 +13,8 @@ from nats.js.api import DiscardPolicy, StreamConfig
 from broker import topology
 from broker.natsserver import NatsServer
 from broker.service import Broker
-from schemas.envelope import parse
+from schemas.audit import AUDIT_DOMAIN, AuditEvent, encode_event
+from schemas.envelope import envelope_hash, parse
 
 from .brokerkit import Harness, running_broker
 
@@ -181,3 +182,114 @@ async def test_batch_held_while_audit_refused_audits_once(
         assert await _accepted(h, message_id) == [notice.audit_seq]
         assert await _deliveries(h, "it-dna") == 1
         assert broker.health.audit_ok
+
+
+def _header_size(msg_id: str) -> int:
+    """Bytes of a `Nats-Msg-Id` header block as the client encodes it (a stream's
+    max_msg_size counts headers and payload)."""
+    return len(f"NATS/1.0\r\nNats-Msg-Id: {msg_id}\r\n\r\n")
+
+
+async def _limit_size(h: Harness, stream: str, size: int) -> None:
+    """Refuse messages over `size` bytes (headers included) on `stream`; -1 lifts it."""
+    config: StreamConfig = (await h.js.stream_info(stream)).config
+    config.max_msg_size = size
+    await h.js.update_stream(config)
+
+
+def _accepted_event(data: bytes, ingress_ms: int, ingress_seq: int) -> bytes:
+    """The `accepted` event of an envelope, field by field as docs/audit-log.md gives it."""
+    b = parse(data).binding
+    return encode_event(
+        AuditEvent(
+            AUDIT_DOMAIN,
+            "accepted",
+            ingress_ms,
+            b.message_id,
+            b.kind,
+            b.sender,
+            [r.authority for r in b.recipients],
+            envelope_hash(data),
+            len(data),
+            b.victim_level,
+            b.legal_basis,
+            None,
+            ingress_seq=ingress_seq,
+        )
+    )
+
+
+async def test_append_stored_unheard_is_found_not_repeated(
+    nats_server: NatsServer, nc: Client
+) -> None:
+    """An audit append JetStream stored although the broker never heard its answer (here
+    the exact event, appended by the test without a `Nats-Msg-Id` while the broker's own
+    appends are refused) is found by its bytes when the held batch is retried: one
+    `accepted` event, whose sequence the delivery and the notice carry."""
+    h = Harness(nc)
+    await h.setup(**SHORT)
+    await h.add("ng-naptip")
+    await h.add("it-dna")
+    data = h.seal("ng-naptip", "it-dna")
+    ack = await h.send("ng-naptip", data)
+    # The ingress time exactly as the worker will read it; then the envelope goes back.
+    sub = await h.js.pull_subscribe_bind(durable=topology.INGRESS_CONSUMER, stream=topology.INGRESS)
+    (msg,) = await sub.fetch(1, timeout=2)
+    payload = _accepted_event(data, int(msg.metadata.timestamp.timestamp() * 1000), ack.seq)
+    await msg.nak()
+    await sub.unsubscribe()
+    await _limit_size(h, topology.AUDIT, len(payload) + 8)  # the bare event fits, no append
+
+    async with running_broker(nats_server.url, h, **SHORT) as broker:
+        await _held(broker)
+        stored = await h.js.publish(topology.AUDIT_SUBJECT, payload)
+        await asyncio.sleep(WINDOW + 0.5)
+        await _limit_size(h, topology.AUDIT, -1)
+        (notice,) = await h.notices("ng-naptip", 1, wait=10)
+        (delivery,) = await h.inbox("it-dna", 1)
+        await asyncio.sleep(1.0)
+        message_id = parse(data).binding.message_id
+        assert await _accepted(h, message_id) == [stored.seq]
+        assert (notice.type, notice.audit_seq) == ("accepted", stored.seq)
+        assert (delivery.headers or {})["Palermo-Audit-Seq"] == str(stored.seq)
+        assert await _deliveries(h, "it-dna") == 1
+
+
+async def test_partly_stored_audit_round_appends_only_the_rest(
+    nats_server: NatsServer, nc: Client
+) -> None:
+    """Of two envelopes in one batch, the first one's event is stored and the second's
+    refused: the batch is held past the duplicate window, then only the second event is
+    appended — one `accepted` event each, one delivery each."""
+    h = Harness(nc)
+    await h.setup(**SHORT)
+    for name in ("ng-naptip", "it-dna", "gb-nca", "fr-ocrteh"):
+        await h.add(name)
+    small = h.seal("ng-naptip", "it-dna")
+    large = h.seal("ng-naptip", "it-dna", "gb-nca", "fr-ocrteh")
+    ack = await h.send("ng-naptip", small)
+    await h.send("ng-naptip", large)
+    small_id = parse(small).binding.message_id
+    # Room for the small event and its header, not for the large one (3 recipients).
+    bound = (
+        len(_accepted_event(small, 0, ack.seq))
+        + 9
+        + _header_size(f"acc:ng-naptip:{small_id.hex()}")
+    )
+    await _limit_size(h, topology.AUDIT, bound)
+
+    async with running_broker(nats_server.url, h, **SHORT) as broker:
+        await _held(broker)
+        async with asyncio.timeout(5):
+            while not await _accepted(h, small_id):
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(WINDOW * 2)
+        await _limit_size(h, topology.AUDIT, -1)
+        notices = await h.notices("ng-naptip", 2, wait=10)
+        await h.inbox("gb-nca", 1)
+        await asyncio.sleep(1.0)
+        for data, notice in zip((small, large), notices, strict=True):
+            assert notice.type == "accepted"
+            assert await _accepted(h, parse(data).binding.message_id) == [notice.audit_seq]
+        assert await _deliveries(h, "it-dna") == 2
+        assert await _deliveries(h, "gb-nca") == 1
