@@ -10,7 +10,6 @@ and the ops API. `stop` (SIGTERM, SIGINT) makes the worker finish the batch in h
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -156,9 +155,7 @@ class Broker:
             finally:
                 self.sequencer.stop()
                 stopping.cancel()
-                with contextlib.suppress(Exception, asyncio.CancelledError):
-                    async with asyncio.timeout(self.shutdown_timeout):
-                        await run
+                await _settle(run, self.shutdown_timeout)
 
     async def _wait_loaded(self, stop: asyncio.Event) -> None:
         loaded = asyncio.ensure_future(self.watch.loaded.wait())
@@ -168,5 +165,16 @@ class Broker:
         finally:
             for f in (loaded, stopping):
                 f.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await f
+            await asyncio.wait({loaded, stopping})
+
+
+async def _settle(task: asyncio.Future[Any], grace: float) -> None:
+    """Let `task` end within `grace` seconds, else cancel it and wait for it. Its own failure
+    was reported where it happened and is only collected here; a cancellation of the
+    caller is not swallowed (`asyncio.wait` lets it through)."""
+    _, pending = await asyncio.wait({task}, timeout=grace)
+    if pending:
+        task.cancel()
+        await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()
