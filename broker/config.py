@@ -133,12 +133,10 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     batch: Annotated[int, Meta(ge=1, le=10_000)] = 256
     """Ingress envelopes fetched and processed per round; their writes are pipelined."""
     duplicate_window: Annotated[float, Meta(gt=0)] | None = None
-    """Seconds JetStream remembers a `Nats-Msg-Id` on the broker's streams; by default
-    the larger of 15 minutes and twice ack_wait x max_deliver. It must be at least
-    ack_wait x max_deliver (a redelivered envelope then duplicates nothing). It need not
-    cover the seen-set window: a copy of an envelope already accepted is answered from
-    the seen-set with its first audit position. The audit stream keeps the value it was
-    created with."""
+    """Seconds JetStream remembers a `Nats-Msg-Id` on the broker's streams. By default
+    the largest of 15 minutes, the seen-set window (time.past_window +
+    time.future_skew) and twice ack_wait x max_deliver; a value below the seen-set
+    window or below ack_wait x max_deliver is refused (see `duplicate_window`)."""
 
 
 class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -172,10 +170,41 @@ class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
     time: TimeConfig = msgspec.field(default_factory=TimeConfig)
 
+    def __post_init__(self) -> None:
+        n = self.nats
+        if n.duplicate_window is not None and n.duplicate_window < max(
+            seen_window(self), n.ack_wait * n.max_deliver
+        ):
+            raise ValueError(
+                f"nats.duplicate_window ({n.duplicate_window:g} s) must cover the seen-set "
+                f"window ({seen_window(self):g} s) and ack_wait x max_deliver "
+                f"({n.ack_wait * n.max_deliver:g} s)"
+            )
+
     def path(self, name: str) -> Path:
         """`name` resolved under the data directory unless absolute."""
         candidate = Path(name)
         return candidate if candidate.is_absolute() else Path(self.data_dir) / candidate
+
+
+def seen_window(config: BrokerConfig) -> float:
+    """Seconds the seen-set keeps (sender, message id): every copy of an envelope the
+    time check lets through arrives within this of the first copy's ingress."""
+    return config.time.past_window + config.time.future_skew
+
+
+def duplicate_window(config: BrokerConfig) -> float:
+    """Seconds the broker's streams de-duplicate `Nats-Msg-Id`s.
+
+    At least the seen-set window: a later copy of accepted envelope bytes is processed
+    under the first copy's ids (`broker.worker`), and it must be de-duplicated for as
+    long as the seen-set recognises it — later, the time check refuses it as stale.
+    Chosen over marking each finished envelope in the seen-set with its audit position,
+    which would cost one more JetStream write per message. At least twice ack_wait x
+    max_deliver, so a redelivered envelope duplicates nothing; at least 15 minutes.
+    """
+    n = config.nats
+    return n.duplicate_window or max(15 * 60.0, seen_window(config), n.ack_wait * n.max_deliver * 2)
 
 
 ENV_OVERRIDES: dict[str, tuple[str, ...]] = {

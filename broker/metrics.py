@@ -19,11 +19,6 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
-        self.resent = Counter(
-            "palermo_messages_resent",
-            "Envelopes accepted before and sent again: answered with the first acceptance",
-            registry=self.registry,
-        )
         self.internal_failures = Counter(
             "palermo_internal_failures",
             "Envelopes whose processing raised unexpectedly (nak'ed; dead-lettered in the end)",

@@ -23,7 +23,7 @@ from nats.js import JetStreamContext
 from schemas.keystore import BrokerKeys
 
 from . import topology
-from .config import BrokerConfig
+from .config import BrokerConfig, duplicate_window, seen_window
 from .directory_store import DirectoryWatch
 from .metrics import Metrics
 from .sequencer import ProofService, Sequencer
@@ -43,8 +43,8 @@ def topology_settings(config: BrokerConfig) -> topology.TopologySettings:
         ack_wait=n.ack_wait,
         max_deliver=n.max_deliver,
         delivery_max_age=max(config.time.delivery_deadline * 2, 24 * 3600.0),
-        seen_window=config.time.past_window + config.time.future_skew,
-        duplicate_window=n.duplicate_window or max(15 * 60.0, n.ack_wait * n.max_deliver * 2),
+        seen_window=seen_window(config),
+        duplicate_window=duplicate_window(config),
         replicas=n.replicas,
     )
 
@@ -93,7 +93,9 @@ class Broker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Bootstrap, then run every task until `stop` is set; drain within the timeout."""
-        await topology.bootstrap(self.js, topology_settings(self.config))
+        settings = topology_settings(self.config)
+        await topology.bootstrap(self.js, settings)
+        await _widen_audit_window(self.js, settings.duplicate_window)
         executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
         worker = Worker(
             self.nc,
@@ -178,3 +180,19 @@ async def _settle(task: asyncio.Future[Any], grace: float) -> None:
         await asyncio.wait({task})
     if not task.cancelled():
         task.exception()
+
+
+async def _widen_audit_window(js: JetStreamContext, window: float) -> None:
+    """Raise the audit stream's duplicate window to `window` if it is shorter.
+
+    The audit stream is created once and its configuration otherwise never changed
+    (`topology.bootstrap`); this is the one exception, and only upwards (it loosens
+    nothing that protects history): a stream made with a window shorter than the
+    seen-set's, by an older version or before past_window grew, could otherwise store
+    the event of a re-sent envelope twice.
+    """
+    config = (await js.stream_info(topology.AUDIT)).config
+    if (config.duplicate_window or 0.0) < window:
+        log.warning("audit_duplicate_window_widened", old=config.duplicate_window, new=window)
+        config.duplicate_window = window
+        await js.update_stream(config)

@@ -1,19 +1,21 @@
 """The ingress worker: fetch a batch, check, record, audit, deliver, notify, ack.
 
 All broker processes bind to the one durable ingress consumer, so adding processes
-adds throughput. A batch's JetStream writes are pipelined (`publish_async`) in four
-rounds — seen-set claims, audit events, deliveries and notices, then seen-set "done"
-marks — and awaited between rounds, because a delivery must carry its audit sequence.
-Only when every write of a batch is acknowledged by JetStream are its envelopes acked.
+adds throughput. A batch's JetStream writes are pipelined (`publish_async`) in three
+rounds — seen-set claims, audit events, then deliveries and notices — and awaited
+between rounds, because a delivery must carry its audit sequence. Only when every write
+of a batch is acknowledged by JetStream are its envelopes acked.
 
-The same envelope bytes are never accepted twice within the seen-set window, whatever
-the streams' duplicate windows: the seen-set entry of an envelope whose work is done
-holds its audit sequence, and a later copy of the same bytes (a sender's retry, a
-redelivery after a lost ack) is answered with that first acceptance — no second audit
-event, no second delivery. The duplicate windows (`Nats-Msg-Id`) cover only what
-happens between a claim and its "done" mark, and a batch held while JetStream refuses
-writes keeps what it already wrote in memory, so a hold longer than the duplicate
-window writes nothing twice either.
+The same envelope bytes are never accepted twice within the seen-set window. A later
+copy (a sender's retry, a redelivery after a lost ack) finds the seen-set entry with
+its hash and is processed under the first copy's ingress sequence and time, so it
+yields the very same audit event and deliveries under the same `Nats-Msg-Id`s; the
+streams' duplicate windows cover the whole seen-set window (`broker.config`), so
+JetStream stores each once and answers with the first sequence, which the sender's
+notice carries. That costs no write beyond the claim. A batch held while JetStream
+refuses writes keeps in memory what JetStream acknowledged, and before each retry
+looks up the audit events an earlier attempt may have stored unheard, so however long
+the hold, nothing is written twice.
 """
 
 from __future__ import annotations
@@ -69,36 +71,22 @@ class Health:
     sequencer_error: str = ""
 
 
-@dataclass(frozen=True)
-class AlreadyAccepted:
-    """These exact envelope bytes were accepted before and their work is done: the
-    sender is told the first acceptance again (its audit sequence and time); nothing is
-    audited or delivered a second time."""
-
-    audit_seq: int
-    accepted_ms: int
-
-
-Outcome = Rejection | InternalFailure | AlreadyAccepted | None
+Outcome = Rejection | InternalFailure | None
 """What became of one envelope; `None`: it passed every check and this batch accepts it."""
 
 
 @dataclass(frozen=True)
 class _SeenEntry:
-    """A seen-set value: the envelope hash, the ingress sequence and time of the first
-    copy, and — once its deliveries are acknowledged — its audit sequence."""
+    """A seen-set value: the envelope hash, and the ingress sequence and time of the
+    first copy (which every later copy of the same bytes is processed under)."""
 
     envelope_hash: bytes
     ingress_seq: int
     ingress_ms: int | None = None
-    audit_seq: int | None = None
 
     def encode(self) -> bytes:
         out = self.envelope_hash + self.ingress_seq.to_bytes(8, "big")
-        out += (self.ingress_ms or 0).to_bytes(8, "big")
-        if self.audit_seq is not None:
-            out += self.audit_seq.to_bytes(8, "big")
-        return out
+        return out + (self.ingress_ms or 0).to_bytes(8, "big")
 
     @classmethod
     def decode(cls, value: bytes) -> _SeenEntry:
@@ -106,7 +94,7 @@ class _SeenEntry:
             return int.from_bytes(value[at : at + 8], "big") if len(value) >= at + 8 else None
 
         # 40-byte values (hash and sequence only) were written by earlier versions.
-        return cls(value[:32], u64(32) or 0, u64(40) or None, u64(48))
+        return cls(value[:32], u64(32) or 0, u64(40) or None)
 
 
 Write = tuple[str, str, bytes, dict[str, str]]
@@ -221,8 +209,6 @@ class Worker:
             self._metrics.latency.observe(max(0.0, now - c.ingress_ms / 1000))
             if outcome is None:
                 self._metrics.accepted.inc()
-            elif isinstance(outcome, AlreadyAccepted):
-                self._metrics.resent.inc()
             else:
                 self._metrics.rejected.labels(outcome.code).inc()
 
@@ -236,7 +222,6 @@ class Worker:
         if not batch.delivered:
             await self._deliver(batch, audit_seq)
             batch.delivered = True
-        await self._mark_done(batch, audit_seq)
 
     async def _check(self, candidates: list[Candidate], allowed: list[bool]) -> list[Outcome]:
         outcomes: list[Outcome] = [None] * len(candidates)
@@ -280,10 +265,10 @@ class Worker:
     async def _seen(self, candidates: list[Candidate], outcomes: list[Outcome]) -> None:
         """Step 4b: claim (sender, message id) → envelope hash; judge repeats.
 
-        Another hash: a replay, rejected. The same hash whose work is done: the first
-        acceptance is re-used. The same hash still in progress (a redelivery after a
-        crash, or a copy in this very batch): carry on under the first copy's ingress
-        sequence and time, so both write the same event with the same `Nats-Msg-Id`.
+        Another hash: a replay, rejected. The same hash (a sender's retry, a redelivery
+        after a crash, a copy in this very batch): carry on under the first copy's
+        ingress sequence and time, so every copy writes the same event and deliveries
+        under the same `Nats-Msg-Id`s, which JetStream stores once.
         """
         todo = [i for i, o in enumerate(outcomes) if o is None]
         futures = [
@@ -316,8 +301,6 @@ class Worker:
                     f"message id {c.binding.message_id.hex()} was already used by another "
                     "envelope: seal a new message",
                 )
-            elif entry.audit_seq is not None:
-                outcomes[i] = AlreadyAccepted(entry.audit_seq, entry.ingress_ms or c.ingress_ms)
             else:
                 c.accepted_seq = entry.ingress_seq or c.ingress_seq
                 c.accepted_ms = entry.ingress_ms or c.ingress_ms
@@ -406,10 +389,6 @@ class Worker:
                         )
                     )
                 notices[c.subject_sender].append(_accepted_notice(c, seq, c.accepted_ms))
-            elif isinstance(outcome, AlreadyAccepted):
-                notices[c.subject_sender].append(
-                    _accepted_notice(c, outcome.audit_seq, outcome.accepted_ms)
-                )
             else:
                 message_id = c.binding.message_id if c.verified else None
                 notices[c.subject_sender].append(
@@ -440,21 +419,6 @@ class Worker:
         await self._write(batch, writes)
         self._metrics.delivered.inc(sum(1 for w in writes if w[3]["Palermo-Type"] == "envelope"))
 
-    async def _mark_done(self, batch: _Batch, audit_seq: dict[str, int]) -> None:
-        """Record in the seen-set that an accepted envelope's work is done, with its audit
-        sequence: from now on a copy of the same bytes is answered from here (one more
-        write per accepted envelope, pipelined; a plain put, which also restores an entry
-        that expired while the batch was held)."""
-        assert batch.outcomes is not None  # noqa: S101
-        writes: list[Write] = []
-        for c, outcome in zip(batch.candidates, batch.outcomes, strict=True):
-            if outcome is None:
-                key = SEEN_PREFIX + _seen_key(c)
-                seq = audit_seq[_accepted_id(c)]
-                entry = _SeenEntry(c.hash, c.accepted_seq, c.accepted_ms, seq)
-                writes.append((key, key, entry.encode(), {}))
-        await self._write(batch, writes)
-
     def _audit_events(
         self, candidates: list[Candidate], outcomes: list[Outcome]
     ) -> list[tuple[str, AuditEvent]]:
@@ -463,7 +427,7 @@ class Worker:
         for c, outcome in zip(candidates, outcomes, strict=True):
             if outcome is None:
                 events.append((_accepted_id(c), _acceptance_event(c)))
-            elif isinstance(outcome, InternalFailure | AlreadyAccepted):
+            elif isinstance(outcome, InternalFailure):
                 continue
             elif c.verified:
                 b = c.binding

@@ -38,15 +38,35 @@ def test_origin_that_cannot_name_a_note_key_is_refused(origin: str) -> None:
         load_config(env={}, overrides={"directory_root": ROOT, "origin": origin})
 
 
-def test_duplicate_window_default_and_setting() -> None:
-    """By default the streams' duplicate window is the larger of 15 minutes and twice
-    ack_wait x max_deliver; a configured window is used as given."""
+def test_duplicate_window_covers_the_seen_set_window() -> None:
+    """By default the streams' duplicate window is the largest of 15 minutes, the
+    seen-set window and twice ack_wait x max_deliver; a configured window is used as
+    given, and one shorter than the seen-set window is a configuration error."""
     base = {"directory_root": ROOT}
-    assert topology_settings(load_config(env={}, overrides=base)).duplicate_window == 900.0
+    assert topology_settings(load_config(env={}, overrides=base)).duplicate_window == 1020.0
     slow = load_config(env={}, overrides={**base, "nats.ack_wait": 120.0})
     assert topology_settings(slow).duplicate_window == 1200.0
+    wide = load_config(env={}, overrides={**base, "time.past_window": 3600.0})
+    assert topology_settings(wide).duplicate_window == 3720.0
     set_ = load_config(env={}, overrides={**base, "nats.duplicate_window": 3600.0})
     assert topology_settings(set_).duplicate_window == 3600.0
+    with pytest.raises(ConfigError, match=r"duplicate_window \(900 s\) must cover the seen-set"):
+        load_config(env={}, overrides={**base, "nats.duplicate_window": 900.0})
+
+
+async def test_short_audit_duplicate_window_is_widened(nats_server: NatsServer, nc: Client) -> None:
+    """An audit stream created with a duplicate window shorter than the seen-set's (by an
+    older version) is widened when the broker starts; it still denies deletes and
+    purges."""
+    h = Harness(nc)
+    await topology.bootstrap(
+        h.js, topology.TopologySettings(duplicate_window=900.0, seen_window=1020.0)
+    )
+    await h.setup()
+    async with running_broker(nats_server.url, h):
+        config = (await h.js.stream_info(topology.AUDIT)).config
+    assert config.duplicate_window == 1020.0
+    assert (config.deny_delete, config.deny_purge) == (True, True)
 
 
 async def test_checkpoints_carry_the_configured_origin(nats_server: NatsServer, nc: Client) -> None:

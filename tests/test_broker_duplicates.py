@@ -1,10 +1,12 @@
-"""The same envelope bytes are never accepted twice: not when re-sent after the streams'
-duplicate window, not when a batch is held longer than it. Real nats-server, real
-broker; the duplicate window is configured short so the tests can outlast it."""
+"""The same envelope bytes are never accepted twice: not when re-sent inside the
+seen-set window or after it, not when a batch is held longer than the streams' duplicate
+window. Real nats-server, real broker; the windows are configured short so the tests
+can outlast them."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from nats.aio.client import Client
@@ -14,13 +16,16 @@ from broker import topology
 from broker.natsserver import NatsServer
 from broker.service import Broker
 from schemas.audit import AUDIT_DOMAIN, AuditEvent, encode_event
-from schemas.envelope import envelope_hash, parse
+from schemas.envelope import envelope_hash, now_ms, parse
 
 from .brokerkit import Harness, running_broker
 
 WINDOW = 1.5
-"""Seconds JetStream remembers a `Nats-Msg-Id` in these tests."""
+"""Seconds JetStream remembers a `Nats-Msg-Id` in these tests: the seen-set window
+(past_window + future_skew) and ack_wait x max_deliver, no more."""
 SHORT: dict[str, Any] = {
+    "time.past_window": 1.0,
+    "time.future_skew": 0.5,
     "nats.ack_wait": 0.75,
     "nats.max_deliver": 2,
     "nats.duplicate_window": WINDOW,
@@ -65,32 +70,35 @@ async def _refuse_writes(h: Harness, stream: str, refuse: bool) -> None:
     await h.js.update_stream(config)
 
 
-async def test_resent_after_duplicate_window_reuses_first_acceptance(
-    nats_server: NatsServer, nc: Client
-) -> None:
-    """An identical envelope sent again after the streams' duplicate window (inside the
-    seen-set window) gets the first acceptance again — same audit sequence and time —
-    and causes no second `accepted` event and no second delivery."""
+async def test_resent_envelope_is_accepted_once(nats_server: NatsServer, nc: Client) -> None:
+    """An identical envelope sent again inside the seen-set window gets the first
+    acceptance again (same audit sequence and time, no second event or delivery); sent
+    again once the duplicate window has passed, it is `stale` — never a second
+    acceptance."""
     h = Harness(nc)
     await _setup(h)
     async with running_broker(nats_server.url, h, **SHORT):
-        data = h.seal("ng-naptip", "it-dna")
+        created = now_ms()
+        data = h.seal("ng-naptip", "it-dna", created_ms=created)
         message_id = parse(data).binding.message_id
         await h.send("ng-naptip", data)
         (first,) = await h.notices("ng-naptip", 1)
         (delivery,) = await h.inbox("it-dna", 1)
-        await asyncio.sleep(WINDOW + 1.0)
 
         await h.send("ng-naptip", data)
         (again,) = await h.notices("ng-naptip", 1)
-
         assert (first.type, again.type) == ("accepted", "accepted")
-        assert again.audit_seq == first.audit_seq
-        assert again.time_ms == first.time_ms
+        assert (again.audit_seq, again.time_ms) == (first.audit_seq, first.time_ms)
         assert again.message_id == first.message_id == message_id
+
+        await asyncio.sleep(max(0.0, created / 1000 + WINDOW + 0.2 - time.time()))
+        await h.send("ng-naptip", data)
+        (late,) = await h.notices("ng-naptip", 1)
+        assert (late.type, late.reason) == ("rejected", "stale")
+
         assert await _accepted(h, message_id) == [first.audit_seq]
-        assert not [e for e in await h.audit() if e.event == "rejected"]
         assert (delivery.headers or {})["Palermo-Audit-Seq"] == str(first.audit_seq)
+        await asyncio.sleep(0.5)
         assert await _deliveries(h, "it-dna") == 1
 
 
