@@ -60,6 +60,9 @@ WRONG_LAST_SEQUENCE = (JS_WRONG_LAST_SEQUENCE, JS_WRONG_LAST_SEQUENCE_CONSTANT)
 VERIFY_CHUNK = 64
 PUBLISH_TIMEOUT = 10.0
 """Bound on one round of pipelined writes: past it the batch is held and retried."""
+AUDIT_END_TTL = 5.0
+"""Seconds an audit sequence this process was told stays its lower bound of the audit
+stream's end (see `Worker._audit_end`)."""
 
 
 @dataclass
@@ -148,6 +151,7 @@ class Worker:
         self._executor = executor
         self._clock = clock
         self._audit_last: int | None = None
+        self._audit_last_at = 0.0
         self._policy = Policy(config.policy)
         self._limiter = RateLimiter(config.policy.rate_per_second, config.policy.rate_burst)
         self._stop = asyncio.Event()
@@ -335,9 +339,13 @@ class Worker:
         return {mid: batch.acks[mid] for mid, _ in events}
 
     async def _audit_end(self) -> int:
-        """The audit stream's last sequence, or a lower bound this process already knows."""
-        if self._audit_last is None:
+        """The audit stream's last sequence, or a recent lower bound: the highest this
+        process was told in the last few seconds (free while it is busy). Asking again
+        after a quiet spell keeps a later search short when other processes appended
+        meanwhile."""
+        if self._audit_last is None or self._clock() - self._audit_last_at > AUDIT_END_TTL:
             self._audit_last = (await self._js.stream_info(topology.AUDIT)).state.last_seq
+            self._audit_last_at = self._clock()
         return self._audit_last
 
     async def _find_appended(self, batch: _Batch, pending: dict[str, bytes]) -> dict[str, int]:
@@ -481,6 +489,7 @@ class Worker:
                 batch.acks[key] = future.result().seq
                 if subject == topology.AUDIT_SUBJECT:
                     self._audit_last = max(self._audit_last or 0, future.result().seq)
+                    self._audit_last_at = self._clock()
                 continue
             failure = failure or error
             audit_failed = audit_failed or subject == topology.AUDIT_SUBJECT
