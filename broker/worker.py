@@ -439,7 +439,7 @@ class Worker:
                 continue
             elif c.verified:
                 b = c.binding
-                mid = f"rej:{b.sender}:{b.message_id.hex()}:{c.hash.hex()[:16]}"
+                mid = f"rej:{b.sender}:{b.message_id.hex()}:{c.hash.hex()[:16]}:{c.ingress_seq}"
                 events.append((mid, _message_event(c, "rejected", outcome.code, b.message_id)))
             else:
                 aggregated[(c.subject_sender, outcome.code)].append((c, outcome))
@@ -513,12 +513,15 @@ def _acceptance_event(c: Candidate) -> AuditEvent:
 def _message_event(
     c: Candidate, event: AuditEventType, reason: ReasonCode | None, message_id: bytes | None
 ) -> AuditEvent:
-    """The audit event of an envelope whose signature verified: its binding's metadata."""
+    """The audit event of an envelope whose signature verified: its binding's metadata.
+    An acceptance is recorded under the first copy's ingress sequence and time (every
+    copy yields the same event); a rejection under this copy's own."""
     b = c.binding
+    rejected = event == "rejected"
     return AuditEvent(
-        AUDIT_DOMAIN, event, c.accepted_ms, message_id, b.kind, b.sender,
-        [r.authority for r in b.recipients], c.hash, len(c.data), b.victim_level,
-        b.legal_basis, reason, ingress_seq=c.accepted_seq,
+        AUDIT_DOMAIN, event, c.ingress_ms if rejected else c.accepted_ms, message_id, b.kind,
+        b.sender, [r.authority for r in b.recipients], c.hash, len(c.data), b.victim_level,
+        b.legal_basis, reason, ingress_seq=c.ingress_seq if rejected else c.accepted_seq,
     )  # fmt: skip
 
 

@@ -301,3 +301,32 @@ async def test_partly_stored_audit_round_appends_only_the_rest(
             assert await _accepted(h, parse(data).binding.message_id) == [notice.audit_seq]
         assert await _deliveries(h, "it-dna") == 2
         assert await _deliveries(h, "gb-nca") == 1
+
+
+async def test_copy_refused_later_is_audited_as_itself(nats_server: NatsServer, nc: Client) -> None:
+    """A copy of an accepted envelope that fails a later check (its recipient was revoked
+    meanwhile) is rejected and audited under its own ingress sequence; the first
+    acceptance stands alone."""
+    h = Harness(nc)
+    await h.setup()
+    await h.add("ng-naptip")
+    await h.add("it-dna")
+    async with running_broker(nats_server.url, h):
+        data = h.seal("ng-naptip", "it-dna")
+        message_id = parse(data).binding.message_id
+        first_ack = await h.send("ng-naptip", data)
+        (first,) = await h.notices("ng-naptip", 1)
+        await h.admin.set_status("it-dna", "revoked")
+        await asyncio.sleep(0.5)  # the broker's directory watch applies it
+        second_ack = await h.send("ng-naptip", data)
+        (second,) = await h.notices("ng-naptip", 1)
+        assert (first.type, second.type, second.reason) == (
+            "accepted",
+            "rejected",
+            "recipient_inactive",
+        )
+        events = [e for e in await h.audit() if e.message_id == message_id]
+        assert [(e.event, e.ingress_seq) for e in events] == [
+            ("accepted", first_ack.seq),
+            ("rejected", second_ack.seq),
+        ]
