@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import traceback
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
@@ -559,7 +560,17 @@ def _attempt(c: Candidate, step: Callable[[Candidate], None]) -> Rejection | Int
     except StaleDirectory:
         raise
     except Exception as exc:  # a bug must not stop the other envelopes
-        log.exception("envelope_processing_error", ingress_seq=c.ingress_seq)
+        # Where it happened, not what it said: an exception's message may quote the
+        # envelope, and logs never hold content.
+        where = [
+            f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_tb(exc.__traceback__)
+        ]
+        log.error(
+            "envelope_processing_error",
+            ingress_seq=c.ingress_seq,
+            error=type(exc).__name__,
+            where=where[-5:],
+        )
         return InternalFailure(type(exc).__name__)
     return None
 

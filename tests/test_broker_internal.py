@@ -8,6 +8,7 @@ import asyncio
 
 import nats
 from nats.aio.client import Client
+from structlog.testing import capture_logs
 
 from broker import topology
 from broker.natsserver import NatsServer
@@ -47,8 +48,15 @@ async def test_internal_failure_is_not_a_rejection(nats_server: NatsServer, nc: 
     stop = asyncio.Event()
     task = asyncio.create_task(broker.run(stop))
     try:
-        (accepted,) = await h.notices("ng-naptip", 1)
+        with capture_logs() as logs:
+            (accepted,) = await h.notices("ng-naptip", 1)
         assert (accepted.type, accepted.message_id) == ("accepted", parse(good).binding.message_id)
+        # Logged by class and place, never by message (it might quote the envelope).
+        (logged, *_) = [e for e in logs if e["event"] == "envelope_processing_error"]
+        assert (logged["error"], logged["ingress_seq"]) == ("RuntimeError", bad_ack.seq)
+        assert "exc_info" not in logged  # a rendered traceback ends with the message
+        assert "lookup exploded" not in repr(logs)
+
         async with asyncio.timeout(10):
             while not [e for e in await h.audit() if e.event == "dead_letter"]:
                 await asyncio.sleep(0.1)
