@@ -10,6 +10,7 @@ and the ops API. `stop` (SIGTERM, SIGINT) makes the worker finish the batch in h
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -74,6 +75,9 @@ class Broker:
     health: Health = field(default_factory=Health)
     extra_tasks: list[ExtraTask] = field(default_factory=list)
     shutdown_timeout: float = 15.0
+    clock: Callable[[], float] = time.time
+    """Wall-clock seconds for the worker's and the sweeper's decisions (notice times,
+    delivery deadlines); a seam for tests. Ingress times come from JetStream."""
 
     def __post_init__(self) -> None:
         self.js: JetStreamContext = self.nc.jetstream()
@@ -106,6 +110,7 @@ class Broker:
             self.metrics,
             self.health,
             executor,
+            clock=self.clock,
         )
         sweeper = Sweeper(
             self.nc,
@@ -114,6 +119,7 @@ class Broker:
             self.metrics,
             delivery_deadline=self.config.time.delivery_deadline,
             interval=self.config.time.sweep_interval,
+            clock=self.clock,
         )
         try:
             async with asyncio.TaskGroup() as group:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
+import nats
 import pytest
 from nats.aio.client import Client
 
@@ -11,7 +13,7 @@ from broker import topology
 from broker.config import DEFAULT_ORIGIN, load_config
 from broker.errors import ConfigError
 from broker.natsserver import NatsServer
-from broker.service import topology_settings
+from broker.service import Broker, topology_settings
 from broker.tlog_proofs import latest_checkpoint
 from schemas.note import NoteUnverified, NoteVerifier, open_checkpoint
 
@@ -91,3 +93,27 @@ async def test_checkpoints_carry_the_configured_origin(nats_server: NatsServer, 
     assert (checkpoint.origin, checkpoint.size) == (origin, last)
     with pytest.raises(NoteUnverified, match=DEFAULT_ORIGIN):
         open_checkpoint(note, NoteVerifier.for_key(DEFAULT_ORIGIN, h.broker_keys.log))
+
+
+async def test_broker_decides_by_the_clock_it_is_given(nats_server: NatsServer, nc: Client) -> None:
+    """The broker's wall clock is a constructor parameter: a rejection notice carries the
+    time of the decision by that clock (ingress times still come from JetStream)."""
+    h = Harness(nc)
+    await h.setup()
+    await h.add("ng-naptip")
+    await h.add("it-dna")
+    offset = 3600.0
+    broker_nc = await nats.connect(nats_server.url)
+    broker = Broker(h.config(), h.broker_keys, broker_nc, clock=lambda: time.time() - offset)
+    stop = asyncio.Event()
+    task = asyncio.create_task(broker.run(stop))
+    try:
+        await h.send("ng-naptip", b"\x93not an envelope")
+        sent = time.time()
+        (notice,) = await h.notices("ng-naptip", 1)
+        assert (notice.type, notice.reason) == ("rejected", "malformed")
+        assert abs(notice.time_ms / 1000 - (sent - offset)) < 5.0
+    finally:
+        stop.set()
+        await task
+        await broker_nc.drain()
