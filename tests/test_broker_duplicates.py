@@ -15,6 +15,7 @@ from nats.js.api import DiscardPolicy, StreamConfig
 from broker import topology
 from broker.natsserver import NatsServer
 from broker.service import Broker
+from broker.worker import _SeenEntry
 from schemas.audit import AUDIT_DOMAIN, AuditEvent, encode_event
 from schemas.envelope import envelope_hash, now_ms, parse
 
@@ -330,3 +331,13 @@ async def test_copy_refused_later_is_audited_as_itself(nats_server: NatsServer, 
             ("accepted", first_ack.seq),
             ("rejected", second_ack.seq),
         ]
+
+
+def test_seen_entry_round_trip_and_earlier_form() -> None:
+    """A seen-set value holds the hash and the first copy's ingress sequence and time; a
+    value in the earlier 40-byte form (hash and sequence) still reads, without a time."""
+    entry = _SeenEntry(bytes(range(32)), 41, 1_790_000_000_123)
+    assert _SeenEntry.decode(entry.encode()) == entry
+    assert len(entry.encode()) == 48
+    earlier = bytes(range(32)) + (41).to_bytes(8, "big")
+    assert _SeenEntry.decode(earlier) == _SeenEntry(bytes(range(32)), 41, None)
