@@ -25,6 +25,8 @@ from .errors import ConfigError
 
 Pattern = Annotated[str, Meta(pattern=r"^(\*|[a-z_]+)$(?!\n)")]
 
+DEFAULT_ORIGIN = "palermo.example/audit"
+
 _MLA = ["mla_request", "mla_status", "mla_response"]
 _EXTRADITION = ["extradition_request", "extradition_status"]
 _JUDICIAL: list[str] = ["central_authority", "prosecutor", "judiciary"]
@@ -129,6 +131,11 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     replicas: Annotated[int, Meta(ge=1, le=5)] = 1
     batch: Annotated[int, Meta(ge=1, le=10_000)] = 256
     """Ingress envelopes fetched and processed per round; their writes are pipelined."""
+    duplicate_window: Annotated[float, Meta(gt=0)] | None = None
+    """Seconds JetStream remembers a `Nats-Msg-Id` on the broker's streams. By default
+    the largest of 15 minutes, the seen-set window (time.past_window +
+    time.future_skew) and twice ack_wait x max_deliver; a value below the seen-set
+    window or below ack_wait x max_deliver is refused (see `duplicate_window`)."""
 
 
 class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -149,8 +156,11 @@ class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     keystore: str = "broker.keystore"
     """The broker's notice and log keys (relative paths are under data_dir)."""
     passphrase: str | None = None
-    origin: str = "palermo.example/audit"
-    """The audit log's name in its checkpoints (C2SP origin)."""
+    origin: Annotated[str, Meta(pattern=r"^[!-*,-~]{1,200}\Z")] = DEFAULT_ORIGIN
+    """The audit log's name: the first line of its checkpoints and the key name of the
+    log key's signed notes (C2SP tlog-checkpoint and signed-note: printable, no space
+    or "+"). Authorities pin it with the log's verifier key; changing it starts a
+    different log in their eyes."""
     instance: str = msgspec.field(default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}")
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -159,10 +169,41 @@ class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
     time: TimeConfig = msgspec.field(default_factory=TimeConfig)
 
+    def __post_init__(self) -> None:
+        n = self.nats
+        if n.duplicate_window is not None and n.duplicate_window < max(
+            seen_window(self), n.ack_wait * n.max_deliver
+        ):
+            raise ValueError(
+                f"nats.duplicate_window ({n.duplicate_window:g} s) must cover the seen-set "
+                f"window ({seen_window(self):g} s) and ack_wait x max_deliver "
+                f"({n.ack_wait * n.max_deliver:g} s)"
+            )
+
     def path(self, name: str) -> Path:
         """`name` resolved under the data directory unless absolute."""
         candidate = Path(name)
         return candidate if candidate.is_absolute() else Path(self.data_dir) / candidate
+
+
+def seen_window(config: BrokerConfig) -> float:
+    """Seconds the seen-set keeps (sender, message id): every copy of an envelope the
+    time check lets through arrives within this of the first copy's ingress."""
+    return config.time.past_window + config.time.future_skew
+
+
+def duplicate_window(config: BrokerConfig) -> float:
+    """Seconds the broker's streams de-duplicate `Nats-Msg-Id`s.
+
+    At least the seen-set window: a later copy of accepted envelope bytes is processed
+    under the first copy's ids (`broker.worker`), and it must be de-duplicated for as
+    long as the seen-set recognises it — later, the time check refuses it as stale.
+    Chosen over marking each finished envelope in the seen-set with its audit position,
+    which would cost one more JetStream write per message. At least twice ack_wait x
+    max_deliver, so a redelivered envelope duplicates nothing; at least 15 minutes.
+    """
+    n = config.nats
+    return n.duplicate_window or max(15 * 60.0, seen_window(config), n.ack_wait * n.max_deliver * 2)
 
 
 ENV_OVERRIDES: dict[str, tuple[str, ...]] = {

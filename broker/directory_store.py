@@ -18,7 +18,7 @@ import structlog
 from nats.js import JetStreamContext
 from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
 
-from schemas.audit import AUDIT_DOMAIN, AuditEvent, encode_event
+from schemas.audit import AUDIT_DOMAIN, AuditEvent, DirectoryChange, encode_event
 from schemas.directory import (
     MAX_HEAD_LIFETIME_MS,
     AuthorityRecord,
@@ -96,7 +96,9 @@ class DirectoryAdmin:
         """The directory's current serial (0 when empty)."""
         return max((r.serial for r in await self.records()), default=0)
 
-    async def put(self, record: AuthorityRecord, *, change: str = "updated") -> AuthorityRecord:
+    async def put(
+        self, record: AuthorityRecord, *, change: DirectoryChange = "updated"
+    ) -> AuthorityRecord:
         """Publish `record` at the next serial, register its authority, re-sign the head."""
         serial = await self.serial() + 1
         record = msgspec.structs.replace(record, serial=serial, issued_ms=self._clock())

@@ -19,6 +19,11 @@ class Metrics:
             ["code"],
             registry=self.registry,
         )
+        self.internal_failures = Counter(
+            "palermo_internal_failures",
+            "Envelopes whose processing raised unexpectedly (nak'ed; dead-lettered in the end)",
+            registry=self.registry,
+        )
         self.delivered = Counter(
             "palermo_deliveries_published",
             "Deliveries put in recipients' inboxes",

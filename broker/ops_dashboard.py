@@ -58,8 +58,8 @@ const T = {
     unauthorized: "The token was refused.", failed: "Request failed:",
     yes: "yes", no: "no", other: "العربية",
     ev: { accepted: "accepted", rejected: "rejected", delivered: "delivered",
-      retrieved: "retrieved", non_delivery: "non-delivery", dead_letter: "dead letter",
-      directory: "directory change", disclosure: "disclosure" },
+      retrieved: "retrieved", non_retrieval: "not retrieved", non_delivery: "non-delivery",
+      dead_letter: "dead letter", directory: "directory change" },
   },
   ar: {
     title: "باليرمو — لوحة التشغيل", token: "رمز المشغّل", save: "حفظ", forget: "مسح",
@@ -78,8 +78,8 @@ const T = {
     unauthorized: "تم رفض الرمز.", failed: "فشل الطلب:",
     yes: "نعم", no: "لا", other: "English",
     ev: { accepted: "مقبولة", rejected: "مرفوضة", delivered: "مُسلَّمة",
-      retrieved: "مُستلَمة", non_delivery: "عدم التسليم", dead_letter: "رسالة غير مُسلَّمة",
-      directory: "تغيير في الدليل", disclosure: "إفصاح" },
+      retrieved: "مُستلَمة", non_retrieval: "تعذّر الاستلام", non_delivery: "عدم التسليم",
+      dead_letter: "رسالة غير مُسلَّمة", directory: "تغيير في الدليل" },
   },
 };
 let lang = sessionStorage.getItem("palermo.lang") === "ar" ? "ar" : "en";

@@ -2,13 +2,16 @@
 
 The worker (`broker.worker`) does the NATS parts — the seen-set, the audit append,
 the deliveries and the notices — around these functions. Every failure is a
-`Rejection` with an enumerated code and a sentence the sender can act on; whether the
-signature had been verified decides what may be audited about it.
+`Rejection` with an enumerated code (`schemas.notice.RejectionCode`) and a sentence the
+sender can act on; whether the signature had been verified decides what may be audited
+about it. An unexpected exception is not a rejection: the worker records it as an
+`InternalFailure`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import get_args
 
 from schemas import envelope
 from schemas.directory import AuthorityRecord, Directory
@@ -22,34 +25,13 @@ from schemas.errors import (
     UnknownAuthority,
     UnknownKey,
 )
+from schemas.notice import RejectionCode
 from schemas.wire import Binding
 
 from .config import TimeConfig
 from .policy import Policy
 
-INTERNAL = "internal_error"
-"""Not a rejection: processing this envelope raised unexpectedly. It is left unacked
-(the rest of its batch goes on) and, after `max_deliver` attempts, dead-lettered."""
-
-REJECTION_CODES = (
-    # Decided before the signature is verified (bytes still attacker-controlled):
-    "malformed",
-    "too_large",
-    "sender_mismatch",
-    "unknown_sender",
-    "sender_inactive",
-    "key_invalid",
-    "bad_signature",
-    # After:
-    "tampered",
-    "stale",
-    "replay",
-    "unknown_recipient",
-    "recipient_inactive",
-    "policy_denied",
-    "disclosure_denied",
-    "rate_limited",
-)
+REJECTION_CODES: tuple[RejectionCode, ...] = get_args(RejectionCode)
 """Every rejection code the broker emits; `docs/operator-guide.md` explains each."""
 
 
@@ -57,11 +39,22 @@ REJECTION_CODES = (
 class Rejection(Exception):
     """An envelope refused with `code`; `detail` is for the sender, never content."""
 
-    code: str
+    code: RejectionCode
     detail: str
 
     def __str__(self) -> str:
         return f"{self.code}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class InternalFailure:
+    """Not a rejection: checking this envelope raised unexpectedly (a bug, not the
+    sender's fault). Nothing is audited and the sender is not told; the envelope is
+    nak'ed (the rest of its batch goes on) and, after `max_deliver` attempts, the
+    sweeper dead-letters it, audits `dead_letter` and tells the sender."""
+
+    error: str
+    """The exception's class name (its message may quote the envelope)."""
 
 
 @dataclass
@@ -79,6 +72,15 @@ class Candidate:
     verified: bool = False
     """Set once the outer signature verified: until then the envelope's bytes are
     attacker-controlled, so only the subject's sender, code, hash and size are audited."""
+    accepted_seq: int = 0
+    accepted_ms: int = 0
+    """The ingress sequence and time this envelope is accepted under: its own, or those
+    of the first copy of the same bytes when this one is a re-send or a redelivery (see
+    the worker's seen-set), so every copy yields the very same audit event."""
+
+    def __post_init__(self) -> None:
+        self.accepted_seq = self.accepted_seq or self.ingress_seq
+        self.accepted_ms = self.accepted_ms or self.ingress_ms
 
     @property
     def binding(self) -> Binding:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from schemas.directory import AuthorityRecord
 
@@ -19,7 +20,7 @@ from .config import PolicyConfig
 class Refusal:
     """A policy refusal: the rejection code and a sentence the sender can act on."""
 
-    code: str
+    code: Literal["policy_denied", "disclosure_denied"]
     detail: str
 
 

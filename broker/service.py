@@ -10,6 +10,7 @@ and the ops API. `stop` (SIGTERM, SIGINT) makes the worker finish the batch in h
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from nats.js import JetStreamContext
 from schemas.keystore import BrokerKeys
 
 from . import topology
-from .config import BrokerConfig
+from .config import BrokerConfig, duplicate_window, seen_window
 from .directory_store import DirectoryWatch
 from .metrics import Metrics
 from .sequencer import ProofService, Sequencer
@@ -43,8 +44,8 @@ def topology_settings(config: BrokerConfig) -> topology.TopologySettings:
         ack_wait=n.ack_wait,
         max_deliver=n.max_deliver,
         delivery_max_age=max(config.time.delivery_deadline * 2, 24 * 3600.0),
-        seen_window=config.time.past_window + config.time.future_skew,
-        duplicate_window=max(15 * 60.0, n.ack_wait * n.max_deliver * 2),
+        seen_window=seen_window(config),
+        duplicate_window=duplicate_window(config),
         replicas=n.replicas,
     )
 
@@ -74,6 +75,9 @@ class Broker:
     health: Health = field(default_factory=Health)
     extra_tasks: list[ExtraTask] = field(default_factory=list)
     shutdown_timeout: float = 15.0
+    clock: Callable[[], float] = time.time
+    """Wall-clock seconds for the worker's and the sweeper's decisions (notice times,
+    delivery deadlines); a seam for tests. Ingress times come from JetStream."""
 
     def __post_init__(self) -> None:
         self.js: JetStreamContext = self.nc.jetstream()
@@ -93,7 +97,9 @@ class Broker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Bootstrap, then run every task until `stop` is set; drain within the timeout."""
-        await topology.bootstrap(self.js, topology_settings(self.config))
+        settings = topology_settings(self.config)
+        await topology.bootstrap(self.js, settings)
+        await _widen_audit_window(self.js, settings.duplicate_window)
         executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
         worker = Worker(
             self.nc,
@@ -104,6 +110,7 @@ class Broker:
             self.metrics,
             self.health,
             executor,
+            clock=self.clock,
         )
         sweeper = Sweeper(
             self.nc,
@@ -112,6 +119,7 @@ class Broker:
             self.metrics,
             delivery_deadline=self.config.time.delivery_deadline,
             interval=self.config.time.sweep_interval,
+            clock=self.clock,
         )
         try:
             async with asyncio.TaskGroup() as group:
@@ -155,14 +163,7 @@ class Broker:
             finally:
                 self.sequencer.stop()
                 stopping.cancel()
-                # Its failure was reported above; here it only has to end. Gathering
-                # (not suppressing) lets a cancellation of this task itself through.
-                try:
-                    async with asyncio.timeout(self.shutdown_timeout):
-                        await asyncio.gather(run, stopping, return_exceptions=True)
-                except TimeoutError:
-                    run.cancel()
-                    await asyncio.gather(run, return_exceptions=True)
+                await _settle(run, self.shutdown_timeout)
 
     async def _wait_loaded(self, stop: asyncio.Event) -> None:
         loaded = asyncio.ensure_future(self.watch.loaded.wait())
@@ -172,4 +173,32 @@ class Broker:
         finally:
             for f in (loaded, stopping):
                 f.cancel()
-            await asyncio.gather(loaded, stopping, return_exceptions=True)
+            await asyncio.wait({loaded, stopping})
+
+
+async def _settle(task: asyncio.Future[Any], grace: float) -> None:
+    """Let `task` end within `grace` seconds, else cancel it and wait for it. Its own failure
+    was reported where it happened and is only collected here; a cancellation of the
+    caller is not swallowed (`asyncio.wait` lets it through)."""
+    _, pending = await asyncio.wait({task}, timeout=grace)
+    if pending:
+        task.cancel()
+        await asyncio.wait({task})
+    if not task.cancelled():
+        task.exception()
+
+
+async def _widen_audit_window(js: JetStreamContext, window: float) -> None:
+    """Raise the audit stream's duplicate window to `window` if it is shorter.
+
+    The audit stream is created once and its configuration otherwise never changed
+    (`topology.bootstrap`); this is the one exception, and only upwards (it loosens
+    nothing that protects history): a stream made with a window shorter than the
+    seen-set's, by an older version or before past_window grew, could otherwise store
+    the event of a re-sent envelope twice.
+    """
+    config = (await js.stream_info(topology.AUDIT)).config
+    if (config.duplicate_window or 0.0) < window:
+        log.warning("audit_duplicate_window_widened", old=config.duplicate_window, new=window)
+        config.duplicate_window = window
+        await js.update_stream(config)

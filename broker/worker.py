@@ -2,21 +2,31 @@
 
 All broker processes bind to the one durable ingress consumer, so adding processes
 adds throughput. A batch's JetStream writes are pipelined (`publish_async`) in three
-rounds — seen-set, audit events, then deliveries and notices — and awaited between
-rounds, because a delivery must carry its audit sequence. Only when every write of a
-batch is acknowledged by JetStream are its envelopes acked; on any failure they are
-nak'ed and come back, and the seen-set, the `Nats-Msg-Id` of every write and the
-streams' duplicate windows make the second pass duplicate nothing.
+rounds — seen-set claims, audit events, then deliveries and notices — and awaited
+between rounds, because a delivery must carry its audit sequence. Only when every write
+of a batch is acknowledged by JetStream are its envelopes acked.
+
+The same envelope bytes are never accepted twice within the seen-set window. A later
+copy (a sender's retry, a redelivery after a lost ack) finds the seen-set entry with
+its hash and is processed under the first copy's ingress sequence and time, so it
+yields the very same audit event and deliveries under the same `Nats-Msg-Id`s; the
+streams' duplicate windows cover the whole seen-set window (`broker.config`), so
+JetStream stores each once and answers with the first sequence, which the sender's
+notice carries. That costs no write beyond the claim. A batch held while JetStream
+refuses writes keeps in memory what JetStream acknowledged, and before each retry
+looks up the audit events an earlier attempt may have stored unheard, so however long
+the hold, nothing is written twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import traceback
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import nats.errors
 import nats.js.errors
@@ -26,7 +36,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
-from schemas.audit import AUDIT_DOMAIN, AuditEvent, AuditEventType, encode_event
+from schemas.audit import AUDIT_DOMAIN, AuditEvent, AuditEventType, ReasonCode, encode_event
 from schemas.errors import StaleDirectory
 from schemas.jspub import WRONG_LAST_SEQUENCE, Pipeline
 from schemas.keys import SigningKey
@@ -36,7 +46,7 @@ from . import pipeline, topology
 from .config import BrokerConfig
 from .directory_store import DirectoryWatch
 from .metrics import Metrics
-from .pipeline import Candidate, Rejection
+from .pipeline import Candidate, InternalFailure, Rejection
 from .policy import Policy, RateLimiter
 
 log = structlog.get_logger(__name__)
@@ -45,6 +55,9 @@ SEEN_PREFIX = f"$KV.{topology.KV_SEEN}."
 VERIFY_CHUNK = 64
 PUBLISH_TIMEOUT = 10.0
 """Bound on one round of pipelined writes: past it the batch is held and retried."""
+AUDIT_END_TTL = 5.0
+"""Seconds an audit sequence this process was told stays its lower bound of the audit
+stream's end (see `Worker._audit_end`)."""
 
 
 @dataclass
@@ -54,6 +67,57 @@ class Health:
     audit_ok: bool = True
     last_error: str = ""
     sequencer_error: str = ""
+
+
+Outcome = Rejection | InternalFailure | None
+"""What became of one envelope; `None`: it passed every check and this batch accepts it."""
+
+
+@dataclass(frozen=True)
+class _SeenEntry:
+    """A seen-set value: the envelope hash, and the ingress sequence and time of the
+    first copy (which every later copy of the same bytes is processed under)."""
+
+    envelope_hash: bytes
+    ingress_seq: int
+    ingress_ms: int | None = None
+
+    def encode(self) -> bytes:
+        out = self.envelope_hash + self.ingress_seq.to_bytes(8, "big")
+        return out + (self.ingress_ms or 0).to_bytes(8, "big")
+
+    @classmethod
+    def decode(cls, value: bytes) -> _SeenEntry:
+        def u64(at: int) -> int | None:
+            return int.from_bytes(value[at : at + 8], "big") if len(value) >= at + 8 else None
+
+        # 40-byte values (hash and sequence only) were written by earlier versions.
+        return cls(value[:32], u64(32) or 0, u64(40) or None)
+
+
+Write = tuple[str, str, bytes, dict[str, str]]
+"""(key, subject, payload, headers). The key names the write within its batch — its
+`Nats-Msg-Id` where it has one — so a retry knows what JetStream already acknowledged."""
+
+
+@dataclass
+class _Batch:
+    """One fetched batch and how far its work has got. Kept across retries while the
+    batch is held, so a write JetStream acknowledged is never made again — however long
+    the hold, and whatever the streams' duplicate windows."""
+
+    msgs: Sequence[Msg]
+    allowed: list[bool]
+    candidates: list[Candidate] = field(default_factory=list)
+    outcomes: list[Outcome] | None = None
+    """Set once every check, the seen-set claim included, is done: final from then on."""
+    acks: dict[str, int] = field(default_factory=dict)
+    """Stream sequence of every acknowledged write, by key."""
+    audit_floor: int | None = None
+    """An audit sequence no event of this batch can precede: the stream's end before the
+    batch's first append (then before each retry). An append JetStream stored although
+    its answer was lost lies above it."""
+    delivered: bool = False
 
 
 class Worker:
@@ -69,6 +133,7 @@ class Worker:
         metrics: Metrics,
         health: Health,
         executor: Executor | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._nc = nc
         self._js = js
@@ -79,6 +144,9 @@ class Worker:
         self._metrics = metrics
         self._health = health
         self._executor = executor
+        self._clock = clock
+        self._audit_last: int | None = None
+        self._audit_last_at = 0.0
         self._policy = Policy(config.policy)
         self._limiter = RateLimiter(config.policy.rate_per_second, config.policy.rate_burst)
         self._stop = asyncio.Event()
@@ -106,17 +174,15 @@ class Worker:
         """One batch: acked only after every write succeeded.
 
         While the directory is stale or JetStream refuses writes, the batch is held
-        (its ack timers reset with `in_progress`) and retried, so an outage spends none
-        of an envelope's deliveries; on shutdown it is nak'ed for another process.
+        (its ack timers reset with `in_progress`) and retried from the stage it reached,
+        so an outage spends none of an envelope's deliveries and repeats no write; on
+        shutdown it is nak'ed for another process.
         """
-        allowed = [self._limiter.allow(pipeline.sender_of(m.subject)) for m in msgs]
-        delay = 0.25
+        batch = _Batch(msgs, [self._limiter.allow(pipeline.sender_of(m.subject)) for m in msgs])
+        delay = min(0.25, self._config.nats.ack_wait / 3)
         while True:
-            candidates = [_candidate(m) for m in msgs]
             try:
-                self._watch.directory.check_fresh()
-                outcomes = await self._check(candidates, allowed)
-                await self._record(candidates, outcomes)
+                await self._advance(batch)
                 break
             except StaleDirectory as exc:
                 self._health.last_error = f"directory: {exc}"
@@ -128,10 +194,14 @@ class Worker:
                 return
             await asyncio.gather(*(m.in_progress() for m in msgs), return_exceptions=True)
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
-        now = time.time()
-        for m, c, outcome in zip(msgs, candidates, outcomes, strict=True):
-            if outcome is not None and outcome.code == pipeline.INTERNAL:
+            # Back off, but renew the ack timers well within ack_wait: a held envelope
+            # that JetStream redelivered would spend one of its max_deliver attempts.
+            delay = min(delay * 2, 5.0, self._config.nats.ack_wait / 3)
+        assert batch.outcomes is not None  # noqa: S101  (_advance finished every stage)
+        now = self._clock()
+        for m, c, outcome in zip(msgs, batch.candidates, batch.outcomes, strict=True):
+            if isinstance(outcome, InternalFailure):
+                self._metrics.internal_failures.inc()
                 await m.nak(delay=self._config.nats.ack_wait)
                 continue
             await m.ack()
@@ -141,10 +211,19 @@ class Worker:
             else:
                 self._metrics.rejected.labels(outcome.code).inc()
 
-    async def _check(
-        self, candidates: list[Candidate], allowed: list[bool]
-    ) -> list[Rejection | None]:
-        outcomes: list[Rejection | None] = [None] * len(candidates)
+    async def _advance(self, batch: _Batch) -> None:
+        """Run the stages `batch` has not finished; raises if JetStream refuses a write."""
+        if batch.outcomes is None:
+            self._watch.directory.check_fresh()
+            batch.candidates = [_candidate(m) for m in batch.msgs]
+            batch.outcomes = await self._check(batch.candidates, batch.allowed)
+        audit_seq = await self._audit(batch)
+        if not batch.delivered:
+            await self._deliver(batch, audit_seq)
+            batch.delivered = True
+
+    async def _check(self, candidates: list[Candidate], allowed: list[bool]) -> list[Outcome]:
+        outcomes: list[Outcome] = [None] * len(candidates)
         directory = self._watch.directory
 
         def guarded(i: int, step: Callable[[Candidate], None]) -> None:
@@ -161,12 +240,12 @@ class Worker:
             guarded(i, lambda c: pipeline.check_recipients(c, directory, self._policy))
         return outcomes
 
-    async def _verify(self, candidates: list[Candidate], outcomes: list[Rejection | None]) -> None:
+    async def _verify(self, candidates: list[Candidate], outcomes: list[Outcome]) -> None:
         """Signature checks off the event loop (libsodium releases the GIL), in chunks."""
         todo = [i for i, o in enumerate(outcomes) if o is None]
 
-        def run(indexes: list[int]) -> list[tuple[int, Rejection]]:
-            failed = []
+        def run(indexes: list[int]) -> list[tuple[int, Outcome]]:
+            failed: list[tuple[int, Outcome]] = []
             for i in indexes:
                 outcome = _attempt(candidates[i], pipeline.verify)
                 if outcome is not None:
@@ -179,16 +258,24 @@ class Worker:
             *(loop.run_in_executor(self._executor, run, chunk) for chunk in chunks)
         )
         for failed in results:
-            for i, rejection in failed:
-                outcomes[i] = rejection
+            for i, outcome in failed:
+                outcomes[i] = outcome
 
-    async def _seen(self, candidates: list[Candidate], outcomes: list[Rejection | None]) -> None:
-        """Step 4b: record (sender, message id) → envelope hash; judge repeats."""
+    async def _seen(self, candidates: list[Candidate], outcomes: list[Outcome]) -> None:
+        """Step 4b: claim (sender, message id) → envelope hash; judge repeats.
+
+        Another hash: a replay, rejected. The same hash (a sender's retry, a redelivery
+        after a crash, a copy in this very batch): carry on under the first copy's
+        ingress sequence and time, so every copy writes the same event and deliveries
+        under the same `Nats-Msg-Id`s, which JetStream stores once.
+        """
         todo = [i for i, o in enumerate(outcomes) if o is None]
         futures = [
             await self._pipe.publish(
                 SEEN_PREFIX + _seen_key(candidates[i]),
-                candidates[i].hash + candidates[i].ingress_seq.to_bytes(8, "big"),
+                _SeenEntry(
+                    candidates[i].hash, candidates[i].ingress_seq, candidates[i].ingress_ms
+                ).encode(),
                 {"Nats-Expected-Last-Subject-Sequence": "0"},
             )
             for i in todo
@@ -206,64 +293,113 @@ class Worker:
                 raise result
             c = candidates[i]
             kv = kv or await self._js.key_value(topology.KV_SEEN)
-            entry = await kv.get(_seen_key(c))
-            if (entry.value or b"")[:32] != c.hash:
+            entry = _SeenEntry.decode((await kv.get(_seen_key(c))).value or b"")
+            if entry.envelope_hash != c.hash:
                 outcomes[i] = Rejection(
                     "replay",
                     f"message id {c.binding.message_id.hex()} was already used by another "
                     "envelope: seal a new message",
                 )
-            # Same hash: a redelivery after a crash; finish the work with the same ids.
+            else:
+                c.accepted_seq = entry.ingress_seq or c.ingress_seq
+                c.accepted_ms = entry.ingress_ms or c.ingress_ms
 
-    async def _record(self, candidates: list[Candidate], outcomes: list[Rejection | None]) -> None:
-        """Audit, then deliveries and notices; raises if JetStream refuses any write."""
-        events = self._audit_events(candidates, outcomes)
-        acks = await self._publish_all(
-            [(topology.AUDIT_SUBJECT, encode_event(e), {"Nats-Msg-Id": mid}) for mid, e in events]
-        )
-        audit_seq = {mid: ack.seq for (mid, _), ack in zip(events, acks, strict=True)}
-        self._health.audit_ok = True
+    async def _audit(self, batch: _Batch) -> dict[str, int]:
+        """Append the batch's audit events (those not yet acknowledged); every event's
+        sequence by event id.
 
-        writes: list[tuple[str, bytes, dict[str, str]]] = []
+        Before a retry, the events an earlier attempt may have stored unheard (the
+        answer lost with the connection) are looked up by their exact bytes: past the
+        audit stream's duplicate window a second append would be a second event.
+        """
+        assert batch.outcomes is not None  # noqa: S101  (checked first)
+        events = [
+            (mid, encode_event(e))
+            for mid, e in self._audit_events(batch.candidates, batch.outcomes)
+        ]
+        pending = {mid: payload for mid, payload in events if mid not in batch.acks}
+        if pending:
+            if batch.audit_floor is None:
+                batch.audit_floor = await self._audit_end()
+            else:
+                batch.acks.update(await self._find_appended(batch, pending))
+            await self._write(
+                batch,
+                [
+                    (mid, topology.AUDIT_SUBJECT, payload, {"Nats-Msg-Id": mid})
+                    for mid, payload in pending.items()
+                ],
+            )
+            self._health.audit_ok = True
+        return {mid: batch.acks[mid] for mid, _ in events}
+
+    async def _audit_end(self) -> int:
+        """The audit stream's last sequence, or a recent lower bound: the highest this
+        process was told in the last few seconds (free while it is busy). Asking again
+        after a quiet spell keeps a later search short when other processes appended
+        meanwhile."""
+        if self._audit_last is None or self._clock() - self._audit_last_at > AUDIT_END_TTL:
+            self._audit_last = (await self._js.stream_info(topology.AUDIT)).state.last_seq
+            self._audit_last_at = self._clock()
+        return self._audit_last
+
+    async def _find_appended(self, batch: _Batch, pending: dict[str, bytes]) -> dict[str, int]:
+        """Sequences of pending events already in the audit stream above the batch's
+        floor (exact payload match: each event names its message, envelope hash or
+        ingress sequence, so equal bytes are the same event); the floor moves up to
+        the stream's end, so the next retry reads only what is new."""
+        assert batch.audit_floor is not None  # noqa: S101
+        last = (await self._js.stream_info(topology.AUDIT)).state.last_seq
+        wanted = {payload: mid for mid, payload in pending.items()}
+        found: dict[str, int] = {}
+        for seq in range(batch.audit_floor + 1, last + 1):
+            msg = await self._js.get_msg(topology.AUDIT, seq=seq, direct=True)
+            mid = wanted.get(msg.data or b"")
+            if mid is not None:
+                found[mid] = seq
+        batch.audit_floor = last
+        if found:
+            log.warning("audit_appends_recovered", events=len(found))
+        return found
+
+    async def _deliver(self, batch: _Batch, audit_seq: dict[str, int]) -> None:
+        """Deliveries and notices; raises if JetStream refuses any write."""
+        assert batch.outcomes is not None  # noqa: S101
+        writes: list[Write] = []
         notices: dict[str, list[Notice]] = defaultdict(list)
-        for c, outcome in zip(candidates, outcomes, strict=True):
+        first_seq: dict[str, int] = {}
+        for c, outcome in zip(batch.candidates, batch.outcomes, strict=True):
+            if isinstance(outcome, InternalFailure):
+                continue
+            first_seq.setdefault(c.subject_sender, c.ingress_seq)
             if outcome is None:
                 b = c.binding
                 seq = audit_seq[_accepted_id(c)]
                 for r in b.recipients:
+                    mid = f"{b.message_id.hex()}:{r.authority}"
                     writes.append(
                         (
+                            mid,
                             topology.delivery_subject(r.authority),
                             c.data,
                             {
-                                "Nats-Msg-Id": f"{b.message_id.hex()}:{r.authority}",
+                                "Nats-Msg-Id": mid,
                                 "Palermo-Type": "envelope",
                                 "Palermo-Sender": b.sender,
                                 "Palermo-Audit-Seq": str(seq),
-                                "Palermo-Accepted-Ms": str(c.ingress_ms),
+                                "Palermo-Accepted-Ms": str(c.accepted_ms),
                             },
                         )
                     )
-                notices[c.subject_sender].append(
-                    Notice(
-                        "accepted",
-                        c.hash,
-                        b.message_id,
-                        c.ingress_ms,
-                        seq,
-                        None,
-                        None,
-                        [r.authority for r in b.recipients],
-                    )
-                )
-            elif outcome.code != pipeline.INTERNAL:
+                notices[c.subject_sender].append(_accepted_notice(c, seq, c.accepted_ms))
+            else:
                 message_id = c.binding.message_id if c.verified else None
                 notices[c.subject_sender].append(
                     Notice(
                         "rejected",
                         c.hash,
                         message_id,
-                        int(time.time() * 1000),
+                        int(self._clock() * 1000),
                         None,
                         outcome.code,
                         outcome.detail[:300],
@@ -271,39 +407,39 @@ class Worker:
                     )
                 )
         for sender, items in notices.items():
+            # Named by ingress position, not content: a re-sent envelope's notice is a
+            # new notice, a retried batch's the same one.
+            mid = f"notices:{sender}:{first_seq[sender]}:{len(items)}"
             signed = sign_notices(self._notice_key, NoticeBatch(sender, items))
             writes.append(
                 (
+                    mid,
                     topology.delivery_subject(sender),
                     signed,
-                    {
-                        "Nats-Msg-Id": f"notices:{sender}:{items[0].envelope_hash.hex()}"
-                        f":{len(items)}",
-                        "Palermo-Type": "notices",
-                    },
+                    {"Nats-Msg-Id": mid, "Palermo-Type": "notices"},
                 )
             )
-        await self._publish_all(writes)
-        self._metrics.delivered.inc(sum(1 for w in writes if w[2]["Palermo-Type"] == "envelope"))
+        await self._write(batch, writes)
+        self._metrics.delivered.inc(sum(1 for w in writes if w[3]["Palermo-Type"] == "envelope"))
 
     def _audit_events(
-        self, candidates: list[Candidate], outcomes: list[Rejection | None]
+        self, candidates: list[Candidate], outcomes: list[Outcome]
     ) -> list[tuple[str, AuditEvent]]:
         events: list[tuple[str, AuditEvent]] = []
-        aggregated: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
+        aggregated: dict[tuple[str, str], list[tuple[Candidate, Rejection]]] = defaultdict(list)
         for c, outcome in zip(candidates, outcomes, strict=True):
             if outcome is None:
-                events.append((_accepted_id(c), _message_event(c, "accepted", None)))
-            elif outcome.code == pipeline.INTERNAL:
+                events.append((_accepted_id(c), _acceptance_event(c)))
+            elif isinstance(outcome, InternalFailure):
                 continue
             elif c.verified:
                 b = c.binding
-                mid = f"rej:{b.sender}:{b.message_id.hex()}:{c.hash.hex()[:16]}"
-                events.append((mid, _message_event(c, "rejected", outcome.code)))
+                mid = f"rej:{b.sender}:{b.message_id.hex()}:{c.hash.hex()[:16]}:{c.ingress_seq}"
+                events.append((mid, _message_event(c, "rejected", outcome.code, b.message_id)))
             else:
-                aggregated[(c.subject_sender, outcome.code)].append(c)
+                aggregated[(c.subject_sender, outcome.code)].append((c, outcome))
         for (sender, code), group in aggregated.items():
-            first = group[0]
+            first, rejection = group[0]
             events.append(
                 (
                     f"pre:{sender}:{code}:{first.ingress_seq}:{len(group)}",
@@ -313,8 +449,8 @@ class Worker:
                         first.ingress_ms,
                         sender=sender,
                         envelope_hash=first.hash,
-                        size=sum(len(c.data) for c in group),
-                        reason=code,
+                        size=sum(len(c.data) for c, _ in group),
+                        reason=rejection.code,
                         count=len(group),
                         ingress_seq=first.ingress_seq,
                     ),
@@ -322,29 +458,80 @@ class Worker:
             )
         return events
 
-    async def _publish_all(self, writes: list[tuple[str, bytes, dict[str, str]]]) -> list[PubAck]:
-        futures = [
-            await self._pipe.publish(subject, payload, headers)
-            for subject, payload, headers in writes
-        ]
+    async def _write(self, batch: _Batch, writes: list[Write]) -> None:
+        """Pipeline the writes JetStream has not yet acknowledged for `batch`; record
+        each acknowledgement; raise the first failure once all have answered."""
+        todo = [w for w in writes if w[0] not in batch.acks]
+        futures: list[asyncio.Future[PubAck]] = []
         try:
-            async with asyncio.timeout(PUBLISH_TIMEOUT):
-                return list(await asyncio.gather(*futures))
-        except BaseException:
-            if any(w[0] == topology.AUDIT_SUBJECT for w in writes):
-                self._health.audit_ok = False
-                self._metrics.audit_failures.inc()
-            raise
+            for _, subject, payload, headers in todo:
+                futures.append(await self._pipe.publish(subject, payload, headers))
+            if futures:
+                await asyncio.wait(futures, timeout=PUBLISH_TIMEOUT)
+        finally:
+            for future in futures:
+                if not future.done():
+                    future.cancel()
+        failure: BaseException | None = None
+        audit_failed = False
+        for (key, subject, _, _), future in zip(todo, futures, strict=False):
+            error = (
+                TimeoutError(f"JetStream did not answer within {PUBLISH_TIMEOUT:g} s")
+                if future.cancelled()
+                else future.exception()
+            )
+            if error is None:
+                batch.acks[key] = future.result().seq
+                if subject == topology.AUDIT_SUBJECT:
+                    self._audit_last = max(self._audit_last or 0, future.result().seq)
+                    self._audit_last_at = self._clock()
+                continue
+            failure = failure or error
+            audit_failed = audit_failed or subject == topology.AUDIT_SUBJECT
+        if audit_failed:
+            self._health.audit_ok = False
+            self._metrics.audit_failures.inc()
+        if failure is not None:
+            raise failure
 
 
-def _message_event(c: Candidate, event: AuditEventType, reason: str | None) -> AuditEvent:
-    """The audit event of an envelope whose signature verified: its binding's metadata."""
+def _acceptance_event(c: Candidate) -> AuditEvent:
+    """The one event of an accepted message. For a receipt it says what the receipt
+    attests, from its binding (the body is encrypted): `delivered`, `retrieved` or
+    `non_retrieval` with the reason, about the message it answers (`in_reply_to`)."""
     b = c.binding
+    if b.receipt is None:
+        return _message_event(c, "accepted", None, b.message_id)
+    return _message_event(c, b.receipt.receipt_type, b.receipt.reason, b.in_reply_to)
+
+
+def _message_event(
+    c: Candidate, event: AuditEventType, reason: ReasonCode | None, message_id: bytes | None
+) -> AuditEvent:
+    """The audit event of an envelope whose signature verified: its binding's metadata.
+    An acceptance is recorded under the first copy's ingress sequence and time (every
+    copy yields the same event); a rejection under this copy's own."""
+    b = c.binding
+    rejected = event == "rejected"
     return AuditEvent(
-        AUDIT_DOMAIN, event, c.ingress_ms, b.message_id, b.kind, b.sender,
-        [r.authority for r in b.recipients], c.hash, len(c.data), b.victim_level,
-        b.legal_basis, reason, ingress_seq=c.ingress_seq,
+        AUDIT_DOMAIN, event, c.ingress_ms if rejected else c.accepted_ms, message_id, b.kind,
+        b.sender, [r.authority for r in b.recipients], c.hash, len(c.data), b.victim_level,
+        b.legal_basis, reason, ingress_seq=c.ingress_seq if rejected else c.accepted_seq,
     )  # fmt: skip
+
+
+def _accepted_notice(c: Candidate, audit_seq: int, accepted_ms: int) -> Notice:
+    b = c.binding
+    return Notice(
+        "accepted",
+        c.hash,
+        b.message_id,
+        accepted_ms,
+        audit_seq,
+        None,
+        None,
+        [r.authority for r in b.recipients],
+    )
 
 
 def _candidate(m: Msg) -> Candidate:
@@ -357,9 +544,9 @@ def _candidate(m: Msg) -> Candidate:
     )
 
 
-def _attempt(c: Candidate, step: Callable[[Candidate], None]) -> Rejection | None:
-    """Run one check; a rejection is an outcome, anything unexpected is INTERNAL (the
-    envelope is set aside, the worker and the rest of its batch go on)."""
+def _attempt(c: Candidate, step: Callable[[Candidate], None]) -> Rejection | InternalFailure | None:
+    """Run one check; a rejection is an outcome, anything unexpected an `InternalFailure`
+    (the envelope is set aside, the worker and the rest of its batch go on)."""
     try:
         step(c)
     except Rejection as rejection:
@@ -367,8 +554,18 @@ def _attempt(c: Candidate, step: Callable[[Candidate], None]) -> Rejection | Non
     except StaleDirectory:
         raise
     except Exception as exc:  # a bug must not stop the other envelopes
-        log.exception("envelope_processing_error", ingress_seq=c.ingress_seq)
-        return Rejection(pipeline.INTERNAL, type(exc).__name__)
+        # Where it happened, not what it said: an exception's message may quote the
+        # envelope, and logs never hold content.
+        where = [
+            f"{f.filename}:{f.lineno} {f.name}" for f in traceback.extract_tb(exc.__traceback__)
+        ]
+        log.error(
+            "envelope_processing_error",
+            ingress_seq=c.ingress_seq,
+            error=type(exc).__name__,
+            where=where[-5:],
+        )
+        return InternalFailure(type(exc).__name__)
     return None
 
 

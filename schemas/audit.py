@@ -9,13 +9,14 @@ msgpack array; an offline verifier re-encodes each leaf to check it.
 
 from __future__ import annotations
 
-from typing import Annotated, Final, Literal
+from typing import Final, Literal
 
 import msgspec
-from msgspec import Meta
 
 from . import codec
-from .records import AuthorityId, LegalBasis, VictimLevel
+from .directory import Status
+from .notice import RejectionCode
+from .records import AuthorityId, LegalBasis, NonRetrievalReason, VictimLevel
 from .wire import Hash32, Id16, Kind, UInt
 
 AUDIT_DOMAIN: Final = "palermo/audit/v1"
@@ -25,12 +26,25 @@ AuditEventType = Literal[
     "rejected",
     "delivered",
     "retrieved",
+    "non_retrieval",
     "non_delivery",
     "dead_letter",
     "directory",
-    "disclosure",
 ]
-ReasonCode = Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,39}$(?!\n)")]
+"""`delivered`, `retrieved` and `non_retrieval` record the acceptance of a receipt of that
+type (the one event of the receipt message, see `docs/audit-log.md`). A disclosure is
+the `accepted` event of a message whose victim level is `disclosed`, with its legal-basis
+code: one event per message, not a second one."""
+
+DirectoryChange = Literal["added", "updated", Status]
+"""Why a directory record changed: a new authority, new keys or details, or a status."""
+
+ReasonCode = Literal[
+    RejectionCode, NonRetrievalReason, DirectoryChange, "max_deliveries", "non_delivery"
+]
+"""Every reason an audit event can carry: a rejection code (`rejected`), a non-retrieval
+reason (`non_retrieval`), a directory change (`directory`), `max_deliveries`
+(`dead_letter`) or `non_delivery`."""
 
 
 class AuditEvent(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):

@@ -27,6 +27,32 @@ BROKER_AUTHORITY: Final = "zz-broker"
 
 NoticeType = Literal["accepted", "rejected", "non_delivery"]
 
+RejectionCode = Literal[
+    # Decided before the signature is verified (the bytes are still attacker-controlled):
+    "malformed",
+    "too_large",
+    "sender_mismatch",
+    "unknown_sender",
+    "sender_inactive",
+    "key_invalid",
+    "bad_signature",
+    "rate_limited",
+    # After:
+    "tampered",
+    "stale",
+    "replay",
+    "unknown_recipient",
+    "recipient_inactive",
+    "policy_denied",
+    "disclosure_denied",
+]
+"""Why the broker refused an envelope; `docs/operator-guide.md` explains each code."""
+
+NoticeReason = Literal[RejectionCode, "dead_letter", "non_delivery"]
+"""A notice's reason: a rejection code; `dead_letter` when processing the envelope failed
+`max_deliver` times and it was set aside; `non_delivery` when a recipient did not
+retrieve it by the deadline."""
+
 
 class Notice(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields=True):
     """What happened to one envelope. `message_id` is absent when the envelope could not
@@ -38,7 +64,7 @@ class Notice(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fields
     time_ms: UInt
     """Acceptance (ingress) time for `accepted`; the time of the decision otherwise."""
     audit_seq: UInt | None
-    reason: Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,39}$(?!\n)")] | None
+    reason: NoticeReason | None
     detail: Annotated[str, Meta(max_length=300)] | None
     recipients: list[AuthorityId]
 

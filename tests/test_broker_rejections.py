@@ -7,7 +7,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from nats.aio.client import Client
@@ -18,7 +18,7 @@ from schemas import _crypto
 from schemas.envelope import envelope_hash, now_ms, parse, seal
 from schemas.keys import AuthorityKeys, EncryptionKey, RecipientKey, SigningKey
 from schemas.minimise import LinkageKey
-from schemas.notice import open_notices
+from schemas.notice import RejectionCode, open_notices
 from schemas.records import Disclosure
 
 from .brokerkit import Harness, referral, running_broker
@@ -147,6 +147,11 @@ CASES: dict[str, tuple[Callable[[Harness], Awaitable[Crafted]], dict[str, Any]]]
     "disclosure_denied": (disclosure_denied, {}),
     "rate_limited": (rate_limited, {"policy.rate_per_second": 0.001, "policy.rate_burst": 1}),
 }
+
+
+def test_every_rejection_code_has_a_case() -> None:
+    """The cases below trigger every code the protocol defines, and nothing else."""
+    assert sorted(CASES) == sorted(get_args(RejectionCode))
 
 
 @pytest.mark.parametrize("code", list(CASES))
