@@ -30,12 +30,12 @@ async def _run_example(*args: str, cwd: Path) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
-def _accepted(events: list[AuditEvent], kind: str, sender: str) -> list[int]:
-    """Audit positions (sequence numbers) of the `accepted` events of `kind` from `sender`."""
+def _audited(events: list[AuditEvent], event: str, kind: str, sender: str) -> list[int]:
+    """Audit positions (sequence numbers) of the `event` events of `kind` from `sender`."""
     return [
         seq
         for seq, e in enumerate(events, start=1)
-        if e.event == "accepted" and e.kind == kind and e.sender == sender
+        if e.event == event and e.kind == kind and e.sender == sender
     ]
 
 
@@ -54,14 +54,16 @@ async def test_send_referral_against_the_demo_directory(
         code, out, err = await _run_example(cwd=tmp_path)
         assert (code, err) == (0, "")
         async with asyncio.timeout(10):
-            while not _accepted(events := await harness.audit(), "receipt", "it-dna"):
+            while not _audited(events := await harness.audit(), "retrieved", "receipt", "it-dna"):
                 await asyncio.sleep(0.2)
-    [referral] = _accepted(events, "case_referral", "ng-naptip")
+    [referral] = _audited(events, "accepted", "case_referral", "ng-naptip")
     # Before it, the library's log lines (structlog's default console output): metadata only.
     assert out.endswith(f"\nit-dna received a case_referral from ng-naptip, audit #{referral}\n")
     assert "Benin" not in out
     assert events[referral - 1].recipients == ["it-dna"]
-    assert len(_accepted(events, "receipt", "it-dna")) == 1
+    # The receipt's one audit event is `retrieved`, for the referral it answers.
+    [receipt] = _audited(events, "retrieved", "receipt", "it-dna")
+    assert events[receipt - 1].message_id == events[referral - 1].message_id
 
 
 async def test_send_referral_without_the_demo_says_why(tmp_path: Path) -> None:
