@@ -605,7 +605,10 @@ class Endpoint:
             at_ms=self._clock(),
             reason=reason,  # type: ignore[arg-type]
         )
-        return await self._send_receipt(receipt, parsed.binding.sender, None, None)
+        # in_reply_to names the message in the clear, so the broker's `non_retrieval` audit
+        # event says which message could not be opened.
+        b = parsed.binding
+        return await self._send_receipt(receipt, b.sender, b.thread_id, b.message_id)
 
     async def _receipt(
         self, opened: Opened, kind: str, audit_seq: int | None, reason: str | None

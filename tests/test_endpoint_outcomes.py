@@ -288,6 +288,11 @@ async def test_unopenable_bodies_are_events(nats_server: NatsServer, nc: Client)
         receipt = await receipt_for(a, message_id)
         assert isinstance(receipt.body, Receipt)
         assert (receipt.body.receipt_type, receipt.body.reason) == ("non_retrieval", "malformed")
+        # The broker audits the refusal, naming the message and the reason, never content.
+        [refusal] = [e for e in await h.audit() if e.event == "non_retrieval"]
+        assert (refusal.sender, refusal.message_id, refusal.reason) == (
+            "it-dna", message_id, "malformed",
+        )  # fmt: skip
 
 
 async def test_stale_directory_defers_and_the_message_comes_back(
