@@ -47,7 +47,7 @@ import msgspec
 from schemas.directory import AuthorityRecord
 from schemas.errors import ProtocolError
 from schemas.keys import check_authority_id
-from schemas.nats_names import kv_stream, object_stream
+from schemas.nats_names import API_SUBJECTS, kv_stream, object_stream
 
 from .errors import ConfigError
 from .topology import (
@@ -61,7 +61,6 @@ from .topology import (
 )
 
 BROKER_ACCOUNT = "PALERMO"
-API_SUBJECTS = "palermo.api.>"
 """The broker's request-reply API (proofs, checkpoints) every authority may call."""
 READABLE_BUCKETS = (KV_DIRECTORY, KV_CHECKPOINTS)
 DEFAULT_DOMAIN = "palermo"

@@ -34,13 +34,13 @@ from nats.js.kv import KeyValue
 
 from schemas import tlog
 from schemas.keys import SigningKey
+from schemas.nats_names import CHECKPOINT_KEY
 from schemas.note import Checkpoint, NoteError, NoteVerifier, open_checkpoint, sign_checkpoint
 
 from . import topology
 from .errors import BrokerError
 from .tiles import StateConflict, TileBuilder, TreeCorrupt, TreeState, TreeStore
 from .tlog_proofs import (
-    CHECKPOINT_KEY,
     ProofService,
     consistency_proof,
     inclusion_proof,

@@ -28,6 +28,7 @@ from nats.js import JetStreamContext
 from nats.js.api import RawStreamMsg
 
 from schemas import envelope
+from schemas import nats_names as names
 from schemas.audit import AUDIT_DOMAIN, AuditEvent, encode_event
 from schemas.errors import ProtocolError
 from schemas.keys import SigningKey
@@ -94,13 +95,13 @@ class Sweeper:
         info = await self._js.consumer_info(topology.INGRESS, topology.INGRESS_CONSUMER)
         if not info.num_ack_pending and info.delivered is not None:
             last = info.delivered.stream_seq
-            async for msg in self._scan(topology.INGRESS, "palermo.in.*"):
+            async for msg in self._scan(topology.INGRESS, names.INGRESS_SUBJECTS):
                 if msg.seq is None or msg.seq > last:
                     break
                 await self._dead_letter_ingress(msg)
                 result.dead_lettered += 1
         cutoff = self._clock() - self._deadline
-        async for msg in self._scan(topology.DELIVERY, "palermo.out.*"):
+        async for msg in self._scan(topology.DELIVERY, names.DELIVERY_SUBJECTS):
             if msg.time is None or msg.time.timestamp() > cutoff:
                 break
             await self._non_delivery(msg)
@@ -156,9 +157,9 @@ class Sweeper:
             topology.deadletter_subject("max_deliveries"),
             data,
             headers={
-                "Nats-Msg-Id": f"dead:ingress:{seq}",
-                "Palermo-Reason": "max_deliveries",
-                "Palermo-Original-Subject": msg.subject or "",
+                names.HEADER_MSG_ID: f"dead:ingress:{seq}",
+                names.HEADER_REASON: "max_deliveries",
+                names.HEADER_ORIGINAL_SUBJECT: msg.subject or "",
             },
         )
         event = AuditEvent(
@@ -172,7 +173,9 @@ class Sweeper:
             ingress_seq=seq,
         )
         await self._js.publish(
-            topology.AUDIT_SUBJECT, encode_event(event), headers={"Nats-Msg-Id": f"dead:{seq}"}
+            topology.AUDIT_SUBJECT,
+            encode_event(event),
+            headers={names.HEADER_MSG_ID: f"dead:{seq}"},
         )
         notice = Notice(
             "rejected",
@@ -198,12 +201,12 @@ class Sweeper:
             topology.deadletter_subject("non_delivery"),
             data,
             headers={
-                "Nats-Msg-Id": f"dead:delivery:{seq}",
-                "Palermo-Reason": "non_delivery",
-                "Palermo-Original-Subject": msg.subject or "",
+                names.HEADER_MSG_ID: f"dead:delivery:{seq}",
+                names.HEADER_REASON: "non_delivery",
+                names.HEADER_ORIGINAL_SUBJECT: msg.subject or "",
             },
         )
-        if headers.get("Palermo-Type") == "envelope":
+        if headers.get(names.HEADER_TYPE) == names.TYPE_ENVELOPE:
             try:
                 binding = envelope.parse(data).binding
             except ProtocolError:
@@ -221,12 +224,14 @@ class Sweeper:
                     envelope.envelope_hash(data),
                     len(data),
                     reason="non_delivery",
-                    refers_to=int(headers.get("Palermo-Audit-Seq", "0")) or None,
+                    refers_to=int(headers.get(names.HEADER_AUDIT_SEQ, "0")) or None,
                 )
                 await self._js.publish(
                     topology.AUDIT_SUBJECT,
                     encode_event(event),
-                    headers={"Nats-Msg-Id": f"nondelivery:{binding.message_id.hex()}:{recipient}"},
+                    headers={
+                        names.HEADER_MSG_ID: f"nondelivery:{binding.message_id.hex()}:{recipient}"
+                    },
                 )
                 notice = Notice(
                     "non_delivery",
@@ -250,7 +255,7 @@ class Sweeper:
             topology.delivery_subject(sender),
             signed,
             headers={
-                "Nats-Msg-Id": f"notice:{notice.type}:{notice.envelope_hash.hex()}:{sender}",
-                "Palermo-Type": "notices",
+                names.HEADER_MSG_ID: f"notice:{notice.type}:{notice.envelope_hash.hex()}:{sender}",
+                names.HEADER_TYPE: names.TYPE_NOTICES,
             },
         )

@@ -30,6 +30,12 @@ from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
 
 from schemas import tlog
+from schemas.nats_names import (
+    CHECKPOINT_KEY,
+    SUBJECT_CHECKPOINT,
+    SUBJECT_CONSISTENCY,
+    SUBJECT_INCLUSION,
+)
 
 from . import topology
 from .errors import BrokerError
@@ -37,10 +43,6 @@ from .tiles import TreeStoreError, stored_state
 
 log = structlog.get_logger(__name__)
 
-CHECKPOINT_KEY: Final = "latest"
-SUBJECT_CHECKPOINT: Final = "palermo.api.checkpoint"
-SUBJECT_INCLUSION: Final = "palermo.api.proof.inclusion"
-SUBJECT_CONSISTENCY: Final = "palermo.api.proof.consistency"
 PROOF_QUEUE: Final = "palermo-proofs"
 
 Size = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]

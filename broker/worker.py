@@ -36,6 +36,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
+from schemas import nats_names as names
 from schemas.audit import AUDIT_DOMAIN, AuditEvent, AuditEventType, ReasonCode, encode_event
 from schemas.errors import StaleDirectory
 from schemas.jspub import WRONG_LAST_SEQUENCE, Pipeline
@@ -51,7 +52,7 @@ from .policy import Policy, RateLimiter
 
 log = structlog.get_logger(__name__)
 
-SEEN_PREFIX = f"$KV.{topology.KV_SEEN}."
+SEEN_PREFIX = names.kv_subject_prefix(topology.KV_SEEN)
 VERIFY_CHUNK = 64
 PUBLISH_TIMEOUT = 10.0
 """Bound on one round of pipelined writes: past it the batch is held and retried."""
@@ -326,7 +327,7 @@ class Worker:
             await self._write(
                 batch,
                 [
-                    (mid, topology.AUDIT_SUBJECT, payload, {"Nats-Msg-Id": mid})
+                    (mid, topology.AUDIT_SUBJECT, payload, {names.HEADER_MSG_ID: mid})
                     for mid, payload in pending.items()
                 ],
             )
@@ -383,11 +384,11 @@ class Worker:
                             topology.delivery_subject(r.authority),
                             c.data,
                             {
-                                "Nats-Msg-Id": mid,
-                                "Palermo-Type": "envelope",
-                                "Palermo-Sender": b.sender,
-                                "Palermo-Audit-Seq": str(seq),
-                                "Palermo-Accepted-Ms": str(c.accepted_ms),
+                                names.HEADER_MSG_ID: mid,
+                                names.HEADER_TYPE: names.TYPE_ENVELOPE,
+                                names.HEADER_SENDER: b.sender,
+                                names.HEADER_AUDIT_SEQ: str(seq),
+                                names.HEADER_ACCEPTED_MS: str(c.accepted_ms),
                             },
                         )
                     )
@@ -416,11 +417,13 @@ class Worker:
                     mid,
                     topology.delivery_subject(sender),
                     signed,
-                    {"Nats-Msg-Id": mid, "Palermo-Type": "notices"},
+                    {names.HEADER_MSG_ID: mid, names.HEADER_TYPE: names.TYPE_NOTICES},
                 )
             )
         await self._write(batch, writes)
-        self._metrics.delivered.inc(sum(1 for w in writes if w[3]["Palermo-Type"] == "envelope"))
+        self._metrics.delivered.inc(
+            sum(1 for w in writes if w[3][names.HEADER_TYPE] == names.TYPE_ENVELOPE)
+        )
 
     def _audit_events(
         self, candidates: list[Candidate], outcomes: list[Outcome]

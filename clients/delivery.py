@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import msgspec
 
+from schemas import nats_names as names
 from schemas.envelope import parse
 from schemas.errors import ProtocolError
 
@@ -56,9 +57,9 @@ def read_delivery(headers: Mapping[str, str] | None) -> Delivery:
     absent time or sequence is None (a delivery written without them)."""
     headers = headers or {}
     return Delivery(
-        type=headers.get("Palermo-Type", "envelope"),
-        accepted_ms=_uint(headers, "Palermo-Accepted-Ms"),
-        audit_seq=_uint(headers, "Palermo-Audit-Seq"),
+        type=headers.get(names.HEADER_TYPE, names.TYPE_ENVELOPE),
+        accepted_ms=_uint(headers, names.HEADER_ACCEPTED_MS),
+        audit_seq=_uint(headers, names.HEADER_AUDIT_SEQ),
     )
 
 

@@ -368,7 +368,7 @@ class Endpoint:
                 topology.ingress_subject(self.keys.authority),
                 sealed.data,
                 timeout=self._publish_timeout,
-                headers={"Nats-Msg-Id": sealed.binding.message_id.hex()},
+                headers={topology.HEADER_MSG_ID: sealed.binding.message_id.hex()},
             )
         except (nats.errors.Error, nats.js.errors.Error, TimeoutError) as exc:
             raise SendFailed(
@@ -417,12 +417,12 @@ class Endpoint:
         except BadHeader as exc:
             yield await self._bad_delivery(msg, "bad_header", exc.header)
             return
-        if delivery.type == "notices":
+        if delivery.type == topology.TYPE_NOTICES:
             async for notice in self._notices(msg):
                 yield notice
             return
-        if delivery.type != "envelope":
-            yield await self._bad_delivery(msg, "unknown_type", "Palermo-Type")
+        if delivery.type != topology.TYPE_ENVELOPE:
+            yield await self._bad_delivery(msg, "unknown_type", topology.HEADER_TYPE)
             return
         accepted_ms = delivery.accepted_ms or self._clock()
         audit_seq = delivery.audit_seq
@@ -560,7 +560,7 @@ class Endpoint:
         self, msg: Msg, reason: BadDeliveryReason, header: str | None
     ) -> BadDelivery:
         sender, _ = named(msg.data)
-        sent = await self._refusal_receipt(msg.data, "other")
+        sent = await self._refusal_receipt(msg.data, "bad_delivery")
         log.warning("delivery_malformed", reason=reason, header=header, sender=sender)
         await msg.ack()  # a redelivery would carry the same headers
         return BadDelivery(reason, header, envelope_hash(msg.data), sender, sent)
@@ -569,7 +569,7 @@ class Endpoint:
         self, msg: Msg, opened: Opened, exc: ReplayDetected, audit_seq: int | None
     ) -> Replayed:
         b = opened.binding
-        sent = await self._receipt(opened, "non_retrieval", audit_seq, "other")
+        sent = await self._receipt(opened, "non_retrieval", audit_seq, "replay")
         log.warning("message_replayed", sender=b.sender, message_id=b.message_id.hex())
         await msg.ack()  # never recorded: the first envelope stays the one handed over
         return Replayed(exc, opened.hash, b.sender, b.message_id, sent)

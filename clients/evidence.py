@@ -20,14 +20,12 @@ from nats.aio.client import Client
 from schemas import tlog
 from schemas.envelope import Sealed
 from schemas.kinds import Receipt
+from schemas.nats_names import SUBJECT_CHECKPOINT, SUBJECT_CONSISTENCY
 from schemas.note import Checkpoint, NoteError, NoteVerifier, open_checkpoint
 from schemas.notice import Notice
 from schemas.wire import CheckpointRef
 
 from .errors import ClientError
-
-SUBJECT_CHECKPOINT = "palermo.api.checkpoint"
-SUBJECT_CONSISTENCY = "palermo.api.proof.consistency"
 
 
 class SplitView(ClientError):

@@ -15,8 +15,10 @@ from typing import Final
 from .keys import check_authority_id
 
 __all__ = [
+    "API_SUBJECTS",
     "AUDIT",
     "AUDIT_SUBJECT",
+    "CHECKPOINT_KEY",
     "DEADLETTER",
     "DEADLETTER_SUBJECTS",
     "DELIVERY",
@@ -42,6 +44,9 @@ __all__ = [
     "KV_SEEN",
     "KV_SEEN_STREAM",
     "KV_TREE",
+    "SUBJECT_CHECKPOINT",
+    "SUBJECT_CONSISTENCY",
+    "SUBJECT_INCLUSION",
     "TYPE_ENVELOPE",
     "TYPE_NOTICES",
     "deadletter_subject",
@@ -78,6 +83,16 @@ INGRESS_SUBJECTS: Final = "palermo.in.*"
 DELIVERY_SUBJECTS: Final = "palermo.out.*"
 """Every recipient's delivery subject (`delivery_subject`)."""
 DEADLETTER_SUBJECTS: Final = "palermo.dead.*"
+API_SUBJECTS: Final = "palermo.api.>"
+"""The broker's request-reply API (checkpoints and proofs); every authority may ask."""
+SUBJECT_CHECKPOINT: Final = "palermo.api.checkpoint"
+"""Request: `{}`; answer: the latest signed checkpoint note."""
+SUBJECT_INCLUSION: Final = "palermo.api.proof.inclusion"
+"""Request: `{"index", "tree_size"}`; answer: an inclusion proof."""
+SUBJECT_CONSISTENCY: Final = "palermo.api.proof.consistency"
+"""Request: `{"old_size", "new_size"}`; answer: a consistency proof."""
+CHECKPOINT_KEY: Final = "latest"
+"""The checkpoints bucket key of the latest signed checkpoint note."""
 DIRECTORY_HEAD_KEY: Final = "head"
 """The directory bucket key of the signed head."""
 DIRECTORY_RECORD_PREFIX: Final = "rec."
@@ -96,7 +111,8 @@ HEADER_TYPE: Final = "Palermo-Type"
 HEADER_SENDER: Final = "Palermo-Sender"
 """The authenticated sender of a delivered envelope (the ingress subject's token)."""
 HEADER_AUDIT_SEQ: Final = "Palermo-Audit-Seq"
-"""The audit stream sequence of the delivered envelope's `accepted` event (decimal)."""
+"""The audit stream sequence of the delivered envelope's one event (decimal): `accepted`,
+or for a receipt `delivered`, `retrieved` or `non_retrieval`."""
 HEADER_ACCEPTED_MS: Final = "Palermo-Accepted-Ms"
 """The broker-attested acceptance time (JetStream ingress time, UTC ms, decimal)."""
 HEADER_REASON: Final = "Palermo-Reason"

@@ -73,11 +73,14 @@ NonRetrievalReason = Literal[
     "expired",
     "not_yet_valid",
     "victim_level_exceeded",
+    "replay",
+    "bad_delivery",
     "other",
 ]
 """The `code` of the protocol error that stopped the opening; `victim_level_exceeded` when
-the opened body carries identities above the victim level its binding declares; or
-`other`."""
+the opened body carries identities above the victim level its binding declares; `replay`
+when the message id was already handed over with a different envelope; `bad_delivery`
+when the broker's delivery headers were malformed; or `other`."""
 
 
 VictimLevel = Literal["none", "pseudonymised", "disclosed"]

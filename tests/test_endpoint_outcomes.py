@@ -115,7 +115,7 @@ async def test_different_hash_replay_is_refused_and_the_inbox_goes_on(
         receipt = await receipt_for(a, reused)  # the first copy's `retrieved` one is skipped
         assert isinstance(receipt.body, Receipt)
         assert (receipt.body.reason, receipt.body.envelope_hash) == (
-            "other",
+            "replay",
             replayed.envelope_hash,
         )
         # Nothing comes back: only B's own broker notices remain once idle.
@@ -158,7 +158,7 @@ async def test_garbage_delivery_header_is_an_event(
         assert event.receipt_sent
         receipt = await receipt_for(a, bad_id)
         assert isinstance(receipt.body, Receipt)
-        assert (receipt.body.receipt_type, receipt.body.reason) == ("non_retrieval", "other")
+        assert (receipt.body.receipt_type, receipt.body.reason) == ("non_retrieval", "bad_delivery")
 
 
 def forged(

@@ -24,7 +24,6 @@ from nats.js import JetStreamContext
 
 from broker import topology
 from broker.natsconfig import (
-    API_SUBJECTS,
     DEFAULT_DOMAIN,
     NatsConfigError,
     check_user_nkey,
@@ -34,6 +33,7 @@ from broker.natsconfig import (
 )
 from broker.natsserver import NatsServer
 from schemas.directory import AuthorityRecord, KeyRecord, Status
+from schemas.nats_names import API_SUBJECTS
 
 A, B, C = "it-dna", "ng-naptip", "fr-ocrteh"
 TIMEOUT = 1.0

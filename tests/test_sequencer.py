@@ -21,15 +21,11 @@ from broker.sequencer import (
     latest_checkpoint,
 )
 from broker.tiles import TreeCorrupt, TreeState, TreeStore
-from broker.tlog_proofs import (
-    SUBJECT_CHECKPOINT,
-    SUBJECT_CONSISTENCY,
-    SUBJECT_INCLUSION,
-    ProofService,
-)
+from broker.tlog_proofs import ProofService
 from schemas import tlog
 from schemas.audit import AUDIT_DOMAIN, AuditEvent, encode_event
 from schemas.keys import SigningKey
+from schemas.nats_names import SUBJECT_CHECKPOINT, SUBJECT_CONSISTENCY, SUBJECT_INCLUSION
 from schemas.note import Checkpoint, NoteVerifier, open_checkpoint
 
 ORIGIN = "palermo.example/audit"
