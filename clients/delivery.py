@@ -2,9 +2,10 @@
 
 The headers are the broker's word (docs/wire-format.md §11): `Palermo-Type` says what
 the message is, `Palermo-Accepted-Ms` the ingress time at which the sender's key and
-the time window are judged, `Palermo-Audit-Seq` the position of the `accepted` audit
-event. A value that is not what the spec says is refused here, as a typed error, rather
-than guessed at (Python's `int()` would take " 12", "+12" and "1_2").
+the time window are judged, `Palermo-Audit-Seq` the position of the envelope's one
+audit event (`accepted`, or for a receipt `delivered`, `retrieved` or `non_retrieval`).
+A value that is not what the spec says is refused here, as a typed error, rather than
+guessed at (Python's `int()` would take " 12", "+12" and "1_2").
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ acked or put back with a delay as its type says, and the loop goes on.
 - `Unopenable`: fails verification, or its body is above the binding's victim level;
   acked, `non_retrieval` receipt with the error's code.
 - `Replayed`: verified, but its (sender, id) was handed over before with another
-  envelope; acked, `non_retrieval` receipt (`other`).
+  envelope; acked, `non_retrieval` receipt (`replay`).
 - `BadDelivery`: the broker's delivery headers are malformed, or a notice batch is not
   signed by the broker the directory lists; acked, and for an envelope a
-  `non_retrieval` receipt (`other`).
+  `non_retrieval` receipt (`bad_delivery`).
 - `Deferred`: our directory cannot judge it now; nak with a delay, it comes back.
 - `BrokerNotice`: a signed broker notice about one of our envelopes; acked.
 

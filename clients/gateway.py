@@ -32,7 +32,7 @@ from schemas.envelope import now_ms
 from schemas.errors import ProtocolError
 from schemas.keys import AuthorityKeys
 from schemas.keystore import load_keystore
-from schemas.kinds import MlaRequest, MlaStatus
+from schemas.kinds import ExtraditionRequest, ExtraditionStatus, MlaRequest, MlaStatus
 
 from . import gateway_files
 from .endpoint import BrokerNotice, Endpoint, Event, Received, Refused, Unopenable
@@ -116,7 +116,7 @@ class Gateway:
                 publish_timeout=config.nats.publish_timeout,
             )
             async with endpoint:
-                _restore_mla(endpoint, store)
+                _restore_threads(endpoint, store)
                 pusher = WebhookPusher(config.webhook, store) if config.webhook.url else None
                 wake = pusher.wake.set if pusher else (lambda: None)
                 outbox = Outbox(endpoint, store, clock=self._clock)
@@ -286,12 +286,13 @@ def _private_dir(path: Path) -> None:
     os.chmod(path, 0o700)  # decrypted case data lives here
 
 
-def _restore_mla(endpoint: Endpoint, store: MessageStore) -> None:
-    """Rebuild the endpoint's MLA state machines from the store (they live in memory)."""
-    for binding, body in store.mla_history():
-        if isinstance(body, MlaRequest):
+def _restore_threads(endpoint: Endpoint, store: MessageStore) -> None:
+    """Rebuild the endpoint's MLA and extradition state machines from the store (they
+    live in memory)."""
+    for binding, body in store.status_history():
+        if isinstance(body, MlaRequest | ExtraditionRequest):
             endpoint.mla.request(binding)
-        elif isinstance(body, MlaStatus):
+        elif isinstance(body, MlaStatus | ExtraditionStatus):
             with contextlib.suppress(ProtocolError):
                 endpoint.mla.update(binding, body)
 

@@ -15,6 +15,7 @@ from msgspec import Meta
 
 from schemas.http_problem import Problem as HttpProblem
 from schemas.kinds import Message
+from schemas.notice import NoticeReason, NoticeType
 from schemas.records import (
     AuthorityId,
     Disclosure,
@@ -48,7 +49,6 @@ HexHash = Annotated[
 ]
 UInt = Annotated[int, Meta(ge=0, le=2**63 - 1)]
 Direction = Literal["received", "sent"]
-NoticeType = Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,39}$(?!\n)")]
 
 
 class _SendOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -132,7 +132,8 @@ class MessageSummary(msgspec.Struct, frozen=True, kw_only=True):
     """API key name that sent it (sent messages only)."""
     broker_notice: NoticeType | None
     """Sent messages: the broker's latest notice type (`accepted`, `rejected`, ...)."""
-    broker_reason: NoticeType | None
+    broker_reason: NoticeReason | None
+    """Sent messages: the reason code of that notice (e.g. `policy_denied`), if any."""
     refused: str | None
     """Received MLA status updates the state machine refuses (kept as evidence): why."""
     queued: bool

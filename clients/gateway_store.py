@@ -473,12 +473,14 @@ class MessageStore:
             sender_key_id=bytes.fromhex(row["sender_key_id"]),
         )
 
-    def mla_history(self) -> Iterator[tuple[Binding, Message]]:
-        """Every MLA request and status stored, sent or received, in creation order:
-        what the endpoint's MLA state machine is rebuilt from after a restart."""
+    def status_history(self) -> Iterator[tuple[Binding, Message]]:
+        """Every MLA and extradition request and status stored, sent or received, in
+        creation order: what the endpoint's state machines are rebuilt from after a
+        restart."""
         rows = self.db.execute(
             "SELECT binding, body, body_bytes FROM messages"
-            " WHERE kind IN ('mla_request', 'mla_status')"
+            " WHERE kind IN"
+            " ('mla_request', 'mla_status', 'extradition_request', 'extradition_status')"
             " AND refused IS NULL ORDER BY created_ms, cursor"
         )
         for row in rows:

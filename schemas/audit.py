@@ -69,7 +69,8 @@ class AuditEvent(msgspec.Struct, array_like=True, frozen=True, forbid_unknown_fi
     """More than 1 for pre-signature rejections aggregated per sender, code and minute."""
     ingress_seq: UInt | None = None
     refers_to: UInt | None = None
-    """Audit sequence of the event this one follows up (delivered → accepted)."""
+    """Audit sequence of the event this one follows up (a `non_delivery` names the
+`accepted` event of the message that was not delivered)."""
     authority: AuthorityId | None = None
     """For directory events: the authority whose record changed."""
     directory_serial: UInt | None = None

@@ -26,11 +26,17 @@ from clients.gateway_client import (
     Unauthorized,
 )
 from clients.gateway_config import GatewayConfig, hash_api_key, load_gateway_config
-from clients.gateway_schema import StoredMessage, WebhookPayload
+from clients.gateway_schema import MessageSummary, StoredMessage, WebhookPayload
 from schemas import _crypto
 from schemas.keys import AuthorityKeys
 from schemas.keystore import save_keystore
-from schemas.kinds import CaseReferral, MlaRequest, MlaStatus
+from schemas.kinds import (
+    CaseReferral,
+    ExtraditionRequest,
+    ExtraditionStatus,
+    MlaRequest,
+    MlaStatus,
+)
 from schemas.records import Officer, Victim
 
 from .brokerkit import Harness, running_broker
@@ -389,3 +395,43 @@ async def test_attachment_upload_send_download(
         assert dest.read_bytes() == content
         with pytest.raises(NotFound):
             await system_b.download(sent.message_id, 1, tmp_path / "none")
+
+
+async def test_extradition_thread_survives_gateway_restart(
+    nats_server: NatsServer, nc: Client, tmp_path: Path
+) -> None:
+    """The requested authority's gateway rebuilds extradition threads from its store on
+    restart: its status updates after the restart are accepted and numbered on, and
+    arrive at the requesting authority."""
+    h = await world(nc)
+    cfg_b = config(h, nats_server.url, tmp_path / "b")
+    async with running_broker(nats_server.url, h), \
+            gateway(config(h, nats_server.url, tmp_path / "a"), h.keys[A]) as gw_a, \
+            GatewayClient(gw_a.url, KEYS["officer"]) as officer_a:  # fmt: skip
+        request = EXAMPLES["extradition_request"]
+        assert isinstance(request, ExtraditionRequest)
+        sent = await officer_a.send(request, to=[B])
+        request_id = bytes.fromhex(sent.message_id)
+        async with gateway(cfg_b, h.keys[B]) as gw_b, \
+                GatewayClient(gw_b.url, KEYS["system"]) as system_b:  # fmt: skip
+
+            async def arrived() -> MessageSummary | None:
+                page = await system_b.list(kind="extradition_request")
+                return page.messages[0] if page.messages else None
+
+            await eventually(arrived)
+            first = ExtraditionStatus(request_id=request_id, status="received")
+            one = await system_b.send(first, in_reply_to=sent.message_id)
+        async with gateway(cfg_b, h.keys[B]) as gw_b, \
+                GatewayClient(gw_b.url, KEYS["system"]) as system_b:  # fmt: skip
+            second = ExtraditionStatus(request_id=request_id, status="under_review")
+            two = await system_b.send(second, in_reply_to=sent.message_id)
+        assert (one.sequence, two.sequence) == (1, 2)
+
+        async def both_at_a() -> list[str] | None:
+            page = await officer_a.list(kind="extradition_status", thread=sent.thread_id)
+            return [m.message_id for m in page.messages] if len(page.messages) == 2 else None
+
+        assert sorted(await eventually(both_at_a)) == sorted([one.message_id, two.message_id])
+        bodies = [(await officer_a.get(i)).body for i in (one.message_id, two.message_id)]
+        assert bodies == [first, second]
