@@ -44,7 +44,7 @@ from schemas.kinds import (
     MlaStatus,
     Receipt,
 )
-from schemas.levels import VictimLevelExceeded, check_level
+from schemas.levels import DisclosureMismatch, VictimLevelExceeded, check_level
 from schemas.minimise import LinkageKey
 from schemas.note import Checkpoint, NoteVerifier
 from schemas.notice import BROKER_AUTHORITY, open_notices
@@ -452,7 +452,7 @@ class Endpoint:
             return
         try:
             check_level(b, opened.body)
-        except VictimLevelExceeded as exc:
+        except (VictimLevelExceeded, DisclosureMismatch) as exc:
             yield await self._above_level(msg, opened, exc, audit_seq)
             return
 
@@ -575,15 +575,19 @@ class Endpoint:
         return Replayed(exc, opened.hash, b.sender, b.message_id, sent)
 
     async def _above_level(
-        self, msg: Msg, opened: Opened, exc: VictimLevelExceeded, audit_seq: int | None
+        self,
+        msg: Msg,
+        opened: Opened,
+        exc: VictimLevelExceeded | DisclosureMismatch,
+        audit_seq: int | None,
     ) -> Unopenable:
         b = opened.binding
         # Both signatures verified: the sender made this envelope, so it is refused for
         # good and a redelivery of it is dropped. The body is not handed over or kept.
         self._seen.record(b.sender, b.message_id, opened.hash)
         sent = await self._receipt(opened, "non_retrieval", audit_seq, exc.code)
-        log.warning("message_above_victim_level", sender=b.sender, declared=exc.declared,
-                    needed=exc.needed)  # fmt: skip
+        log.warning("message_above_victim_level", sender=b.sender, code=exc.code,
+                    declared=b.victim_level)  # fmt: skip
         await msg.ack()
         return Unopenable(exc, opened.hash, b.sender, b.message_id, sent)
 

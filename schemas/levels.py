@@ -10,7 +10,10 @@ level by level (each allows everything the ones before it allow):
 - `pseudonymised`: victims, witnesses and pseudonyms with generalised attributes, but
   no victim or witness carries an `identity` (raw names and numbers), and no
   attachment declares `disclosed`.
-- `disclosed`: anything; the binding then carries the legal basis (`parse` checks that).
+- `disclosed`: anything; the binding then carries the legal basis (`parse` checks that)
+  and the body its `disclosure` (basis and reference to the decision), with the same
+  legal basis: a body with a `disclosure` needs `disclosed`, and a `disclosed` binding
+  over a body without one, or with another basis, is `Malformed`.
 
 `seal` raises its level to what the body needs, so it never produces a body that fails
 this check. A pure function of its arguments: nothing is logged.
@@ -22,13 +25,18 @@ from collections.abc import Iterator
 
 import msgspec
 
-from .errors import ProtocolError
+from .errors import Malformed, ProtocolError
 from .kinds.common import AttachmentDescriptor
-from .records import Pseudonym, Victim, VictimLevel, Witness
+from .records import Disclosure, Pseudonym, Victim, VictimLevel, Witness
 from .wire import Binding
 
 RANK: dict[VictimLevel, int] = {"none": 0, "pseudonymised": 1, "disclosed": 2}
 """Levels in the order each allows more than the one before."""
+
+
+class DisclosureMismatch(Malformed):
+    """A `disclosed` binding over a body whose `disclosure` is missing or names another
+    legal basis: the broker policed one basis and the recipient would read another."""
 
 
 class VictimLevelExceeded(ProtocolError):
@@ -71,6 +79,8 @@ def needed_level(body: msgspec.Struct) -> tuple[VictimLevel, str]:
             found = "disclosed" if record.identity is not None else "pseudonymised"
             if record.identity is not None:
                 at = f"{path}.identity"
+        elif isinstance(record, Disclosure):
+            found = "disclosed"
         elif isinstance(record, Pseudonym):
             found = "pseudonymised"
         elif isinstance(record, AttachmentDescriptor):
@@ -85,7 +95,17 @@ def needed_level(body: msgspec.Struct) -> tuple[VictimLevel, str]:
 
 def check_level(binding: Binding, body: msgspec.Struct) -> None:
     """Refuse (`VictimLevelExceeded`) a body that needs a higher victim level than
-    `binding.victim_level` declares."""
+    `binding.victim_level` declares, and (`DisclosureMismatch`) a `disclosed` binding
+    whose body does not carry the same disclosure."""
     needed, where = needed_level(body)
     if RANK[needed] > RANK[binding.victim_level]:
         raise VictimLevelExceeded(binding.victim_level, needed, where)
+    if binding.victim_level == "disclosed":
+        disclosure = getattr(body, "disclosure", None)
+        if disclosure is None:
+            raise DisclosureMismatch("binding declares a disclosure the body does not carry")
+        if disclosure.legal_basis != binding.legal_basis:
+            raise DisclosureMismatch(
+                f"body's disclosure basis {disclosure.legal_basis!r} differs from the "
+                f"binding's {binding.legal_basis!r}"
+            )

@@ -190,7 +190,8 @@ class Disclosure(
 
     legal_basis: LegalBasis
     reference: Annotated[str, Meta(min_length=1, max_length=100)]
-    """Opaque reference to the decision (e.g. a court order number); audited as given."""
+    """Opaque reference to the decision (e.g. a court order number). It travels inside the
+encrypted body (`Body.disclosure`); only the legal-basis code is audited."""
 
 
 class Victim(
@@ -266,3 +267,7 @@ class Body(
     grading: Grading | None = None
     consent_reference: ShortText | None = None
     """The provider's consent when this message passes on H1/H2 material."""
+    disclosure: Disclosure | None = None
+    """Set by the sealer exactly when real identifiers are disclosed: the legal basis
+    (also in the binding, where the broker polices and audits it) and the reference to
+    the decision, which only the recipients read."""

@@ -14,7 +14,7 @@ from schemas.envelope import open_envelope, seal
 from schemas.errors import DisclosureInvalid
 from schemas.kinds import CaseReferral, MlaResponse, encode_message
 from schemas.kinds.common import AttachmentDescriptor
-from schemas.levels import VictimLevelExceeded, check_level, needed_level
+from schemas.levels import DisclosureMismatch, VictimLevelExceeded, check_level, needed_level
 from schemas.minimise import LinkageKey
 from schemas.records import Disclosure, PersonIdentity, Pseudonym, Victim, VictimLevel, Witness
 from schemas.wire import Binding, Recipient
@@ -78,10 +78,12 @@ def test_check_level_against_each_declaration(declared: VictimLevel) -> None:
     declared and needed levels and no identifier value in the message."""
     body = CaseReferral(summary="s", victims=[Victim(ref="V1", identity=IDENTITY)])
     pseudonymised = CaseReferral(summary="s", victims=[Victim(ref="V1", sex="female")])
-    check_level(binding(declared), CaseReferral(summary="s"))
     if declared == "disclosed":
-        check_level(binding(declared), body)
+        decision = Disclosure(legal_basis="court_order", reference="GIP 12/2025")
+        check_level(binding(declared), msgspec.structs.replace(body, disclosure=decision))
+        check_level(binding(declared), CaseReferral(summary="s", disclosure=decision))
         return
+    check_level(binding(declared), CaseReferral(summary="s"))
     with pytest.raises(VictimLevelExceeded) as info:
         check_level(binding(declared), body)
     assert (info.value.declared, info.value.needed, info.value.code) == (
@@ -93,6 +95,48 @@ def test_check_level_against_each_declaration(declared: VictimLevel) -> None:
             check_level(binding(declared), pseudonymised)
     else:
         check_level(binding(declared), pseudonymised)
+
+
+def test_disclosed_binding_needs_the_same_disclosure_in_the_body() -> None:
+    """A `disclosed` binding over a body without a disclosure, or with another legal
+    basis, is `DisclosureMismatch` (code `malformed`); a body carrying a disclosure under
+    a lower declared level needs `disclosed`."""
+    body = CaseReferral(summary="s", victims=[Victim(ref="V1", identity=IDENTITY)])
+    with pytest.raises(DisclosureMismatch, match="does not carry") as info:
+        check_level(binding("disclosed"), body)
+    assert info.value.code == "malformed"
+    other = Disclosure(legal_basis="victim_consent", reference="consent form 7")
+    with pytest.raises(DisclosureMismatch, match="'victim_consent' differs from the binding's"):
+        check_level(binding("disclosed"), msgspec.structs.replace(body, disclosure=other))
+    hidden = CaseReferral(summary="s", disclosure=other)
+    assert needed_level(hidden) == ("disclosed", "disclosure")
+    with pytest.raises(VictimLevelExceeded, match="needs 'disclosed'"):
+        check_level(binding("none"), hidden)
+
+
+def test_seal_carries_the_disclosure_to_the_recipient() -> None:
+    """A disclosed message carries its decision (basis and reference) inside the body,
+    with the basis equal to the binding's; a body that sets it itself is refused."""
+    world = World()
+    for name in ("ng-naptip", "it-dna"):
+        world.add(name)
+    kw: dict[str, Any] = {
+        "sender": world.keys["ng-naptip"],
+        "recipients": [world.keys["it-dna"].recipient],
+        "created_ms": T0,
+        "linkage_key": LinkageKey.generate(),
+    }
+    decision = Disclosure(legal_basis="court_order", reference="GIP Torino 55/2025")
+    body = CaseReferral(summary="s", victims=[Victim(ref="V1", identity=IDENTITY)])
+    sealed = seal(body, disclosure=decision, **kw)
+    opened = open_envelope(sealed.data, recipient=world.keys["it-dna"],
+                           resolve=world.directory().signing_key, accepted_ms=T0)  # fmt: skip
+    assert opened.binding.legal_basis == "court_order"
+    assert isinstance(opened.body, CaseReferral)
+    assert opened.body.disclosure == decision
+    check_level(opened.binding, opened.body)
+    with pytest.raises(DisclosureInvalid, match="set by sealing with a disclosure"):
+        seal(msgspec.structs.replace(body, disclosure=decision), **kw)
 
 
 def test_seal_raises_its_level_for_attachments() -> None:

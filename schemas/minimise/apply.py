@@ -303,6 +303,8 @@ def minimise(
     """
     if disclosure is not None:
         _check_disclosure(disclosure)
+    elif getattr(body, "disclosure", None) is not None:
+        raise DisclosureInvalid("a body's disclosure is set by sealing with a disclosure")
     persons = protected_identifiers(body)
 
     def change(record: Person, path: str) -> Person:
@@ -312,7 +314,8 @@ def minimise(
 
     minimised: T = _with_persons(body, "", change)
     if disclosure is not None:
-        return minimised, "disclosed"
+        # The recipients read the decision (basis and reference) with the identities.
+        return msgspec.structs.replace(minimised, disclosure=disclosure), "disclosed"
     scanner = Scanner(persons)
     for path, text, selector in _free_texts(minimised, mi.AnyType(), ""):
         kinds = scanner.scan(text, patterns=not selector)
