@@ -15,6 +15,7 @@ import contextlib
 import getpass
 import shutil
 import signal
+import sys
 import sysconfig
 from pathlib import Path
 from typing import Any, Final
@@ -26,7 +27,7 @@ from . import demo, topology
 from .cli_common import ERRORS
 from .config import BrokerConfig, load_config
 from .directory_store import DirectoryAdmin
-from .natsserver import NatsServer
+from .natsserver import NatsServer, parent_death_preexec
 from .service import Broker, ExtraTask, connect, topology_settings
 
 HEAD_REFRESH: Final = 3600.0
@@ -64,8 +65,12 @@ async def _up_async(args: argparse.Namespace) -> int:
     async with contextlib.AsyncExitStack() as stack:
         url = config.nats.url
         if url is None:
+            # Entered first, so left last: the broker drains its connection before
+            # the server stops.
             server = await stack.enter_async_context(NatsServer(Path(config.data_dir) / "nats"))
             url = server.url
+            if server.notice:
+                print(f"palermo up: {server.notice}", file=sys.stderr, flush=True)
         nc = await connect(url, config)
         stack.push_async_callback(nc.drain)
         extra: list[ExtraTask] = [serve_ops]
@@ -123,10 +128,13 @@ def _exchange(url: str, data_dir: Path) -> ExtraTask:
         if command is None:
             print("demo exchange stopped: the palermo command is not installed", flush=True)
             return
-        # Its own session: a terminal's Ctrl-C reaches the broker, which stops it.
+        # Its own session: a terminal's Ctrl-C reaches the broker, which stops it. And
+        # it dies with the broker: one killed and restarted must not leave a second
+        # consumer of the demo authorities' inboxes behind.
         process = await asyncio.create_subprocess_exec(
             command, "demo", "exchange", "--nats-url", url, "--data-dir", str(data_dir),
             start_new_session=True,
+            preexec_fn=parent_death_preexec(),
         )  # fmt: skip
         waiting = asyncio.ensure_future(process.wait())
         stopping = asyncio.ensure_future(stop.wait())
