@@ -147,6 +147,57 @@ class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Bearer token for operator endpoints; health endpoints need none. Required."""
 
 
+MIB = 1024 * 1024
+
+
+class QuotaConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Limits each authority gets, enforced by nats-server, and the store's reserve.
+
+    The account limits go into the accounts `palermo nats-config` generates; the
+    evidence quota is each evidence bucket's `max_bytes`, set by the broker when it
+    registers the authority; the reserve and the readiness threshold guard the shared
+    JetStream store (`docs/operator-guide.md`, "Quotas and the store's reserve").
+    """
+
+    max_connections: Annotated[int, Meta(ge=1)] = 32
+    """Client connections per authority account: a gateway needs one or two, an
+    investigator's CLI one per command; far below what starves a server."""
+    max_subscriptions: Annotated[int, Meta(ge=1)] = 1_000
+    """Subscriptions per authority account, all its connections together: an endpoint
+    holds a handful (its reply inbox, its pull requests)."""
+    max_payload: Annotated[int, Meta(ge=512 * 1024, le=8 * MIB)] = 512 * 1024
+    """Largest message an authority may publish: a full-size envelope (384 KiB) with
+    its headers, or an attachment chunk; nothing an endpoint sends is larger."""
+    max_leafnodes: Annotated[int, Meta(ge=0)] = 4
+    """Leaf node connections per authority account (its gateways behind a firewall)."""
+    evidence_bytes: Annotated[int, Meta(ge=MIB)] = 1024 * MIB
+    """Each evidence bucket's byte quota (`max_bytes` of its stream): an upload past it
+    is refused by the server and the client gets `QuotaExceeded`."""
+    store_bytes: Annotated[int, Meta(ge=MIB)] | None = None
+    """The JetStream file store the broker's account may fill: the servers'
+    `max_file_store`, or the `PALERMO` account's `max_file` (`nats-config
+    --store-bytes`). Unset: the account's limit as the server reports it; with no
+    limit anywhere, neither the reserve nor the readiness threshold can be checked."""
+    store_reserve: Annotated[float, Meta(gt=0, lt=1)] = 0.2
+    """Share of the store that evidence quotas together may never claim: it stays for
+    audit, delivery, ingress and the buckets. Registration refuses an authority whose
+    quota would eat into it."""
+    ready_threshold: Annotated[float, Meta(gt=0, le=1)] = 0.9
+    """Store usage (share of store_bytes) at which `/readyz` turns red, before writes
+    fail at 100 %."""
+    poll_interval: Annotated[float, Meta(ge=0)] = 5.0
+    """Seconds a store usage reading is reused by `/readyz` (it asks the server at most
+    this often, however often it is probed)."""
+
+    def __post_init__(self) -> None:
+        if self.ready_threshold <= 1 - self.store_reserve:
+            raise ValueError(
+                f"quotas.ready_threshold ({self.ready_threshold:g}) must be above the share "
+                f"evidence may fill (1 - store_reserve = {1 - self.store_reserve:g}): "
+                "otherwise full evidence buckets alone would make the broker not ready"
+            )
+
+
 class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Everything the broker process needs to know."""
 
@@ -168,6 +219,7 @@ class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     ops: OpsConfig = msgspec.field(default_factory=OpsConfig)
     policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
     time: TimeConfig = msgspec.field(default_factory=TimeConfig)
+    quotas: QuotaConfig = msgspec.field(default_factory=QuotaConfig)
 
     def __post_init__(self) -> None:
         n = self.nats

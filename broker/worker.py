@@ -68,6 +68,9 @@ class Health:
     audit_ok: bool = True
     last_error: str = ""
     sequencer_error: str = ""
+    store_error: str = ""
+    """Why the JetStream store stops readiness (nearly full, or its usage unreadable);
+    empty while it is fine. Kept by the ops API's `/readyz` (`broker.ops`)."""
 
 
 Outcome = Rejection | InternalFailure | None
