@@ -170,9 +170,11 @@ class QuotaConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     its headers, or an attachment chunk; nothing an endpoint sends is larger."""
     max_leafnodes: Annotated[int, Meta(ge=0)] = 4
     """Leaf node connections per authority account (its gateways behind a firewall)."""
-    evidence_bytes: Annotated[int, Meta(ge=MIB)] = 1024 * MIB
-    """Each evidence bucket's byte quota (`max_bytes` of its stream): an upload past it
-    is refused by the server and the client gets `QuotaExceeded`."""
+    evidence_bytes: Annotated[int, Meta(ge=MIB)] = 2 * 1024 * MIB
+    """Each evidence bucket's byte quota (`max_bytes` of its stream), for everything the
+    authority keeps there: a few hours of recorded hearings. An upload past it is
+    refused by the server and the client gets `QuotaExceeded`. The server reserves each
+    quota in its store, so the store must hold the sum (see store_reserve)."""
     store_bytes: Annotated[int, Meta(ge=MIB)] | None = None
     """The JetStream file store the broker's account may fill: the servers'
     `max_file_store`, or the `PALERMO` account's `max_file` (`nats-config

@@ -111,7 +111,7 @@ class TopologySettings:
     """The replay window: the past window (15 min) plus the future skew (2 min)."""
     lock_ttl: float = 10.0
     replicas: int = 1
-    evidence_bytes: int = 1024 * 1024 * 1024
+    evidence_bytes: int = 2 * 1024 * 1024 * 1024
     """Each evidence bucket's byte quota (`quotas.evidence_bytes`)."""
     store_bytes: int | None = None
     """The file store's size if configured (`quotas.store_bytes`); see `broker.quotas`."""
