@@ -167,7 +167,8 @@ class QuotaConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     holds a handful (its reply inbox, its pull requests)."""
     max_payload: Annotated[int, Meta(ge=512 * 1024, le=8 * MIB)] = 512 * 1024
     """Largest message an authority may publish: a full-size envelope (384 KiB) with
-    its headers, or an attachment chunk; nothing an endpoint sends is larger."""
+    its headers, or an attachment chunk (256 KiB and its frame overhead); nothing an
+    endpoint sends is larger."""
     max_leafnodes: Annotated[int, Meta(ge=0)] = 4
     """Leaf node connections per authority account (its gateways behind a firewall)."""
     evidence_bytes: Annotated[int, Meta(ge=MIB)] = 2 * 1024 * MIB

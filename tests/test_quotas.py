@@ -22,6 +22,8 @@ import pytest
 from nats.aio.client import Client
 
 from broker import topology
+from broker.config import load_config
+from broker.errors import ConfigError
 from broker.natsconfig import AccountLimits, render_accounts, write_accounts
 from broker.natsserver import NatsServer
 from broker.quotas import QuotaError, store_usage
@@ -267,3 +269,14 @@ async def test_store_nearly_full_turns_readyz_red_before_audit_fails(
         assert red_at is None or red_at >= 1.0
     assert failed_at > 0.95
     assert appended < 2_000, "audit appends never failed on a full store"
+
+
+def test_threshold_below_what_evidence_may_fill_is_refused() -> None:
+    """A readiness threshold that full evidence buckets alone could reach is a
+    configuration error naming both figures."""
+    root = {"directory_root": "0" * 64}
+    figures = r"ready_threshold \(0\.7\).*\(1 - store_reserve = 0\.8\)"
+    with pytest.raises(ConfigError, match=figures):
+        load_config(env={}, overrides={**root, "quotas.ready_threshold": 0.7})
+    quotas = load_config(env={}, overrides={**root, "quotas.store_reserve": 0.4}).quotas
+    assert (quotas.ready_threshold, quotas.evidence_bytes) == (0.9, 2 * 1024 * MIB)
