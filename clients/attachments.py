@@ -230,6 +230,13 @@ async def _store(
                         progress(sealer.size)
                 while pending:
                     await asyncio.wait_for(pending.popleft(), ACK_TIMEOUT)
+            except Exception:
+                # Chunks already sent may still be stored after a refusal (a quota full
+                # now has room again once the purge below runs): wait for their answers
+                # first, so the purge comes after them and leaves no orphan chunk.
+                if pending:
+                    await asyncio.wait(pending, timeout=ACK_TIMEOUT)
+                raise
             finally:
                 for future in pending:
                     future.cancel()
