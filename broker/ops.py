@@ -219,7 +219,8 @@ async def _check_store(broker: Broker, last: _StoreReading) -> StoreUsage | None
     verdict in `broker.health`; the latest reading (None if unreadable)."""
     health, q = broker.health, broker.config.quotas
     now = time.monotonic()
-    if now - last.at < q.poll_interval:
+    if now - last.at < q.poll_interval or not broker.nc.is_connected:
+        # Disconnected, the probe says so already; asking would only make it wait.
         return last.usage
     last.at = now
     try:
