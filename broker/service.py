@@ -47,6 +47,9 @@ def topology_settings(config: BrokerConfig) -> topology.TopologySettings:
         seen_window=seen_window(config),
         duplicate_window=duplicate_window(config),
         replicas=n.replicas,
+        evidence_bytes=config.quotas.evidence_bytes,
+        store_bytes=config.quotas.store_bytes,
+        store_reserve=config.quotas.store_reserve,
     )
 
 
