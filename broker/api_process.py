@@ -45,6 +45,9 @@ RELAY_EVERY: Final = 0.5
 START_TIMEOUT: Final = 60.0
 """Seconds a child may take to connect and subscribe (a loaded host starts Python slowly)."""
 RESTART_DELAY: Final = 1.0
+NICE: Final = 10
+"""Added to the child's scheduling niceness: when a flood makes the API busy, the CPU
+goes to the pipeline first and the API's answers wait."""
 
 Shared = ctypes.Array[ctypes.c_double]
 _SPAWN = multiprocessing.get_context("spawn")  # never fork a process that runs threads
@@ -69,6 +72,7 @@ def _store(shared: Shared, metrics: Metrics) -> None:
 def _child(
     servers: str | list[str], config_bytes: bytes, ppid: int, shared: Shared, ready: MpEvent
 ) -> None:
+    os.nice(NICE)
     config = msgspec.msgpack.decode(config_bytes, type=BrokerConfig)
     logs.configure(config.log_format, config.log_level)
     asyncio.run(_serve(servers, config, ppid, shared, ready))

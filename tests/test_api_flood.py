@@ -198,7 +198,7 @@ async def test_api_flood_leaves_the_pipeline_alone(nats_server: NatsServer, nc: 
     assert d99 <= 3 * b99 + 0.050, (b99, d99)
     assert growth < 40 * 2**20, growth
     assert rate_shed + queue_shed > 0
-    assert wait < 30.0, wait
+    assert wait < 45.0, wait  # the backlog nats-server buffered for the API process
     assert "error" not in answer, answer
     assert answer["index"] == 0
     assert answer["tree_size"] == 1
