@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -20,9 +21,10 @@ import nats.errors
 from nats.aio.client import Client
 
 from broker import topology
+from broker.config import ApiConfig
 from broker.metrics import Metrics
 from broker.natsserver import NatsServer
-from broker.tlog_proofs import UNIDENTIFIED, RateBuckets
+from broker.tlog_proofs import REQUEST_INFO_HEADER, UNIDENTIFIED, ProofService, RateBuckets
 from schemas.nats_names import SUBJECT_CHECKPOINT, SUBJECT_INCLUSION, reply_prefix
 from tests.brokerkit import Harness, running_broker
 
@@ -268,3 +270,44 @@ def test_rate_buckets_stay_bounded_under_invented_names() -> None:
     now[0] = 10.0  # every bucket refilled: the idle names are forgotten
     assert buckets.take("xx-new")
     assert len(buckets) <= 4
+
+
+ACCOUNTS = """
+accounts {
+  PALERMO: {
+    jetstream: enabled
+    users: [{user: broker, password: broker}]
+    exports: [{service: "palermo.api.>", accounts: ["gb-nca"]}]
+  }
+  "gb-nca": {
+    users: [{user: gb, password: gb}]
+    imports: [{service: {account: PALERMO, subject: "palermo.api.>"}}]
+  }
+}
+"""
+
+
+async def test_across_a_service_import_the_server_names_the_requester(tmp_path: Path) -> None:
+    """Across an account's service import the rate bucket is the importing account's, as
+    nats-server names it: a forged `Nats-Request-Info` naming another authority is
+    overwritten, so the forger spends its own bucket, never another's."""
+    config = tmp_path / "accounts.conf"
+    config.write_text(ACCOUNTS)
+    async with NatsServer(tmp_path / "nats", config=config) as server:
+        host = server.url.removeprefix("nats://")
+        broker_nc = await nats.connect(f"nats://broker:broker@{host}")
+        gb = await nats.connect(f"nats://gb:gb@{host}")
+        limits = ApiConfig(rate_per_second=0.01, burst=1)
+        try:
+            async with ProofService(broker_nc, broker_nc.jetstream(), limits=limits):
+                await broker_nc.flush()
+                forged = {REQUEST_INFO_HEADER: json.dumps({"acc": HONEST})}
+                first = await gb.request(SUBJECT_CHECKPOINT, b"{}", timeout=5, headers=forged)
+                second = await gb.request(SUBJECT_CHECKPOINT, b"{}", timeout=5, headers=forged)
+        finally:
+            await gb.close()
+            await broker_nc.close()
+    assert json.loads(first.data).get("error", {}).get("code") != "overloaded"
+    refusal = json.loads(second.data)["error"]
+    assert refusal["code"] == "overloaded"
+    assert refusal["message"].startswith(f"too many requests from {FLOODER};")
