@@ -96,8 +96,11 @@ async def _serve(
     nc = await connect(
         servers, config, name="palermo-broker-api", error_cb=connection_errors(metrics)
     )
+    # The tree is read on a second connection: JetStream's answers must not queue behind
+    # a flood of requests on the first one, or admitted requests would time out.
+    js_nc = await connect(servers, config, name="palermo-broker-api-reads")
     try:
-        async with ProofService(nc, nc.jetstream(), limits=config.api, metrics=metrics):
+        async with ProofService(nc, js_nc.jetstream(), limits=config.api, metrics=metrics):
             await nc.flush()
             ready.set()
             log.info("api_serving", pid=os.getpid())
@@ -109,11 +112,12 @@ async def _serve(
                 _store(shared, metrics)
     finally:
         _store(shared, metrics)
-        try:
-            async with asyncio.timeout(5.0):
-                await nc.drain()
-        except TimeoutError:
-            await nc.close()
+        for conn in (nc, js_nc):
+            try:
+                async with asyncio.timeout(5.0):
+                    await conn.drain()
+            except TimeoutError:
+                await conn.close()
 
 
 class ApiProcess:

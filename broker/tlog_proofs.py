@@ -1,7 +1,8 @@
 """Reading the audit tree: the latest signed checkpoint and proofs, in-process and over
 request-reply, so that authorities can check what they were told.
 
-Subjects (JSON in, JSON out; errors are `{"error": {"code", "message"}}`):
+Subjects (JSON in, JSON out; errors are `{"error": {"code", "message"}}`, the codes
+`malformed`, `unavailable`, `internal` and `overloaded`):
 
 - `palermo.api.checkpoint` — `{}` → `{"checkpoint": "<signed note text>"}`
 - `palermo.api.proof.inclusion` — `{"index", "tree_size"}` →
@@ -13,7 +14,8 @@ Proofs come from the stored tree, which may be ahead of the latest checkpoint; a
 checks a proof against a checkpoint it holds, never against anything in the answer.
 
 The API is open to every authority, so it must not let one of them slow the others: the
-broker serves it on a NATS connection of its own (`broker.service`), each subject's
+broker serves it in a process and on a NATS connection of its own
+(`broker.api_process`), each subject's
 waiting requests are bounded (nats-py drops the rest unread, as a slow consumer), and
 each requesting authority has a token bucket. A request over its authority's rate is
 answered `{"error": {"code": "overloaded", ...}}` without touching JetStream; both kinds

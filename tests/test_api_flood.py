@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import os
+import signal
 import statistics
 import sys
 import time
@@ -112,6 +113,9 @@ async def answered_after(url: str, deadline: float) -> tuple[dict[str, Any], flo
             try:
                 answer = await ask(rnc, SUBJECT_INCLUSION, {"index": 0, "tree_size": 1}, 2.0)
             except nats.errors.TimeoutError:
+                continue
+            except nats.errors.NoRespondersError:  # between two API processes
+                await asyncio.sleep(0.1)
                 continue
             return answer, time.monotonic() - start
 
@@ -311,3 +315,22 @@ async def test_across_a_service_import_the_server_names_the_requester(tmp_path: 
     refusal = json.loads(second.data)["error"]
     assert refusal["code"] == "overloaded"
     assert refusal["message"].startswith(f"too many requests from {FLOODER};")
+
+
+async def test_a_killed_api_process_is_restarted(nats_server: NatsServer, nc: Client) -> None:
+    """The broker restarts its API process when it dies: a proof request is answered by a
+    new process within seconds, and the pipeline never stopped."""
+    h = Harness(nc)
+    await h.setup()
+    async with running_broker(nats_server.url, h) as broker:
+        assert broker.api is not None
+        first = broker.api.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        async with asyncio.timeout(30):
+            while broker.api.pid == first:
+                await asyncio.sleep(0.1)
+        answer, _ = await answered_after(nats_server.url, 30.0)
+        assert broker.is_ready
+    assert broker.api.pid != first
+    assert answer["tree_size"] == 1
