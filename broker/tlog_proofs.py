@@ -14,10 +14,9 @@ Proofs come from the stored tree, which may be ahead of the latest checkpoint; a
 checks a proof against a checkpoint it holds, never against anything in the answer.
 
 The API is open to every authority, so it must not let one of them slow the others: the
-broker serves it in a process and on a NATS connection of its own
-(`broker.api_process`), each subject's
-waiting requests are bounded (nats-py drops the rest unread, as a slow consumer), and
-each requesting authority has a token bucket. A request over its authority's rate is
+broker serves it in a process and on a NATS connection of its own (`broker.api_process`),
+each subject's waiting requests are bounded (nats-py drops the rest unread, as a slow
+consumer), and each requesting authority has a token bucket. A request over its authority's rate is
 answered `{"error": {"code": "overloaded", ...}}` without touching JetStream; both kinds
 of shedding are counted (`palermo_api_requests_shed{reason}`), never buffered.
 """
@@ -155,7 +154,8 @@ def requester(msg: Msg) -> str:
     the reply subject with one of its own. Without imports (a single account, as in
     development and tests) an authority's user may only receive on its private reply
     prefix `_INBOX_<id>.`, so the reply subject names it. Anything else shares one
-    bucket.
+    bucket. Only the first is authenticated: within one account a client may put any
+    reply subject or header on a request, as it may publish on any ingress subject.
     """
     reply = msg.reply or ""
     if reply.startswith(INBOX_PREFIX):
