@@ -167,11 +167,14 @@ class ApiProcess:
         seen = [0.0] * len(shared)
         try:
             # Polled, not waited on in a thread: a stop during start must not hang.
-            async with asyncio.timeout(START_TIMEOUT):
-                while not started.is_set():
-                    if stop.is_set() or not process.is_alive():
-                        return
-                    await asyncio.sleep(0.05)
+            deadline = asyncio.get_running_loop().time() + START_TIMEOUT
+            while not started.is_set():
+                if stop.is_set() or not process.is_alive():
+                    return
+                if asyncio.get_running_loop().time() > deadline:
+                    log.error("api_process_start_timeout", pid=process.pid)
+                    return
+                await asyncio.sleep(0.05)
             self.ready.set()
             while process.is_alive() and not stop.is_set():
                 with contextlib.suppress(TimeoutError):

@@ -2,9 +2,9 @@
 
 `Broker.run()` owns every background task in one `asyncio.TaskGroup`: the directory
 watch, the ingress worker, the sweeper, the audit sequencer, the request API (proofs
-and checkpoints, on a NATS connection of its own) and the ops API. `stop` (SIGTERM,
-SIGINT) makes the worker finish the batch in hand — nothing is acked that was not
-processed — and the rest wind down within `shutdown_timeout`.
+and checkpoints, in a process of its own: `broker.api_process`) and the ops API.
+`stop` (SIGTERM, SIGINT) makes the worker finish the batch in hand — nothing is acked
+that was not processed — and the rest wind down within `shutdown_timeout`.
 """
 
 from __future__ import annotations
