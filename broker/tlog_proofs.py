@@ -201,8 +201,9 @@ class RateBuckets:
     def __len__(self) -> int:
         return len(self._state)
 
-    def take(self, key: str) -> bool:
-        """Spend one of `key`'s tokens; False if it has none left."""
+    def take(self, key: str) -> tuple[bool, str]:
+        """Spend one of `key`'s tokens: whether there was one, and the bucket charged
+        (`key`, or `UNIDENTIFIED` while the bound is reached)."""
         now = self._clock()
         if key not in self._state and len(self._state) >= self._max_keys:
             self._forget_idle(now)
@@ -212,7 +213,7 @@ class RateBuckets:
         tokens = min(self._burst, tokens + (now - last) * self._rate)
         allowed = tokens >= 1.0
         self._state[key] = (tokens - 1.0 if allowed else tokens, now)
-        return allowed
+        return allowed, key
 
     def retry_after(self, key: str) -> float:
         """Seconds until `key` has a token again."""
@@ -310,8 +311,8 @@ class ProofService:
         await self.aclose()
 
     async def _handle(self, msg: Msg) -> None:
-        who = requester(msg)
-        if not self._buckets.take(who):
+        allowed, who = self._buckets.take(requester(msg))
+        if not allowed:
             await self._shed(msg, who)
             return
         try:

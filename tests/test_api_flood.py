@@ -266,14 +266,14 @@ def test_rate_buckets_stay_bounded_under_invented_names() -> None:
     are forgotten, and while none is idle newcomers share the unidentified bucket."""
     now = [0.0]
     buckets = RateBuckets(rate=1.0, burst=2, clock=lambda: now[0], max_keys=4)
-    assert all(buckets.take(f"xx-{i}") for i in range(4))
-    assert buckets.take("xx-new")  # all four busy: it spends the shared bucket
-    assert buckets.take("xx-other")
-    assert not buckets.take("xx-third")  # the shared bucket is empty now
+    assert all(buckets.take(f"xx-{i}") == (True, f"xx-{i}") for i in range(4))
+    assert buckets.take("xx-new") == (True, UNIDENTIFIED)  # all four busy: the shared one
+    assert buckets.take("xx-other") == (True, UNIDENTIFIED)
+    assert buckets.take("xx-third") == (False, UNIDENTIFIED)  # the shared bucket is empty
     assert len(buckets) == 5  # four names and the shared bucket
     now[0] = 10.0  # every bucket refilled: the idle names are forgotten
-    assert buckets.take("xx-new")
-    assert len(buckets) <= 4
+    assert buckets.take("xx-new") == (True, "xx-new")
+    assert len(buckets) == 2  # the new name and the shared bucket
 
 
 ACCOUNTS = """
