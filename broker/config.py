@@ -138,6 +138,25 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     window or below ack_wait x max_deliver is refused (see `duplicate_window`)."""
 
 
+class ApiConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The request-reply API (checkpoints and proofs) on its own NATS connection.
+
+    An honest endpoint asks for a checkpoint and a few proofs now and then; these
+    defaults are far above that and low enough that one authority's flood costs the
+    broker little more than reading and dropping it (see `broker.tlog_proofs`).
+    """
+
+    rate_per_second: Annotated[float, Meta(gt=0)] = 20.0
+    """Sustained requests per second per requesting authority; requests that cannot be
+    told apart share one bucket."""
+    burst: Annotated[int, Meta(ge=1)] = 50
+    """Requests an authority may make at once after a quiet spell."""
+    queue: Annotated[int, Meta(ge=1, le=100_000)] = 256
+    """Requests waiting per subject on the API connection; more are dropped unread."""
+    queue_bytes: Annotated[int, Meta(ge=1024)] = 1 << 20
+    """Bytes of requests waiting per subject; more are dropped unread."""
+
+
 class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The operator HTTP API."""
 
@@ -219,6 +238,7 @@ class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     nats: NatsConfig = msgspec.field(default_factory=NatsConfig)
+    api: ApiConfig = msgspec.field(default_factory=ApiConfig)
     ops: OpsConfig = msgspec.field(default_factory=OpsConfig)
     policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
     time: TimeConfig = msgspec.field(default_factory=TimeConfig)
