@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import getpass
 import shutil
 import signal
 import sysconfig
@@ -23,7 +22,7 @@ from schemas import logs
 from schemas.keystore import BrokerKeys, load_broker_keys_bytes, read_keystore_file
 
 from . import demo, topology
-from .cli_common import ERRORS
+from .cli_common import ERRORS, ask, connect_once
 from .config import BrokerConfig, load_config
 from .directory_store import DirectoryAdmin
 from .natsserver import NatsServer
@@ -66,6 +65,17 @@ async def _up_async(args: argparse.Namespace) -> int:
         if url is None:
             server = await stack.enter_async_context(NatsServer(Path(config.data_dir) / "nats"))
             url = server.url
+        else:
+            # The broker's own connection waits for ever for its first connect, and
+            # reconnects for ever after: try once first, so that a wrong URL or wrong
+            # credentials end in one line instead of an endless wait.
+            probe = await connect_once(
+                url,
+                user=config.nats.user,
+                password=config.nats.password,
+                nkeys_seed=config.nats.nkey_seed_file,
+            )
+            await probe.close()
         nc = await connect(url, config)
         stack.push_async_callback(nc.drain)
         extra: list[ExtraTask] = [serve_ops]
@@ -88,7 +98,10 @@ async def _up_async(args: argparse.Namespace) -> int:
 
 
 def _broker_keys(config: BrokerConfig) -> BrokerKeys:
-    passphrase = config.passphrase or getpass.getpass("Broker keystore passphrase: ")
+    passphrase = config.passphrase or ask(
+        "Broker keystore passphrase: ",
+        "set passphrase in the configuration or PALERMO_BROKER_PASSPHRASE",
+    )
     return load_broker_keys_bytes(read_keystore_file(config.path(config.keystore)), passphrase)
 
 

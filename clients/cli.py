@@ -56,7 +56,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, tuple[type[Exception], ...]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `palermo` console script."""
+    """Entry point of the `palermo` console script.
+
+    Whatever goes wrong ends in one line on stderr: the command's own errors and a file
+    that cannot be read or written exit 1, Ctrl-C exits 130, and an error no command
+    expected exits 70 naming its type (a bug to report, not a traceback to read)."""
     parser, errors = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -65,9 +69,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"palermo: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        print(f"palermo: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        print(f"palermo: {_os_error(exc)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("palermo: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last resort: one line instead of a traceback
+        print(
+            f"palermo: unexpected {type(exc).__name__}: {exc} (please report it)", file=sys.stderr
+        )
+        return 70
     return code
+
+
+def _os_error(exc: OSError) -> str:
+    """An operating-system error as one line: the file and why, as other Unix tools say
+    it ("key.txt: No such file or directory")."""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    return why if exc.filename is None else f"{exc.filename}: {why}"
 
 
 if __name__ == "__main__":
