@@ -69,11 +69,14 @@ def root_public(value: str) -> bytes:
     return root
 
 
-async def connect_once(url: str, **credentials: Any) -> Client:
+async def connect_once(
+    url: str, where: str = "--nats-url or PALERMO_NATS_URL", **credentials: Any
+) -> Client:
     """A NATS connection for one command's work (`credentials` as `nats.connect` takes
-    them): it tries each server twice and then raises `NatsUnreachable` naming them
-    (never their credentials), and it does not reconnect once lost (nats-py would
-    otherwise retry a failed first connect for ever, logging a traceback each time)."""
+    them; `where` the URL came from, for the error): it tries each server twice and
+    then raises `NatsUnreachable` naming them (never their credentials), and it does
+    not reconnect once lost (nats-py would otherwise retry a failed first connect for
+    ever, logging a traceback each time)."""
     failures: list[Exception] = []
 
     async def quiet(exc: Exception) -> None:
@@ -100,8 +103,7 @@ async def connect_once(url: str, **credentials: Any) -> Client:
             why = str(cause) or type(cause).__name__
         shown = re.sub(r"//[^@/]*@", "//", url)  # never print credentials
         raise NatsUnreachable(
-            f"cannot reach NATS at {shown}: {why} (is it running? check --nats-url, "
-            "PALERMO_NATS_URL or the configuration's nats.url)"
+            f"cannot reach NATS at {shown}: {why} (is it running? check {where})"
         ) from exc
 
 
