@@ -25,7 +25,7 @@ from nats.aio.client import Client
 from schemas.errors import ProtocolError
 
 from .errors import ClientError, DirectoryUnavailable
-from .gateway_client import GatewayClient, GatewayUnavailable
+from .gateway_client import GatewayClient, GatewayUnavailable, Unauthorized
 
 _T = TypeVar("_T")
 
@@ -169,12 +169,15 @@ async def gateway(args: argparse.Namespace) -> AsyncIterator[GatewayClient]:
     `PALERMO_GATEWAY_URL` / `PALERMO_API_KEY`) name, open for the block.
 
     A gateway that does not answer at all (nothing listening, a bad URL, an answer that
-    is not the API's) becomes one `UsageError` naming the URL; the problems a gateway
-    answers (401, 404, 5xx ...) pass through as its `GatewayError`s."""
+    is not the API's) becomes one `UsageError` naming the URL, and a refused API key one
+    saying where the key came from; the other problems a gateway answers (404, 5xx ...)
+    pass through as its `GatewayError`s."""
     url, key = _gateway_settings(args)
     try:
         async with GatewayClient(url, key) as client:
             yield client
+    except Unauthorized as exc:
+        raise UsageError(f"{exc} (check --api-key-file or PALERMO_API_KEY)") from exc
     except GatewayUnavailable as exc:
         cause = exc.__cause__
         if cause is None:  # the gateway itself answered 5xx: its problem says why
