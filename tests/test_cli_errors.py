@@ -18,6 +18,7 @@ import pytest
 from nats.aio.client import Client
 
 from broker.natsserver import NatsServer
+from clients.endpoint import Endpoint
 from schemas.keys import AuthorityKeys, SigningKey
 from schemas.keystore import (
     MEMLIMIT_INTERACTIVE,
@@ -337,3 +338,28 @@ async def test_ctrl_c_stops_the_demo_broker(tmp_path: Path) -> None:
     assert stopped.code == 0
     assert "Traceback" not in stopped.err
     assert "broker_stopped" in stopped.err
+
+
+async def test_endpoint_keeps_reconnecting_after_its_first_connect(tmp_path: Path) -> None:
+    """The first connect's bound of two tries is lifted once connected: an endpoint whose
+    NATS is gone for many more tries than that reconnects when it is back."""
+    server = NatsServer(tmp_path / "nats")
+    await server.start()
+    port = server.url.rsplit(":", 1)[1]
+    restarted: NatsServer | None = None
+    try:
+        keys = AuthorityKeys.generate("ng-naptip")
+        async with await Endpoint.connect(server.url, keys, bytes.fromhex(ROOT)) as endpoint:
+            assert endpoint.connected
+            await server.aclose()
+            await asyncio.sleep(2.5)  # five tries, half a second apart
+            assert not endpoint.connected
+            restarted = NatsServer(tmp_path / "nats", extra_args=["-p", port])
+            await restarted.start()
+            async with asyncio.timeout(BOUND):
+                while not endpoint.connected:
+                    await asyncio.sleep(0.1)
+    finally:
+        if restarted is not None:
+            await restarted.aclose()
+        await server.aclose()
