@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import nats
 import pytest
 from nats.aio.client import Client
 
@@ -28,6 +29,7 @@ from schemas.keystore import (
     save_keystore,
     write_private,
 )
+from schemas.nats_names import DELIVERY, inbox_consumer
 
 from .brokerkit import referral, running_broker
 from .test_gateway import KEYS, A, B, config, gateway, world
@@ -123,6 +125,13 @@ def files(tmp_path: Path) -> Path:
         f'keystore = "{tmp_path}/broker.keystore"\ndata_dir = "{tmp_path}/broker"\n'
         f'[nats]\nurl = "{NOBODY}"\n'
     )
+    demo = tmp_path / "demo"  # what `palermo up --demo` leaves behind once stopped
+    for authority in ("ng-naptip", "it-dna", "gb-ukca"):
+        keys = AuthorityKeys.generate(authority)
+        save_keystore(demo / f"{authority}.keystore", keys, PASSPHRASE, **FAST)
+    (demo / "demo-passphrase").write_text(PASSPHRASE)
+    (demo / "root-public").write_text(ROOT)
+    (demo / "nats-url").write_text(NOBODY)
     return tmp_path
 
 
@@ -208,6 +217,7 @@ CASES: dict[str, tuple[list[str], str]] = {
         "palermo: cannot reach NATS at nats://127.0.0.1:1: Connection refused (is it "
         "running? check nats.url in the configuration, or PALERMO_NATS_URL)",
     ),
+    "demo send, demo broker stopped": (["demo", "send", "--data-dir", "demo"], NATS_DOWN),
 }
 
 
@@ -328,7 +338,16 @@ async def test_ctrl_c_stops_the_demo_broker(tmp_path: Path) -> None:
             str(demo / "gb-ukca.keystore"), "--passphrase-file", str(demo / "demo-passphrase"),
             "--root-public", root, cwd=tmp_path,
         )  # fmt: skip
-        await asyncio.sleep(3.0)  # past start-up, into the receive loop
+        # Ctrl-C once it waits in its receive loop: its pull request is pending.
+        nc = await nats.connect(url)
+        try:
+            async with asyncio.timeout(BOUND):
+                while not (
+                    await nc.jetstream().consumer_info(DELIVERY, inbox_consumer("gb-ukca"))
+                ).num_waiting:
+                    await asyncio.sleep(0.2)
+        finally:
+            await nc.drain()
         follower.send_signal(signal.SIGINT)
         followed = await finish(follower, time.monotonic())
         assert (followed.code, followed.err) == (0, "")
