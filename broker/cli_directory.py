@@ -108,10 +108,12 @@ def _directory_add(args: argparse.Namespace) -> int:
 
 
 def _directory_status(args: argparse.Namespace) -> int:
+    authority = check_authority_id(args.authority)
+
     async def run() -> int:
         nc, admin = await _admin(args)
         try:
-            stored = await admin.set_status(args.authority, args.status)
+            stored = await admin.set_status(authority, args.status)
         finally:
             await nc.drain()
         print(f"{stored.id} is {stored.status} at serial {stored.serial}")

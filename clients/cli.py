@@ -66,19 +66,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
     except errors as exc:
-        print(f"palermo: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc), 1)
     except OSError as exc:
-        print(f"palermo: {_os_error(exc)}", file=sys.stderr)
-        return 1
+        return _fail(_os_error(exc), 1)
     except KeyboardInterrupt:
-        print("palermo: interrupted", file=sys.stderr)
-        return 130
+        return _fail("interrupted", 130)
     except Exception as exc:  # the last resort: one line instead of a traceback
-        print(
-            f"palermo: unexpected {type(exc).__name__}: {exc} (please report it)", file=sys.stderr
-        )
-        return 70
+        return _fail(f"unexpected {type(exc).__name__}: {exc} (please report it)", 70)
+    return code
+
+
+def _fail(message: str, code: int) -> int:
+    """Print `message` as one line on stderr and return `code`. Characters that are not
+    printable (a newline in an id a user typed, a terminal escape in a file name) are
+    shown escaped, so the line stays one line and says what was there."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    print(f"palermo: {shown}", file=sys.stderr)
     return code
 
 

@@ -23,6 +23,7 @@ import nats.js.errors
 from nats.aio.client import Client
 
 from schemas.errors import ProtocolError
+from schemas.keys import check_authority_id
 
 from .errors import ClientError, DirectoryUnavailable
 from .gateway_client import GatewayClient, GatewayUnavailable, Unauthorized
@@ -68,6 +69,19 @@ def root_key(value: str | None, where: str = "--root-public") -> bytes:
     if len(root) != 32:
         raise UsageError(f"the directory root public key is 64 hex digits: check {where}")
     return root
+
+
+def recipients(args: argparse.Namespace, *, reply: bool = False) -> list[str]:
+    """The authority ids of `--to` (comma-separated), each checked whole; `UsageError`
+    if nothing says who receives the message: neither `--to` nor `--network` (nor, with
+    `reply`, `--in-reply-to`, whose sender the gateway answers)."""
+    to = [check_authority_id(t) for t in (args.to or "").split(",") if t]
+    if not to and not args.network and not (reply and args.in_reply_to):
+        also = (
+            ", --network NETWORK or --in-reply-to MESSAGE_ID" if reply else " or --network NETWORK"
+        )
+        raise UsageError(f"no recipient: pass --to AUTHORITY[,AUTHORITY...]{also}")
+    return to
 
 
 def nats_url(args: argparse.Namespace) -> str:

@@ -22,6 +22,7 @@ from .cli_common import (
     connect_once,
     load_body,
     nats_url,
+    recipients,
     root_key,
     run_nats,
 )
@@ -45,11 +46,13 @@ async def _endpoint(args: argparse.Namespace) -> Any:
 
 
 def _endpoint_send(args: argparse.Namespace) -> int:
+    to = recipients(args)
+
     async def run() -> int:
         message = decode_message_json(load_body(Path(args.file)))
         async with await _endpoint(args) as ep:
             sealed = await ep.send(
-                message, to=[t for t in (args.to or "").split(",") if t],
+                message, to=to,
                 network=args.network, handling=args.handling,
             )  # fmt: skip
         print(json.dumps({"message_id": sealed.binding.message_id.hex(),

@@ -22,7 +22,7 @@ import msgspec
 from schemas.kinds import MlaStatus, Receipt, decode_message_json
 from schemas.records import Disclosure
 
-from .cli_common import ERRORS, load_body
+from .cli_common import ERRORS, load_body, recipients
 from .cli_common import gateway as gateway_session
 
 CHUNK = 64 * 1024
@@ -50,6 +50,8 @@ async def _chunks(path: Path, advance: Any) -> AsyncIterator[bytes]:
 
 
 def _send(args: argparse.Namespace) -> int:
+    to = recipients(args, reply=True)
+
     async def run() -> int:
         message = decode_message_json(load_body(Path(args.file)))
         disclosure = (
@@ -74,7 +76,7 @@ def _send(args: argparse.Namespace) -> int:
                 uploads.append(result.upload_id)
             sent = await gateway.send(
                 message,
-                to=[t for t in (args.to or "").split(",") if t],
+                to=to,
                 network=args.network,
                 handling=args.handling,
                 priority=args.priority,
