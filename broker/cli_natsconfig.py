@@ -4,15 +4,12 @@ directory."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Any
 
-import nats
-
 from schemas.directory_bucket import load_verified
 
-from .cli_common import ERRORS, nats_args
+from .cli_common import ERRORS, connect_once, nats_args, root_public, run_nats
 from .config import QuotaConfig, load_config
 from .natsconfig import AccountLimits
 
@@ -37,11 +34,12 @@ def _nats_config(args: argparse.Namespace) -> int:
     from .natsconfig import read_nkeys, render_accounts, write_accounts  # noqa: PLC0415
 
     limits, store_bytes = _limits(args)
+    root = root_public(args.root_public)
 
     async def run() -> int:
-        nc = await nats.connect(args.nats_url, max_reconnect_attempts=0, connect_timeout=5)
+        nc = await connect_once(args.nats_url)
         try:
-            directory = await load_verified(nc.jetstream(), bytes.fromhex(args.root_public))
+            directory = await load_verified(nc.jetstream(), root)
         finally:
             await nc.drain()
         text = render_accounts(
@@ -56,7 +54,7 @@ def _nats_config(args: argparse.Namespace) -> int:
         print(f"wrote {args.out} for {len(directory.records())} directory records")
         return 0
 
-    return asyncio.run(run())
+    return run_nats(run(), args.nats_url)
 
 
 def add_commands(commands: Any) -> tuple[type[Exception], ...]:
