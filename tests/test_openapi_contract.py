@@ -113,7 +113,8 @@ def contract(live_gateway: str) -> Any:
     def map_case(context: Any, case: Any) -> Any:
         """What no document can know, a generated valid send takes from this gateway's
         state: it goes to a member of the directory (`ng-naptip`), answers no message
-        (none is stored), names no upload (none was made by this key) and uses an Idempotency-Key not used before."""
+        (none is stored), names no upload (none was made by this key) and uses an
+        Idempotency-Key not used before."""
         positive = case.meta is not None and case.meta.generation.mode.is_positive
         if case.operation.label == "POST /v1/messages" and positive and isinstance(case.body, dict):
             case.body = {
