@@ -195,7 +195,7 @@ def _send_request(schema: dict[str, Any]) -> None:
     message["discriminator"]["mapping"] = {k: v for k, v in mapping.items() if v != receipt}
     # The body's `disclosure` is the sealer's to set, from the request's `disclosure`.
     message["properties"] = {"disclosure": {"type": "null"}}
-    properties["to"]["uniqueItems"] = True
+    # A recipient named twice is sent to once; an upload named twice is refused.
     properties["attachments"]["uniqueItems"] = True
     # Somebody to send to: recipients, a network, or the message this one answers.
     schema["anyOf"] = [
