@@ -43,6 +43,7 @@ from schemas.nats_names import (
     KV_CHECKPOINTS,
     KV_DIRECTORY,
     KV_LOCK,
+    KV_RATE,
     KV_SEEN,
     KV_SEEN_STREAM,
     KV_TREE,
@@ -74,6 +75,7 @@ __all__ = [
     "KV_CHECKPOINTS",
     "KV_DIRECTORY",
     "KV_LOCK",
+    "KV_RATE",
     "KV_SEEN",
     "KV_SEEN_STREAM",
     "KV_TREE",
@@ -202,6 +204,9 @@ async def bootstrap(js: JetStreamContext, settings: TopologySettings | None = No
         (KV_LOCK, 1, s.lock_ttl),
         (KV_CHECKPOINTS, 64, None),
         (KV_TREE, 1, None),
+        # One key per sender (its token bucket), rewritten by compare-and-set; no TTL: a
+        # key idle for long only says the bucket is full, which `charge` derives anyway.
+        (KV_RATE, 1, None),
     ):
         await js.create_key_value(
             KeyValueConfig(
