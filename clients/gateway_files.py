@@ -91,6 +91,10 @@ async def upload(request: web.Request) -> web.Response:
         )  # fmt: skip
     except attachments.AttachmentInconsistent as exc:
         raise ProblemError(400, "invalid-attachment", "Invalid attachment", str(exc)) from exc
+    except attachments.EvidenceQuotaExceeded as exc:
+        # Not a retry-later: the authority's evidence bucket is full until something in it
+        # is removed or the operator raises the quota.
+        raise ProblemError(507, "quota-exceeded", "Evidence quota exceeded", str(exc)) from exc
     except attachments.AttachmentError as exc:
         raise ProblemError(503, "unavailable", "Evidence store unavailable", str(exc)) from exc
     finally:

@@ -67,6 +67,8 @@ _PROBLEM_TEXT: Final = {
     502: "The attachment failed verification before its first byte (`attachment-invalid`)",
     503: "NATS, the directory or the evidence store cannot be reached; nothing was done; "
     "retry (`unavailable`)",
+    507: "This authority's evidence bucket is at its byte quota; nothing of the upload was "
+    "kept (`quota-exceeded`, the detail gives the quota and what the bucket holds)",
 }
 
 
@@ -243,7 +245,7 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 },
                 "responses": {
                     "201": _json("UploadResult", "Stored, encrypted"),
-                    **_problems(400, 401, 413, 503),
+                    **_problems(400, 401, 413, 503, 507),
                 },
             }
         }
