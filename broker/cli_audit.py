@@ -4,21 +4,18 @@ checked offline against signed checkpoints."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
 
-import nats
-
-from .cli_common import ERRORS, nats_args
+from .cli_common import ERRORS, connect_once, nats_args, run_nats
 
 
 def _audit_export(args: argparse.Namespace) -> int:
     from .auditlog import export_audit  # noqa: PLC0415
 
     async def run() -> int:
-        nc = await nats.connect(args.nats_url, max_reconnect_attempts=0, connect_timeout=5)
+        nc = await connect_once(args.nats_url)
         try:
             with open(args.out, "w", encoding="utf-8") as out:  # noqa: ASYNC230  (a CLI run)
                 summary = await export_audit(nc.jetstream(), out)
@@ -29,7 +26,7 @@ def _audit_export(args: argparse.Namespace) -> int:
         print(f"exported {summary.events} events (last sequence {summary.last_seq}) to {args.out}")
         return 0
 
-    return asyncio.run(run())
+    return run_nats(run(), args.nats_url)
 
 
 def _audit_verify(args: argparse.Namespace) -> int:

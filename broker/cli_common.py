@@ -1,17 +1,29 @@
 """What the broker's `palermo` command groups share: passphrases, the NATS URL option,
-and the errors they report as one line."""
+a one-shot NATS connection that gives up instead of retrying for ever, and the errors
+they report as one line."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import os
+import re
+import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, TypeVar
+
+import nats
+import nats.errors
+import nats.js.errors
+from nats.aio.client import Client
 
 from schemas.errors import ProtocolError
 
-from .errors import BrokerError
+from .errors import BrokerError, ConfigError
+
+_T = TypeVar("_T")
 
 DEFAULT_URL: Final = "nats://127.0.0.1:4222"
 ERRORS: Final[tuple[type[Exception], ...]] = (BrokerError, ProtocolError)
@@ -24,9 +36,95 @@ def passphrase(file: str | None, prompt: str = "Passphrase: ") -> str:
         return Path(file).read_text().rstrip("\n")
     if env := os.environ.get("PALERMO_PASSPHRASE"):
         return env
+    return ask(prompt, "pass --passphrase-file or set PALERMO_PASSPHRASE")
+
+
+def ask(prompt: str, instead: str) -> str:
+    """A passphrase typed on the terminal; `ConfigError` saying what to do `instead`
+    when there is no terminal (getpass would echo it, or fail on end of input)."""
+    if not sys.stdin.isatty():
+        raise ConfigError(f"no passphrase: {instead} (no terminal to ask on)")
     return getpass.getpass(prompt)
 
 
 def nats_args(p: argparse.ArgumentParser) -> None:
     """`--nats-url`, defaulting to `PALERMO_NATS_URL`, then a local server."""
     p.add_argument("--nats-url", default=os.environ.get("PALERMO_NATS_URL", DEFAULT_URL))
+
+
+class NatsUnreachable(BrokerError):
+    """NATS did not answer a command's connect (nothing listening, refused, no answer in
+    time, or the credentials were refused)."""
+
+
+def root_public(value: str) -> bytes:
+    """The directory root public key from `--root-public`; `ConfigError` unless 64 hex
+    digits."""
+    try:
+        root = bytes.fromhex(value)
+    except ValueError:
+        root = b""
+    if len(root) != 32:
+        raise ConfigError("the directory root public key is 64 hex digits: check --root-public")
+    return root
+
+
+async def connect_once(
+    url: str, where: str = "--nats-url or PALERMO_NATS_URL", **credentials: Any
+) -> Client:
+    """A NATS connection for one command's work (`credentials` as `nats.connect` takes
+    them; `where` the URL came from, for the error): it tries each server twice and
+    then raises `NatsUnreachable` naming them (never their credentials), and it does
+    not reconnect once lost (nats-py would otherwise retry a failed first connect for
+    ever, logging a traceback each time)."""
+    failures: list[Exception] = []
+
+    async def quiet(exc: Exception) -> None:
+        failures.append(exc)
+
+    try:
+        # nats-py reads 0 attempts as "no limit": 1 is the smallest bound (two tries).
+        return await nats.connect(
+            url,
+            allow_reconnect=False,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.5,
+            connect_timeout=2,
+            error_cb=quiet,
+            **credentials,
+        )
+    except (nats.errors.Error, OSError, TimeoutError) as exc:
+        cause = failures[-1] if failures else exc
+        if isinstance(cause, OSError) and cause.errno:
+            why = os.strerror(cause.errno)
+        elif isinstance(cause, TimeoutError):
+            why = "no answer in time"
+        else:
+            why = str(cause) or type(cause).__name__
+        shown = re.sub(r"//[^@/]*@", "//", url)  # never print credentials
+        raise NatsUnreachable(
+            f"cannot reach NATS at {shown}: {why} (is it running? check {where})"
+        ) from exc
+
+
+def run_nats(work: Coroutine[Any, Any, _T], url: str) -> _T:
+    """`asyncio.run(work)`, where NATS answering that a stream or bucket is not there (or
+    not answering in time) becomes one `NatsUnreachable` line saying so."""
+    try:
+        return asyncio.run(work)
+    except (nats.errors.Error, TimeoutError) as exc:
+        if isinstance(exc, nats.js.errors.NotFoundError):
+            what = "a stream or bucket the broker sets up is missing"
+        elif isinstance(
+            exc, nats.js.errors.ServiceUnavailableError | nats.errors.NoRespondersError
+        ):
+            what = "JetStream did not answer"
+        elif isinstance(exc, TimeoutError):
+            what = "no answer in time"
+        else:
+            what = type(exc).__name__
+        shown = re.sub(r"//[^@/]*@", "//", url)
+        raise NatsUnreachable(
+            f"NATS at {shown}: {what} (has a broker set it up? check --nats-url or "
+            "PALERMO_NATS_URL)"
+        ) from exc

@@ -9,12 +9,10 @@ daily), `list` shows the verified records.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
 
-import nats
 from nats.aio.client import Client
 
 from schemas.directory import AuthorityRecord, encryption_key_record, signing_key_record
@@ -28,7 +26,7 @@ from schemas.keystore import (
     write_private,
 )
 
-from .cli_common import ERRORS, nats_args, passphrase
+from .cli_common import ERRORS, connect_once, nats_args, passphrase, run_nats
 from .directory_store import DirectoryAdmin
 from .errors import ConfigError
 
@@ -37,7 +35,7 @@ async def _admin(args: argparse.Namespace) -> tuple[Client, DirectoryAdmin]:
     root = load_root_key_bytes(
         read_keystore_file(Path(args.root_keystore)), passphrase(args.passphrase_file)
     )
-    nc = await nats.connect(args.nats_url, max_reconnect_attempts=0, connect_timeout=5)
+    nc = await connect_once(args.nats_url)
     return nc, DirectoryAdmin(nc.jetstream(), root)
 
 
@@ -73,7 +71,7 @@ def _directory_list(args: argparse.Namespace) -> int:
             await nc.drain()
         return 0
 
-    return asyncio.run(run())
+    return run_nats(run(), args.nats_url)
 
 
 def _directory_add(args: argparse.Namespace) -> int:
@@ -106,20 +104,22 @@ def _directory_add(args: argparse.Namespace) -> int:
         print(f"published {stored.id} at serial {stored.serial}")
         return 0
 
-    return asyncio.run(run())
+    return run_nats(run(), args.nats_url)
 
 
 def _directory_status(args: argparse.Namespace) -> int:
+    authority = check_authority_id(args.authority)
+
     async def run() -> int:
         nc, admin = await _admin(args)
         try:
-            stored = await admin.set_status(args.authority, args.status)
+            stored = await admin.set_status(authority, args.status)
         finally:
             await nc.drain()
         print(f"{stored.id} is {stored.status} at serial {stored.serial}")
         return 0
 
-    return asyncio.run(run())
+    return run_nats(run(), args.nats_url)
 
 
 def _directory_sign_head(args: argparse.Namespace) -> int:
@@ -132,7 +132,7 @@ def _directory_sign_head(args: argparse.Namespace) -> int:
         print("directory head re-signed (valid 24 hours)")
         return 0
 
-    return asyncio.run(run())
+    return run_nats(run(), args.nats_url)
 
 
 def add_commands(commands: Any) -> tuple[type[Exception], ...]:

@@ -4,24 +4,42 @@ directory."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import Any
 
-import nats
-
 from schemas.directory_bucket import load_verified
 
-from .cli_common import ERRORS, nats_args
+from .cli_common import ERRORS, connect_once, nats_args, root_public, run_nats
+from .config import QuotaConfig, load_config
+from .natsconfig import AccountLimits
+
+_LIMITS = ("max_connections", "max_subscriptions", "max_payload", "max_leafnodes")
+
+
+def _limits(args: argparse.Namespace) -> tuple[AccountLimits, int | None]:
+    """The account limits and store size: `--config`'s `[quotas]` (or their defaults),
+    each overridden by its option when given."""
+    quotas = load_config(Path(args.config)).quotas if args.config else QuotaConfig()
+    base = AccountLimits.from_quotas(quotas)
+    limits = AccountLimits(
+        *(
+            getattr(base, name) if getattr(args, name) is None else getattr(args, name)
+            for name in _LIMITS
+        )
+    )
+    return limits, quotas.store_bytes if args.store_bytes is None else args.store_bytes
 
 
 def _nats_config(args: argparse.Namespace) -> int:
     from .natsconfig import read_nkeys, render_accounts, write_accounts  # noqa: PLC0415
 
+    limits, store_bytes = _limits(args)
+    root = root_public(args.root_public)
+
     async def run() -> int:
-        nc = await nats.connect(args.nats_url, max_reconnect_attempts=0, connect_timeout=5)
+        nc = await connect_once(args.nats_url)
         try:
-            directory = await load_verified(nc.jetstream(), bytes.fromhex(args.root_public))
+            directory = await load_verified(nc.jetstream(), root)
         finally:
             await nc.drain()
         text = render_accounts(
@@ -29,12 +47,14 @@ def _nats_config(args: argparse.Namespace) -> int:
             broker_nkey=args.broker_nkey,
             authority_nkeys=read_nkeys(Path(args.nkeys)),
             domain=args.domain,
+            limits=limits,
+            store_bytes=store_bytes,
         )
         write_accounts(Path(args.out), text)
         print(f"wrote {args.out} for {len(directory.records())} directory records")
         return 0
 
-    return asyncio.run(run())
+    return run_nats(run(), args.nats_url)
 
 
 def add_commands(commands: Any) -> tuple[type[Exception], ...]:
@@ -48,5 +68,23 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
     nc_cmd.add_argument("--broker-nkey", required=True, help="the broker user's public NKEY")
     nc_cmd.add_argument("--domain", default="palermo", help="JetStream domain endpoints use")
     nc_cmd.add_argument("--out", default="accounts.conf")
+    nc_cmd.add_argument(
+        "--config",
+        help="broker configuration (TOML) whose [quotas] give the limits below "
+        "(default: the built-in defaults)",
+    )
+    defaults = QuotaConfig()
+    for name in _LIMITS:
+        nc_cmd.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=int,
+            help=f"per authority account (default: [quotas] {name}, {getattr(defaults, name)})",
+        )
+    nc_cmd.add_argument(
+        "--store-bytes",
+        type=int,
+        help="cap the broker account's JetStream file store (max_file) at this many bytes "
+        "(default: [quotas] store_bytes; unset: no account cap)",
+    )
     nc_cmd.set_defaults(run=_nats_config)
     return ERRORS

@@ -12,23 +12,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import getpass
 import shutil
 import signal
 import sys
 import sysconfig
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from schemas import logs
 from schemas.keystore import BrokerKeys, load_broker_keys_bytes, read_keystore_file
 
 from . import demo, topology
-from .cli_common import ERRORS
+from .cli_common import ERRORS, ask, connect_once
 from .config import BrokerConfig, load_config
 from .directory_store import DirectoryAdmin
 from .natsserver import NatsServer, parent_death_preexec
 from .service import Broker, ExtraTask, connect, topology_settings
+
+if TYPE_CHECKING:
+    from .ops import OpsServer
 
 HEAD_REFRESH: Final = 3600.0
 """Seconds between the demo's re-signings of the directory head (it lives 24 hours)."""
@@ -60,7 +62,7 @@ async def _up_async(args: argparse.Namespace) -> int:
     config = load_config(Path(args.config) if args.config else None, overrides=overrides)
     logs.configure(config.log_format, config.log_level)
     keys = files.broker if files else _broker_keys(config)
-    from .ops import serve_ops  # noqa: PLC0415  (aiohttp is only needed when serving)
+    from .ops import OpsServer  # noqa: PLC0415  (aiohttp is only needed when serving)
 
     async with contextlib.AsyncExitStack() as stack:
         url = config.nats.url
@@ -71,9 +73,22 @@ async def _up_async(args: argparse.Namespace) -> int:
             url = server.url
             if server.notice:
                 print(f"palermo up: {server.notice}", file=sys.stderr, flush=True)
+        else:
+            # The broker's own connection waits for ever for its first connect, and
+            # reconnects for ever after: try once first, so that a wrong URL or wrong
+            # credentials end in one line instead of an endless wait.
+            probe = await connect_once(
+                url,
+                "nats.url in the configuration, or PALERMO_NATS_URL",
+                user=config.nats.user,
+                password=config.nats.password,
+                nkeys_seed=config.nats.nkey_seed_file,
+            )
+            await probe.close()
         nc = await connect(url, config)
         stack.push_async_callback(nc.drain)
-        extra: list[ExtraTask] = [serve_ops]
+        ops = OpsServer()
+        extra: list[ExtraTask] = [ops]
         if files is not None:
             demo.write_connection_files(files, url)
             js = nc.jetstream()
@@ -87,13 +102,16 @@ async def _up_async(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        broker = Broker(config, keys, nc, extra_tasks=[*extra, _banner(url, files)])
+        broker = Broker(config, keys, nc, extra_tasks=[*extra, _banner(url, ops, files)])
         await broker.run(stop)
     return 0
 
 
 def _broker_keys(config: BrokerConfig) -> BrokerKeys:
-    passphrase = config.passphrase or getpass.getpass("Broker keystore passphrase: ")
+    passphrase = config.passphrase or ask(
+        "Broker keystore passphrase: ",
+        "set passphrase in the configuration or PALERMO_BROKER_PASSPHRASE",
+    )
     return load_broker_keys_bytes(read_keystore_file(config.path(config.keystore)), passphrase)
 
 
@@ -156,10 +174,11 @@ def _exchange(url: str, data_dir: Path) -> ExtraTask:
     return exchange
 
 
-def _banner(url: str, files: demo.DemoFiles | None) -> ExtraTask:
+def _banner(url: str, server: OpsServer, files: demo.DemoFiles | None) -> ExtraTask:
     async def banner(broker: Broker, stop: asyncio.Event) -> None:
         await broker.ready.wait()
-        ops = f"http://{broker.config.ops.host}:{broker.config.ops.port}"
+        await server.bound.wait()  # its real port, when the configuration asks for 0
+        ops = server.url
         lines = [
             "",
             "Palermo broker is ready.",

@@ -138,6 +138,25 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     window or below ack_wait x max_deliver is refused (see `duplicate_window`)."""
 
 
+class ApiConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The request-reply API (checkpoints and proofs) on its own NATS connection.
+
+    An honest endpoint asks for a checkpoint and a few proofs now and then; these
+    defaults are far above that and low enough that one authority's flood costs the
+    broker little more than reading and dropping it (see `broker.tlog_proofs`).
+    """
+
+    rate_per_second: Annotated[float, Meta(gt=0)] = 20.0
+    """Sustained requests per second per requesting authority; requests that cannot be
+    told apart share one bucket."""
+    burst: Annotated[int, Meta(ge=1)] = 50
+    """Requests an authority may make at once after a quiet spell."""
+    queue: Annotated[int, Meta(ge=1, le=100_000)] = 256
+    """Requests waiting per subject on the API connection; more are dropped unread."""
+    queue_bytes: Annotated[int, Meta(ge=1024)] = 1 << 20
+    """Bytes of requests waiting per subject; more are dropped unread."""
+
+
 class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The operator HTTP API."""
 
@@ -145,6 +164,60 @@ class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     port: Annotated[int, Meta(ge=0, le=65535)] = 8480
     token: str | None = None
     """Bearer token for operator endpoints; health endpoints need none. Required."""
+
+
+MIB = 1024 * 1024
+
+
+class QuotaConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Limits each authority gets, enforced by nats-server, and the store's reserve.
+
+    The account limits go into the accounts `palermo nats-config` generates; the
+    evidence quota is each evidence bucket's `max_bytes`, set by the broker when it
+    registers the authority; the reserve and the readiness threshold guard the shared
+    JetStream store (`docs/operator-guide.md`, "Quotas and the store's reserve").
+    """
+
+    max_connections: Annotated[int, Meta(ge=1)] = 32
+    """Client connections per authority account: a gateway needs one or two, an
+    investigator's CLI one per command; far below what starves a server."""
+    max_subscriptions: Annotated[int, Meta(ge=1)] = 1_000
+    """Subscriptions per authority account, all its connections together: an endpoint
+    holds a handful (its reply inbox, its pull requests)."""
+    max_payload: Annotated[int, Meta(ge=512 * 1024, le=8 * MIB)] = 512 * 1024
+    """Largest message an authority may publish: a full-size envelope (384 KiB) with
+    its headers, or an attachment chunk (256 KiB and its frame overhead); nothing an
+    endpoint sends is larger."""
+    max_leafnodes: Annotated[int, Meta(ge=0)] = 4
+    """Leaf node connections per authority account (its gateways behind a firewall)."""
+    evidence_bytes: Annotated[int, Meta(ge=MIB)] = 2 * 1024 * MIB
+    """Each evidence bucket's byte quota (`max_bytes` of its stream), for everything the
+    authority keeps there: a few hours of recorded hearings. An upload past it is
+    refused by the server and the client gets `QuotaExceeded`. The server reserves each
+    quota in its store, so the store must hold the sum (see store_reserve)."""
+    store_bytes: Annotated[int, Meta(ge=MIB)] | None = None
+    """The JetStream file store the broker's account may fill: the servers'
+    `max_file_store`, or the `PALERMO` account's `max_file` (`nats-config
+    --store-bytes`). Unset: the account's limit as the server reports it; with no
+    limit anywhere, neither the reserve nor the readiness threshold can be checked."""
+    store_reserve: Annotated[float, Meta(gt=0, lt=1)] = 0.2
+    """Share of the store that evidence quotas together may never claim: it stays for
+    audit, delivery, ingress and the buckets. Registration refuses an authority whose
+    quota would eat into it."""
+    ready_threshold: Annotated[float, Meta(gt=0, le=1)] = 0.9
+    """Store usage (share of store_bytes) at which `/readyz` turns red, before writes
+    fail at 100 %."""
+    poll_interval: Annotated[float, Meta(ge=0)] = 5.0
+    """Seconds a store usage reading is reused by `/readyz` (it asks the server at most
+    this often, however often it is probed)."""
+
+    def __post_init__(self) -> None:
+        if self.ready_threshold <= 1 - self.store_reserve:
+            raise ValueError(
+                f"quotas.ready_threshold ({self.ready_threshold:g}) must be above the share "
+                f"evidence may fill (1 - store_reserve = {1 - self.store_reserve:g}): "
+                "otherwise full evidence buckets alone would make the broker not ready"
+            )
 
 
 class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -165,9 +238,11 @@ class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     log_format: Literal["console", "json"] = "console"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     nats: NatsConfig = msgspec.field(default_factory=NatsConfig)
+    api: ApiConfig = msgspec.field(default_factory=ApiConfig)
     ops: OpsConfig = msgspec.field(default_factory=OpsConfig)
     policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
     time: TimeConfig = msgspec.field(default_factory=TimeConfig)
+    quotas: QuotaConfig = msgspec.field(default_factory=QuotaConfig)
 
     def __post_init__(self) -> None:
         n = self.nats

@@ -57,3 +57,16 @@ class Metrics:
             "Failed audit appends (readiness fails meanwhile)",
             registry=self.registry,
         )
+        self.api_shed = Counter(
+            "palermo_api_requests_shed",
+            "Request-API (proof, checkpoint) requests dropped unanswered or answered"
+            " `overloaded`, by reason (rate, queue_full)",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.api_answered = Counter(
+            "palermo_api_requests_answered",
+            "Request-API requests answered, by outcome (ok or an error code)",
+            ["outcome"],
+            registry=self.registry,
+        )

@@ -24,6 +24,14 @@ lives on the servers; each gateway keeps its seed. A NATS key is its own key pai
 never the authority's directory signing key: the server picks the nonce it is signed
 over, and no key signs two protocols' inputs.
 
+Every authority account carries limits the server enforces (`AccountLimits`, from
+the broker configuration's `[quotas]`): connections, subscriptions, payload size and
+leaf node connections. An authority account has no JetStream, so it has no JetStream
+limits of its own: the only data an authority can store is its evidence, which lives
+in the `PALERMO` account in a bucket with a byte quota the broker sets
+(`broker.quotas`). The `PALERMO` account's own file store can be capped with
+`max_file` (`store_bytes`), which also tells the broker the store's size.
+
 Suspended and revoked authorities get no account and no user: they cannot connect.
 Their evidence buckets stay readable to the others, who may hold messages that point
 into them. The output is deterministic (sorted, no timestamps) so that a review of a
@@ -49,6 +57,7 @@ from schemas.errors import ProtocolError
 from schemas.keys import check_authority_id
 from schemas.nats_names import API_SUBJECTS, kv_stream, object_stream
 
+from .config import QuotaConfig
 from .errors import ConfigError
 from .topology import (
     DELIVERY,
@@ -79,6 +88,45 @@ _NKEY_USER_PREFIX = 20 << 3  # the byte that base32-encodes to 'U' (nkeys' PREFI
 
 class NatsConfigError(ConfigError):
     """Directory records or keys from which no safe server configuration can be made."""
+
+
+@dataclass(frozen=True)
+class AccountLimits:
+    """What nats-server allows each authority account (`limits` in its account block).
+
+    The defaults are `QuotaConfig`'s; `from_quotas` takes them from the configuration.
+    """
+
+    max_connections: int = 32
+    max_subscriptions: int = 1_000
+    max_payload: int = 512 * 1024
+    max_leafnodes: int = 4
+
+    def __post_init__(self) -> None:
+        for name in ("max_connections", "max_subscriptions", "max_payload"):
+            if getattr(self, name) < 1:
+                raise NatsConfigError(f"{name} must be at least 1 (0 would mean no limit)")
+        if self.max_leafnodes < 0:
+            raise NatsConfigError("max_leafnodes must not be negative")
+
+    @classmethod
+    def from_quotas(cls, quotas: QuotaConfig) -> AccountLimits:
+        """The limits of the configuration's `[quotas]`."""
+        return cls(
+            quotas.max_connections,
+            quotas.max_subscriptions,
+            quotas.max_payload,
+            quotas.max_leafnodes,
+        )
+
+    def block(self) -> dict[str, object]:
+        """The account's `limits` map."""
+        return {
+            "max_connections": self.max_connections,
+            "max_subscriptions": self.max_subscriptions,
+            "max_payload": self.max_payload,
+            "max_leafnodes": self.max_leafnodes,
+        }
 
 
 def check_user_nkey(value: str) -> str:
@@ -176,13 +224,17 @@ def render_accounts(
     authority_nkeys: Mapping[str, str],
     domain: str = DEFAULT_DOMAIN,
     account: str = BROKER_ACCOUNT,
+    limits: AccountLimits | None = None,
+    store_bytes: int | None = None,
 ) -> str:
     """The server's `accounts { ... }` block, as configuration text.
 
     `records` are the directory's current records (the highest serial per id wins);
     `authority_nkeys` maps authority id to the public NKEY its endpoint connects with;
     `broker_nkey` is the broker's. `domain` is the JetStream domain endpoints pass
-    to `nc.jetstream(domain=...)` (see `DEFAULT_DOMAIN`). An active authority without
+    to `nc.jetstream(domain=...)` (see `DEFAULT_DOMAIN`). `limits` bound each authority
+    account (default `AccountLimits()`); `store_bytes`, if given, caps the broker
+    account's file store (`jetstream { max_file }`). An active authority without
     a key gets no user (the output says so in a comment), nor does a suspended or
     revoked one, whatever keys are given; a key for an id the directory does not
     hold, a malformed or reused key, or a bad domain raise `NatsConfigError`.
@@ -202,6 +254,9 @@ def render_accounts(
     if len(set(keys)) != len(keys):
         raise NatsConfigError("one NATS key is given to two users")
 
+    if store_bytes is not None and store_bytes < 1:
+        raise NatsConfigError(f"store size {store_bytes} is not a positive byte count")
+    limits = limits or AccountLimits()
     grants = {a: authority_grants(a, latest, domain=domain) for a in keyed}
     lines = [
         "# Generated from the directory: do not edit; regenerate.",
@@ -210,11 +265,13 @@ def render_accounts(
         *(f"# {a}: active, but no NATS key was given: no user." for a in active if a not in keyed),
         *(f"# {a}: {latest[a].status}: no user." for a in sorted(latest) if a not in active),
         "accounts {",
-        *_indent(_broker_account(account, broker_nkey, grants)),
+        *_indent(_broker_account(account, broker_nkey, grants, store_bytes)),
         *(
             line
             for a in keyed
-            for line in _indent(_authority_account(a, authority_nkeys[a], account, grants[a]))
+            for line in _indent(
+                _authority_account(a, authority_nkeys[a], account, grants[a], limits)
+            )
         ),
         "}",
     ]
@@ -233,7 +290,9 @@ def _latest(records: Iterable[AuthorityRecord]) -> dict[str, AuthorityRecord]:
     return latest
 
 
-def _broker_account(account: str, nkey: str, grants: Mapping[str, list[Grant]]) -> list[str]:
+def _broker_account(
+    account: str, nkey: str, grants: Mapping[str, list[Grant]], store_bytes: int | None
+) -> list[str]:
     # The broker may do anything in its account except publish on an ingress
     # subject: an envelope on `palermo.in.<id>` was sent by that authority's user.
     broker_user = {
@@ -259,7 +318,12 @@ def _broker_account(account: str, nkey: str, grants: Mapping[str, list[Grant]]) 
     ]
     return [
         f"{_q(account)}: {{",
-        "  jetstream: enabled",
+        # Every stream lives here, the authorities' evidence too; `max_file` makes the
+        # server refuse writes past the store the operator sized, and tells the broker
+        # that size (`broker.quotas.store_usage`).
+        "  jetstream: enabled"
+        if store_bytes is None
+        else f"  jetstream: {_value({'max_file': store_bytes})}",
         f"  users: [{_value(broker_user)}]",
         "  exports: [",
         *(f"    {_value(e)}" for e in exports),
@@ -269,7 +333,7 @@ def _broker_account(account: str, nkey: str, grants: Mapping[str, list[Grant]]) 
 
 
 def _authority_account(
-    authority: str, nkey: str, broker_account: str, granted: list[Grant]
+    authority: str, nkey: str, broker_account: str, granted: list[Grant], limits: AccountLimits
 ) -> list[str]:
     user = {
         "nkey": nkey,
@@ -290,6 +354,7 @@ def _authority_account(
     return [
         f"{_q(authority)}: {{",
         f"  users: [{_value(user)}]",
+        f"  limits: {_value(limits.block())}",
         "  imports: [",
         *(f"    {_value(i)}" for i in imports),
         "  ]",
@@ -313,6 +378,8 @@ def _q(text: str) -> str:
 def _value(value: object) -> str:
     if isinstance(value, str):
         return _q(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     if isinstance(value, list):
         return "[" + ", ".join(_value(v) for v in value) + "]"
     if isinstance(value, dict):

@@ -18,6 +18,7 @@ import base64
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import msgspec
@@ -41,6 +42,7 @@ from schemas.note import NoteError, NoteVerifier, open_checkpoint
 from . import ops_audit, topology
 from .errors import ConfigError
 from .ops_dashboard import CSP, PAGE
+from .quotas import QuotaError, StoreUsage, store_usage
 from .tiles import TreeStoreError
 from .tlog_proofs import (
     ConsistencyRequest,
@@ -68,14 +70,25 @@ TAIL_POLL: Final = 1.0
 TAIL_KEEPALIVE: Final = 15.0
 """Idle seconds after which a tail sends a comment, so proxies keep it open."""
 NATS_TIMEOUT: Final = 10.0
+STORE_TIMEOUT: Final = 2.0
+"""Bound on reading the store's usage for `/readyz` (a probe must answer promptly)."""
 PROMETHEUS_TEXT: Final = "text/plain; version=0.0.4; charset=utf-8"
 """What `generate_latest` writes; every Prometheus version scrapes it."""
 PROBLEM_BASE: Final = "tag:palermo.example,2025:ops/"
+
+
+@dataclass
+class _StoreReading:
+    usage: StoreUsage | None = None
+    at: float = float("-inf")
+    """Monotonic time of the reading."""
+
 
 BROKER: Final[web.AppKey[Broker]] = web.AppKey("broker")
 CLOSING: Final = web.AppKey("closing", asyncio.Event)
 TAILS: Final = web.AppKey("tails", asyncio.Semaphore)
 VERIFIER: Final = web.AppKey("verifier", NoteVerifier)
+STORE: Final = web.AppKey("store", _StoreReading)
 
 _Q = TypeVar("_Q", bound=msgspec.Struct)
 
@@ -149,20 +162,46 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """200 when the broker can take traffic, 503 when not; the detail has no secrets."""
+    """200 when the broker can take traffic, 503 when not; the detail has no secrets.
+
+    `reasons` names every cause of a 503. The JetStream store counts: past
+    `quotas.ready_threshold` of its size the broker is not ready, while the reserve
+    evidence cannot claim still takes audit and delivery writes.
+    """
     broker = request.app[BROKER]
     fresh = True
     try:
         broker.watch.directory.check_fresh()
     except Exception:
         fresh = False
+    usage = await _check_store(broker, request.app[STORE])
     sequencer = getattr(broker, "sequencer", None)
+    reasons = [
+        reason
+        for failed, reason in (
+            (not broker.watch.loaded.is_set(), "directory not loaded"),
+            (not fresh, "directory head stale"),
+            (not broker.nc.is_connected, "NATS not connected"),
+            (not broker.health.audit_ok, "audit appends failing"),
+            (bool(broker.health.store_error), broker.health.store_error),
+        )
+        if failed
+    ]
+    if not reasons and not broker.is_ready:
+        reasons.append("starting or draining")
     body = {
-        "ready": broker.is_ready,
+        "ready": broker.is_ready and not broker.health.store_error,
+        "reasons": reasons,
         "directory_loaded": broker.watch.loaded.is_set(),
         "directory_fresh": fresh,
         "nats_connected": broker.nc.is_connected,
         "audit_appends_ok": broker.health.audit_ok,
+        "store": {
+            "used_bytes": usage.used if usage else None,
+            "limit_bytes": usage.limit if usage else None,
+            "threshold": broker.config.quotas.ready_threshold,
+            "ok": not broker.health.store_error,
+        },
         "sequencer": {
             "running": sequencer is not None,
             "leading": sequencer is not None and sequencer.leading.is_set(),
@@ -172,6 +211,34 @@ async def readyz(request: web.Request) -> web.Response:
         },
     }
     return _json(body, 200 if body["ready"] else 503)
+
+
+async def _check_store(broker: Broker, last: _StoreReading) -> StoreUsage | None:
+    """Read the store's usage at most every `quotas.poll_interval` seconds (the probe
+    needs no token: probing cannot make the broker ask the server more often), keep the
+    verdict in `broker.health`; the latest reading (None if unreadable)."""
+    health, q = broker.health, broker.config.quotas
+    now = time.monotonic()
+    if now - last.at < q.poll_interval or not broker.nc.is_connected:
+        # Disconnected, the probe says so already; asking would only make it wait.
+        return last.usage
+    last.at = now
+    try:
+        async with asyncio.timeout(STORE_TIMEOUT):
+            usage = last.usage = await store_usage(broker.js, q.store_bytes)
+    except (QuotaError, TimeoutError):
+        last.usage = None
+        health.store_error = "JetStream store usage unreadable"
+        return None
+    if usage.limit is not None and usage.fraction >= q.ready_threshold:
+        health.store_error = (
+            f"JetStream store {usage.fraction:.0%} full ({usage.used} of {usage.limit} "
+            f"bytes; not ready from {q.ready_threshold:.0%})"
+        )
+        log.warning("store_nearly_full", used=usage.used, limit=usage.limit)
+    else:
+        health.store_error = ""
+    return usage
 
 
 async def _refresh_gauges(request: web.Request) -> None:
@@ -385,6 +452,7 @@ def make_app(broker: Broker) -> web.Application:
     app[BROKER] = broker
     app[CLOSING] = asyncio.Event()
     app[VERIFIER] = NoteVerifier.for_key(broker.config.origin, broker.keys.log)
+    app[STORE] = _StoreReading()
     app.cleanup_ctx.append(_tail_slots)
     app.on_shutdown.append(_closing)
     app.router.add_get("/", dashboard)

@@ -96,7 +96,7 @@ def sender_of(subject: str) -> str:
 
 def precheck(c: Candidate, directory: Directory, rate_allowed: bool) -> None:
     """Steps 1-3 up to the signature: rate (decided once per envelope by the caller's
-    `RateLimiter`, so a retried batch is not charged twice), size, canonical decode,
+    `SharedRateLimiter`, so a retried batch is not charged twice), size, canonical decode,
     sender, key.
 
     Raises `Rejection`; `StaleDirectory` (not a rejection: the caller retries later).

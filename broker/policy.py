@@ -76,7 +76,10 @@ class Policy:
 
 
 class RateLimiter:
-    """A token bucket per sender, refilled continuously (monotonic clock)."""
+    """A token bucket per key, refilled continuously (monotonic clock), in one process.
+
+    The ingress pipeline does not use it: its rate is judged on ingress time and shared
+    between broker processes (`broker.ratelimit`)."""
 
     def __init__(
         self,

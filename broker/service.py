@@ -1,15 +1,16 @@
 """The broker process: its tasks, their owner, readiness, and a bounded drain.
 
 `Broker.run()` owns every background task in one `asyncio.TaskGroup`: the directory
-watch, the ingress worker, the sweeper, the audit sequencer and its proof service,
-and the ops API. `stop` (SIGTERM, SIGINT) makes the worker finish the batch in hand
-— nothing is acked that was not processed — and the rest wind down within
-`shutdown_timeout`.
+watch, the ingress worker, the sweeper, the audit sequencer, the request API (proofs
+and checkpoints, in a process of its own: `broker.api_process`) and the ops API.
+`stop` (SIGTERM, SIGINT) makes the worker finish the batch in hand — nothing is acked
+that was not processed — and the rest wind down within `shutdown_timeout`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -24,14 +25,19 @@ from nats.js import JetStreamContext
 from schemas.keystore import BrokerKeys
 
 from . import topology
+from .api_process import ApiProcess
 from .config import BrokerConfig, duplicate_window, seen_window
 from .directory_store import DirectoryWatch
 from .metrics import Metrics
-from .sequencer import ProofService, Sequencer
+from .sequencer import Sequencer
 from .sweeper import Sweeper
+from .tlog_proofs import ErrorCallback
 from .worker import Health, Worker
 
 log = structlog.get_logger(__name__)
+
+API_START_WAIT = 30.0
+"""Seconds readiness waits for the request API's process before going ahead without."""
 
 ExtraTask = Callable[["Broker", asyncio.Event], Coroutine[Any, Any, None]]
 
@@ -47,14 +53,23 @@ def topology_settings(config: BrokerConfig) -> topology.TopologySettings:
         seen_window=seen_window(config),
         duplicate_window=duplicate_window(config),
         replicas=n.replicas,
+        evidence_bytes=config.quotas.evidence_bytes,
+        store_bytes=config.quotas.store_bytes,
+        store_reserve=config.quotas.store_reserve,
     )
 
 
-async def connect(url: str, config: BrokerConfig, name: str = "palermo-broker") -> Client:
+async def connect(
+    url: str | list[str],
+    config: BrokerConfig,
+    name: str = "palermo-broker",
+    error_cb: ErrorCallback | None = None,
+) -> Client:
     """A NATS connection with the broker's credentials, retrying while NATS restarts."""
     return await nats.connect(
         url,
         name=name,
+        error_cb=error_cb,
         user=config.nats.user,
         password=config.nats.password,
         nkeys_seed=config.nats.nkey_seed_file,
@@ -83,6 +98,8 @@ class Broker:
         self.js: JetStreamContext = self.nc.jetstream()
         self.watch = DirectoryWatch(self.js, bytes.fromhex(self.config.directory_root))
         self.ready = asyncio.Event()
+        self.api: ApiProcess | None = None
+        """The request API's process, once started."""
 
     @property
     def is_ready(self) -> bool:
@@ -124,7 +141,20 @@ class Broker:
         try:
             async with asyncio.TaskGroup() as group:
                 watch_task = group.create_task(self.watch.run())
-                await self._wait_loaded(stop)
+                await self._wait_for(self.watch.loaded, stop)
+                api = self.api = ApiProcess(
+                    self.config.nats.url or [u.geturl() for u in self.nc.servers],
+                    self.config,
+                    self.metrics,
+                    grace=self.shutdown_timeout,
+                )
+                api_task = group.create_task(api.run(stop))
+                # Ready means authorities get answers: the API too, not only the pipeline.
+                # Bounded: a child that cannot start must not hold the pipeline back (it
+                # keeps being restarted, and logged).
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(API_START_WAIT):
+                        await self._wait_for(api.ready, stop)
                 if not stop.is_set():
                     self.ready.set()
                     log.info("broker_ready", instance=self.config.instance)
@@ -132,6 +162,7 @@ class Broker:
                         group.create_task(worker.run(stop)),
                         group.create_task(sweeper.run(stop)),
                         group.create_task(self._sequence(stop)),
+                        api_task,
                         *(group.create_task(task(self, stop)) for task in self.extra_tasks),
                     ]
                     await stop.wait()
@@ -146,27 +177,25 @@ class Broker:
             log.info("broker_stopped", instance=self.config.instance)
 
     async def _sequence(self, stop: asyncio.Event) -> None:
-        """Fold the audit stream into the signed tree (one leader across processes) and
-        answer proof requests from authorities."""
+        """Fold the audit stream into the signed tree (one leader across processes)."""
         self.sequencer = Sequencer(self.js, self.keys.log, self.config.origin, self.config.instance)
-        async with ProofService(self.nc, self.js):
-            run = asyncio.ensure_future(self.sequencer.run())
-            stopping = asyncio.ensure_future(stop.wait())
-            try:
-                await asyncio.wait({run, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                if run.done() and run.exception() is not None:
-                    # A gap or an inconsistent tree halts the log, never the routing:
-                    # operators see it on /readyz's detail, in the logs and in metrics.
-                    self.health.sequencer_error = f"{type(run.exception()).__name__}"
-                    log.error("sequencer_halted", error=str(run.exception()))
-                    await stop.wait()
-            finally:
-                self.sequencer.stop()
-                stopping.cancel()
-                await _settle(run, self.shutdown_timeout)
+        run = asyncio.ensure_future(self.sequencer.run())
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            await asyncio.wait({run, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if run.done() and run.exception() is not None:
+                # A gap or an inconsistent tree halts the log, never the routing:
+                # operators see it on /readyz's detail, in the logs and in metrics.
+                self.health.sequencer_error = f"{type(run.exception()).__name__}"
+                log.error("sequencer_halted", error=str(run.exception()))
+                await stop.wait()
+        finally:
+            self.sequencer.stop()
+            stopping.cancel()
+            await _settle(run, self.shutdown_timeout)
 
-    async def _wait_loaded(self, stop: asyncio.Event) -> None:
-        loaded = asyncio.ensure_future(self.watch.loaded.wait())
+    async def _wait_for(self, event: asyncio.Event, stop: asyncio.Event) -> None:
+        loaded = asyncio.ensure_future(event.wait())
         stopping = asyncio.ensure_future(stop.wait())
         try:
             await asyncio.wait({loaded, stopping}, return_when=asyncio.FIRST_COMPLETED)

@@ -10,6 +10,7 @@ purges; loosening that would be the first step of rewriting history).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import nats.js.errors
@@ -42,6 +43,7 @@ from schemas.nats_names import (
     KV_CHECKPOINTS,
     KV_DIRECTORY,
     KV_LOCK,
+    KV_RATE,
     KV_SEEN,
     KV_SEEN_STREAM,
     KV_TREE,
@@ -51,10 +53,12 @@ from schemas.nats_names import (
     evidence_bucket,
     inbox_consumer,
     ingress_subject,
+    object_stream,
     reply_prefix,
 )
 
 from .errors import TopologyError
+from .quotas import check_evidence_budget
 
 __all__ = [
     "AUDIT",
@@ -71,6 +75,7 @@ __all__ = [
     "KV_CHECKPOINTS",
     "KV_DIRECTORY",
     "KV_LOCK",
+    "KV_RATE",
     "KV_SEEN",
     "KV_SEEN_STREAM",
     "KV_TREE",
@@ -108,6 +113,12 @@ class TopologySettings:
     """The replay window: the past window (15 min) plus the future skew (2 min)."""
     lock_ttl: float = 10.0
     replicas: int = 1
+    evidence_bytes: int = 2 * 1024 * 1024 * 1024
+    """Each evidence bucket's byte quota (`quotas.evidence_bytes`)."""
+    store_bytes: int | None = None
+    """The file store's size if configured (`quotas.store_bytes`); see `broker.quotas`."""
+    store_reserve: float = 0.2
+    """Share of the store no evidence quota may claim (`quotas.store_reserve`)."""
 
     def __post_init__(self) -> None:
         if self.duplicate_window < self.ack_wait * self.max_deliver:
@@ -193,6 +204,9 @@ async def bootstrap(js: JetStreamContext, settings: TopologySettings | None = No
         (KV_LOCK, 1, s.lock_ttl),
         (KV_CHECKPOINTS, 64, None),
         (KV_TREE, 1, None),
+        # One key per sender (its token bucket), rewritten by compare-and-set; no TTL: a
+        # key idle for long only says the bucket is full, which `charge` derives anyway.
+        (KV_RATE, 1, None),
     ):
         await js.create_key_value(
             KeyValueConfig(
@@ -223,7 +237,8 @@ async def _ensure_audit_stream(js: JetStreamContext, s: TopologySettings) -> Non
 async def register_authority(
     js: JetStreamContext, authority: str, settings: TopologySettings | None = None
 ) -> None:
-    """Create `authority`'s inbox consumer and evidence bucket (idempotent)."""
+    """Create `authority`'s inbox consumer and evidence bucket with its byte quota
+    (idempotent). Raises `QuotaError` if the quota would cut into the store's reserve."""
     s = settings or TopologySettings()
     await js.add_consumer(
         DELIVERY,
@@ -235,7 +250,52 @@ async def register_authority(
             max_ack_pending=1_000,
         ),
     )
-    await js.create_object_store(
-        evidence_bucket(authority),
-        config=ObjectStoreConfig(storage=StorageType.FILE, replicas=s.replicas),
+    await _ensure_evidence_bucket(js, authority, s)
+
+
+async def _ensure_evidence_bucket(
+    js: JetStreamContext, authority: str, s: TopologySettings
+) -> None:
+    """Create `authority`'s evidence bucket with its byte quota, or bring an existing
+    bucket's quota to the configured one.
+
+    The server enforces the quota (`max_bytes`, discard new: a write past it is refused,
+    nothing stored is dropped). A new or changed quota must leave the store's reserve
+    free (`quotas.check_evidence_budget`, else `QuotaError`). An existing bucket that
+    already holds more than the configured quota keeps its quota: lowering `max_bytes`
+    below what a stream holds makes the server delete its oldest messages, and evidence
+    is never deleted by a configuration change.
+    """
+    bucket = evidence_bucket(authority)
+    stream = object_stream(bucket)
+    try:
+        info = await js.stream_info(stream)
+    except nats.js.errors.NotFoundError:
+        await check_evidence_budget(
+            js, stream, s.evidence_bytes, store_bytes=s.store_bytes, reserve=s.store_reserve
+        )
+        await js.create_object_store(
+            bucket,
+            config=ObjectStoreConfig(
+                storage=StorageType.FILE, replicas=s.replicas, max_bytes=s.evidence_bytes
+            ),
+        )
+        log.info("evidence_bucket_created", authority=authority, max_bytes=s.evidence_bytes)
+        return
+    config = info.config
+    if config.max_bytes == s.evidence_bytes:
+        return
+    if info.state.bytes > s.evidence_bytes:
+        log.warning(
+            "evidence_over_quota",
+            authority=authority,
+            stored=info.state.bytes,
+            max_bytes=config.max_bytes,
+            configured=s.evidence_bytes,
+        )
+        return
+    await check_evidence_budget(
+        js, stream, s.evidence_bytes, store_bytes=s.store_bytes, reserve=s.store_reserve
     )
+    await js.update_stream(dataclasses.replace(config, max_bytes=s.evidence_bytes))
+    log.info("evidence_quota_changed", authority=authority, max_bytes=s.evidence_bytes)

@@ -21,6 +21,8 @@ the hold, nothing is written twice.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import secrets
 import time
 import traceback
 from collections import defaultdict
@@ -41,14 +43,15 @@ from schemas.audit import AUDIT_DOMAIN, AuditEvent, AuditEventType, ReasonCode, 
 from schemas.errors import StaleDirectory
 from schemas.jspub import WRONG_LAST_SEQUENCE, Pipeline
 from schemas.keys import SigningKey
-from schemas.notice import Notice, NoticeBatch, sign_notices
+from schemas.notice import Notice, NoticeBatch, RejectionCode, sign_notices
 
 from . import pipeline, topology
 from .config import BrokerConfig
 from .directory_store import DirectoryWatch
 from .metrics import Metrics
 from .pipeline import Candidate, InternalFailure, Rejection
-from .policy import Policy, RateLimiter
+from .policy import Policy
+from .ratelimit import FloodAudit, SharedRateLimiter
 
 log = structlog.get_logger(__name__)
 
@@ -68,6 +71,9 @@ class Health:
     audit_ok: bool = True
     last_error: str = ""
     sequencer_error: str = ""
+    store_error: str = ""
+    """Why the JetStream store stops readiness (nearly full, or its usage unreadable);
+    empty while it is fine. Kept by the ops API's `/readyz` (`broker.ops`)."""
 
 
 Outcome = Rejection | InternalFailure | None
@@ -108,10 +114,13 @@ class _Batch:
     the hold, and whatever the streams' duplicate windows."""
 
     msgs: Sequence[Msg]
-    allowed: list[bool]
+    allowed: list[bool] | None = None
+    """Within its sender's rate, per envelope: decided once, so a retry charges nothing."""
     candidates: list[Candidate] = field(default_factory=list)
     outcomes: list[Outcome] | None = None
     """Set once every check, the seen-set claim included, is done: final from then on."""
+    events: list[tuple[str, AuditEvent]] | None = None
+    """The batch's audit events: made once, since making them counts flood rejections."""
     acks: dict[str, int] = field(default_factory=dict)
     """Stream sequence of every acknowledged write, by key."""
     audit_floor: int | None = None
@@ -149,7 +158,12 @@ class Worker:
         self._audit_last: int | None = None
         self._audit_last_at = 0.0
         self._policy = Policy(config.policy)
-        self._limiter = RateLimiter(config.policy.rate_per_second, config.policy.rate_burst)
+        self._limiter = SharedRateLimiter(
+            js, config.policy.rate_per_second, config.policy.rate_burst
+        )
+        # A fresh suffix per run: a restarted process under the same instance name must
+        # not have its first flood event de-duplicated against its predecessor's.
+        self._floods = FloodAudit(f"{config.instance}.{secrets.token_hex(4)}")
         self._stop = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -168,7 +182,9 @@ class Worker:
                         continue
                     if msgs:
                         await self.process(msgs)
+                    await self._flush_floods()
         finally:
+            await self._flush_floods(everything=True)
             await sub.unsubscribe()
 
     async def process(self, msgs: Sequence[Msg]) -> None:
@@ -179,7 +195,7 @@ class Worker:
         so an outage spends none of an envelope's deliveries and repeats no write; on
         shutdown it is nak'ed for another process.
         """
-        batch = _Batch(msgs, [self._limiter.allow(pipeline.sender_of(m.subject)) for m in msgs])
+        batch = _Batch(msgs)
         delay = min(0.25, self._config.nats.ack_wait / 3)
         while True:
             try:
@@ -217,6 +233,10 @@ class Worker:
         if batch.outcomes is None:
             self._watch.directory.check_fresh()
             batch.candidates = [_candidate(m) for m in batch.msgs]
+            if batch.allowed is None:
+                batch.allowed = await self._limiter.decide(
+                    [(c.subject_sender, c.ingress_ms) for c in batch.candidates]
+                )
             batch.outcomes = await self._check(batch.candidates, batch.allowed)
         audit_seq = await self._audit(batch)
         if not batch.delivered:
@@ -314,10 +334,9 @@ class Worker:
         audit stream's duplicate window a second append would be a second event.
         """
         assert batch.outcomes is not None  # noqa: S101  (checked first)
-        events = [
-            (mid, encode_event(e))
-            for mid, e in self._audit_events(batch.candidates, batch.outcomes)
-        ]
+        if batch.events is None:
+            batch.events = self._audit_events(batch.candidates, batch.outcomes)
+        events = [(mid, encode_event(e)) for mid, e in batch.events]
         pending = {mid: payload for mid, payload in events if mid not in batch.acks}
         if pending:
             if batch.audit_floor is None:
@@ -368,11 +387,11 @@ class Worker:
         assert batch.outcomes is not None  # noqa: S101
         writes: list[Write] = []
         notices: dict[str, list[Notice]] = defaultdict(list)
-        first_seq: dict[str, int] = {}
+        seqs: dict[str, list[int]] = defaultdict(list)
         for c, outcome in zip(batch.candidates, batch.outcomes, strict=True):
             if isinstance(outcome, InternalFailure):
                 continue
-            first_seq.setdefault(c.subject_sender, c.ingress_seq)
+            seqs[c.subject_sender].append(c.ingress_seq)
             if outcome is None:
                 b = c.binding
                 seq = audit_seq[_accepted_id(c)]
@@ -408,9 +427,11 @@ class Worker:
                     )
                 )
         for sender, items in notices.items():
-            # Named by ingress position, not content: a re-sent envelope's notice is a
-            # new notice, a retried batch's the same one.
-            mid = f"notices:{sender}:{first_seq[sender]}:{len(items)}"
+            # Named by the ingress sequences it answers, not by content: a re-sent
+            # envelope (a new ingress sequence, even with the same bytes) gets a new
+            # notice, a retried batch the same one; two batches that share a first
+            # sequence and a length but not their members are not mistaken for each other.
+            mid = f"notices:{sender}:{_digest(seqs[sender])}"
             signed = sign_notices(self._notice_key, NoticeBatch(sender, items))
             writes.append(
                 (
@@ -429,7 +450,9 @@ class Worker:
         self, candidates: list[Candidate], outcomes: list[Outcome]
     ) -> list[tuple[str, AuditEvent]]:
         events: list[tuple[str, AuditEvent]] = []
-        aggregated: dict[tuple[str, str], list[tuple[Candidate, Rejection]]] = defaultdict(list)
+        aggregated: dict[tuple[str, RejectionCode], list[tuple[Candidate, Rejection]]] = (
+            defaultdict(list)
+        )
         for c, outcome in zip(candidates, outcomes, strict=True):
             if outcome is None:
                 events.append((_accepted_id(c), _acceptance_event(c)))
@@ -441,25 +464,28 @@ class Worker:
                 events.append((mid, _message_event(c, "rejected", outcome.code, b.message_id)))
             else:
                 aggregated[(c.subject_sender, outcome.code)].append((c, outcome))
+        now = self._clock()
         for (sender, code), group in aggregated.items():
-            first, rejection = group[0]
-            events.append(
-                (
-                    f"pre:{sender}:{code}:{first.ingress_seq}:{len(group)}",
-                    AuditEvent(
-                        AUDIT_DOMAIN,
-                        "rejected",
-                        first.ingress_ms,
-                        sender=sender,
-                        envelope_hash=first.hash,
-                        size=sum(len(c.data) for c, _ in group),
-                        reason=rejection.code,
-                        count=len(group),
-                        ingress_seq=first.ingress_seq,
-                    ),
-                )
-            )
+            event = self._floods.record(sender, code, [c for c, _ in group], now)
+            if event is not None:
+                events.append(event)
         return events
+
+    async def _flush_floods(self, *, everything: bool = False) -> None:
+        """Append the summaries of closed flood windows (all of them on shutdown).
+        A failed append stays held for the next round; on shutdown it is logged (the
+        count only) and lost with the process."""
+        for key, mid, payload in self._floods.due(self._clock(), everything=everything):
+            try:
+                await self._js.publish(
+                    topology.AUDIT_SUBJECT, payload, headers={names.HEADER_MSG_ID: mid}
+                )
+            except (nats.errors.Error, nats.js.errors.Error, OSError, TimeoutError) as exc:
+                log.warning("flood_summary_held", error=type(exc).__name__, code=key[1])
+                continue
+            self._floods.written(key)
+        if everything and self._floods.held:
+            log.error("flood_summary_lost", rejections=self._floods.held)
 
     async def _write(self, batch: _Batch, writes: list[Write]) -> None:
         """Pipeline the writes JetStream has not yet acknowledged for `batch`; record
@@ -570,6 +596,12 @@ def _attempt(c: Candidate, step: Callable[[Candidate], None]) -> Rejection | Int
         )
         return InternalFailure(type(exc).__name__)
     return None
+
+
+def _digest(seqs: list[int]) -> str:
+    """A short name for a set of ingress sequences."""
+    data = b"".join(s.to_bytes(8, "big") for s in sorted(seqs))
+    return hashlib.blake2b(data, digest_size=12).hexdigest()
 
 
 def _seen_key(c: Candidate) -> str:

@@ -57,6 +57,7 @@ from .attachment_format import (
     object_name,
     padded_length,
 )
+from .errors import QuotaExceeded
 
 __all__ = [
     "CHUNK",
@@ -71,6 +72,7 @@ __all__ = [
     "AttachmentUnavailable",
     "ChunkMissing",
     "DigestMismatch",
+    "EvidenceQuotaExceeded",
     "ciphertext_size",
     "delete",
     "download",
@@ -120,6 +122,17 @@ class _ObjectInfo(msgspec.Struct, omit_defaults=True):
     digest: str = ""
     deleted: bool = False
     options: _ObjectOptions | None = None
+
+
+ERR_MAX_BYTES: Final = 10077
+"""JSStreamStoreFailedF with "maximum bytes exceeded": a write past the stream's
+`max_bytes` (the evidence bucket's quota), refused with discard-new."""
+
+
+class EvidenceQuotaExceeded(QuotaExceeded, AttachmentUnavailable):
+    """An upload the server refused because the sender's evidence bucket is at its
+    quota; an `AttachmentUnavailable` too, so callers that handle a bucket that did
+    not store an upload handle this one."""
 
 
 @dataclass(frozen=True)
@@ -217,6 +230,13 @@ async def _store(
                         progress(sealer.size)
                 while pending:
                     await asyncio.wait_for(pending.popleft(), ACK_TIMEOUT)
+            except Exception:
+                # Chunks already sent may still be stored after a refusal (a quota full
+                # now has room again once the purge below runs): wait for their answers
+                # first, so the purge comes after them and leaves no orphan chunk.
+                if pending:
+                    await asyncio.wait(pending, timeout=ACK_TIMEOUT)
+                raise
             finally:
                 for future in pending:
                     future.cancel()
@@ -243,11 +263,37 @@ async def _store(
         with contextlib.suppress(Exception):
             async with asyncio.timeout(ACK_TIMEOUT):
                 await js.purge_stream(_stream(sender), subject=subject)
+        if isinstance(exc, nats.js.errors.APIError) and exc.err_code == ERR_MAX_BYTES:
+            raise await _quota_exceeded(js, sender, sealer.size) from exc
         if isinstance(exc, (nats.errors.Error, TimeoutError)):
             raise AttachmentUnavailable(
                 f"evidence bucket of {sender!r} did not store the attachment: {exc!r}"
             ) from exc
         raise
+
+
+async def _quota_exceeded(
+    js: JetStreamContext, sender: str, attempted: int
+) -> EvidenceQuotaExceeded:
+    """The error for an upload refused at the quota, with the bucket's figures."""
+    quota = stored = None
+    with contextlib.suppress(nats.errors.Error, TimeoutError):
+        async with asyncio.timeout(ACK_TIMEOUT):
+            info = await js.stream_info(_stream(sender))
+        quota, stored = info.config.max_bytes, info.state.bytes
+    figures = (
+        f"its quota is {quota} bytes and it holds {stored}"
+        if quota is not None
+        else "its quota could not be read"
+    )
+    return EvidenceQuotaExceeded(
+        f"evidence bucket of {sender!r} is full: {figures}; the upload was refused after "
+        f"{attempted} bytes and nothing of it is kept (delete attachments no longer "
+        "needed, or ask the operator for a larger quota)",
+        bucket=nats_names.evidence_bucket(sender),
+        quota=quota,
+        stored=stored,
+    )
 
 
 def _client(js: JetStreamContext) -> Client:

@@ -56,18 +56,40 @@ def build_parser() -> tuple[argparse.ArgumentParser, tuple[type[Exception], ...]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the `palermo` console script."""
+    """Entry point of the `palermo` console script.
+
+    Whatever goes wrong ends in one line on stderr: the command's own errors and a file
+    that cannot be read or written exit 1, Ctrl-C exits 130, and an error no command
+    expected exits 70 naming its type (a bug to report, not a traceback to read)."""
     parser, errors = build_parser()
     args = parser.parse_args(argv)
     try:
         code: int = args.run(args)
     except errors as exc:
-        print(f"palermo: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc), 1)
     except OSError as exc:
-        print(f"palermo: {exc.strerror}: {exc.filename}", file=sys.stderr)
-        return 1
+        return _fail(_os_error(exc), 1)
+    except KeyboardInterrupt:
+        return _fail("interrupted", 130)
+    except Exception as exc:  # the last resort: one line instead of a traceback
+        return _fail(f"unexpected {type(exc).__name__}: {exc} (please report it)", 70)
     return code
+
+
+def _fail(message: str, code: int) -> int:
+    """Print `message` as one line on stderr and return `code`. Characters that are not
+    printable (a newline in an id a user typed, a terminal escape in a file name) are
+    shown escaped, so the line stays one line and says what was there."""
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in message)
+    print(f"palermo: {shown}", file=sys.stderr)
+    return code
+
+
+def _os_error(exc: OSError) -> str:
+    """An operating-system error as one line: the file and why, as other Unix tools say
+    it ("key.txt: No such file or directory")."""
+    why = exc.strerror or str(exc) or type(exc).__name__
+    return why if exc.filename is None else f"{exc.filename}: {why}"
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import Any, Final
 from schemas.keys import AuthorityKeys
 from schemas.keystore import load_keystore
 
-from .cli_common import ERRORS, UsageError
+from .cli_common import ERRORS, UsageError, connect_once
 
 AUTHORITIES: Final = ("ng-naptip", "it-dna", "gb-ukca")
 
@@ -49,7 +49,14 @@ def _send(args: argparse.Namespace) -> int:
     from .demo_send import send  # noqa: PLC0415
 
     url, keys, root_public = _demo_files(args)
-    return asyncio.run(send(url, keys, root_public))
+
+    async def run() -> int:
+        # `send` waits for ever for a NATS nobody runs (a demo broker since stopped
+        # leaves its nats-url behind): try once first, to end in one line instead.
+        await (await connect_once(url)).close()
+        return await send(url, keys, root_public)
+
+    return asyncio.run(run())
 
 
 def _exchange(args: argparse.Namespace) -> int:

@@ -10,32 +10,49 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from schemas.kinds import decode_message_json, encode_message_json
 
-from .cli_common import ERRORS, load_body
+from .cli_common import (
+    ERRORS,
+    NATS_HINT,
+    NatsUnreachable,
+    connect_once,
+    load_body,
+    nats_url,
+    recipients,
+    root_key,
+    run_nats,
+)
+from .errors import DirectoryUnavailable
 
 
-def _endpoint(args: argparse.Namespace) -> Any:
+async def _endpoint(args: argparse.Namespace) -> Any:
     from schemas.keystore import load_keystore  # noqa: PLC0415
 
     from .endpoint import Endpoint  # noqa: PLC0415
 
-    passphrase = Path(args.passphrase_file).read_text().rstrip("\n")
-    keys = load_keystore(Path(args.keystore), passphrase)
+    root = root_key(args.root_public)
+    passphrase = Path(args.passphrase_file).read_text().rstrip("\n")  # noqa: ASYNC240
+    # Argon2id takes about a second: keep the loop free meanwhile.
+    keys = await asyncio.to_thread(load_keystore, Path(args.keystore), passphrase)
     seen = Path(args.seen) if args.seen else Path(args.keystore).with_suffix(".seen")
-    return Endpoint.connect(args.nats_url, keys, bytes.fromhex(args.root_public), seen_path=seen)
+    try:
+        return await Endpoint.connect(nats_url(args), keys, root, seen_path=seen)
+    except DirectoryUnavailable as exc:  # the first connect failed: say what to do
+        raise NatsUnreachable(f"{exc} {NATS_HINT}") from exc
 
 
 def _endpoint_send(args: argparse.Namespace) -> int:
+    to = recipients(args)
+
     async def run() -> int:
         message = decode_message_json(load_body(Path(args.file)))
         async with await _endpoint(args) as ep:
             sealed = await ep.send(
-                message, to=[t for t in (args.to or "").split(",") if t],
+                message, to=to,
                 network=args.network, handling=args.handling,
             )  # fmt: skip
         print(json.dumps({"message_id": sealed.binding.message_id.hex(),
@@ -43,7 +60,7 @@ def _endpoint_send(args: argparse.Namespace) -> int:
                           "thread_id": sealed.binding.thread_id.hex()}))  # fmt: skip
         return 0
 
-    return asyncio.run(run())
+    return run_nats(run(), nats_url(args))
 
 
 def _endpoint_inbox(args: argparse.Namespace) -> int:
@@ -92,19 +109,24 @@ def _endpoint_inbox(args: argparse.Namespace) -> int:
                 print(json.dumps(line), flush=True)
         return 0
 
-    return asyncio.run(run())
+    try:
+        return run_nats(run(), nats_url(args))
+    except KeyboardInterrupt:
+        if args.follow:  # Ctrl-C is how one stops following: a clean stop
+            return 0
+        raise
 
 
 def _show_directory(args: argparse.Namespace) -> int:
     """The directory as verified against the pinned root key (no keystore needed)."""
-    import nats  # noqa: PLC0415
-
     from .directory import fetch_directory  # noqa: PLC0415
 
+    root = root_key(args.root_public)
+
     async def run() -> int:
-        nc = await nats.connect(args.nats_url, max_reconnect_attempts=0, connect_timeout=5)
+        nc = await connect_once(nats_url(args))
         try:
-            directory = await fetch_directory(nc.jetstream(), bytes.fromhex(args.root_public))
+            directory = await fetch_directory(nc.jetstream(), root)
         finally:
             await nc.drain()
         head = directory.check_fresh()
@@ -116,7 +138,7 @@ def _show_directory(args: argparse.Namespace) -> int:
         print(json.dumps({"head_serial": head.serial, "expires_ms": head.expires_ms}))
         return 0
 
-    return asyncio.run(run())
+    return run_nats(run(), nats_url(args))
 
 
 def add_commands(commands: Any) -> tuple[type[Exception], ...]:
@@ -127,7 +149,7 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
     e_sub = endpoint.add_subparsers(dest="endpoint_command", required=True)
 
     def endpoint_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--nats-url", default=os.environ.get("PALERMO_NATS_URL"), required=False)
+        p.add_argument("--nats-url", help="default: PALERMO_NATS_URL, else nats://127.0.0.1:4222")
         p.add_argument("--keystore", required=True, help="the authority's keystore")
         p.add_argument("--passphrase-file", required=True)
         p.add_argument("--root-public", required=True, help="hex directory root public key")
@@ -141,7 +163,7 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
     e_send.add_argument("--handling", default="H0", choices=["H0", "H1", "H2", "H3"])
     e_send.set_defaults(run=_endpoint_send)
     e_dir = e_sub.add_parser("directory", help="show the directory, verified against the root")
-    e_dir.add_argument("--nats-url", default=os.environ.get("PALERMO_NATS_URL"))
+    e_dir.add_argument("--nats-url", help="default: PALERMO_NATS_URL, else nats://127.0.0.1:4222")
     e_dir.add_argument("--root-public", required=True, help="hex directory root public key")
     e_dir.set_defaults(run=_show_directory)
     e_inbox = e_sub.add_parser("inbox", help="receive: verify, open, ack, print JSON lines")

@@ -23,16 +23,14 @@ from typing import Any
 import msgspec
 import nats
 import nats.errors
-from nats.aio.client import Client
 
 from schemas.directory import Directory
 from schemas.directory_bucket import list_signed_records
 from schemas.nats_names import DIRECTORY_HEAD_KEY, KV_DIRECTORY
 
-from .cli_common import ERRORS
-from .cli_investigator import _client
+from .cli_common import ERRORS, connect_once, gateway, root_key, run_nats
 from .directory import fetch_directory
-from .errors import ClientError, DirectoryUnavailable
+from .errors import DirectoryUnavailable
 from .gateway_evidence import (
     EvidenceInvalid,
     EvidenceMalformed,
@@ -46,32 +44,18 @@ __all__ = ["add_commands"]
 
 
 def _root(args: argparse.Namespace) -> bytes:
-    value = args.root_public or os.environ.get("PALERMO_DIRECTORY_ROOT", "")
-    try:
-        root = bytes.fromhex(value)
-    except ValueError:
-        root = b""
-    if len(root) != 32:
-        raise ClientError(
-            "the directory root key is 64 hex digits: pass --root-public or set "
-            "PALERMO_DIRECTORY_ROOT"
-        )
-    return root
-
-
-async def _connect(url: str) -> Client:
-    try:
-        return await nats.connect(url, max_reconnect_attempts=0, connect_timeout=5)
-    except (nats.errors.Error, OSError, TimeoutError) as exc:
-        raise DirectoryUnavailable(f"cannot reach NATS at {url}: {type(exc).__name__}") from exc
+    return root_key(
+        args.root_public or os.environ.get("PALERMO_DIRECTORY_ROOT"),
+        "--root-public or PALERMO_DIRECTORY_ROOT",
+    )
 
 
 def _export(args: argparse.Namespace) -> int:
     """Write a received message's evidence record (JSON) to --out or stdout."""
 
     async def run() -> bytes:
-        async with _client(args) as gateway:
-            record = await gateway.evidence(args.message_id)
+        async with gateway(args) as client:
+            record = await client.evidence(args.message_id)
         return msgspec.json.format(msgspec.json.encode(record), indent=1) + b"\n"
 
     data = asyncio.run(run())
@@ -88,7 +72,7 @@ def _directory(args: argparse.Namespace) -> int:
     root = _root(args)
 
     async def run() -> bytes:
-        nc = await _connect(args.nats_url)
+        nc = await connect_once(args.nats_url)
         try:
             js = nc.jetstream()
             records = await list_signed_records(js)
@@ -100,7 +84,7 @@ def _directory(args: argparse.Namespace) -> int:
             await nc.drain()
         return directory_export(records, head)
 
-    data = asyncio.run(run())
+    data = run_nats(run(), args.nats_url)
     load_directory_export(data, root)  # never write what would not verify
     Path(args.out).write_bytes(data)
     print(f"wrote the verified directory to {args.out}")
@@ -115,7 +99,7 @@ def _verify(args: argparse.Namespace) -> int:
         if args.directory:
             directory = load_directory_export(Path(args.directory).read_bytes(), root)
         else:
-            directory = asyncio.run(_live_directory(args.nats_url, root))
+            directory = run_nats(_live_directory(args.nats_url, root), args.nats_url)
         verified = verify_record(record, directory)
     except EvidenceInvalid as exc:
         print(f"palermo: evidence does not verify: {exc}", file=sys.stderr)
@@ -128,7 +112,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 async def _live_directory(url: str, root: bytes) -> Directory:
-    nc = await _connect(url)
+    nc = await connect_once(url)
     try:
         return await fetch_directory(nc.jetstream(), root)
     finally:

@@ -10,7 +10,8 @@ from typing import Any
 
 from schemas import logs
 
-from .cli_common import ERRORS
+from .cli_common import ERRORS, NatsUnreachable
+from .errors import DirectoryUnavailable
 
 
 def _gateway(args: argparse.Namespace) -> int:
@@ -25,7 +26,12 @@ def _gateway(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await run_gateway(config, stop)
+        try:
+            await run_gateway(config, stop)
+        except DirectoryUnavailable as exc:  # NATS did not answer: say where it is set
+            raise NatsUnreachable(
+                f"{exc} (check url in the configuration's [nats] table, or PALERMO_NATS_URL)"
+            ) from exc
         return 0
 
     return asyncio.run(run())

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import json
 import mimetypes
-import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,26 +22,10 @@ import msgspec
 from schemas.kinds import MlaStatus, Receipt, decode_message_json
 from schemas.records import Disclosure
 
-from .cli_common import ERRORS, load_body
-from .errors import ClientError
-from .gateway_client import GatewayClient
+from .cli_common import ERRORS, load_body, recipients
+from .cli_common import gateway as gateway_session
 
 CHUNK = 64 * 1024
-
-
-def _client(args: argparse.Namespace) -> GatewayClient:
-    url = args.gateway or os.environ.get("PALERMO_GATEWAY_URL")
-    key = (
-        Path(args.api_key_file).read_text().strip()
-        if args.api_key_file
-        else os.environ.get("PALERMO_API_KEY")
-    )
-    if not url or not key:
-        raise ClientError(
-            "no gateway: pass --gateway and --api-key-file, or set PALERMO_GATEWAY_URL and "
-            "PALERMO_API_KEY"
-        )
-    return GatewayClient(url, key)
 
 
 def _progress(label: str, total: int) -> Any:
@@ -67,6 +50,8 @@ async def _chunks(path: Path, advance: Any) -> AsyncIterator[bytes]:
 
 
 def _send(args: argparse.Namespace) -> int:
+    to = recipients(args, reply=True)
+
     async def run() -> int:
         message = decode_message_json(load_body(Path(args.file)))
         disclosure = (
@@ -74,7 +59,7 @@ def _send(args: argparse.Namespace) -> int:
             if args.disclose_basis
             else None
         )
-        async with _client(args) as gateway:
+        async with gateway_session(args) as gateway:
             uploads = []
             for name in args.attach or []:
                 path = Path(name)
@@ -91,7 +76,7 @@ def _send(args: argparse.Namespace) -> int:
                 uploads.append(result.upload_id)
             sent = await gateway.send(
                 message,
-                to=[t for t in (args.to or "").split(",") if t],
+                to=to,
                 network=args.network,
                 handling=args.handling,
                 priority=args.priority,
@@ -109,7 +94,7 @@ def _send(args: argparse.Namespace) -> int:
 def _inbox(args: argparse.Namespace) -> int:
     async def run() -> int:
         after = 0
-        async with _client(args) as gateway:
+        async with gateway_session(args) as gateway:
             while True:
                 page = await gateway.list(
                     after=after, kind=args.kind, thread=args.thread,
@@ -123,12 +108,17 @@ def _inbox(args: argparse.Namespace) -> int:
                 if not page.messages:
                     await asyncio.sleep(2.0)
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:
+        if args.follow:  # Ctrl-C is how one stops following: a clean stop
+            return 0
+        raise
 
 
 def _read(args: argparse.Namespace) -> int:
     async def run() -> int:
-        async with _client(args) as gateway:
+        async with gateway_session(args) as gateway:
             message = await gateway.get(args.message_id)
         print(msgspec.json.format(msgspec.json.encode(message), indent=2).decode())
         return 0
@@ -138,7 +128,7 @@ def _read(args: argparse.Namespace) -> int:
 
 def _thread(args: argparse.Namespace) -> int:
     async def run() -> int:
-        async with _client(args) as gateway:
+        async with gateway_session(args) as gateway:
             view = await gateway.thread(args.thread_id)
         # The thread's MLA status: the last update the state machine accepted.
         statuses = [
@@ -160,7 +150,7 @@ def _fetch(args: argparse.Namespace) -> int:
                 of = f" / {total:,}" if total else ""
                 print(f"\r{args.out}: {done:,}{of} bytes", end="", file=sys.stderr, flush=True)
 
-        async with _client(args) as gateway:
+        async with gateway_session(args) as gateway:
             written = await gateway.download(args.message_id, args.n, Path(args.out), progress=show)
         if sys.stderr.isatty():
             print(file=sys.stderr)
@@ -172,7 +162,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 def _ack(args: argparse.Namespace) -> int:
     async def run() -> int:
-        async with _client(args) as gateway:
+        async with gateway_session(args) as gateway:
             result = await gateway.ack(args.message_id)
         print(msgspec.json.encode(result).decode())
         return 0
@@ -184,7 +174,7 @@ def _evidence(args: argparse.Namespace) -> int:
     """A sent message's evidence chain as the gateway holds it."""
 
     async def run() -> int:
-        async with _client(args) as gateway:
+        async with gateway_session(args) as gateway:
             message = await gateway.get(args.message_id)
             thread = await gateway.thread(message.thread_id)
         receipts = [

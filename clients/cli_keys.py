@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from .cli_common import ERRORS, UsageError
 def _passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
     if args.passphrase_file is not None:
         return Path(args.passphrase_file).read_text().rstrip("\n")
+    if not sys.stdin.isatty():  # getpass would echo it, or fail on end of input
+        raise UsageError("no passphrase: pass --passphrase-file (no terminal to ask on)")
     first = getpass.getpass("Keystore passphrase: ")
     if confirm and getpass.getpass("Repeat passphrase: ") != first:
         raise UsageError("the passphrases do not match")

@@ -26,6 +26,20 @@ class UnknownRecipient(ClientError):
     inactive): refused before anything is sealed."""
 
 
+class QuotaExceeded(ClientError):
+    """The server refused a write past a byte quota (an evidence bucket's `max_bytes`).
+
+    `quota` is the limit in bytes and `stored` what the bucket held when the write was
+    refused (either may be None if the server could not be asked); nothing of the
+    refused write is kept."""
+
+    def __init__(self, message: str, *, bucket: str, quota: int | None, stored: int | None) -> None:
+        super().__init__(message)
+        self.bucket = bucket
+        self.quota = quota
+        self.stored = stored
+
+
 class SendFailed(ClientError):
     """JetStream did not confirm it stored the envelope (the ingress stream refused, or
     no answer came in time: it may still have been stored).

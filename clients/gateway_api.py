@@ -8,7 +8,9 @@ identifier, never its value. `docs/gateway-guide.md` describes every endpoint.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import decimal
 import hashlib
 import re
 from collections.abc import Awaitable, Callable
@@ -19,7 +21,7 @@ import msgspec
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Middleware
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from schemas.envelope import Sealed, parse
 from schemas.errors import (
@@ -50,6 +52,7 @@ from .gateway_schema import (
     SendResult,
     Status,
     ThreadView,
+    UInt,
 )
 from .gateway_store import MessageStore
 
@@ -177,6 +180,7 @@ def _hex_id(request: web.Request, name: str) -> str:
 
 
 _Q = TypeVar("_Q", bound=msgspec.Struct)
+_V = TypeVar("_V")
 
 
 def params(request: web.Request, schema: type[_Q]) -> _Q:
@@ -342,7 +346,12 @@ def _decode_send(raw: bytes, caller: ApiKey) -> tuple[SendRequestRaw, Message]:
         raise _too_deep() from exc
     try:
         body = decode_message_json(req.message)
+        _check_forms(body, msgspec.json.decode(req.message), "$")
     except Malformed as exc:
+        if any(rule in str(exc) for rule in BODY_RULES):
+            raise ProblemError(
+                422, "body-rule", "Body breaks a rule", str(exc), code=exc.code
+            ) from exc
         raise _refused(exc) from exc
     except RecursionError as exc:
         raise _too_deep() from exc
@@ -354,6 +363,49 @@ def _decode_send(raw: bytes, caller: ApiKey) -> tuple[SendRequestRaw, Message]:
         # The officer's identity comes from the key, whatever the body says.
         body = msgspec.structs.replace(body, author=caller.officer)
     return req, body
+
+
+BODY_RULES: Final = (
+    "two persons share a ref",
+    "period ends before it starts",
+    "two attachments name the same object_id",
+    "leader is not among members",
+    "a victim_ref names no victim in victims",
+)
+"""Body invariants (schemas.kinds) that relate values JSON Schema cannot compare: a body
+that matches the OpenAPI document but breaks one is a 422 `body-rule`, not a 400."""
+
+DECIMAL: Final = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,18})?$(?!\n)"
+"""The one form of a decimal amount the API takes: the message codec also reads
+numbers, exponents, signs and spaces, which the OpenAPI document cannot describe."""
+_DECIMAL: Final = re.compile(DECIMAL)
+
+
+def _check_forms(value: Any, raw: Any, path: str) -> None:
+    """Refuse a body whose bytes or amounts are not written in their one documented form.
+
+    The codec accepts base64 with stray low bits ("AR==" reads as "AQ==") and any
+    string Python's Decimal parses; the document promises canonical base64 and plain
+    decimals, so a client generated from it and this server agree on every value.
+    Walks the decoded body beside the JSON it came from; raises `Malformed` naming
+    the path, never the value.
+    """
+    match value:
+        case bytes():
+            if not isinstance(raw, str) or base64.b64encode(value).decode() != raw:
+                raise Malformed(f"message body has non-canonical base64 at {path}")
+        case decimal.Decimal():
+            if not isinstance(raw, str) or not _DECIMAL.search(raw):
+                raise Malformed(f"message body has an amount not in the form 123.45 at {path}")
+        case msgspec.Struct() if isinstance(raw, dict):
+            for name in value.__struct_fields__:
+                if name in raw:
+                    _check_forms(getattr(value, name), raw[name], f"{path}.{name}")
+        case list() if isinstance(raw, list):
+            for i, (item, raw_item) in enumerate(zip(value, raw, strict=False)):
+                _check_forms(item, raw_item, f"{path}[{i}]")
+        case _:
+            pass
 
 
 def _attach(
@@ -435,22 +487,34 @@ def _attachments(
     return descriptors, refs
 
 
-class ListParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Query of `GET /v1/messages`."""
+KIND_FILTER: Final = r"^[a-z][a-z_]{0,39}$(?!\n)"
 
-    after: Annotated[int, Meta(ge=0)] = 0
-    since: Annotated[int, Meta(ge=0)] | None = None
-    kind: Annotated[str, Meta(pattern=r"^[a-z][a-z_]{0,39}$(?!\n)")] | None = None
-    thread: HexId | None = None
+
+class ListParams(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Query of `GET /v1/messages`.
+
+    Absent filters are UNSET, not None: with `None` allowed, the query string's lenient
+    conversion would read `since=null` as no filter at all. Integers stop at 2^63-1,
+    the store's range (beyond it SQLite raised OverflowError, a 500).
+    """
+
+    after: UInt = 0
+    since: UInt | UnsetType = UNSET
+    kind: Annotated[str, Meta(pattern=KIND_FILTER)] | UnsetType = UNSET
+    thread: HexId | UnsetType = UNSET
     unacknowledged: bool = False
     limit: Annotated[int, Meta(ge=1, le=500)] = 100
+
+
+def _given(value: _V | UnsetType) -> _V | None:
+    return None if isinstance(value, UnsetType) else value
 
 
 async def list_messages(request: web.Request) -> web.Response:
     """GET /v1/messages: received messages, oldest first, filtered."""
     q = params(request, ListParams)
     found = request.app[STATE].store.received(
-        after=q.after, since_ms=q.since, kind=q.kind, thread_id=q.thread,
+        after=q.after, since_ms=_given(q.since), kind=_given(q.kind), thread_id=_given(q.thread),
         unacknowledged=q.unacknowledged, limit=q.limit,
     )  # fmt: skip
     next_after = found[-1].cursor if len(found) == q.limit else None

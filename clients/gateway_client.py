@@ -95,6 +95,10 @@ class IdentifierRejected(Rejected):
         self.identifier = problem.identifier
 
 
+class EvidenceQuotaFull(GatewayError):
+    """507: the authority's evidence bucket is at its byte quota; nothing was kept."""
+
+
 class GatewayUnavailable(GatewayError):
     """The gateway, or NATS behind it, cannot be reached (5xx or no connection)."""
 
@@ -106,6 +110,7 @@ _BY_STATUS: dict[int, type[GatewayError]] = {
     404: NotFound,
     413: PayloadTooLarge,
     422: Rejected,
+    507: EvidenceQuotaFull,
 }
 _problem_decoder = msgspec.json.Decoder(Problem)
 

@@ -56,7 +56,8 @@ def _spool_file(directory: Path) -> tuple[int, Path]:
 
 
 async def _spool(request: web.Request, out: IO[bytes], limit: int) -> None:
-    """Copy the request body to `out` as it arrives; 413 over `limit` bytes."""
+    """Copy the request body to `out` as it arrives; 413 over `limit` bytes, 400 if
+    there is none (an attachment of zero bytes is evidence of nothing)."""
     size = 0
     async for piece in request.content.iter_chunked(SPOOL_CHUNK):
         size += len(piece)
@@ -65,6 +66,8 @@ async def _spool(request: web.Request, out: IO[bytes], limit: int) -> None:
                 413, "too-large", "Upload too large", f"uploads are limited to {limit} bytes"
             )
         await asyncio.to_thread(out.write, piece)
+    if size == 0:
+        raise ProblemError(400, "empty-upload", "Empty upload", "the request has no body")
 
 
 _JS: Final = web.AppKey("js", JetStreamContext)
@@ -88,6 +91,10 @@ async def upload(request: web.Request) -> web.Response:
         )  # fmt: skip
     except attachments.AttachmentInconsistent as exc:
         raise ProblemError(400, "invalid-attachment", "Invalid attachment", str(exc)) from exc
+    except attachments.EvidenceQuotaExceeded as exc:
+        # Not a retry-later: the authority's evidence bucket is full until something in it
+        # is removed or the operator raises the quota.
+        raise ProblemError(507, "quota-exceeded", "Evidence quota exceeded", str(exc)) from exc
     except attachments.AttachmentError as exc:
         raise ProblemError(503, "unavailable", "Evidence store unavailable", str(exc)) from exc
     finally:

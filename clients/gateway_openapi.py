@@ -12,7 +12,9 @@ from typing import Any, Final
 
 import msgspec
 
+from .gateway_api import KIND_FILTER
 from .gateway_evidence import EvidenceRecord
+from .gateway_openapi_rules import MAX_ATTACHMENTS, SEND_EXAMPLE, tighten
 from .gateway_schema import (
     AckResult,
     MessageList,
@@ -40,21 +42,46 @@ def _json(name: str, description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": _ref(name)}}}
 
 
+_PROBLEM_TEXT: Final = {
+    400: "Malformed request: a parameter, the request document or the message body does "
+    "not match this document (`invalid-request`, `invalid-message`, `bad-parameter`, "
+    "`empty-upload`, `invalid-attachment`; the detail names the path, never the value)",
+    401: "Missing or unknown API key (`unauthorized`)",
+    403: "The key's role may not do this (`forbidden`)",
+    404: "No such message, thread or attachment at this gateway (`not-found`)",
+    409: "No evidence kept for this message: a sent one, or stored before it was kept "
+    "(`no-evidence`)",
+    413: "Over a size cap: `max_body`, the 256 KiB inline body, `max_upload` (`too-large`)",
+    422: "Refused for what no schema can state. The body breaks a rule relating its own "
+    "values (`body-rule`): two persons of one body share a `ref`, a period ends before it "
+    "starts, two attachments name one object, a leader is not among the members, a "
+    "`victim_ref` names no victim. Or the directory or this gateway's store says no: "
+    "a recipient or network the directory does not hold or lists inactive "
+    "(`unknown-recipient`); `in_reply_to` naming no message stored here while neither "
+    "`to` nor `network` is given (`no-recipient`); an upload id not of this key "
+    "(`unknown-upload`); an identifier found in free text (`identifier-in-free-text`, "
+    "with `field` and `identifier`); a disclosure policy forbids (`minimisation`); a "
+    "status update its thread's state machine refuses or this authority may not send "
+    "(`refused`, `code`: `invalid_transition` or `not_thread_party`); an "
+    "`Idempotency-Key` reused for another request (`idempotency-key-reused`)",
+    502: "The attachment failed verification before its first byte (`attachment-invalid`)",
+    503: "NATS, the directory or the evidence store cannot be reached; nothing was done; "
+    "retry (`unavailable`)",
+    507: "This authority's evidence bucket is at its byte quota; nothing of the upload was "
+    "kept (`quota-exceeded`, the detail gives the quota and what the bucket holds)",
+}
+
+
 def _problems(*statuses: int) -> dict[str, Any]:
-    text = {
-        400: "Malformed request or message body",
-        401: "Missing or unknown API key",
-        403: "The key's role may not do this",
-        404: "Not found",
-        409: "No evidence kept for this message (sent, or stored before it was kept)",
-        413: "Body over the size cap",
-        422: "Refused: minimisation, unknown recipient, unknown upload, ...",
-        503: "NATS or the broker is unavailable",
-    }
+    text = _PROBLEM_TEXT
     return {
         str(s): {"description": text[s], "content": {_PROBLEM: {"schema": _ref("Problem")}}}
         for s in statuses
     }
+
+
+def _required(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {**_param(name, "query", schema, description), "required": True}
 
 
 def _param(name: str, where: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -67,7 +94,8 @@ def _param(name: str, where: str, schema: dict[str, Any], description: str) -> d
     }
 
 
-_HEX_ID: Final = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+_HEX_ID: Final = {"type": "string", "pattern": "^[0-9a-f]{32}$(?!\\n)"}
+_UINT: Final = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
 _MESSAGE_ID: Final = _param("message_id", "path", _HEX_ID, "message id (hex)")
 
 
@@ -77,9 +105,23 @@ def _paths(attachments: bool) -> dict[str, Any]:
             "post": {
                 "operationId": "sendMessage",
                 "summary": "Minimise, seal and send a message",
+                "parameters": [
+                    _param(
+                        "Idempotency-Key",
+                        "header",
+                        {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$(?!\\n)"},
+                        "a repeated key gets the first request's answer (another request "
+                        "under the same key: 422)",
+                    )
+                ],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": _ref("SendRequest")}},
+                    "content": {
+                        "application/json": {
+                            "schema": _ref("SendRequest"),
+                            "examples": {"caseReferral": {"value": SEND_EXAMPLE}},
+                        }
+                    },
                 },
                 "responses": {
                     "201": _json("SendResult", "Sent: the broker has the envelope"),
@@ -94,14 +136,14 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 "operationId": "listMessages",
                 "summary": "Received messages, oldest first",
                 "parameters": [
-                    _param("after", "query", {"type": "integer", "minimum": 0}, "cursor"),
+                    _param("after", "query", _UINT, "cursor (default 0)"),
+                    _param("since", "query", _UINT, "accepted at or after (UTC ms)"),
                     _param(
-                        "since",
+                        "kind",
                         "query",
-                        {"type": "integer", "minimum": 0},
-                        "accepted at or after (UTC ms)",
+                        {"type": "string", "pattern": KIND_FILTER},
+                        "message kind (a name no message has matches nothing)",
                     ),
-                    _param("kind", "query", {"type": "string"}, "message kind"),
                     _param("thread", "query", _HEX_ID, "thread id (hex)"),
                     _param("unacknowledged", "query", {"type": "boolean"}, "only unacked"),
                     _param(
@@ -172,17 +214,15 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 "operationId": "uploadAttachment",
                 "summary": "Encrypt and store an attachment, streamed",
                 "parameters": [
-                    _param(
+                    _required(
                         "file_name",
-                        "query",
-                        {"type": "string", "maxLength": 200},
+                        {"type": "string", "maxLength": 200, "example": "statement-W1.mp4"},
                         "file name (travels encrypted)",
                     ),
-                    _param(
+                    _required(
                         "victim_level",
-                        "query",
                         {"enum": ["none", "pseudonymised", "disclosed"]},
-                        "identifier level of the content (required)",
+                        "identifier level of the content",
                     ),
                     _param(
                         "description",
@@ -193,11 +233,19 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 ],
                 "requestBody": {
                     "required": True,
-                    "content": {"application/octet-stream": {}, "*/*": {}},
+                    "description": "The file, at least one byte. Its `Content-Type` is "
+                    "recorded as the media type: a lower-case `type/subtype` without "
+                    "parameters (anything else: 400).",
+                    "content": {
+                        "application/octet-stream": {
+                            "schema": {"type": "string", "format": "binary", "minLength": 1},
+                            "example": "statement",
+                        }
+                    },
                 },
                 "responses": {
                     "201": _json("UploadResult", "Stored, encrypted"),
-                    **_problems(400, 401, 413, 503),
+                    **_problems(400, 401, 413, 503, 507),
                 },
             }
         }
@@ -207,11 +255,16 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 "summary": "An attachment of a message, decrypted as it streams",
                 "parameters": [
                     _MESSAGE_ID,
-                    _param("n", "path", {"type": "integer", "minimum": 0}, "index in body"),
+                    _param(
+                        "n",
+                        "path",
+                        {"type": "integer", "minimum": 0, "maximum": MAX_ATTACHMENTS - 1},
+                        "index in the body's `attachments`",
+                    ),
                 ],
                 "responses": {
                     "200": {"description": "The plaintext", "content": {"*/*": {}}},
-                    **_problems(400, 401, 404, 503),
+                    **_problems(400, 401, 404, 502, 503),
                 },
             }
         }
@@ -228,6 +281,7 @@ def openapi_document(*, version: str, attachments: bool) -> bytes:
         UploadResult, WebhookPayload, Problem, EvidenceRecord, Status,
     ]  # fmt: skip
     _, components = msgspec.json.schema_components(types, ref_template=_REF)
+    tighten(components)
     signature = {
         "X-Palermo-Timestamp": {
             "description": "Unix seconds when the push was signed",

@@ -37,6 +37,7 @@ __all__ = [
     "Status",
     "StoredMessage",
     "ThreadView",
+    "UInt",
     "UploadResult",
     "WebhookPayload",
 ]

@@ -41,6 +41,7 @@ __all__ = [
     "KV_CHECKPOINTS",
     "KV_DIRECTORY",
     "KV_LOCK",
+    "KV_RATE",
     "KV_SEEN",
     "KV_SEEN_STREAM",
     "KV_TREE",
@@ -70,6 +71,9 @@ AUDIT: Final = "PALERMO_AUDIT"
 KV_DIRECTORY: Final = "PALERMO_DIRECTORY"
 KV_SEEN: Final = "PALERMO_SEEN"
 KV_LOCK: Final = "PALERMO_LOCK"
+KV_RATE: Final = "PALERMO_RATE"
+"""The broker's per-sender rate state (token buckets on ingress time), one key per
+sender id; only broker processes use it."""
 KV_CHECKPOINTS: Final = "PALERMO_CHECKPOINTS"
 KV_TREE: Final = "PALERMO_TREE"
 KV_SEEN_STREAM: Final = f"KV_{KV_SEEN}"

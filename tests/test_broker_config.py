@@ -15,6 +15,7 @@ from broker.errors import ConfigError
 from broker.natsserver import NatsServer
 from broker.service import Broker, topology_settings
 from broker.tlog_proofs import latest_checkpoint
+from schemas.nats_names import evidence_bucket, object_stream
 from schemas.note import NoteUnverified, NoteVerifier, open_checkpoint
 
 from .brokerkit import Harness, running_broker
@@ -117,3 +118,18 @@ async def test_broker_decides_by_the_clock_it_is_given(nats_server: NatsServer, 
         stop.set()
         await task
         await broker_nc.drain()
+
+
+async def test_configured_evidence_quota_reaches_new_buckets(nc: Client) -> None:
+    """The `[quotas]` settings are what the broker registers authorities with: a new
+    evidence bucket gets the configured byte quota, not the built-in default."""
+    config = load_config(
+        env={}, overrides={"directory_root": ROOT, "quotas.evidence_bytes": 3 * 1024 * 1024}
+    )
+    settings = topology_settings(config)
+    assert settings.evidence_bytes == 3 * 1024 * 1024
+    js = nc.jetstream()
+    await topology.bootstrap(js, settings)
+    await topology.register_authority(js, "gb-nca", settings)
+    info = await js.stream_info(object_stream(evidence_bucket("gb-nca")))
+    assert info.config.max_bytes == 3 * 1024 * 1024

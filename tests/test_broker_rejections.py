@@ -219,3 +219,69 @@ async def test_revocation_takes_effect_within_a_second(nats_server: NatsServer, 
         await h.send("ng-naptip", h.seal("ng-naptip", "it-dna"))
         event = await _wait_for_rejection(h, "sender_inactive")
         assert event.time_ms / 1000 - revoked_at.timestamp() < 1.0
+
+
+@pytest.mark.parametrize("code", ["malformed", "policy_denied"])
+async def test_resent_rejected_envelope_is_told_again(
+    nats_server: NatsServer, nc: Client, code: str
+) -> None:
+    """The same rejected bytes sent again (a new ingress message, well within every
+    duplicate window) get a second signed notice, before and after the signature."""
+    h = Harness(nc)
+    await h.setup()
+    await h.add("ng-naptip", roles=["police"])
+    await h.add("it-dna", roles=["prosecutor"])
+    await h.add("gb-nca", roles=["police"])
+    crafted = await CASES[code][0](h)
+    digest = envelope_hash(crafted.data)
+    async with running_broker(nats_server.url, h):
+        told = []
+        for _ in range(2):
+            await h.send(crafted.subject_sender, crafted.data)
+            (notice,) = await h.notices(crafted.subject_sender, 1)
+            told.append((notice.type, notice.reason, notice.envelope_hash))
+    assert told == [("rejected", code, digest)] * 2
+
+
+GARBAGE = 20_000
+
+
+async def test_flood_of_garbage_keeps_the_audit_log_small(
+    nats_server: NatsServer, nc: Client
+) -> None:
+    """20,000 garbage envelopes from one sender in under a minute add at most two audit
+    events per code and minute (malformed until the rate runs out, then rate_limited),
+    whose counts sum to 20,000; the sender is told about every one."""
+    h = Harness(nc)
+    room = {"nats.ingress_per_sender": GARBAGE}
+    await h.setup(**room)
+    await h.add("ng-naptip")
+    subject = topology.ingress_subject("ng-naptip")
+    started = asyncio.get_running_loop().time()
+    async with running_broker(nats_server.url, h, **room) as broker:
+        for chunk in range(0, GARBAGE, 1000):
+            async with asyncio.timeout(30):  # keep the backlog within the ingress limit
+                while (await h.js.stream_info(topology.INGRESS)).state.messages > 5000:
+                    await asyncio.sleep(0.05)
+            futures = [
+                await h.js.publish_async(subject, b"\x93garbage %d" % i)
+                for i in range(chunk, chunk + 1000)
+            ]
+            await asyncio.gather(*futures)
+        async with asyncio.timeout(50):
+            while (await h.js.stream_info(topology.INGRESS)).state.messages:
+                await asyncio.sleep(0.2)
+        metric = broker.metrics.rejected
+        told = {c: metric.labels(c)._value.get() for c in ("malformed", "rate_limited")}
+    assert asyncio.get_running_loop().time() - started < 60
+    events = [e for e in await h.audit() if e.sender == "ng-naptip"]
+    assert {e.reason for e in events} == {"malformed", "rate_limited"}
+    # Two per code and minute window; the test may straddle one window boundary.
+    for code in ("malformed", "rate_limited"):
+        assert sum(1 for e in events if e.reason == code) <= 4, [
+            (e.reason, e.count) for e in events
+        ]
+    assert sum(e.count for e in events) == GARBAGE
+    assert sum(told.values()) == GARBAGE
+    for code, count in told.items():
+        assert sum(e.count for e in events if e.reason == code) == count

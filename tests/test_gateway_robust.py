@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
 import msgspec
+import pytest
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
 from broker import topology
 from broker.natsserver import NatsServer
 from clients.gateway import _cancel
-from clients.gateway_client import GatewayClient, NotFound
+from clients.gateway_client import EvidenceQuotaFull, GatewayClient, NotFound
 from clients.gateway_evidence import EvidenceRecord
 from clients.gateway_schema import Status, StoredMessage
 from schemas import tlog
@@ -56,6 +58,35 @@ async def test_json_nested_too_deep_is_400(
             assert problem["status"] == 400
         async with http.get(f"{gw.url}/healthz") as r:
             assert r.status == 200
+
+
+async def test_upload_past_the_evidence_quota_is_507(
+    nats_server: NatsServer, nc: Client, tmp_path: Path
+) -> None:
+    """An upload the server refuses because the authority's evidence bucket is at its
+    byte quota is a 507 `quota-exceeded` problem naming the quota, not a retry-later
+    503; an upload that fits is still stored afterwards."""
+    h = await world(nc)
+    js = nc.jetstream()
+    stream = f"OBJ_{topology.evidence_bucket(A)}"
+    info = await js.stream_info(stream)
+    info.config.max_bytes = 256 * 1024
+    await js.update_stream(info.config)
+    async with gateway(config(h, nats_server.url, tmp_path / "a"), h.keys[A]) as gw, \
+            GatewayClient(gw.url, KEYS["officer"]) as officer:  # fmt: skip
+
+        async def chunks(n: int) -> AsyncIterator[bytes]:
+            yield bytes(n)
+
+        with pytest.raises(EvidenceQuotaFull) as caught:
+            await officer.upload(chunks(600_000), file_name="statement.mp4",
+                                 media_type="video/mp4", victim_level="none")  # fmt: skip
+        problem = caught.value.problem
+        assert (problem.status, problem.type.rsplit("/", 1)[-1]) == (507, "quota-exceeded")
+        assert f"its quota is {256 * 1024} bytes" in (problem.detail or "")
+        small = await officer.upload(chunks(10_000), file_name="note.txt",
+                                     media_type="text/plain", victim_level="none")  # fmt: skip
+        assert small.upload_id
 
 
 async def test_malformed_delivery_header_does_not_stop_the_gateway(

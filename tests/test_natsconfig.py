@@ -25,6 +25,7 @@ from nats.js import JetStreamContext
 from broker import topology
 from broker.natsconfig import (
     DEFAULT_DOMAIN,
+    AccountLimits,
     NatsConfigError,
     check_user_nkey,
     read_nkeys,
@@ -32,8 +33,11 @@ from broker.natsconfig import (
     write_accounts,
 )
 from broker.natsserver import NatsServer
+from clients.cli import main
 from schemas.directory import AuthorityRecord, KeyRecord, Status
 from schemas.nats_names import API_SUBJECTS
+
+from .brokerkit import Harness
 
 A, B, C = "it-dna", "ng-naptip", "fr-ocrteh"
 TIMEOUT = 1.0
@@ -338,3 +342,75 @@ def test_nkeys_file_round_trip(tmp_path: Path) -> None:
     path.write_text(json.dumps({"Not An Id": PUBLIC[A]}))
     with pytest.raises(NatsConfigError):
         read_nkeys(path)
+
+
+def test_authority_accounts_carry_limits_and_broker_account_a_store_cap() -> None:
+    """Each authority account gets the server-enforced limits; the broker account's
+    file store is capped only when a store size is given."""
+    limits = AccountLimits(max_connections=3, max_subscriptions=50, max_payload=600_000)
+    keys = {a: PUBLIC[a] for a in (A, B)}
+    text = render_accounts(
+        RECORDS, broker_nkey=PUBLIC["broker"], authority_nkeys=keys, limits=limits,
+        store_bytes=123_456_789,
+    )  # fmt: skip
+    block = (
+        "  limits: {max_connections: 3, max_subscriptions: 50, max_payload: 600000, "
+        "max_leafnodes: 4}"
+    )
+    assert text.count(block) == 2
+    assert "  jetstream: {max_file: 123456789}" in text
+    plain = render_accounts(RECORDS, broker_nkey=PUBLIC["broker"], authority_nkeys=keys)
+    assert "  jetstream: enabled" in plain
+    assert "max_connections: 32, max_subscriptions: 1000, max_payload: 524288" in plain
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: AccountLimits(max_connections=0), "max_connections must be at least 1"),
+        (lambda: AccountLimits(max_payload=0), "max_payload must be at least 1"),
+        (lambda: AccountLimits(max_leafnodes=-1), "max_leafnodes must not be negative"),
+        (
+            lambda: render_accounts(
+                RECORDS, broker_nkey=PUBLIC["broker"], authority_nkeys={}, store_bytes=0
+            ),
+            "not a positive byte count",
+        ),
+    ],
+    ids=["connections", "payload", "leafnodes", "store"],
+)
+def test_limits_that_mean_unlimited_are_refused(make: Callable[[], object], message: str) -> None:
+    """0 means "no limit" to nats-server: a zero limit is refused with a named error."""
+    with pytest.raises(NatsConfigError, match=message):
+        make()
+
+
+async def test_nats_config_command_takes_limits_from_config_and_options(
+    nats_server: NatsServer, nc: Client, tmp_path: Path
+) -> None:
+    """`palermo nats-config --config` writes the [quotas] limits, an option overrides
+    one of them, and nats-server accepts the result."""
+    h = Harness(nc)
+    await h.setup()
+    await h.add(A)
+    config = tmp_path / "broker.toml"
+    config.write_text(
+        f'directory_root = "{h.root.public.hex()}"\n'
+        "[quotas]\nmax_connections = 7\nmax_subscriptions = 70\nstore_bytes = 50000000\n"
+    )
+    nkeys_file, out = tmp_path / "nkeys.json", tmp_path / "accounts.conf"
+    nkeys_file.write_text(json.dumps({A: PUBLIC[A]}))
+    argv = [
+        "nats-config", "--nats-url", nats_server.url, "--root-public", h.root.public.hex(),
+        "--nkeys", str(nkeys_file), "--broker-nkey", PUBLIC["broker"], "--out", str(out),
+        "--config", str(config), "--max-subscriptions", "80",
+    ]  # fmt: skip
+    assert await asyncio.to_thread(main, argv) == 0
+    text = out.read_text()
+    assert "limits: {max_connections: 7, max_subscriptions: 80, max_payload: 524288" in text
+    assert "jetstream: {max_file: 50000000}" in text
+    hub = tmp_path / "hub.conf"
+    hub.write_text('jetstream {\n  domain: hub\n}\ninclude "accounts.conf"\n')
+    async with NatsServer(tmp_path / "hub", config=hub) as server:
+        client = await nats.connect(server.url, nkeys_seed_str=SEEDS[A], allow_reconnect=False)
+        await client.close()
