@@ -26,7 +26,7 @@ from schemas.keystore import (
     write_private,
 )
 
-from .cli_common import ERRORS, connect_once, nats_args, passphrase, run_nats
+from .cli_common import ERRORS, connect_args, nats_args, passphrase, run_nats
 from .directory_store import DirectoryAdmin
 from .errors import ConfigError
 
@@ -35,8 +35,14 @@ async def _admin(args: argparse.Namespace) -> tuple[Client, DirectoryAdmin]:
     root = load_root_key_bytes(
         read_keystore_file(Path(args.root_keystore)), passphrase(args.passphrase_file)
     )
-    nc = await connect_once(args.nats_url)
-    return nc, DirectoryAdmin(nc.jetstream(), root)
+    settings = None
+    if getattr(args, "config", None):
+        from .config import load_config  # noqa: PLC0415
+        from .service import topology_settings  # noqa: PLC0415
+
+        settings = topology_settings(load_config(Path(args.config)))
+    nc = await connect_args(args)
+    return nc, DirectoryAdmin(nc.jetstream(), root, settings=settings)
 
 
 def _directory_init(args: argparse.Namespace) -> int:
@@ -142,6 +148,11 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
         nats_args(p)
         p.add_argument("--root-keystore", required=True, help="the directory root keystore")
         p.add_argument("--passphrase-file", help="read the root keystore passphrase from here")
+        p.add_argument(
+            "--config",
+            help="the broker's configuration (TOML): an authority's evidence quota "
+            "([quotas]) and inbox settings come from it (default: the built-in defaults)",
+        )
 
     directory = commands.add_parser("directory", help="the directory governors' tool")
     sub = directory.add_subparsers(dest="directory_command", required=True)
@@ -162,6 +173,7 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
     add.add_argument("--keystore", required=True, help="the authority's keystore (public keys)")
     add.add_argument("--keystore-passphrase-file")
     add.add_argument("--valid-days", type=int, default=365)
+
     add.set_defaults(run=_directory_add)
     for status, verb in (("suspended", "suspend"), ("revoked", "revoke"), ("active", "reinstate")):
         p = sub.add_parser(verb, help=f"mark an authority {status}")
