@@ -14,9 +14,16 @@ import pytest
 
 from broker.natsconfig import render_accounts, write_accounts
 from broker.natsserver import NatsServer
-from schemas.keys import AuthorityKeys
-from schemas.keystore import dump_root_key, save_keystore, write_private
+from schemas.keys import AuthorityKeys, SigningKey
+from schemas.keystore import (
+    BrokerKeys,
+    dump_broker_keys,
+    dump_root_key,
+    save_keystore,
+    write_private,
+)
 from schemas.nats_names import DELIVERY, evidence_bucket, inbox_consumer, object_stream
+from schemas.note import verifier_key
 
 from .brokerkit import Harness, record
 from .test_cli_errors import FAST, PASSPHRASE, one_line, palermo
@@ -163,3 +170,41 @@ async def test_governor_user_cannot_touch_messages(
         f'nats: permissions violation for publish to "{pull.lower()}"',
         'nats: permissions violation for publish to "palermo.in.it-dna"',
     ]
+
+
+async def test_broker_record_root_key_and_verifier_key(
+    hub: tuple[NatsServer, Harness], tmp_path: Path
+) -> None:
+    """`directory add-broker` publishes zz-broker with the keystore's notice (sign) and
+    log (log) keys; `directory root-key` prints the root public key; `broker-keys show`
+    prints the log's verifier key for the configured origin."""
+    server, h = hub
+    keys = BrokerKeys(SigningKey.generate(), SigningKey.generate())
+    write_private(tmp_path / "broker.keystore", dump_broker_keys(keys, PASSPHRASE, **FAST))
+    added = await palermo(
+        "directory", "add-broker", *governor(server), "--broker-keystore", "broker.keystore",
+        "--broker-passphrase-file", "pass", cwd=tmp_path,
+    )  # fmt: skip
+    assert added.code == 0, added.err
+    assert added.out.splitlines()[-1] == "published zz-broker at serial 3"
+    broker = {r.id: r for r in await h.admin.records()}["zz-broker"]
+    assert broker.roles == ["broker"]
+    assert [(k.use, k.public) for k in broker.keys] == [
+        ("sign", keys.notice.public),
+        ("log", keys.log.public),
+    ]
+    root = await palermo(
+        "directory", "root-key", "--root-keystore", "root.keystore", "--passphrase-file", "pass",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert (root.code, root.out) == (0, h.root.public.hex() + "\n")
+    (tmp_path / "origin.toml").write_text(
+        f'directory_root = "{h.root.public.hex()}"\norigin = "hub.example/log"\n'
+    )
+    shown = await palermo(
+        "broker-keys", "show", "--keystore", "broker.keystore", "--passphrase-file", "pass",
+        "--config", "origin.toml", cwd=tmp_path,
+    )  # fmt: skip
+    assert shown.code == 0, shown.err
+    vkey = verifier_key("hub.example/log", keys.log)
+    assert shown.out.splitlines()[-1] == f"log verifier key for origin 'hub.example/log': {vkey}"
