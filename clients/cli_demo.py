@@ -19,7 +19,7 @@ from typing import Any, Final
 from schemas.keys import AuthorityKeys
 from schemas.keystore import load_keystore
 
-from .cli_common import ERRORS, UsageError, connect_once
+from .cli_common import ERRORS, UsageError
 
 AUTHORITIES: Final = ("ng-naptip", "it-dna", "gb-ukca")
 
@@ -50,13 +50,9 @@ def _send(args: argparse.Namespace) -> int:
 
     url, keys, root_public = _demo_files(args)
 
-    async def run() -> int:
-        # `send` waits for ever for a NATS nobody runs (a demo broker since stopped
-        # leaves its nats-url behind): try once first, to end in one line instead.
-        await (await connect_once(url)).close()
-        return await send(url, keys, root_public)
-
-    return asyncio.run(run())
+    # `send` connects once with a bounded first connect: a demo broker since stopped
+    # (its nats-url left behind) ends in one line, not a wait for ever.
+    return asyncio.run(send(url, keys, root_public))
 
 
 def _exchange(args: argparse.Namespace) -> int:

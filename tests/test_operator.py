@@ -4,6 +4,7 @@ taking its settings from the broker's configuration."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,9 +12,11 @@ from pathlib import Path
 import nats
 import nkeys  # no type hints (mypy override in pyproject); nats-py's NKEY helper
 import pytest
+from nats.aio.client import Client
 
 from broker.natsconfig import render_accounts, write_accounts
 from broker.natsserver import NatsServer
+from clients.demo_send import send
 from schemas.keys import AuthorityKeys, SigningKey
 from schemas.keystore import (
     BrokerKeys,
@@ -25,7 +28,7 @@ from schemas.keystore import (
 from schemas.nats_names import DELIVERY, evidence_bucket, inbox_consumer, object_stream
 from schemas.note import verifier_key
 
-from .brokerkit import Harness, record
+from .brokerkit import Harness, record, running_broker
 from .test_cli_errors import FAST, PASSPHRASE, one_line, palermo
 
 MIB = 1024 * 1024
@@ -208,3 +211,36 @@ async def test_broker_record_root_key_and_verifier_key(
     assert shown.code == 0, shown.err
     vkey = verifier_key("hub.example/log", keys.log)
     assert shown.out.splitlines()[-1] == f"log verifier key for origin 'hub.example/log': {vkey}"
+
+
+async def test_demo_send_reports_its_own_notice_and_message(
+    nats_server: NatsServer, nc: Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With an earlier message's notice still in ng-naptip's inbox and the message in
+    it-dna's, `demo send` prints the audit position of its own message's acceptance and
+    opens its own message; the earlier ones stay for their readers."""
+    h = Harness(nc)
+    await h.setup()
+    for authority, roles in (("ng-naptip", ["police"]), ("it-dna", ["prosecutor"])):
+        await h.add(authority, roles=roles)
+    async with running_broker(nats_server.url, h):
+        await h.send("ng-naptip", h.seal("ng-naptip", "it-dna"))
+        async with asyncio.timeout(10):  # the earlier message is through
+            while not any(e.event == "accepted" for e in await h.audit()):
+                await asyncio.sleep(0.1)
+        assert await send(nats_server.url, h.keys, h.root.public) == 0
+        events = await h.audit()
+    out = capsys.readouterr().out.splitlines()
+    sent = next(line for line in out if line.startswith("ng-naptip sent message "))
+    message_id = bytes.fromhex(sent.split()[3])
+    accepted = [
+        seq
+        for seq, e in enumerate(events, start=1)
+        if e.event == "accepted" and e.message_id == message_id
+    ]
+    assert len(accepted) == 1
+    assert f"broker notice to ng-naptip: accepted  audit position {accepted[0]}" in out
+    assert any(line.startswith("it-dna opened a case_referral from ng-naptip") for line in out)
+    for authority in ("ng-naptip", "it-dna"):  # the earlier notice and message, not acked
+        info = await h.js.consumer_info(DELIVERY, inbox_consumer(authority))
+        assert info.num_ack_pending + info.num_pending == 1, authority
