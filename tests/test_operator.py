@@ -221,8 +221,8 @@ async def test_demo_send_reports_its_own_notice_and_message(
     opens its own message; the earlier ones stay for their readers."""
     h = Harness(nc)
     await h.setup()
-    for authority, roles in (("ng-naptip", ["police"]), ("it-dna", ["prosecutor"])):
-        await h.add(authority, roles=roles)
+    await h.add("ng-naptip", roles=["police"])
+    await h.add("it-dna", roles=["prosecutor"])
     async with running_broker(nats_server.url, h):
         await h.send("ng-naptip", h.seal("ng-naptip", "it-dna"))
         async with asyncio.timeout(10):  # the earlier message is through
