@@ -17,11 +17,13 @@ from nats.aio.client import Client
 from broker.natsconfig import render_accounts, write_accounts
 from broker.natsserver import NatsServer
 from clients.demo_send import send
+from clients.gateway_config import hash_api_key, load_gateway_config
 from schemas.keys import AuthorityKeys, SigningKey
 from schemas.keystore import (
     BrokerKeys,
     dump_broker_keys,
     dump_root_key,
+    load_keystore,
     save_keystore,
     write_private,
 )
@@ -244,3 +246,33 @@ async def test_demo_send_reports_its_own_notice_and_message(
     for authority in ("ng-naptip", "it-dna"):  # the earlier notice and message, not acked
         info = await h.js.consumer_info(DELIVERY, inbox_consumer(authority))
         assert info.num_ack_pending + info.num_pending == 1, authority
+
+
+async def test_demo_gateways_writes_configs_that_load(tmp_path: Path) -> None:
+    """`demo gateways` writes a loadable configuration per demo gateway (the demo's root,
+    NATS URL, keystore and passphrase; ports 8581 and 8582) whose API key file hashes to
+    the configured key; a second run keeps the keys."""
+    data = tmp_path / "data"
+    for authority in ("ng-naptip", "it-dna"):
+        save_keystore(data / f"{authority}.keystore", AuthorityKeys.generate(authority),
+                      PASSPHRASE, **FAST)  # fmt: skip
+    (data / "demo-passphrase").write_text(PASSPHRASE)
+    (data / "root-public").write_text("ab" * 32)
+    (data / "nats-url").write_text("nats://127.0.0.1:4999")
+    first = await palermo("demo", "gateways", "--data-dir", "data", cwd=tmp_path)
+    assert first.code == 0, first.err
+    keys = {a: (data / "gateways" / a / "api-key").read_text() for a in ("ng-naptip", "it-dna")}
+    again = await palermo("demo", "gateways", "--data-dir", "data", cwd=tmp_path)
+    assert again.code == 0, again.err
+    for port, authority in ((8581, "ng-naptip"), (8582, "it-dna")):
+        home = data / "gateways" / authority
+        assert (home / "api-key").read_text() == keys[authority]
+        assert (home / "api-key").stat().st_mode & 0o777 == 0o600
+        config = load_gateway_config(home / "gateway.toml", env={})
+        assert (config.directory_root, config.nats.url, config.http.port) == (
+            "ab" * 32, "nats://127.0.0.1:4999", port,
+        )  # fmt: skip
+        assert load_keystore(Path(config.keystore), config.passphrase or "").authority == authority
+        assert [(k.role, k.key_hash) for k in config.api_keys] == [
+            ("system", hash_api_key(keys[authority].strip()))
+        ]
