@@ -338,7 +338,7 @@ async def test_gateway_answers_are_one_line(
         # A message in the inbox, so the follower's first line shows it is following.
         await h.send(A, h.seal(A, B, body=referral()))
         began = time.monotonic()
-        follower = await start("inbox", *at, "system.key", "--follow", cwd=tmp_path)
+        follower = await start("inbox", *at, "system.key", "--follow", "--json", cwd=tmp_path)
         assert follower.stdout is not None
         async with asyncio.timeout(BOUND):
             first = await follower.stdout.readline()
