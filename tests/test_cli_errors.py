@@ -9,6 +9,7 @@ import asyncio
 import os
 import re
 import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -413,3 +414,23 @@ async def test_endpoint_keeps_reconnecting_after_its_first_connect(tmp_path: Pat
         if restarted is not None:
             await restarted.aclose()
         await server.aclose()
+
+
+async def test_ops_port_taken_is_one_line(tmp_path: Path) -> None:
+    """A broker whose ops port is taken never says it is ready: it ends within the
+    bound, exit 1, its last line naming the address, with no traceback or group."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = await palermo(
+            "up", "--demo", "--data-dir", str(tmp_path / "demo"), "--ops-port", str(port),
+            "--no-exchange", cwd=tmp_path,
+        )  # fmt: skip
+    assert run.code == 1, run.err
+    assert "ready" not in run.out
+    assert "Traceback" not in run.err
+    assert "ExceptionGroup" not in run.err
+    assert run.err.splitlines()[-1].startswith(
+        f"palermo: ops API cannot listen on 127.0.0.1:{port}: "
+    )
