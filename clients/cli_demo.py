@@ -151,7 +151,6 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
         description="Write DATA_DIR/gateways/<id>/gateway.toml and an API key "
         "(DATA_DIR/gateways/<id>/api-key, mode 0600) for the demo gateways of ng-naptip "
         "(port PORT) and it-dna (PORT+1), from the demo broker's data directory.",
-        epilog="example: palermo demo gateways --data-dir data",
     )
     gw.add_argument(
         "--nats-url",

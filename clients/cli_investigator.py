@@ -247,7 +247,13 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
     send.add_argument("--priority", default="routine", choices=["routine", "urgent", "immediate"])
     send.add_argument("--thread", help="thread id (hex) to continue")
     send.add_argument("--in-reply-to", help="message id (hex) answered")
-    send.add_argument("--attach", action="append", help="a file to attach (repeatable)")
+    send.add_argument(
+        "--attach",
+        action="append",
+        help="a file to attach (repeatable); its content is declared at --attachment-level: "
+        "pseudonymised unless you say otherwise, so a file naming a victim needs "
+        "--attachment-level disclosed and --disclose-basis",
+    )
     send.add_argument("--attachment-level", default="pseudonymised",
                       choices=["none", "pseudonymised", "disclosed"],
                       help="victim-identifier level of the attachments' content")  # fmt: skip
