@@ -5,6 +5,7 @@ and Ctrl-C. Each command runs as its own process, as a person would run it."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import re
@@ -20,6 +21,7 @@ import pytest
 from nats.aio.client import Client
 
 from broker.natsserver import NatsServer
+from clients.cli import build_parser
 from clients.endpoint import Endpoint
 from schemas.keys import AuthorityKeys, SigningKey
 from schemas.keystore import (
@@ -434,3 +436,60 @@ async def test_ops_port_taken_is_one_line(tmp_path: Path) -> None:
     assert run.err.splitlines()[-1].startswith(
         f"palermo: ops API cannot listen on 127.0.0.1:{port}: "
     )
+
+
+BAD_VALUES = {
+    "--config": "nope.toml",
+    "--data-dir": "nope-dir",
+    "--nats-url": NOBODY,
+    "--gateway": "http://127.0.0.1:1",
+    "--root-public": "zz",
+}
+"""Values every command that takes these options gets (nothing is there)."""
+
+
+def _bad_argv(command: list[str]) -> list[str]:
+    """`command` with every required argument, and the options in `BAD_VALUES`, given a
+    value that names nothing."""
+    parser = build_parser()[0]
+    for word in command:
+        parser = next(
+            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices[word]
+    argv = list(command)
+    for action in parser._actions:
+        if not action.option_strings:
+            if not isinstance(action, argparse._SubParsersAction):
+                argv.append("nope")
+        elif action.option_strings[0] in BAD_VALUES:
+            argv += [action.option_strings[0], BAD_VALUES[action.option_strings[0]]]
+        elif action.required:
+            argv += [action.option_strings[0], "nope"]
+    return argv
+
+
+async def test_every_command_with_bad_input_fails_without_traceback(tmp_path: Path) -> None:
+    """Every `palermo` command, given arguments that name nothing (no file, no server,
+    no gateway), exits non-zero within the bound with no traceback and no "unexpected"
+    error (exit 70)."""
+    commands = _command_paths(build_parser()[0], [])
+    semaphore = asyncio.Semaphore(4)
+
+    async def one(command: list[str]) -> tuple[list[str], Run]:
+        async with semaphore:
+            return command, await palermo(*_bad_argv(command), cwd=tmp_path)
+
+    for command, run in await asyncio.gather(*(one(c) for c in commands)):
+        shown = " ".join(command)
+        assert "Traceback" not in run.err + run.out, shown
+        assert run.code not in (0, 70), (shown, run.code, run.err[-300:])
+
+
+def _command_paths(parser: argparse.ArgumentParser, path: list[str]) -> list[list[str]]:
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return [path]
+    return [
+        leaf for a in subs for name, p in a.choices.items()
+        for leaf in _command_paths(p, [*path, name])
+    ]  # fmt: skip
