@@ -82,9 +82,9 @@ async def test_send_inbox_read_thread_ack(
         assert item["handling"] == "H2"
         assert await asyncio.to_thread(palermo, "inbox", *b) == 0
         # Log lines of the in-process broker may share stdout: take the table's lines.
-        shown = capsys.readouterr().out.splitlines()
-        header = next(line for line in shown if line.startswith("ACCEPTED (UTC)"))
-        (row,) = [line for line in shown if line.endswith(sent["message_id"])]
+        table = capsys.readouterr().out.splitlines()
+        header = next(line for line in table if line.startswith("ACCEPTED (UTC)"))
+        (row,) = [line for line in table if line.endswith(sent["message_id"])]
         assert header.split() == [
             "ACCEPTED", "(UTC)", "KIND", "FROM", "HANDLING", "VICTIMS", "ACK", "MESSAGE", "ID",
         ]  # fmt: skip
