@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .cli_common import ERRORS, connect_once, nats_args, run_nats
+from .cli_common import ERRORS, connect_args, nats_args, run_nats
 
 
 def _audit_export(args: argparse.Namespace) -> int:
     from .auditlog import export_audit  # noqa: PLC0415
 
     async def run() -> int:
-        nc = await connect_once(args.nats_url)
+        nc = await connect_args(args)
         try:
             with open(args.out, "w", encoding="utf-8") as out:  # noqa: ASYNC230  (a CLI run)
                 summary = await export_audit(nc.jetstream(), out)

@@ -48,8 +48,51 @@ def ask(prompt: str, instead: str) -> str:
 
 
 def nats_args(p: argparse.ArgumentParser) -> None:
-    """`--nats-url`, defaulting to `PALERMO_NATS_URL`, then a local server."""
-    p.add_argument("--nats-url", default=os.environ.get("PALERMO_NATS_URL", DEFAULT_URL))
+    """`--nats-url` (default `PALERMO_NATS_URL`, then a local server) and the NATS
+    credentials: `--creds` or `--nkey-seed` (defaults `PALERMO_NATS_CREDS`,
+    `PALERMO_NATS_NKEY_SEED`); a user and password come from `PALERMO_NATS_USER` and
+    `PALERMO_NATS_PASSWORD` only, never the command line (other users could read it)."""
+    p.add_argument(
+        "--nats-url",
+        default=os.environ.get("PALERMO_NATS_URL", DEFAULT_URL),
+        help="NATS server (env PALERMO_NATS_URL)",
+    )
+    p.add_argument(
+        "--creds",
+        default=os.environ.get("PALERMO_NATS_CREDS"),
+        help="NATS credentials file (env PALERMO_NATS_CREDS)",
+    )
+    p.add_argument(
+        "--nkey-seed",
+        default=os.environ.get("PALERMO_NATS_NKEY_SEED"),
+        help="NATS NKEY seed file, e.g. the governor's from `palermo nats-config` "
+        "(env PALERMO_NATS_NKEY_SEED)",
+    )
+
+
+def credentials(args: argparse.Namespace) -> dict[str, Any]:
+    """`nats.connect` keyword arguments for the credentials `nats_args` read; a missing
+    file is a `ConfigError` naming it."""
+    out: dict[str, Any] = {}
+    if args.creds and args.nkey_seed:
+        raise ConfigError("give --creds or --nkey-seed, not both")
+    for option, name, key in (
+        ("--creds", args.creds, "user_credentials"),
+        ("--nkey-seed", args.nkey_seed, "nkeys_seed"),
+    ):
+        if name:
+            if not Path(name).is_file():
+                raise ConfigError(f"{option} {name}: no such file")
+            out[key] = name
+    if user := os.environ.get("PALERMO_NATS_USER"):
+        out["user"] = user
+        out["password"] = os.environ.get("PALERMO_NATS_PASSWORD", "")
+    return out
+
+
+async def connect_args(args: argparse.Namespace) -> Client:
+    """`connect_once` to `--nats-url` with the credentials `nats_args` read."""
+    return await connect_once(args.nats_url, **credentials(args))
 
 
 class NatsUnreachable(BrokerError):

@@ -20,14 +20,15 @@ from schemas.envelope import now_ms
 from schemas.keys import SigningKey, check_authority_id
 from schemas.keystore import (
     dump_root_key,
+    load_broker_keys_bytes,
     load_keystore,
     load_root_key_bytes,
     read_keystore_file,
     write_private,
 )
 
-from .cli_common import ERRORS, connect_once, nats_args, passphrase, run_nats
-from .directory_store import DirectoryAdmin
+from .cli_common import ERRORS, connect_args, nats_args, passphrase, run_nats
+from .directory_store import DirectoryAdmin, broker_record
 from .errors import ConfigError
 
 
@@ -35,8 +36,14 @@ async def _admin(args: argparse.Namespace) -> tuple[Client, DirectoryAdmin]:
     root = load_root_key_bytes(
         read_keystore_file(Path(args.root_keystore)), passphrase(args.passphrase_file)
     )
-    nc = await connect_once(args.nats_url)
-    return nc, DirectoryAdmin(nc.jetstream(), root)
+    settings = None
+    if getattr(args, "config", None):
+        from .config import load_config  # noqa: PLC0415
+        from .service import topology_settings  # noqa: PLC0415
+
+        settings = topology_settings(load_config(Path(args.config)))
+    nc = await connect_args(args)
+    return nc, DirectoryAdmin(nc.jetstream(), root, settings=settings)
 
 
 def _directory_init(args: argparse.Namespace) -> int:
@@ -107,6 +114,35 @@ def _directory_add(args: argparse.Namespace) -> int:
     return run_nats(run(), args.nats_url)
 
 
+def _directory_root_key(args: argparse.Namespace) -> int:
+    root = load_root_key_bytes(
+        read_keystore_file(Path(args.root_keystore)), passphrase(args.passphrase_file)
+    )
+    print(root.public.hex())
+    return 0
+
+
+def _directory_add_broker(args: argparse.Namespace) -> int:
+    keys = load_broker_keys_bytes(
+        read_keystore_file(Path(args.broker_keystore)),
+        passphrase(args.broker_passphrase_file, "Broker keystore passphrase: "),
+    )
+    record = broker_record(
+        keys, now_ms=now_ms(), valid_ms=args.valid_days * 86_400_000, name=args.name
+    )
+
+    async def run() -> int:
+        nc, admin = await _admin(args)
+        try:
+            stored = await admin.put(record, change="added")
+        finally:
+            await nc.drain()
+        print(f"published {stored.id} at serial {stored.serial}")
+        return 0
+
+    return run_nats(run(), args.nats_url)
+
+
 def _directory_status(args: argparse.Namespace) -> int:
     authority = check_authority_id(args.authority)
 
@@ -142,6 +178,11 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
         nats_args(p)
         p.add_argument("--root-keystore", required=True, help="the directory root keystore")
         p.add_argument("--passphrase-file", help="read the root keystore passphrase from here")
+        p.add_argument(
+            "--config",
+            help="the broker's configuration (TOML): an authority's evidence quota "
+            "([quotas]) and inbox settings come from it (default: the built-in defaults)",
+        )
 
     directory = commands.add_parser("directory", help="the directory governors' tool")
     sub = directory.add_subparsers(dest="directory_command", required=True)
@@ -162,7 +203,34 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
     add.add_argument("--keystore", required=True, help="the authority's keystore (public keys)")
     add.add_argument("--keystore-passphrase-file")
     add.add_argument("--valid-days", type=int, default=365)
+
     add.set_defaults(run=_directory_add)
+    broker = sub.add_parser(
+        "add-broker",
+        help="publish the broker's own record (zz-broker) from its keystore",
+        description="Publish the broker's directory record (zz-broker, role broker): its "
+        "notice key (use sign) and audit log key (use log), from the broker keystore.",
+    )
+    admin_args(broker)
+    broker.add_argument("--broker-keystore", required=True, help="the broker keystore")
+    broker.add_argument("--broker-passphrase-file", help="else PALERMO_PASSPHRASE, else asked")
+    broker.add_argument("--name", default="Palermo broker", help="the record's name")
+    broker.add_argument(
+        "--valid-days",
+        type=int,
+        default=365,
+        help="keys valid this long either side of now",
+    )
+    broker.set_defaults(run=_directory_add_broker)
+    root_key = sub.add_parser(
+        "root-key",
+        help="print the directory root public key (hex) to pin",
+        description="Print the directory root public key (64 hex digits) from the root "
+        "keystore: every broker (directory_root) and client (--root-public) pins it.",
+    )
+    root_key.add_argument("--root-keystore", required=True, help="the directory root keystore")
+    root_key.add_argument("--passphrase-file", help="else PALERMO_PASSPHRASE, else asked")
+    root_key.set_defaults(run=_directory_root_key)
     for status, verb in (("suspended", "suspend"), ("revoked", "revoke"), ("active", "reinstate")):
         p = sub.add_parser(verb, help=f"mark an authority {status}")
         admin_args(p)

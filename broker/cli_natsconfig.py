@@ -9,7 +9,7 @@ from typing import Any
 
 from schemas.directory_bucket import load_verified
 
-from .cli_common import ERRORS, connect_once, nats_args, root_public, run_nats
+from .cli_common import ERRORS, connect_args, nats_args, root_public, run_nats
 from .config import QuotaConfig, load_config
 from .natsconfig import AccountLimits
 
@@ -37,7 +37,7 @@ def _nats_config(args: argparse.Namespace) -> int:
     root = root_public(args.root_public)
 
     async def run() -> int:
-        nc = await connect_once(args.nats_url)
+        nc = await connect_args(args)
         try:
             directory = await load_verified(nc.jetstream(), root)
         finally:
@@ -49,6 +49,7 @@ def _nats_config(args: argparse.Namespace) -> int:
             domain=args.domain,
             limits=limits,
             store_bytes=store_bytes,
+            governor_nkey=args.governor_nkey,
         )
         write_accounts(Path(args.out), text)
         print(f"wrote {args.out} for {len(directory.records())} directory records")
@@ -66,6 +67,12 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
     nc_cmd.add_argument("--root-public", required=True, help="hex directory root public key")
     nc_cmd.add_argument("--nkeys", required=True, help="JSON: authority id -> public NKEY")
     nc_cmd.add_argument("--broker-nkey", required=True, help="the broker user's public NKEY")
+    nc_cmd.add_argument(
+        "--governor-nkey",
+        help="the directory governors' public NKEY: adds their user to the broker account "
+        "with only the rights `palermo directory` and `palermo audit export` need "
+        "(default: no governor user)",
+    )
     nc_cmd.add_argument("--domain", default="palermo", help="JetStream domain endpoints use")
     nc_cmd.add_argument("--out", default="accounts.conf")
     nc_cmd.add_argument(

@@ -103,8 +103,26 @@ async def _up_async(args: argparse.Namespace) -> int:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         broker = Broker(config, keys, nc, extra_tasks=[*extra, _banner(url, ops, files)])
-        await broker.run(stop)
+        try:
+            await broker.run(stop)
+        except BaseExceptionGroup as group:
+            # A listener that cannot bind (the ops port taken) stops the broker's task
+            # group: report that one error as one line, not the group's traceback.
+            raise _first_reported(group) from group
     return 0
+
+
+def _first_reported(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    """The first error in `group` (nested groups searched) that the command reports as
+    one line, else `group` itself."""
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            found = _first_reported(exc)
+            if found is not exc:
+                return found
+        elif isinstance(exc, ERRORS):
+            return exc
+    return group
 
 
 def _broker_keys(config: BrokerConfig) -> BrokerKeys:

@@ -32,6 +32,12 @@ in the `PALERMO` account in a bucket with a byte quota the broker sets
 (`broker.quotas`). The `PALERMO` account's own file store can be capped with
 `max_file` (`store_bytes`), which also tells the broker the store's size.
 
+The directory governors get a user of their own in the `PALERMO` account when their
+NKEY is given (`governor_grants`): enough to read and write the directory bucket,
+register an authority's inbox consumer and evidence bucket, file the directory's
+audit event and read the audit log for an export, and nothing that touches the
+messages in flight (no ingress, no delivery, no inbox pull).
+
 Suspended and revoked authorities get no account and no user: they cannot connect.
 Their evidence buckets stay readable to the others, who may hold messages that point
 into them. The output is deterministic (sorted, no timestamps) so that a review of a
@@ -55,7 +61,7 @@ import msgspec
 from schemas.directory import AuthorityRecord
 from schemas.errors import ProtocolError
 from schemas.keys import check_authority_id
-from schemas.nats_names import API_SUBJECTS, kv_stream, object_stream
+from schemas.nats_names import API_SUBJECTS, AUDIT, AUDIT_SUBJECT, KV_TREE, kv_stream, object_stream
 
 from .config import QuotaConfig
 from .errors import ConfigError
@@ -217,6 +223,52 @@ def authority_grants(
     return grants
 
 
+def governor_grants() -> list[str]:
+    """What the governors' user may publish in the `PALERMO` account, in order.
+
+    The governors hold the directory root key, so they are trusted with the directory;
+    these rights keep a stolen governor credential away from the messages themselves:
+    it cannot publish an envelope, pull an inbox or delete a stream.
+    """
+    directory = kv_stream(KV_DIRECTORY)
+    return [
+        "$JS.API.INFO",
+        # The directory bucket: list, read, write records and the head.
+        f"$JS.API.STREAM.INFO.{directory}",
+        f"$JS.API.STREAM.MSG.GET.{directory}",
+        f"$JS.API.DIRECT.GET.{directory}",
+        f"$JS.API.DIRECT.GET.{directory}.>",
+        f"$KV.{KV_DIRECTORY}.>",
+        # Registering an authority: its inbox consumer (pull, no deliver subject) and
+        # its evidence bucket with the configured quota; the budget check reads the
+        # other streams' sizes.
+        f"$JS.API.CONSUMER.CREATE.{DELIVERY}.>",
+        f"$JS.API.CONSUMER.DURABLE.CREATE.{DELIVERY}.*",
+        "$JS.API.STREAM.NAMES",
+        "$JS.API.STREAM.LIST",
+        "$JS.API.STREAM.INFO.*",
+        # A subject wildcard matches whole tokens only, and a new authority's bucket
+        # name is not known when this file is generated: stream creation and update
+        # cannot be narrowed to the evidence buckets here (no delete, no purge).
+        "$JS.API.STREAM.CREATE.*",
+        "$JS.API.STREAM.UPDATE.*",
+        # The directory change's audit event; reading the audit log, its checkpoints
+        # and its tree tiles for an export.
+        AUDIT_SUBJECT,
+        f"$JS.API.DIRECT.GET.{AUDIT}",
+        f"$JS.API.STREAM.MSG.GET.{AUDIT}",
+        *(
+            grant
+            for stream in (kv_stream(KV_CHECKPOINTS), kv_stream(KV_TREE))
+            for grant in (
+                f"$JS.API.DIRECT.GET.{stream}",
+                f"$JS.API.DIRECT.GET.{stream}.>",
+                f"$JS.API.STREAM.MSG.GET.{stream}",
+            )
+        ),
+    ]
+
+
 def render_accounts(
     records: Iterable[AuthorityRecord],
     *,
@@ -226,6 +278,7 @@ def render_accounts(
     account: str = BROKER_ACCOUNT,
     limits: AccountLimits | None = None,
     store_bytes: int | None = None,
+    governor_nkey: str | None = None,
 ) -> str:
     """The server's `accounts { ... }` block, as configuration text.
 
@@ -238,6 +291,8 @@ def render_accounts(
     a key gets no user (the output says so in a comment), nor does a suspended or
     revoked one, whatever keys are given; a key for an id the directory does not
     hold, a malformed or reused key, or a bad domain raise `NatsConfigError`.
+    `governor_nkey`, if given, is the directory governors' user in the broker account
+    (`governor_grants`).
     """
     if not _ACCOUNT.fullmatch(account):
         raise NatsConfigError(f"{account[:40]!r} is not an account name (A-Z, 0-9, _)")
@@ -251,6 +306,8 @@ def render_accounts(
             )
     keyed = [a for a in active if a in authority_nkeys]
     keys = [check_user_nkey(broker_nkey), *map(check_user_nkey, authority_nkeys.values())]
+    if governor_nkey is not None:
+        keys.append(check_user_nkey(governor_nkey))
     if len(set(keys)) != len(keys):
         raise NatsConfigError("one NATS key is given to two users")
 
@@ -265,7 +322,7 @@ def render_accounts(
         *(f"# {a}: active, but no NATS key was given: no user." for a in active if a not in keyed),
         *(f"# {a}: {latest[a].status}: no user." for a in sorted(latest) if a not in active),
         "accounts {",
-        *_indent(_broker_account(account, broker_nkey, grants, store_bytes)),
+        *_indent(_broker_account(account, broker_nkey, grants, store_bytes, governor_nkey)),
         *(
             line
             for a in keyed
@@ -291,7 +348,11 @@ def _latest(records: Iterable[AuthorityRecord]) -> dict[str, AuthorityRecord]:
 
 
 def _broker_account(
-    account: str, nkey: str, grants: Mapping[str, list[Grant]], store_bytes: int | None
+    account: str,
+    nkey: str,
+    grants: Mapping[str, list[Grant]],
+    store_bytes: int | None,
+    governor_nkey: str | None = None,
 ) -> list[str]:
     # The broker may do anything in its account except publish on an ingress
     # subject: an envelope on `palermo.in.<id>` was sent by that authority's user.
@@ -303,6 +364,18 @@ def _broker_account(
         },
         "allowed_connection_types": ["STANDARD"],
     }
+    users = [broker_user]
+    if governor_nkey is not None:
+        users.append(
+            {
+                "nkey": governor_nkey,
+                "permissions": {
+                    "publish": {"allow": governor_grants()},
+                    "subscribe": {"allow": ["_INBOX.>"]},
+                },
+                "allowed_connection_types": ["STANDARD"],
+            }
+        )
     importers: dict[tuple[str, bool], list[str]] = {}
     for authority, granted in grants.items():
         for grant in granted:
@@ -324,7 +397,7 @@ def _broker_account(
         "  jetstream: enabled"
         if store_bytes is None
         else f"  jetstream: {_value({'max_file': store_bytes})}",
-        f"  users: [{_value(broker_user)}]",
+        f"  users: {_value(users)}",
         "  exports: [",
         *(f"    {_value(e)}" for e in exports),
         "  ]",

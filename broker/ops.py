@@ -65,6 +65,8 @@ SHUTDOWN_TIMEOUT: Final = 5.0
 """Bound on stopping the server, open tails included."""
 MAX_TAILS: Final = 32
 """Concurrent live tails; each holds a consumer on the audit stream."""
+TAIL_BACKLOG: Final = 50
+"""Audit events a tail opened without a start sends before the live ones."""
 TAIL_POLL: Final = 1.0
 """How long a tail waits for new events before it checks for stop and disconnect."""
 TAIL_KEEPALIVE: Final = 15.0
@@ -307,14 +309,17 @@ def _gone(request: web.Request) -> bool:
 
 
 async def audit_tail(request: web.Request) -> web.StreamResponse:
-    """Server-sent events, one `audit` event per matching audit event as it lands."""
+    """Server-sent events, one `audit` event per matching audit event as it lands; from
+    `after_seq` or `Last-Event-ID` if given, else from the latest `TAIL_BACKLOG`."""
     q = _params(request, ops_audit.TailQuery)
     start = _start_after(request, q)
     app = request.app
     js = app[BROKER].js
     if start is None:
+        # A tail opened without a start shows the recent past first (the dashboard's
+        # table is never empty while events exist), then goes live.
         info = await js.stream_info(topology.AUDIT)
-        start = info.state.last_seq or 0
+        start = max((info.state.last_seq or 0) - TAIL_BACKLOG, 0)
     match = q.filter()
     slots = app[TAILS]
     if slots.locked():

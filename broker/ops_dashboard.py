@@ -53,7 +53,7 @@ const T = {
     lags: "Consumer lag", consumer: "Consumer", waiting: "Waiting",
     tail: "Live audit tail", seq: "Seq", time: "Time", event: "Event", kind: "Kind",
     sender: "Sender", recipients: "Recipients", reason: "Reason",
-    connected: "Live", disconnected: "Reconnecting…",
+    connected: "Live", disconnected: "Reconnecting…", utc: "UTC",
     needToken: "Enter the operator token to load data.",
     unauthorized: "The token was refused.", failed: "Request failed:",
     yes: "yes", no: "no", other: "العربية",
@@ -73,7 +73,7 @@ const T = {
     lags: "تأخر المستهلكين", consumer: "المستهلك", waiting: "في الانتظار",
     tail: "سجل التدقيق المباشر", seq: "التسلسل", time: "الوقت", event: "الحدث",
     kind: "النوع", sender: "المرسِل", recipients: "المستلمون", reason: "السبب",
-    connected: "مباشر", disconnected: "جارٍ إعادة الاتصال…",
+    connected: "مباشر", disconnected: "جارٍ إعادة الاتصال…", utc: "بالتوقيت العالمي",
     needToken: "أدخل رمز المشغّل لتحميل البيانات.",
     unauthorized: "تم رفض الرمز.", failed: "فشل الطلب:",
     yes: "نعم", no: "لا", other: "English",
@@ -85,6 +85,8 @@ const T = {
 let lang = sessionStorage.getItem("palermo.lang") === "ar" ? "ar" : "en";
 let token = sessionStorage.getItem("palermo.token") || "";
 let lastId = "";
+let live = "";            // "connected", "disconnected" or "": the badge, re-translated
+const events = [];        // the rows shown, newest first, re-rendered on a language switch
 let tailAbort = null;
 const $ = (id) => document.getElementById(id);
 const t = (key) => T[lang][key] ?? key;
@@ -103,6 +105,12 @@ function row(cells) {
 function status(text, bad) {
   $("status").textContent = text;
   $("status").className = bad ? "bad" : "";
+  $("status").hidden = !text;  // no empty band once there is nothing to say
+}
+function setLive(state) {
+  live = state;
+  $("live").textContent = state ? t(state) : "";
+  $("live").className = state === "connected" ? "ok" : state ? "bad" : "";
 }
 
 function applyLang() {
@@ -111,6 +119,7 @@ function applyLang() {
   document.title = t("title");
   for (const e of document.querySelectorAll("[data-t]")) e.textContent = t(e.dataset.t);
   $("lang").textContent = t("other");
+  setLive(live); renderEvents();
   if (!token) status(t("needToken"));
 }
 
@@ -166,14 +175,22 @@ async function lags() {
   }
 }
 
-function showEvent(e) {
-  const tb = $("tail-rows");
-  tb.prepend(row([
-    [e.seq, "num"], [new Date(e.time_ms).toISOString().replace("T", " ").slice(0, 19), "code"],
+function eventRow(e) {
+  // Times are UTC, and say so: operators in several countries read the same page.
+  const when = new Date(e.time_ms).toISOString().replace("T", " ").slice(0, 19);
+  return row([
+    [e.seq, "num"], [when + " " + t("utc"), "code"],
     [T[lang].ev[e.event] ?? e.event], [e.kind, "code"], [e.sender, "code"],
     [(e.recipients || []).join(" "), "code"], [e.reason, "code"],
-  ]));
-  while (tb.rows.length > 50) tb.deleteRow(-1);
+  ]);
+}
+function renderEvents() {
+  $("tail-rows").replaceChildren(...events.map(eventRow));
+}
+function showEvent(e) {
+  events.unshift(e);
+  if (events.length > 50) events.length = 50;
+  renderEvents();
 }
 
 async function tail() {
@@ -186,7 +203,7 @@ async function tail() {
       const r = await fetch("/v1/audit/tail", { headers, signal: ctl.signal });
       if (r.status === 401) { status(t("unauthorized"), true); return; }
       if (!r.ok || !r.body) throw new Error(String(r.status));
-      $("live").textContent = t("connected"); $("live").className = "ok";
+      setLive("connected");
       const reader = r.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = "";
       for (;;) {
@@ -207,7 +224,7 @@ async function tail() {
     } catch (err) {
       if (ctl.signal.aborted) return;
     }
-    $("live").textContent = t("disconnected"); $("live").className = "bad";
+    setLive("disconnected");
     await new Promise((ok) => setTimeout(ok, 3000));
   }
 }
@@ -235,6 +252,7 @@ $("token-form").addEventListener("submit", (ev) => {
 $("forget").addEventListener("click", () => {
   token = ""; sessionStorage.removeItem("palermo.token");
   if (tailAbort) tailAbort.abort();
+  events.length = 0; lastId = ""; setLive("");
   applyLang();
 });
 applyLang(); refresh(); if (token) tail();

@@ -52,7 +52,93 @@ def build_parser() -> tuple[argparse.ArgumentParser, tuple[type[Exception], ...]
     errors: list[type[Exception]] = [ProtocolError, *ERRORS]
     for _, add_commands in _groups():
         errors.extend(add_commands(commands))
+    _finish_help(parser, [])
     return parser, tuple(dict.fromkeys(errors))
+
+
+EXAMPLES: Final[dict[str, str]] = {
+    "audit export": "palermo audit export --nkey-seed governor.nk --out audit.jsonl "
+    "--checkpoint-out checkpoint.txt",
+    "audit verify": "palermo audit verify audit.jsonl --checkpoint checkpoint.txt --vkey VKEY",
+    "broker-keys new": "palermo broker-keys new --out broker.keystore --origin hub.example/audit",
+    "broker-keys show": "palermo broker-keys show --keystore broker.keystore --config broker.toml",
+    "demo send": "palermo demo send --data-dir data",
+    "demo exchange": "palermo demo exchange --data-dir data",
+    "demo gateways": "palermo demo gateways --data-dir data",
+    "directory init": "palermo directory init --out root.keystore",
+    "directory list": "palermo directory list --nkey-seed governor.nk "
+    "--root-keystore root.keystore",
+    "directory add": "palermo directory add --root-keystore root.keystore --authority ng-naptip "
+    '--name "NAPTIP" --roles police,prosecutor --keystore ng-naptip.keystore '
+    "--config broker.toml",
+    "directory add-broker": "palermo directory add-broker --root-keystore root.keystore "
+    "--broker-keystore broker.keystore",
+    "directory root-key": "palermo directory root-key --root-keystore root.keystore",
+    "directory suspend": "palermo directory suspend --root-keystore root.keystore ng-naptip",
+    "directory revoke": "palermo directory revoke --root-keystore root.keystore ng-naptip",
+    "directory reinstate": "palermo directory reinstate --root-keystore root.keystore "
+    "ng-naptip --config broker.toml",
+    "directory sign-head": "palermo directory sign-head --root-keystore root.keystore",
+    "endpoint send": "palermo endpoint send referral.toml --to it-dna --keystore "
+    "ng-naptip.keystore --root-public ROOT",
+    "endpoint directory": "palermo endpoint directory --keystore ng-naptip.keystore "
+    "--root-public ROOT",
+    "endpoint inbox": "palermo endpoint inbox --keystore ng-naptip.keystore --root-public ROOT",
+    "evidence-export": "palermo evidence-export MESSAGE_ID --out evidence.json",
+    "evidence-directory": "palermo evidence-directory --root-public ROOT --out directory.json",
+    "evidence-verify": "palermo evidence-verify evidence.json --directory directory.json",
+    "gateway": "palermo gateway --config gateway.toml",
+    "send": "palermo send request.toml --to gb-ukca --attach records.pdf",
+    "inbox": "palermo inbox --unacknowledged",
+    "read": "palermo read MESSAGE_ID",
+    "thread": "palermo thread THREAD_ID",
+    "fetch": "palermo fetch MESSAGE_ID 0 --out statement.pdf",
+    "evidence": "palermo evidence MESSAGE_ID",
+    "ack": "palermo ack MESSAGE_ID",
+    "keys new": "palermo keys new --authority ng-naptip --out ng-naptip.keystore",
+    "keys show": "palermo keys show ng-naptip.keystore",
+    "nats-config": "palermo nats-config --root-public ROOT --nkeys nkeys.json "
+    "--broker-nkey UBROKER... --governor-nkey UGOVERNOR...",
+    "up": "palermo up --config broker.toml",
+}
+"""One example per command, shown at the end of its `--help`."""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the example's line breaks and adds each option's default to its help,
+    unless the help already says it or there is no default to show."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            action.option_strings
+            and default not in (None, False, argparse.SUPPRESS)
+            and "default" not in text
+            and "%(default)" not in text
+        ):
+            text = f"{text} (default: %(default)s)".strip()
+        return text
+
+
+def _finish_help(parser: argparse.ArgumentParser, path: list[str]) -> None:
+    """Give every command the same help: its description (its one-line help when it has
+    none of its own), every option's default, and its example."""
+    parser.formatter_class = _HelpFormatter
+    for action in parser._actions:  # argparse has no public walk of its tree
+        # argparse prints nothing, not even the default, for an option without help.
+        showable = action.default not in (None, False, argparse.SUPPRESS)
+        if not action.help and action.option_strings and showable:
+            action.help = "default: %(default)s"
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {c.dest: c.help for c in action._choices_actions}
+            for name, sub in action.choices.items():
+                if sub.description is None and (text := str(helps.get(name) or "")):
+                    sub.description = text[0].upper() + text[1:] + "."
+                _finish_help(sub, [*path, name])
+    command = " ".join(path)
+    if command in EXAMPLES and parser.epilog is None:
+        parser.epilog = "example:\n  " + EXAMPLES[command]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

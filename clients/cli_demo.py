@@ -1,25 +1,30 @@
-"""`palermo demo send` and `palermo demo exchange`: the authorities' side of the demo.
+"""`palermo demo send`, `demo exchange` and `demo gateways`: the authorities' side of
+the demo.
 
 `palermo up --demo` (the broker side) writes the demo's files under its data directory:
 one keystore per authority (`<id>.keystore`), the passphrase that opens them
 (`demo-passphrase`), where NATS is (`nats-url`) and the directory root's public key
 (`root-public`). These commands read them as an authority would be given them, and
 act as the three demo authorities through the client library; the broker starts
-`demo exchange` itself as a separate process once it is ready.
+`demo exchange` itself as a separate process once it is ready. `demo gateways` writes
+ready configurations for two demo gateways, so that the gateway guide's `curl`
+commands can be tried against the demo.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import secrets
 from pathlib import Path
 from typing import Any, Final
 
 from schemas.keys import AuthorityKeys
-from schemas.keystore import load_keystore
+from schemas.keystore import load_keystore, write_private
 
-from .cli_common import ERRORS, UsageError, connect_once
+from .cli_common import ERRORS, UsageError
 
 AUTHORITIES: Final = ("ng-naptip", "it-dna", "gb-ukca")
 
@@ -50,13 +55,9 @@ def _send(args: argparse.Namespace) -> int:
 
     url, keys, root_public = _demo_files(args)
 
-    async def run() -> int:
-        # `send` waits for ever for a NATS nobody runs (a demo broker since stopped
-        # leaves its nats-url behind): try once first, to end in one line instead.
-        await (await connect_once(url)).close()
-        return await send(url, keys, root_public)
-
-    return asyncio.run(run())
+    # `send` connects once with a bounded first connect: a demo broker since stopped
+    # (its nats-url left behind) ends in one line, not a wait for ever.
+    return asyncio.run(send(url, keys, root_public))
 
 
 def _exchange(args: argparse.Namespace) -> int:
@@ -70,6 +71,57 @@ def _exchange(args: argparse.Namespace) -> int:
         print(f"demo exchange failed: {type(exc).__name__}: {exc}", flush=True)
         return 1
     print("Demo exchange done: see it in the audit tail (dashboard, or /v1/audit).", flush=True)
+    return 0
+
+
+GATEWAYS: Final = ("ng-naptip", "it-dna")
+"""The demo gateways: the sender and the recipient of the gateway guide's examples."""
+
+
+def _gateways(args: argparse.Namespace) -> int:
+    """Write `DATA_DIR/gateways/<id>/gateway.toml` and its API key for each demo gateway
+    (an API key already there is kept, so a second run changes nothing a caller holds)."""
+    from .gateway_config import hash_api_key, load_gateway_config  # noqa: PLC0415
+
+    data_dir = Path(args.data_dir).resolve()
+    passphrase = _read(data_dir, "demo-passphrase")
+    root = _read(data_dir, "root-public")
+    url = args.nats_url or _read(data_dir, "nats-url")
+    for n, authority in enumerate(GATEWAYS):
+        home = data_dir / "gateways" / authority
+        key_file = home / "api-key"
+        if not key_file.exists():
+            write_private(key_file, (secrets.token_urlsafe(32) + "\n").encode())
+        key = key_file.read_text().strip()
+        port = args.port + n
+        # json.dumps writes TOML basic strings (the same escapes), whatever the path.
+        text = "\n".join(
+            [
+                "# A demo gateway (palermo demo gateways): the demo passphrase is written",
+                "# here; a real gateway takes it from PALERMO_GATEWAY_PASSPHRASE.",
+                f"directory_root = {json.dumps(root)}",
+                f"keystore = {json.dumps(str(data_dir / f'{authority}.keystore'))}",
+                f"passphrase = {json.dumps(passphrase)}",
+                f"data_dir = {json.dumps(str(home / 'data'))}",
+                "",
+                "[nats]",
+                f"url = {json.dumps(url)}",
+                "",
+                "[http]",
+                f"port = {port}",
+                "",
+                "[[api_keys]]",
+                'name = "case-system"',
+                f'key_hash = "{hash_api_key(key)}"',
+                'role = "system"',
+                "",
+            ]
+        )
+        config = home / "gateway.toml"
+        write_private(config, text.encode())
+        load_gateway_config(config, env={})  # what is written must load
+        print(f"{authority}: http://127.0.0.1:{port}  config {config}  API key {key_file}")
+    print("start each with: palermo gateway --config <config>")
     return 0
 
 
@@ -93,4 +145,19 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
         )
         p.add_argument("--data-dir", default="data", help="the demo broker's data directory")
         p.set_defaults(run=run)
+    gw = sub.add_parser(
+        "gateways",
+        help="write configs and API keys for two demo gateways (ng-naptip, it-dna)",
+        description="Write DATA_DIR/gateways/<id>/gateway.toml and an API key "
+        "(DATA_DIR/gateways/<id>/api-key, mode 0600) for the demo gateways of ng-naptip "
+        "(port PORT) and it-dna (PORT+1), from the demo broker's data directory.",
+    )
+    gw.add_argument(
+        "--nats-url",
+        default=os.environ.get("PALERMO_NATS_URL"),
+        help="default: the demo's DATA_DIR/nats-url",
+    )
+    gw.add_argument("--data-dir", default="data", help="the demo broker's data directory")
+    gw.add_argument("--port", type=int, default=8581, help="ng-naptip's port; it-dna's is next")
+    gw.set_defaults(run=_gateways)
     return ERRORS

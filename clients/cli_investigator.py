@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import mimetypes
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
@@ -24,6 +25,7 @@ from schemas.records import Disclosure
 
 from .cli_common import ERRORS, load_body, recipients
 from .cli_common import gateway as gateway_session
+from .gateway_schema import MessageSummary
 
 CHUNK = 64 * 1024
 
@@ -91,9 +93,30 @@ def _send(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+INBOX_COLUMNS: Final = (
+    "ACCEPTED (UTC)", "KIND", "FROM", "HANDLING", "VICTIMS", "ACK", "MESSAGE ID",
+)  # fmt: skip
+_WIDTHS: Final = (16, 16, 14, 8, 14, 3, 32)
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "  ".join(c.ljust(w) for c, w in zip(cells, _WIDTHS, strict=True)).rstrip()
+
+
+def _inbox_cells(item: MessageSummary) -> tuple[str, ...]:
+    """One received message as table cells: metadata only, as the gateway lists it."""
+    when = item.accepted_ms if item.accepted_ms is not None else item.stored_ms
+    stamp = dt.datetime.fromtimestamp(when / 1000, dt.UTC).strftime("%Y-%m-%d %H:%M")
+    return (
+        stamp, item.kind, item.sender, item.handling, item.victim_level,
+        "yes" if item.acknowledged else "no", item.message_id,
+    )  # fmt: skip
+
+
 def _inbox(args: argparse.Namespace) -> int:
     async def run() -> int:
         after = 0
+        header_shown = False
         async with gateway_session(args) as gateway:
             while True:
                 page = await gateway.list(
@@ -101,8 +124,16 @@ def _inbox(args: argparse.Namespace) -> int:
                     unacknowledged=args.unacknowledged,
                 )  # fmt: skip
                 for item in page.messages:
-                    print(msgspec.json.encode(item).decode(), flush=True)
+                    if args.json:
+                        print(msgspec.json.encode(item).decode(), flush=True)
+                    else:
+                        if not header_shown:
+                            print(_row(INBOX_COLUMNS), flush=True)
+                            header_shown = True
+                        print(_row(_inbox_cells(item)), flush=True)
                     after = max(after, item.cursor)
+                if not args.json and not header_shown and not args.follow:
+                    print("no messages")
                 if not args.follow:
                     return 0
                 if not page.messages:
@@ -216,7 +247,13 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
     send.add_argument("--priority", default="routine", choices=["routine", "urgent", "immediate"])
     send.add_argument("--thread", help="thread id (hex) to continue")
     send.add_argument("--in-reply-to", help="message id (hex) answered")
-    send.add_argument("--attach", action="append", help="a file to attach (repeatable)")
+    send.add_argument(
+        "--attach",
+        action="append",
+        help="a file to attach (repeatable); its content is declared at --attachment-level: "
+        "pseudonymised unless you say otherwise, so a file naming a victim needs "
+        "--attachment-level disclosed and --disclose-basis",
+    )
     send.add_argument("--attachment-level", default="pseudonymised",
                       choices=["none", "pseudonymised", "disclosed"],
                       help="victim-identifier level of the attachments' content")  # fmt: skip
@@ -230,6 +267,9 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
     inbox.add_argument("--thread")
     inbox.add_argument("--unacknowledged", action="store_true")
     inbox.add_argument("--follow", action="store_true", help="keep waiting for new ones")
+    inbox.add_argument(
+        "--json", action="store_true", help="one JSON object per line instead of a table"
+    )
     inbox.set_defaults(run=_inbox)
 
     read = commands.add_parser("read", help="show one received message")

@@ -93,11 +93,21 @@ def test_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 DOCUMENTED = {
     "keys": ["new", "show"],
     "up": [],
-    "directory": ["init", "list", "add", "suspend", "revoke", "reinstate", "sign-head"],
-    "broker-keys": ["new"],
+    "directory": [
+        "init",
+        "list",
+        "add",
+        "add-broker",
+        "root-key",
+        "suspend",
+        "revoke",
+        "reinstate",
+        "sign-head",
+    ],
+    "broker-keys": ["new", "show"],
     "audit": ["export", "verify"],
     "nats-config": [],
-    "demo": ["send", "exchange"],
+    "demo": ["send", "exchange", "gateways"],
     "gateway": [],
     "endpoint": ["send", "inbox", "directory"],
     **{c: [] for c in ("send", "inbox", "read", "thread", "fetch", "evidence", "ack")},
@@ -172,3 +182,48 @@ def test_demo_commands_need_the_demo_broker(
         f"palermo: {tmp_path}/demo-passphrase is missing: start the demo broker first "
         f"(palermo up --demo --data-dir {tmp_path})\n"
     )
+
+
+def _leaves(parser: argparse.ArgumentParser, path: list[str]) -> list[list[str]]:
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return [path]
+    return [leaf for a in subs for n, p in a.choices.items() for leaf in _leaves(p, [*path, n])]
+
+
+COMMANDS = [" ".join(path) for path in _leaves(build_parser()[0], [])]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_description_defaults_and_example(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`palermo COMMAND --help` has a description, an example, and shows the default of
+    every option that has one."""
+    with pytest.raises(SystemExit) as stopped:
+        main([*command.split(), "--help"])
+    assert stopped.value.code == 0
+    text = capsys.readouterr().out
+    usage, description = text.split("\n\n")[:2]
+    assert usage.startswith(f"usage: palermo {command}")
+    assert description.strip()
+    assert not description.startswith(("options:", "positional"))
+    assert f"example:\n  palermo {command}" in text
+    parser = build_parser()[0]
+    for word in command.split():
+        parser = next(
+            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices[word]
+    flat = " ".join(text.split())
+    for action in parser._actions:
+        if action.option_strings and action.default not in (None, False, argparse.SUPPRESS):
+            said = "default" in (action.help or "")
+            assert said or f"(default: {action.default})" in flat, action.option_strings
+
+
+def test_attach_says_which_victim_level_it_assumes(capsys: pytest.CaptureFixture[str]) -> None:
+    """`send --help` says an attachment is taken as pseudonymised unless told otherwise."""
+    with pytest.raises(SystemExit):
+        main(["send", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--attachment-level: pseudonymised unless you say otherwise" in text

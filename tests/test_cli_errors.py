@@ -5,10 +5,12 @@ and Ctrl-C. Each command runs as its own process, as a person would run it."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import re
 import signal
+import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ import pytest
 from nats.aio.client import Client
 
 from broker.natsserver import NatsServer
+from clients.cli import build_parser
 from clients.endpoint import Endpoint
 from schemas.keys import AuthorityKeys, SigningKey
 from schemas.keystore import (
@@ -338,7 +341,7 @@ async def test_gateway_answers_are_one_line(
         # A message in the inbox, so the follower's first line shows it is following.
         await h.send(A, h.seal(A, B, body=referral()))
         began = time.monotonic()
-        follower = await start("inbox", *at, "system.key", "--follow", cwd=tmp_path)
+        follower = await start("inbox", *at, "system.key", "--follow", "--json", cwd=tmp_path)
         assert follower.stdout is not None
         async with asyncio.timeout(BOUND):
             first = await follower.stdout.readline()
@@ -413,3 +416,80 @@ async def test_endpoint_keeps_reconnecting_after_its_first_connect(tmp_path: Pat
         if restarted is not None:
             await restarted.aclose()
         await server.aclose()
+
+
+async def test_ops_port_taken_is_one_line(tmp_path: Path) -> None:
+    """A broker whose ops port is taken never says it is ready: it ends within the
+    bound, exit 1, its last line naming the address, with no traceback or group."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = await palermo(
+            "up", "--demo", "--data-dir", str(tmp_path / "demo"), "--ops-port", str(port),
+            "--no-exchange", cwd=tmp_path,
+        )  # fmt: skip
+    assert run.code == 1, run.err
+    assert "ready" not in run.out
+    assert "Traceback" not in run.err
+    assert "ExceptionGroup" not in run.err
+    assert run.err.splitlines()[-1].startswith(
+        f"palermo: ops API cannot listen on 127.0.0.1:{port}: "
+    )
+
+
+BAD_VALUES = {
+    "--config": "nope.toml",
+    "--data-dir": "nope-dir",
+    "--nats-url": NOBODY,
+    "--gateway": "http://127.0.0.1:1",
+    "--root-public": "zz",
+}
+"""Values every command that takes these options gets (nothing is there)."""
+
+
+def _bad_argv(command: list[str]) -> list[str]:
+    """`command` with every required argument, and the options in `BAD_VALUES`, given a
+    value that names nothing."""
+    parser = build_parser()[0]
+    for word in command:
+        parser = next(
+            a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+        ).choices[word]
+    argv = list(command)
+    for action in parser._actions:
+        if not action.option_strings:
+            if not isinstance(action, argparse._SubParsersAction):
+                argv.append("nope")
+        elif action.option_strings[0] in BAD_VALUES:
+            argv += [action.option_strings[0], BAD_VALUES[action.option_strings[0]]]
+        elif action.required:
+            argv += [action.option_strings[0], "nope"]
+    return argv
+
+
+async def test_every_command_with_bad_input_fails_without_traceback(tmp_path: Path) -> None:
+    """Every `palermo` command, given arguments that name nothing (no file, no server,
+    no gateway), exits non-zero within the bound with no traceback and no "unexpected"
+    error (exit 70)."""
+    commands = _command_paths(build_parser()[0], [])
+    semaphore = asyncio.Semaphore(4)
+
+    async def one(command: list[str]) -> tuple[list[str], Run]:
+        async with semaphore:
+            return command, await palermo(*_bad_argv(command), cwd=tmp_path)
+
+    for command, run in await asyncio.gather(*(one(c) for c in commands)):
+        shown = " ".join(command)
+        assert "Traceback" not in run.err + run.out, shown
+        assert run.code not in (0, 70), (shown, run.code, run.err[-300:])
+
+
+def _command_paths(parser: argparse.ArgumentParser, path: list[str]) -> list[list[str]]:
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs:
+        return [path]
+    return [
+        leaf for a in subs for name, p in a.choices.items()
+        for leaf in _command_paths(p, [*path, name])
+    ]  # fmt: skip

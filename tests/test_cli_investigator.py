@@ -71,12 +71,27 @@ async def test_send_inbox_read_thread_ack(
         listed: list[dict[str, Any]] = []
         async with asyncio.timeout(15):
             while not listed:
-                assert await asyncio.to_thread(palermo, "inbox", *b, "--kind", "mla_request") == 0
+                assert (
+                    await asyncio.to_thread(palermo, "inbox", *b, "--kind", "mla_request", "--json")
+                    == 0
+                )
                 listed = json_lines(capsys.readouterr().out)
                 await asyncio.sleep(0.2)
         (item,) = listed
         assert item["message_id"] == sent["message_id"]
         assert item["handling"] == "H2"
+        assert await asyncio.to_thread(palermo, "inbox", *b) == 0
+        # Log lines of the in-process broker may share stdout: take the table's lines.
+        table = capsys.readouterr().out.splitlines()
+        header = next(line for line in table if line.startswith("ACCEPTED (UTC)"))
+        (row,) = [line for line in table if line.endswith(sent["message_id"])]
+        assert header.split() == [
+            "ACCEPTED", "(UTC)", "KIND", "FROM", "HANDLING", "VICTIMS", "ACK", "MESSAGE", "ID",
+        ]  # fmt: skip
+        assert row.split()[2:] == [
+            "mla_request", A, "H2", item["victim_level"], "no",
+            sent["message_id"],
+        ]  # fmt: skip
         assert await asyncio.to_thread(palermo, "read", *b, sent["message_id"]) == 0
         shown = pretty_json(capsys.readouterr().out)
         assert shown["body"]["kind"] == "mla_request"

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -19,7 +20,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from broker import topology
 from broker.errors import ConfigError
 from broker.natsserver import NatsServer
-from broker.ops import OpsServer, make_app
+from broker.ops import TAIL_BACKLOG, OpsServer, make_app
+from broker.ops_dashboard import PAGE
 from broker.service import Broker
 from schemas import tlog
 from schemas.envelope import envelope_hash, parse
@@ -417,3 +419,48 @@ async def test_dashboard_is_static_bilingual_and_holds_no_data(ops: Ops) -> None
 async def _accepted(ops: Ops) -> bool | None:
     events = (await ops.json("/v1/audit", event="accepted"))["events"]
     return True if events else None
+
+
+def test_dashboard_translates_every_label() -> None:
+    """Every label on the page (its `data-t` keys and every `t("...")` in its script,
+    the "Live" badge and the UTC zone of the tail's times included) has an English and
+    an Arabic text, and an empty status line is hidden rather than left as a band."""
+    page = PAGE.decode()
+    script = page[page.index("const T = {") :]
+    english, arabic = script.split("\n  ar: {", 1)
+    arabic = arabic[: arabic.index("\n};")]
+    keys = set(re.findall(r'data-t="([A-Za-z_]+)"', page))
+    keys |= set(re.findall(r'\bt\("([A-Za-z_]+)"\)', page))
+    keys |= {"connected", "disconnected", "utc"}  # set through setLive / eventRow
+    for key in sorted(keys):
+        for table in (english, arabic):
+            assert re.search(rf"\b{key}: \"[^\"]+\"", table), key
+    assert 'when + " " + t("utc")' in page
+    assert '$("status").hidden = !text' in page
+    assert "setLive(live); renderEvents();" in page  # a language switch re-labels both
+
+
+async def test_tail_opened_without_start_sends_latest_50(
+    nats_server: NatsServer, nc: Client
+) -> None:
+    """A tail opened with no start (the dashboard's) first sends the latest 50 audit
+    events, in order, then the live ones."""
+    h = Harness(nc)
+    await h.setup()
+    for name in ("ng-naptip", "it-dna"):
+        await h.add(name)
+    for _ in range(60):  # each is one `accepted` audit event
+        await h.send("ng-naptip", h.seal("ng-naptip", "it-dna"))
+    async with aiohttp.ClientSession() as http, ops_broker(nats_server.url, h) as (_, url):
+
+        async def total() -> int | None:
+            last = (await h.js.stream_info(topology.AUDIT)).state.last_seq
+            return last if last >= 63 else None
+
+        last = await eventually(total, wait=15)
+        async with http.get(url + "/v1/audit/tail", headers=BEARER) as tail:
+            seqs: list[int] = []
+            async with asyncio.timeout(10):
+                while len(seqs) < TAIL_BACKLOG:
+                    seqs.append(int((await _read_event(tail.content))["id"]))
+    assert seqs == list(range(last - TAIL_BACKLOG + 1, last + 1))
