@@ -20,6 +20,7 @@ import nats.js.errors
 from nats.aio.client import Client
 
 from schemas.errors import ProtocolError
+from schemas.nats_connect import FirstConnectFailed, connect_first
 
 from .errors import BrokerError, ConfigError
 
@@ -120,34 +121,10 @@ async def connect_once(
     then raises `NatsUnreachable` naming them (never their credentials), and it does
     not reconnect once lost (nats-py would otherwise retry a failed first connect for
     ever, logging a traceback each time)."""
-    failures: list[Exception] = []
-
-    async def quiet(exc: Exception) -> None:
-        failures.append(exc)
-
     try:
-        # nats-py reads 0 attempts as "no limit": 1 is the smallest bound (two tries).
-        return await nats.connect(
-            url,
-            allow_reconnect=False,
-            max_reconnect_attempts=1,
-            reconnect_time_wait=0.5,
-            connect_timeout=2,
-            error_cb=quiet,
-            **credentials,
-        )
-    except (nats.errors.Error, OSError, TimeoutError) as exc:
-        cause = failures[-1] if failures else exc
-        if isinstance(cause, OSError) and cause.errno:
-            why = os.strerror(cause.errno)
-        elif isinstance(cause, TimeoutError):
-            why = "no answer in time"
-        else:
-            why = str(cause) or type(cause).__name__
-        shown = re.sub(r"//[^@/]*@", "//", url)  # never print credentials
-        raise NatsUnreachable(
-            f"cannot reach NATS at {shown}: {why} (is it running? check {where})"
-        ) from exc
+        return await connect_first(url, allow_reconnect=False, **credentials)
+    except FirstConnectFailed as exc:
+        raise NatsUnreachable(f"{exc} (is it running? check {where})") from exc
 
 
 def run_nats(work: Coroutine[Any, Any, _T], url: str) -> _T:

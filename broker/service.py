@@ -140,7 +140,7 @@ class Broker:
         )
         try:
             async with asyncio.TaskGroup() as group:
-                watch_task = group.create_task(self.watch.run())
+                watch_task = group.create_task(_or_stop(self.watch.run(), stop))
                 await self._wait_for(self.watch.loaded, stop)
                 api = self.api = ApiProcess(
                     self.config.nats.url or [u.geturl() for u in self.nc.servers],
@@ -148,7 +148,7 @@ class Broker:
                     self.metrics,
                     grace=self.shutdown_timeout,
                 )
-                api_task = group.create_task(api.run(stop))
+                api_task = group.create_task(_or_stop(api.run(stop), stop))
                 # Ready means authorities get answers: the API too, not only the pipeline.
                 # Bounded: a child that cannot start must not hold the pipeline back (it
                 # keeps being restarted, and logged).
@@ -159,11 +159,14 @@ class Broker:
                     self.ready.set()
                     log.info("broker_ready", instance=self.config.instance)
                     tasks = [
-                        group.create_task(worker.run(stop)),
-                        group.create_task(sweeper.run(stop)),
-                        group.create_task(self._sequence(stop)),
+                        group.create_task(_or_stop(worker.run(stop), stop)),
+                        group.create_task(_or_stop(sweeper.run(stop), stop)),
+                        group.create_task(_or_stop(self._sequence(stop), stop)),
                         api_task,
-                        *(group.create_task(task(self, stop)) for task in self.extra_tasks),
+                        *(
+                            group.create_task(_or_stop(task(self, stop), stop))
+                            for task in self.extra_tasks
+                        ),
                     ]
                     await stop.wait()
                     self.ready.clear()
@@ -203,6 +206,20 @@ class Broker:
             for f in (loaded, stopping):
                 f.cancel()
             await asyncio.wait({loaded, stopping})
+
+
+async def _or_stop(work: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:
+    """Run `work`; if it fails, set `stop` before the error reaches the task group.
+
+    The group then cancels the other tasks, but every one of them also ends by its own
+    `stop` check: a cancellation can be lost inside nats-py (Python 3.11's
+    `asyncio.wait_for` drops one that races a completed future), and a loop that lost
+    it would otherwise wait on `stop` for ever and hang the shutdown."""
+    try:
+        await work
+    except BaseException:
+        stop.set()
+        raise
 
 
 async def _settle(task: asyncio.Future[Any], grace: float) -> None:

@@ -9,7 +9,6 @@ import asyncio
 import contextlib
 import json
 import os
-import re
 import tomllib
 from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
@@ -24,6 +23,7 @@ from nats.aio.client import Client
 
 from schemas.errors import ProtocolError
 from schemas.keys import check_authority_id
+from schemas.nats_connect import FirstConnectFailed, connect_first, shown_url
 
 from .errors import ClientError, DirectoryUnavailable
 from .gateway_client import GatewayClient, GatewayUnavailable, Unauthorized
@@ -89,40 +89,14 @@ def nats_url(args: argparse.Namespace) -> str:
     return str(args.nats_url or os.environ.get("PALERMO_NATS_URL") or DEFAULT_NATS_URL)
 
 
-def shown_url(url: str) -> str:
-    """A server URL as errors may print it: without user name, password or token."""
-    return re.sub(r"//[^@/]*@", "//", url)
-
-
 async def connect_once(url: str) -> Client:
     """A NATS connection for one command's work: it tries each server twice and then
     raises `NatsUnreachable` naming them (never their credentials), and it does not
-    reconnect once lost (nats-py would otherwise retry a failed first connect for ever,
-    logging a traceback each time)."""
-    failures: list[Exception] = []
-
-    async def quiet(exc: Exception) -> None:
-        failures.append(exc)
-
+    reconnect once lost."""
     try:
-        # nats-py reads 0 attempts as "no limit": 1 is the smallest bound (two tries).
-        return await nats.connect(
-            url,
-            allow_reconnect=False,
-            max_reconnect_attempts=1,
-            reconnect_time_wait=0.5,
-            connect_timeout=2,
-            error_cb=quiet,
-        )
-    except (nats.errors.Error, OSError, TimeoutError) as exc:
-        cause = failures[-1] if failures else exc
-        if isinstance(cause, OSError) and cause.errno:
-            why = os.strerror(cause.errno)
-        elif isinstance(cause, TimeoutError):
-            why = "no answer in time"
-        else:
-            why = str(cause) or type(cause).__name__
-        raise NatsUnreachable(f"cannot reach NATS at {shown_url(url)}: {why} {NATS_HINT}") from exc
+        return await connect_first(url, allow_reconnect=False)
+    except FirstConnectFailed as exc:
+        raise NatsUnreachable(f"{exc} {NATS_HINT}") from exc
 
 
 def run_nats(work: Coroutine[Any, Any, _T], url: str) -> _T:

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import dbm
-import os
-import re
 from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -48,6 +46,7 @@ from schemas.kinds import (
 )
 from schemas.levels import DisclosureMismatch, VictimLevelExceeded, check_level
 from schemas.minimise import LinkageKey
+from schemas.nats_connect import FirstConnectFailed, connect_first
 from schemas.note import Checkpoint, NoteVerifier
 from schemas.notice import BROKER_AUTHORITY, open_notices
 from schemas.records import Disclosure, HandlingCode, NonRetrievalReason, Priority
@@ -157,43 +156,23 @@ class Endpoint:
         The first connect tries each server of `url` twice and then raises
         `DirectoryUnavailable` naming the servers (never their credentials) and why;
         once connected, the endpoint reconnects for as long as it lives."""
-        failures: list[Exception] = []
-        connected = False
 
         async def nats_error(exc: Exception) -> None:
-            # nats-py's default callback logs a traceback per failed attempt; until the
-            # first connect succeeds, the error raised below says it once.
-            if connected:
-                log.warning("nats_error", error=type(exc).__name__)
-            else:
-                failures.append(exc)
+            log.warning("nats_error", error=type(exc).__name__)
 
         try:
-            # nats-py retries a failed first connect for ever unless the attempts are
-            # bounded (0 there means no limit, as -1 does): bound them for the first
-            # connect only, then lift the bound so that reconnects go on.
-            nc = await nats.connect(
+            nc = await connect_first(
                 url,
+                on_error=nats_error,
                 name=f"palermo-endpoint-{keys.authority}",
                 inbox_prefix=topology.reply_prefix(keys.authority).encode(),
                 nkeys_seed=nkey_seed_file,
-                max_reconnect_attempts=1,
-                reconnect_time_wait=0.5,
-                connect_timeout=2,
-                error_cb=nats_error,
             )
-        except (nats.errors.Error, OSError, TimeoutError) as exc:
-            cause = failures[-1] if failures else exc
-            if isinstance(cause, OSError) and cause.errno:
-                why = os.strerror(cause.errno)
-            elif isinstance(cause, TimeoutError):
-                why = "no answer in time"
-            else:
-                why = str(cause) or type(cause).__name__
-            servers = re.sub(r"//[^@/]*@", "//", url)  # never print credentials
-            raise DirectoryUnavailable(f"cannot reach NATS at {servers}: {why}") from exc
+        except FirstConnectFailed as exc:
+            raise DirectoryUnavailable(str(exc)) from exc
+        # Bounded for the first connect only: once connected, reconnect for as long as
+        # the endpoint lives.
         nc.options["max_reconnect_attempts"] = -1
-        connected = True
         seen = dbm.open(str(seen_path), "c") if seen_path else None  # noqa: SIM115
         try:
             endpoint = cls(nc, keys, root_public, seen=seen, **kwargs)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ import pytest
 from nats.aio.client import Client
 
 from broker.natsserver import NatsServer
-from broker.service import Broker
+from broker.service import Broker, _or_stop
 
 from .brokerkit import Harness
 
@@ -34,3 +34,41 @@ async def test_cancelled_broker_ends_cancelled(nats_server: NatsServer, nc: Clie
         assert task.cancelled()
     finally:
         await broker_nc.drain()
+
+
+async def test_a_failed_task_stops_the_others_even_after_a_lost_cancellation() -> None:
+    """When one broker task fails, `stop` is set before the task group cancels the
+    rest, so a loop whose cancellation was lost (as nats-py's `wait_for` can lose one
+    on Python 3.11) still ends by its own `stop` check instead of hanging shutdown."""
+    stop = asyncio.Event()
+    lost = 0
+
+    async def loop_that_loses_one_cancellation() -> None:
+        nonlocal lost
+        while not stop.is_set():
+            try:
+                await stop.wait()
+            except asyncio.CancelledError:
+                if lost:
+                    raise
+                lost += 1  # the first cancellation goes missing
+
+    async def failing() -> None:
+        await asyncio.sleep(0.05)
+        raise ValueError("ops port taken")
+
+    async def run_both() -> None:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(_or_stop(loop_that_loses_one_cancellation(), stop))
+            group.create_task(_or_stop(failing(), stop))
+
+    both = asyncio.ensure_future(run_both())
+    done, _ = await asyncio.wait({both}, timeout=2)
+    if not done:
+        stop.set()  # release the stuck loop so that the test itself ends
+        await asyncio.gather(both, return_exceptions=True)
+        pytest.fail("a failed task left a loop that lost its cancellation running")
+    with pytest.raises(ExceptionGroup) as caught:
+        both.result()
+    assert [type(e) for e in caught.value.exceptions] == [ValueError]
+    assert stop.is_set()
