@@ -103,15 +103,24 @@ def _directory_add(args: argparse.Namespace) -> int:
             serial=0,
             issued_ms=now,
         )
-        nc, admin = await _admin(args)
-        try:
-            stored = await admin.put(record, change="added")
-        finally:
-            await nc.drain()
-        print(f"published {stored.id} at serial {stored.serial}")
-        return 0
+        return await _published(args, record)
 
     return run_nats(run(), args.nats_url)
+
+
+async def _published(args: argparse.Namespace, record: AuthorityRecord) -> int:
+    """Sign and publish a new `record`, and say at which serial."""
+    nc, admin = await _admin(args)
+    try:
+        stored = await admin.put(record, change="added")
+    finally:
+        await nc.drain()
+    print(f"published {stored.id} at serial {stored.serial}")
+    return 0
+
+
+def _publish_new(args: argparse.Namespace, record: AuthorityRecord) -> int:
+    return run_nats(_published(args, record), args.nats_url)
 
 
 def _directory_root_key(args: argparse.Namespace) -> int:
@@ -131,16 +140,7 @@ def _directory_add_broker(args: argparse.Namespace) -> int:
         keys, now_ms=now_ms(), valid_ms=args.valid_days * 86_400_000, name=args.name
     )
 
-    async def run() -> int:
-        nc, admin = await _admin(args)
-        try:
-            stored = await admin.put(record, change="added")
-        finally:
-            await nc.drain()
-        print(f"published {stored.id} at serial {stored.serial}")
-        return 0
-
-    return run_nats(run(), args.nats_url)
+    return _publish_new(args, record)
 
 
 def _directory_status(args: argparse.Namespace) -> int:
