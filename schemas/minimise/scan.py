@@ -53,6 +53,9 @@ class ProtectedPerson:
 
     names: tuple[str, ...] = ()
     identifiers: tuple[tuple[PseudonymKind, str], ...] = ()
+    family_names: tuple[str, ...] = ()
+    """The family names among `names` (each a whole name part, e.g. "da Silva"), when the
+    sender recorded the name's structure; empty when unknown."""
 
 
 @dataclasses.dataclass(frozen=True)
