@@ -169,12 +169,48 @@ class Address(
     country: CountryCode | None = None
 
 
+Script = Annotated[
+    str, Meta(pattern=r"^[A-Z][a-z]{3}$(?!\n)", description="ISO 15924 script code, e.g. Latn")
+]
+
+NameEncodingScheme = Literal["clk1-full", "clk1-skeleton"]
+"""Version 1 of the keyed Bloom-filter name encodings (docs/minimisation.md): one of the
+name's transliterated q-grams, one of its consonant skeleton's."""
+
+
+class PersonName(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
+    """A name with its structure, as written in one script.
+
+    Each list item is one whole name part ("Maria", "da Silva"). The name as a string is
+    the given names, the patronymic and the family names in that order, joined by spaces.
+    """
+
+    given: list[ShortText] = []
+    family: list[ShortText] = []
+    patronymic: ShortText | None = None
+    script: Script | None = None
+
+
+class NameEncoding(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Keyed, balanced Bloom-filter encoding of one name (see `schemas.minimise.linkage`):
+    compared by Dice similarity to link spelling and transliteration variants."""
+
+    scheme: NameEncodingScheme
+    key_id: Annotated[bytes, Meta(min_length=8, max_length=8)]
+    value: Annotated[bytes, Meta(min_length=256, max_length=256)]
+
+
 class PersonIdentity(
     msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
 ):
     """Direct identifiers of a protected person, as the sending authority holds them."""
 
     names: list[ShortText] = []
+    """Names as single strings, when their structure is unknown."""
+    structured_names: list[PersonName] = []
+    """Names with their given, family and patronymic parts and their script."""
     date_of_birth: dt.date | None = None
     documents: list[Document] = []
     phones: list[ShortText] = []
@@ -201,6 +237,8 @@ class Victim(
 
     ref: Ref
     pseudonyms: list[Pseudonym] = []
+    name_encodings: list[NameEncoding] = []
+    """Keyed encodings of each name, for linkage that survives spelling and script."""
     sex: Sex | None = None
     age_band: AgeBand | None = None
     minor: bool | None = None
@@ -221,6 +259,7 @@ class Witness(
 
     ref: Ref
     pseudonyms: list[Pseudonym] = []
+    name_encodings: list[NameEncoding] = []
     sex: Sex | None = None
     age_band: AgeBand | None = None
     minor: bool | None = None

@@ -30,6 +30,7 @@ from ..records import (
     Document,
     Officer,
     PersonIdentity,
+    PersonName,
     Pseudonym,
     PseudonymKind,
     Suspect,
@@ -38,6 +39,7 @@ from ..records import (
     Witness,
 )
 from .generalise import age_band, is_minor, region_of
+from .linkage import encode_name
 from .normalise import normalise_identifier
 from .pseudonym import LinkageKey, pseudonym
 from .scan import ProtectedPerson, Scanner
@@ -51,12 +53,20 @@ Person = Victim | Witness
 _NOT_SCANNED = (Pseudonym, Officer, Suspect, PersonIdentity)
 
 
+def name_text(name: PersonName) -> str:
+    """A structured name as one string: given names, patronymic, family names."""
+    parts = [*name.given, *([name.patronymic] if name.patronymic else []), *name.family]
+    return " ".join(parts)
+
+
 def _identity_values(
     identity: PersonIdentity,
 ) -> Iterator[tuple[PseudonymKind, str | dt.date | Document | Address, str]]:
     """(kind, value, field path inside the identity) of every direct identifier."""
     for index, name in enumerate(identity.names):
         yield "name", name, f"names[{index}]"
+    for index, structured in enumerate(identity.structured_names):
+        yield "name", name_text(structured), f"structured_names[{index}]"
     if identity.date_of_birth is not None:
         yield "date_of_birth", identity.date_of_birth, "date_of_birth"
     for index, document in enumerate(identity.documents):
@@ -81,7 +91,11 @@ def _protected(identity: PersonIdentity) -> ProtectedPerson:
                 identifiers.append((kind, number))
             case str() if kind != "name":
                 identifiers.append((kind, value))
-    return ProtectedPerson(names=tuple(identity.names), identifiers=tuple(identifiers))
+    names = [*identity.names, *(name_text(n) for n in identity.structured_names)]
+    family = [part for n in identity.structured_names for part in n.family]
+    return ProtectedPerson(
+        names=tuple(names), identifiers=tuple(identifiers), family_names=tuple(family)
+    )
 
 
 def _structs(value: object) -> Iterator[msgspec.Struct]:
@@ -153,6 +167,7 @@ def _minimise_person(
             f"{path} has an identity: a linkage key is needed to pseudonymise it"
         )
     pseudonyms = list(record.pseudonyms)
+    encodings = list(record.name_encodings)
     for kind, value, where in _identity_values(identity):
         try:
             normalised = normalise_identifier(kind, value)
@@ -164,7 +179,10 @@ def _minimise_person(
         made = pseudonym(key, kind, normalised)
         if made not in pseudonyms:
             pseudonyms.append(made)
-    changes: dict[str, object] = {"pseudonyms": pseudonyms}
+        if kind == "name":
+            assert isinstance(value, str)  # noqa: S101 - names are strings (above)
+            encodings.extend(e for e in encode_name(key, value) if e not in encodings)
+    changes: dict[str, object] = {"pseudonyms": pseudonyms, "name_encodings": encodings}
     changes.update(_generalised(record, identity, path, today))
     if not keep_identity:
         changes["identity"] = None

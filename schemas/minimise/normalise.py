@@ -220,13 +220,18 @@ def _compact(text: str, *, drop_dashes: bool) -> str:
 
 
 def normalise_document(document: Document) -> str:
-    """`type:country:NUMBER`: the number in NFKC upper case without spaces, dashes or
-    dots; the country empty when unknown. The type and country are part of the value
-    so that equal numbers of different documents do not link."""
+    """NUMBER: the number in NFKC upper case without spaces, dashes or dots.
+
+    Neither the issuing country nor the document type is part of it (version 2 of the
+    document pseudonym): one authority records the country and another does not, one
+    calls a document a travel document and another a passport, and the same number
+    must still link. Equal numbers of different people's documents are rare, and a
+    link also weighs the names and dates of birth (`schemas.minimise.linkage`).
+    """
     number = _compact(document.number, drop_dashes=True)
     if not number:
         raise MinimisationError("document number is empty")
-    return f"{document.type}:{document.country or ''}:{number}"
+    return number
 
 
 def normalise_phone(value: str) -> str:

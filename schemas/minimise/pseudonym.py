@@ -23,6 +23,8 @@ PSEUDONYM_SIZE: Final = 16
 
 KEY_ID_LABEL: Final = b"palermo/linkage-keyid/v1"
 PSEUDONYM_LABEL: Final = b"palermo/pseudonym/v1"
+DOCUMENT_LABEL: Final = b"palermo/pseudonym/v2"
+"""Documents' label: version 2 of their normalised value leaves out type and country."""
 
 
 class LinkageKey:
@@ -83,12 +85,15 @@ class LinkageKey:
 def pseudonym(key: LinkageKey, kind: PseudonymKind, normalised_value: str) -> Pseudonym:
     """The pseudonym of one normalised identifier under `key`.
 
-    value = BLAKE2b-256(key=key.key, "palermo/pseudonym/v1" ‖ 0x00 ‖ kind ‖ 0x00 ‖
-    UTF-8(normalised_value))[:16]. The kind is inside the hash so that a phone number
-    and a document number with the same digits do not link; the zero bytes keep the
+    value = BLAKE2b-256(key=key.key, label ‖ 0x00 ‖ kind ‖ 0x00 ‖
+    UTF-8(normalised_value))[:16], where label is "palermo/pseudonym/v2" for a document
+    (its normalised value changed in version 2) and "palermo/pseudonym/v1" for every
+    other kind. The kind is inside the hash so that a phone number and a document
+    number with the same digits do not link; the zero bytes keep the
     fields apart (neither a kind nor a normalised value contains U+0000).
     `normalised_value` must come from `normalise_identifier` for that kind.
     """
-    data = PSEUDONYM_LABEL + b"\x00" + kind.encode() + b"\x00" + normalised_value.encode("utf-8")
+    label = DOCUMENT_LABEL if kind == "document" else PSEUDONYM_LABEL
+    data = label + b"\x00" + kind.encode() + b"\x00" + normalised_value.encode("utf-8")
     value = _crypto.blake2b(data, size=32, key=key.key)[:PSEUDONYM_SIZE]
     return Pseudonym(kind=kind, key_id=key.key_id, value=value)

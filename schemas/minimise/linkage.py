@@ -1,0 +1,254 @@
+"""Record linkage of minimised victims and witnesses: keyed Bloom-filter name encodings
+and a link decision.
+
+Names are encoded as cryptographic long-term keys (Schnell, Bachteler and Reiher 2009):
+the padded bigrams of a name's tokens, transliterated to Latin and with particles
+dropped, are each hashed with the linkage key to `HASHES` positions of a `FILTER_BITS`
+filter. Two encodings of spelling or transliteration variants share most bits, and
+Dice similarity measures how many. One encoding holds the full Latin form's bigrams,
+a second the consonant skeleton's, where Arabic and its Latin spellings meet.
+
+Hardening: the positions come from BLAKE2b keyed with the linkage key (without it
+nobody can encode a guessed name), the filter is balanced (followed by its complement,
+so every encoding has the same weight and a frequent name shows no density) and the
+2 * `FILTER_BITS` bits are shuffled by a permutation derived from the key.
+`docs/minimisation.md` specifies every byte.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Iterable
+from typing import Final, get_args
+
+from .. import _crypto
+from ..records import NameEncoding, NameEncodingScheme, Victim, Witness
+from .normalise import fold, tokens
+from .pseudonym import LinkageKey
+from .translit import PARTICLES, skeleton, to_latin
+
+FILTER_BITS: Final = 1024
+HASHES: Final = 10
+ENCODED_BYTES: Final = 2 * FILTER_BITS // 8
+QGRAM_LABEL: Final = b"palermo/clk/v1"
+PERMUTATION_LABEL: Final = b"palermo/clk-permutation/v1"
+SCHEMES: Final[tuple[NameEncodingScheme, ...]] = get_args(NameEncodingScheme)
+PAD: Final = "_"
+
+# The decision: weights of a Fellegi-Sunter style score (log-odds, rounded), and the
+# threshold it must reach. Chosen on a development set of labelled pairs generated with
+# another seed than the evaluated one (bench/linkage_eval.py).
+NAME_FLOOR: Final = 0.60
+"""Name similarity at which the name weight is zero: below it names count against."""
+NAME_SLOPE: Final = 40.0
+NAME_MIN: Final = -8.0
+NAME_MAX: Final = 8.0
+"""The name weight is NAME_SLOPE * (similarity - NAME_FLOOR), clipped to this range: a
+name alone never reaches THRESHOLD."""
+DOB_AGREE: Final = 7.0
+DOB_DISAGREE: Final = -12.0
+IDENTIFIER_AGREE: Final = 14.0
+"""A document, phone, e-mail or bank account pseudonym in common (counted once)."""
+THRESHOLD: Final = 10.0
+EXACT_KINDS: Final = ("document", "phone", "email", "bank_account")
+
+
+def name_tokens(name: str) -> list[str]:
+    """The folded tokens of a name that are encoded: particles (in their own script or
+    once transliterated) and tokens of digits left out, in the order written."""
+    out = []
+    for token in tokens(fold(name)):
+        latin = to_latin(token)
+        if token in PARTICLES or latin in PARTICLES or not latin or latin.isdigit():
+            continue
+        out.append(token)
+    return out
+
+
+def bigrams(words: Iterable[str]) -> list[str]:
+    """The distinct padded bigrams of `words` ("_a", "ab", "b_" for "ab"), sorted by
+    code point; a one-letter word gives "_a" and "a_"."""
+    grams: set[str] = set()
+    for word in words:
+        padded = PAD + word + PAD
+        grams.update(padded[i : i + 2] for i in range(len(padded) - 1))
+    return sorted(grams)
+
+
+def qgrams(name: str, scheme: NameEncodingScheme) -> list[str]:
+    """The bigrams a name contributes to an encoding of `scheme`."""
+    folded = name_tokens(name)
+    if scheme == "clk1-skeleton":
+        return bigrams(s for s in (skeleton(w) for w in folded) if s)
+    return bigrams(to_latin(w) for w in folded)
+
+
+def positions(key: LinkageKey, scheme: NameEncodingScheme, gram: str) -> list[int]:
+    """The HASHES filter positions of one bigram: BLAKE2b-256 keyed with the linkage key
+    over QGRAM_LABEL ‖ 0x00 ‖ scheme ‖ 0x00 ‖ UTF-8(gram), read as sixteen little-endian
+    16-bit words of which the first HASHES are taken modulo FILTER_BITS."""
+    data = QGRAM_LABEL + b"\x00" + scheme.encode() + b"\x00" + gram.encode("utf-8")
+    digest = _crypto.blake2b(data, size=32, key=key.key)
+    return [
+        int.from_bytes(digest[2 * i : 2 * i + 2], "little") % FILTER_BITS for i in range(HASHES)
+    ]
+
+
+@functools.lru_cache(maxsize=32)
+def permutation(key: LinkageKey, scheme: NameEncodingScheme) -> tuple[int, ...]:
+    """The keyed permutation of the 2 * FILTER_BITS balanced bits: Fisher-Yates from
+    the identity, for i from 2 * FILTER_BITS - 1 down to 1 swapping i with j =
+    uint32_le(BLAKE2b-256(key, PERMUTATION_LABEL ‖ 0x00 ‖ scheme ‖ 0x00 ‖
+    uint16_le(i))[0:4]) mod (i + 1). Encoded bit i is balanced bit perm[i]."""
+    size = 2 * FILTER_BITS
+    perm = list(range(size))
+    prefix = PERMUTATION_LABEL + b"\x00" + scheme.encode() + b"\x00"
+    for i in range(size - 1, 0, -1):
+        digest = _crypto.blake2b(prefix + i.to_bytes(2, "little"), size=32, key=key.key)
+        j = int.from_bytes(digest[:4], "little") % (i + 1)
+        perm[i], perm[j] = perm[j], perm[i]
+    return tuple(perm)
+
+
+def filter_bits(key: LinkageKey, scheme: NameEncodingScheme, name: str) -> int:
+    """The unbalanced Bloom filter of a name as an integer (bit p set = position p)."""
+    bits = 0
+    for gram in qgrams(name, scheme):
+        for position in positions(key, scheme, gram):
+            bits |= 1 << position
+    return bits
+
+
+def encode_filter(key: LinkageKey, scheme: NameEncodingScheme, bits: int) -> bytes:
+    """Balance (filter, then its complement) and permute; bit p of the result is bit
+    p % 8 (least significant first) of byte p // 8."""
+    balanced = bits | ((~bits & ((1 << FILTER_BITS) - 1)) << FILTER_BITS)
+    out = 0
+    for index, source in enumerate(permutation(key, scheme)):
+        if balanced >> source & 1:
+            out |= 1 << index
+    return out.to_bytes(ENCODED_BYTES, "little")
+
+
+def decode_filter(key: LinkageKey, scheme: NameEncodingScheme, value: bytes) -> int:
+    """The unbalanced filter back from an encoding made with `key`."""
+    encoded = int.from_bytes(value, "little")
+    bits = 0
+    for index, source in enumerate(permutation(key, scheme)):
+        if source < FILTER_BITS and encoded >> index & 1:
+            bits |= 1 << source
+    return bits
+
+
+def encode_name(key: LinkageKey, name: str) -> list[NameEncoding]:
+    """The encodings of one name, one per scheme that has bigrams for it (a name of
+    particles or punctuation only has none)."""
+    out = []
+    for scheme in SCHEMES:
+        bits = filter_bits(key, scheme, name)
+        if bits:
+            out.append(NameEncoding(scheme, key.key_id, encode_filter(key, scheme, bits)))
+    return out
+
+
+def dice(a: int, b: int) -> float:
+    """Dice similarity of two filters: 2|a ∩ b| / (|a| + |b|); 0 for two empty ones."""
+    total = a.bit_count() + b.bit_count()
+    return 2 * (a & b).bit_count() / total if total else 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Link:
+    """The outcome of comparing two records.
+
+    `comparable` is False when either record holds nothing made with the key (other
+    keys' encodings and pseudonyms are never compared); then `decision` is False and
+    `score` is 0. `name_similarity` is the best Dice over pairs of names (None without a
+    name on both sides); `agreements` and `disagreements` name the exact kinds.
+    """
+
+    score: float
+    decision: bool
+    comparable: bool
+    name_similarity: float | None = None
+    agreements: tuple[str, ...] = ()
+    disagreements: tuple[str, ...] = ()
+
+
+Record = Victim | Witness
+
+
+def _names(record: Record, key: LinkageKey) -> dict[NameEncodingScheme, list[int]]:
+    out: dict[NameEncodingScheme, list[int]] = {scheme: [] for scheme in SCHEMES}
+    for encoding in record.name_encodings:
+        if encoding.key_id == key.key_id and len(encoding.value) == ENCODED_BYTES:
+            out[encoding.scheme].append(decode_filter(key, encoding.scheme, encoding.value))
+    return out
+
+
+def _pseudonyms(record: Record, key: LinkageKey) -> dict[str, set[bytes]]:
+    out: dict[str, set[bytes]] = {}
+    for item in record.pseudonyms:
+        if item.key_id == key.key_id:
+            out.setdefault(item.kind, set()).add(item.value)
+    return out
+
+
+def name_similarity(
+    a: dict[NameEncodingScheme, list[int]], b: dict[NameEncodingScheme, list[int]]
+) -> float | None:
+    """Combined name similarity: the mean of the best full-form Dice and the best
+    skeleton Dice over all pairs of the two records' names (a scheme absent on a side
+    counts 0); None when a side has no name encoding."""
+    if not any(a.values()) or not any(b.values()):
+        return None
+    total = 0.0
+    for scheme in SCHEMES:
+        total += max((dice(x, y) for x in a[scheme] for y in b[scheme]), default=0.0)
+    return total / len(SCHEMES)
+
+
+def _name_weight(similarity: float | None) -> float:
+    if similarity is None:
+        return 0.0
+    return min(NAME_MAX, max(NAME_MIN, NAME_SLOPE * (similarity - NAME_FLOOR)))
+
+
+def link(a: Record, b: Record, *, key: LinkageKey) -> Link:
+    """Whether two minimised records made under `key` are the same person.
+
+    Score = name weight (from the best name similarity) + DOB_AGREE or DOB_DISAGREE
+    when both have a date-of-birth pseudonym + IDENTIFIER_AGREE when they share a
+    document, phone, e-mail or bank-account pseudonym. The decision is score ≥
+    THRESHOLD: a shared identifier links; a similar name links only with an equal date
+    of birth; a name alone never does, and a namesake born another day does not.
+    Only pseudonyms and encodings made with `key` are read.
+    """
+    names_a, names_b = _names(a, key), _names(b, key)
+    pseud_a, pseud_b = _pseudonyms(a, key), _pseudonyms(b, key)
+    if not (pseud_a or any(names_a.values())) or not (pseud_b or any(names_b.values())):
+        return Link(score=0.0, decision=False, comparable=False)
+    similarity = name_similarity(names_a, names_b)
+    score = _name_weight(similarity)
+    agreements: list[str] = []
+    disagreements: list[str] = []
+    if "date_of_birth" in pseud_a and "date_of_birth" in pseud_b:
+        if pseud_a["date_of_birth"] & pseud_b["date_of_birth"]:
+            agreements.append("date_of_birth")
+            score += DOB_AGREE
+        else:
+            disagreements.append("date_of_birth")
+            score += DOB_DISAGREE
+    shared = [k for k in EXACT_KINDS if pseud_a.get(k, set()) & pseud_b.get(k, set())]
+    if shared:
+        agreements.extend(shared)
+        score += IDENTIFIER_AGREE
+    return Link(
+        score=score,
+        decision=score >= THRESHOLD,
+        comparable=True,
+        name_similarity=similarity,
+        agreements=tuple(agreements),
+        disagreements=tuple(disagreements),
+    )
