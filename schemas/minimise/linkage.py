@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import operator
 from collections.abc import Iterable
-from typing import Final, get_args
+from typing import Any, Final, get_args
 
 from .. import _crypto
 from ..records import NameEncoding, NameEncodingScheme, Victim, Witness
@@ -84,15 +85,17 @@ def qgrams(name: str, scheme: NameEncodingScheme) -> list[str]:
     return bigrams(to_latin(w) for w in folded)
 
 
-def positions(key: LinkageKey, scheme: NameEncodingScheme, gram: str) -> list[int]:
+@functools.lru_cache(maxsize=1 << 14)
+def positions(key: LinkageKey, scheme: NameEncodingScheme, gram: str) -> tuple[int, ...]:
     """The HASHES filter positions of one bigram: BLAKE2b-256 keyed with the linkage key
     over QGRAM_LABEL ‖ 0x00 ‖ scheme ‖ 0x00 ‖ UTF-8(gram), read as sixteen little-endian
     16-bit words of which the first HASHES are taken modulo FILTER_BITS."""
     data = QGRAM_LABEL + b"\x00" + scheme.encode() + b"\x00" + gram.encode("utf-8")
     digest = _crypto.blake2b(data, size=32, key=key.key)
-    return [
+    # Cached: a bigram (two letters, never a name) recurs in most names of a script.
+    return tuple(
         int.from_bytes(digest[2 * i : 2 * i + 2], "little") % FILTER_BITS for i in range(HASHES)
-    ]
+    )
 
 
 @functools.lru_cache(maxsize=32)
@@ -120,25 +123,46 @@ def filter_bits(key: LinkageKey, scheme: NameEncodingScheme, name: str) -> int:
     return bits
 
 
+@functools.lru_cache(maxsize=32)
+def _inverse(key: LinkageKey, scheme: NameEncodingScheme) -> tuple[int, ...]:
+    """For each filter bit j, the encoded bit that carries it."""
+    inverse = [0] * FILTER_BITS
+    for index, source in enumerate(permutation(key, scheme)):
+        if source < FILTER_BITS:
+            inverse[source] = index
+    return tuple(inverse)
+
+
+@functools.lru_cache(maxsize=32)
+def _pickers(key: LinkageKey, scheme: NameEncodingScheme) -> tuple[Any, Any]:
+    """Item getters applying the permutation and its inverse to strings of bits."""
+    return operator.itemgetter(*permutation(key, scheme)), operator.itemgetter(
+        *_inverse(key, scheme)
+    )
+
+
+def _bit_string(value: int, size: int) -> str:
+    """Bit p of `value` at index p."""
+    return format(value, f"0{size}b")[::-1]
+
+
 def encode_filter(key: LinkageKey, scheme: NameEncodingScheme, bits: int) -> bytes:
     """Balance (filter, then its complement) and permute; bit p of the result is bit
     p % 8 (least significant first) of byte p // 8."""
-    balanced = bits | ((~bits & ((1 << FILTER_BITS) - 1)) << FILTER_BITS)
-    out = 0
-    for index, source in enumerate(permutation(key, scheme)):
-        if balanced >> source & 1:
-            out |= 1 << index
-    return out.to_bytes(ENCODED_BYTES, "little")
+    filter_string = _bit_string(bits, FILTER_BITS)
+    balanced = filter_string + filter_string.translate(_FLIP)
+    out = "".join(_pickers(key, scheme)[0](balanced))
+    return int(out[::-1], 2).to_bytes(ENCODED_BYTES, "little")
+
+
+_FLIP: Final = str.maketrans("01", "10")
 
 
 def decode_filter(key: LinkageKey, scheme: NameEncodingScheme, value: bytes) -> int:
     """The unbalanced filter back from an encoding made with `key`."""
-    encoded = int.from_bytes(value, "little")
-    bits = 0
-    for index, source in enumerate(permutation(key, scheme)):
-        if source < FILTER_BITS and encoded >> index & 1:
-            bits |= 1 << source
-    return bits
+    encoded = _bit_string(int.from_bytes(value, "little"), 2 * FILTER_BITS)
+    filter_string = "".join(_pickers(key, scheme)[1](encoded))
+    return int(filter_string[::-1], 2)
 
 
 def encode_name(key: LinkageKey, name: str) -> list[NameEncoding]:
