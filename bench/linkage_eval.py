@@ -95,6 +95,19 @@ def figures(outcomes: list[Outcome], decide: Any = None) -> Figures:
     )
 
 
+def name_only(pair: dict[str, Any]) -> bool:
+    """Whether a matching pair's only common evidence is the name: a date of birth is
+    missing on a side and no document, phone, e-mail or account is on both. By design
+    such a pair never links (a namesake would link too)."""
+    a, b = pair["a"], pair["b"]
+    if not pair["match"] or ("date_of_birth" in a and "date_of_birth" in b):
+        return False
+    return not any(a.get(kind) and b.get(kind) for kind in _SHARED)
+
+
+_SHARED = ("documents", "phones", "emails", "bank_accounts")
+
+
 def _line(label: str, f: Figures) -> str:
     return (
         f"{label:<28} matches {f.matches:4d}  non-matches {f.nonmatches:4d}  "
@@ -109,6 +122,9 @@ def report(outcomes: list[Outcome]) -> str:
         subset = [o for o in outcomes if o.pair["set"] == group]
         lines.append(_line(f"{group} script", figures(subset)))
     lines.append(_line("all", figures(outcomes)))
+    for group in ("within", "cross"):
+        subset = [o for o in outcomes if o.pair["set"] == group and not name_only(o.pair)]
+        lines.append(_line(f"{group}, more than a name", figures(subset)))
     lines.append("")
     categories = Counter((o.pair["set"], o.pair["category"], o.pair["match"]) for o in outcomes)
     for (group, category, match), count in sorted(categories.items()):

@@ -173,9 +173,8 @@ Script = Annotated[
     str, Meta(pattern=r"^[A-Z][a-z]{3}$(?!\n)", description="ISO 15924 script code, e.g. Latn")
 ]
 
-NameEncodingScheme = Literal["clk1-full", "clk1-skeleton"]
-"""Version 1 of the keyed Bloom-filter name encodings (docs/minimisation.md): one of the
-name's transliterated q-grams, one of its consonant skeleton's."""
+NameEncodingScheme = Literal["clk1"]
+"""Version 1 of the keyed Bloom-filter name encodings (docs/minimisation.md)."""
 
 
 class PersonName(
@@ -193,13 +192,18 @@ class PersonName(
     script: Script | None = None
 
 
-class NameEncoding(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
-    """Keyed, balanced Bloom-filter encoding of one name (see `schemas.minimise.linkage`):
-    compared by Dice similarity to link spelling and transliteration variants."""
+class NameEncoding(
+    msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True, omit_defaults=True
+):
+    """Keyed, balanced Bloom-filter encodings of one name (`schemas.minimise.linkage`),
+    compared by Dice similarity to link spelling and transliteration variants: one of
+    the consonant skeleton's bigrams, and one of the Latin form's bigrams unless the
+    name is written in Arabic script, whose short vowels are not written."""
 
     scheme: NameEncodingScheme
     key_id: Annotated[bytes, Meta(min_length=8, max_length=8)]
-    value: Annotated[bytes, Meta(min_length=256, max_length=256)]
+    skeleton: Annotated[bytes, Meta(min_length=256, max_length=256)]
+    full: Annotated[bytes, Meta(min_length=256, max_length=256)] | None = None
 
 
 class PersonIdentity(

@@ -179,9 +179,16 @@ def _minimise_person(
         made = pseudonym(key, kind, normalised)
         if made not in pseudonyms:
             pseudonyms.append(made)
-        if kind == "name":
-            assert isinstance(value, str)  # noqa: S101 - names are strings (above)
-            encodings.extend(e for e in encode_name(key, value) if e not in encodings)
+    # A structured name is encoded without its patronymic, which Latin documents leave
+    # out and siblings share; every name was checked by normalisation above.
+    encoded_names = [
+        *identity.names,
+        *(" ".join([*n.given, *n.family]) for n in identity.structured_names),
+    ]
+    for name in encoded_names:
+        encoded = encode_name(key, name)
+        if encoded is not None and encoded not in encodings:
+            encodings.append(encoded)
     changes: dict[str, object] = {"pseudonyms": pseudonyms, "name_encodings": encodings}
     changes.update(_generalised(record, identity, path, today))
     if not keep_identity:

@@ -21,26 +21,28 @@ import dataclasses
 import functools
 import operator
 from collections.abc import Iterable
-from typing import Any, Final, get_args
+from typing import Any, Final, Literal
 
 from .. import _crypto
 from ..records import NameEncoding, NameEncodingScheme, Victim, Witness
 from .normalise import fold, tokens
 from .pseudonym import LinkageKey
-from .translit import PARTICLES, skeleton, to_latin
+from .translit import ARABIC, PARTICLES, is_patronymic, skeleton, to_latin
 
 FILTER_BITS: Final = 1024
 HASHES: Final = 10
 ENCODED_BYTES: Final = 2 * FILTER_BITS // 8
+SCHEME: Final[NameEncodingScheme] = "clk1"
 QGRAM_LABEL: Final = b"palermo/clk/v1"
 PERMUTATION_LABEL: Final = b"palermo/clk-permutation/v1"
-SCHEMES: Final[tuple[NameEncodingScheme, ...]] = get_args(NameEncodingScheme)
+Part = Literal["full", "skeleton"]
+PARTS: Final[tuple[Part, ...]] = ("full", "skeleton")
 PAD: Final = "_"
 
 # The decision: weights of a Fellegi-Sunter style score (log-odds, rounded), and the
 # threshold it must reach. Chosen on a development set of labelled pairs generated with
 # another seed than the evaluated one (bench/linkage_eval.py).
-NAME_FLOOR: Final = 0.60
+NAME_FLOOR: Final = 0.70
 """Name similarity at which the name weight is zero: below it names count against."""
 NAME_SLOPE: Final = 40.0
 NAME_MIN: Final = -8.0
@@ -56,15 +58,25 @@ EXACT_KINDS: Final = ("document", "phone", "email", "bank_account")
 
 
 def name_tokens(name: str) -> list[str]:
-    """The folded tokens of a name that are encoded: particles (in their own script or
-    once transliterated) and tokens of digits left out, in the order written."""
+    """The folded tokens of a name that are encoded, in the order written: particles
+    (in their own script or once transliterated), patronymics (`is_patronymic`) and
+    tokens of digits are left out."""
+    folded = tokens(fold(name))
     out = []
-    for token in tokens(fold(name)):
+    for index, token in enumerate(folded):
         latin = to_latin(token)
         if token in PARTICLES or latin in PARTICLES or not latin or latin.isdigit():
             continue
+        if is_patronymic(latin, inner=0 < index < len(folded) - 1):
+            continue
         out.append(token)
     return out
+
+
+def is_arabic(name: str) -> bool:
+    """Whether a name holds a letter of the Arabic table: such a name gets no full-form
+    encoding, since its short vowels are not written."""
+    return any(c in ARABIC for c in fold(name))
 
 
 def bigrams(words: Iterable[str]) -> list[str]:
@@ -77,20 +89,20 @@ def bigrams(words: Iterable[str]) -> list[str]:
     return sorted(grams)
 
 
-def qgrams(name: str, scheme: NameEncodingScheme) -> list[str]:
-    """The bigrams a name contributes to an encoding of `scheme`."""
+def qgrams(name: str, part: Part) -> list[str]:
+    """The bigrams a name contributes to its `part` filter."""
     folded = name_tokens(name)
-    if scheme == "clk1-skeleton":
+    if part == "skeleton":
         return bigrams(s for s in (skeleton(w) for w in folded) if s)
     return bigrams(to_latin(w) for w in folded)
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def positions(key: LinkageKey, scheme: NameEncodingScheme, gram: str) -> tuple[int, ...]:
+def positions(key: LinkageKey, part: Part, gram: str) -> tuple[int, ...]:
     """The HASHES filter positions of one bigram: BLAKE2b-256 keyed with the linkage key
-    over QGRAM_LABEL ‖ 0x00 ‖ scheme ‖ 0x00 ‖ UTF-8(gram), read as sixteen little-endian
+    over QGRAM_LABEL ‖ 0x00 ‖ part ‖ 0x00 ‖ UTF-8(gram), read as sixteen little-endian
     16-bit words of which the first HASHES are taken modulo FILTER_BITS."""
-    data = QGRAM_LABEL + b"\x00" + scheme.encode() + b"\x00" + gram.encode("utf-8")
+    data = QGRAM_LABEL + b"\x00" + part.encode() + b"\x00" + gram.encode("utf-8")
     digest = _crypto.blake2b(data, size=32, key=key.key)
     # Cached: a bigram (two letters, never a name) recurs in most names of a script.
     return tuple(
@@ -99,14 +111,14 @@ def positions(key: LinkageKey, scheme: NameEncodingScheme, gram: str) -> tuple[i
 
 
 @functools.lru_cache(maxsize=32)
-def permutation(key: LinkageKey, scheme: NameEncodingScheme) -> tuple[int, ...]:
+def permutation(key: LinkageKey, part: Part) -> tuple[int, ...]:
     """The keyed permutation of the 2 * FILTER_BITS balanced bits: Fisher-Yates from
     the identity, for i from 2 * FILTER_BITS - 1 down to 1 swapping i with j =
-    uint32_le(BLAKE2b-256(key, PERMUTATION_LABEL ‖ 0x00 ‖ scheme ‖ 0x00 ‖
+    uint32_le(BLAKE2b-256(key, PERMUTATION_LABEL ‖ 0x00 ‖ part ‖ 0x00 ‖
     uint16_le(i))[0:4]) mod (i + 1). Encoded bit i is balanced bit perm[i]."""
     size = 2 * FILTER_BITS
     perm = list(range(size))
-    prefix = PERMUTATION_LABEL + b"\x00" + scheme.encode() + b"\x00"
+    prefix = PERMUTATION_LABEL + b"\x00" + part.encode() + b"\x00"
     for i in range(size - 1, 0, -1):
         digest = _crypto.blake2b(prefix + i.to_bytes(2, "little"), size=32, key=key.key)
         j = int.from_bytes(digest[:4], "little") % (i + 1)
@@ -114,31 +126,29 @@ def permutation(key: LinkageKey, scheme: NameEncodingScheme) -> tuple[int, ...]:
     return tuple(perm)
 
 
-def filter_bits(key: LinkageKey, scheme: NameEncodingScheme, name: str) -> int:
+def filter_bits(key: LinkageKey, part: Part, name: str) -> int:
     """The unbalanced Bloom filter of a name as an integer (bit p set = position p)."""
     bits = 0
-    for gram in qgrams(name, scheme):
-        for position in positions(key, scheme, gram):
+    for gram in qgrams(name, part):
+        for position in positions(key, part, gram):
             bits |= 1 << position
     return bits
 
 
 @functools.lru_cache(maxsize=32)
-def _inverse(key: LinkageKey, scheme: NameEncodingScheme) -> tuple[int, ...]:
+def _inverse(key: LinkageKey, part: Part) -> tuple[int, ...]:
     """For each filter bit j, the encoded bit that carries it."""
     inverse = [0] * FILTER_BITS
-    for index, source in enumerate(permutation(key, scheme)):
+    for index, source in enumerate(permutation(key, part)):
         if source < FILTER_BITS:
             inverse[source] = index
     return tuple(inverse)
 
 
 @functools.lru_cache(maxsize=32)
-def _pickers(key: LinkageKey, scheme: NameEncodingScheme) -> tuple[Any, Any]:
+def _pickers(key: LinkageKey, part: Part) -> tuple[Any, Any]:
     """Item getters applying the permutation and its inverse to strings of bits."""
-    return operator.itemgetter(*permutation(key, scheme)), operator.itemgetter(
-        *_inverse(key, scheme)
-    )
+    return operator.itemgetter(*permutation(key, part)), operator.itemgetter(*_inverse(key, part))
 
 
 def _bit_string(value: int, size: int) -> str:
@@ -146,34 +156,40 @@ def _bit_string(value: int, size: int) -> str:
     return format(value, f"0{size}b")[::-1]
 
 
-def encode_filter(key: LinkageKey, scheme: NameEncodingScheme, bits: int) -> bytes:
+_FLIP: Final = str.maketrans("01", "10")
+
+
+def encode_filter(key: LinkageKey, part: Part, bits: int) -> bytes:
     """Balance (filter, then its complement) and permute; bit p of the result is bit
     p % 8 (least significant first) of byte p // 8."""
     filter_string = _bit_string(bits, FILTER_BITS)
     balanced = filter_string + filter_string.translate(_FLIP)
-    out = "".join(_pickers(key, scheme)[0](balanced))
+    out = "".join(_pickers(key, part)[0](balanced))
     return int(out[::-1], 2).to_bytes(ENCODED_BYTES, "little")
 
 
-_FLIP: Final = str.maketrans("01", "10")
-
-
-def decode_filter(key: LinkageKey, scheme: NameEncodingScheme, value: bytes) -> int:
+def decode_filter(key: LinkageKey, part: Part, value: bytes) -> int:
     """The unbalanced filter back from an encoding made with `key`."""
     encoded = _bit_string(int.from_bytes(value, "little"), 2 * FILTER_BITS)
-    filter_string = "".join(_pickers(key, scheme)[1](encoded))
+    filter_string = "".join(_pickers(key, part)[1](encoded))
     return int(filter_string[::-1], 2)
 
 
-def encode_name(key: LinkageKey, name: str) -> list[NameEncoding]:
-    """The encodings of one name, one per scheme that has bigrams for it (a name of
-    particles or punctuation only has none)."""
-    out = []
-    for scheme in SCHEMES:
-        bits = filter_bits(key, scheme, name)
-        if bits:
-            out.append(NameEncoding(scheme, key.key_id, encode_filter(key, scheme, bits)))
-    return out
+def encode_name(key: LinkageKey, name: str) -> NameEncoding | None:
+    """The encoding of one name; None when its skeleton has no bigram (a name of
+    particles, vowels or punctuation only)."""
+    skeleton_bits = filter_bits(key, "skeleton", name)
+    if not skeleton_bits:
+        return None
+    full = None
+    if not is_arabic(name):
+        full = encode_filter(key, "full", filter_bits(key, "full", name))
+    return NameEncoding(
+        scheme=SCHEME,
+        key_id=key.key_id,
+        skeleton=encode_filter(key, "skeleton", skeleton_bits),
+        full=full,
+    )
 
 
 def dice(a: int, b: int) -> float:
@@ -188,7 +204,7 @@ class Link:
 
     `comparable` is False when either record holds nothing made with the key (other
     keys' encodings and pseudonyms are never compared); then `decision` is False and
-    `score` is 0. `name_similarity` is the best Dice over pairs of names (None without a
+    `score` is 0. `name_similarity` is the best over pairs of names (None without a
     name on both sides); `agreements` and `disagreements` name the exact kinds.
     """
 
@@ -201,13 +217,21 @@ class Link:
 
 
 Record = Victim | Witness
+Filters = tuple[int, int | None]
+"""A decoded name: its skeleton filter and its full-form filter (None for Arabic)."""
 
 
-def _names(record: Record, key: LinkageKey) -> dict[NameEncodingScheme, list[int]]:
-    out: dict[NameEncodingScheme, list[int]] = {scheme: [] for scheme in SCHEMES}
+def _names(record: Record, key: LinkageKey) -> list[Filters]:
+    out = []
     for encoding in record.name_encodings:
-        if encoding.key_id == key.key_id and len(encoding.value) == ENCODED_BYTES:
-            out[encoding.scheme].append(decode_filter(key, encoding.scheme, encoding.value))
+        if encoding.key_id == key.key_id and encoding.scheme == SCHEME:
+            full = encoding.full
+            out.append(
+                (
+                    decode_filter(key, "skeleton", encoding.skeleton),
+                    None if full is None else decode_filter(key, "full", full),
+                )
+            )
     return out
 
 
@@ -219,18 +243,19 @@ def _pseudonyms(record: Record, key: LinkageKey) -> dict[str, set[bytes]]:
     return out
 
 
-def name_similarity(
-    a: dict[NameEncodingScheme, list[int]], b: dict[NameEncodingScheme, list[int]]
-) -> float | None:
-    """Combined name similarity: the mean of the best full-form Dice and the best
-    skeleton Dice over all pairs of the two records' names (a scheme absent on a side
-    counts 0); None when a side has no name encoding."""
-    if not any(a.values()) or not any(b.values()):
-        return None
-    total = 0.0
-    for scheme in SCHEMES:
-        total += max((dice(x, y) for x in a[scheme] for y in b[scheme]), default=0.0)
-    return total / len(SCHEMES)
+def pair_similarity(a: Filters, b: Filters) -> float:
+    """Similarity of two names: the mean of the skeleton Dice and the full-form Dice,
+    or the skeleton Dice alone when either name has no full form (Arabic script)."""
+    skeleton_dice = dice(a[0], b[0])
+    if a[1] is None or b[1] is None:
+        return skeleton_dice
+    return (skeleton_dice + dice(a[1], b[1])) / 2
+
+
+def name_similarity(a: list[Filters], b: list[Filters]) -> float | None:
+    """The best `pair_similarity` over all pairs of the two records' names; None when
+    a side has none."""
+    return max((pair_similarity(x, y) for x in a for y in b), default=None)
 
 
 def _name_weight(similarity: float | None) -> float:
@@ -244,14 +269,15 @@ def link(a: Record, b: Record, *, key: LinkageKey) -> Link:
 
     Score = name weight (from the best name similarity) + DOB_AGREE or DOB_DISAGREE
     when both have a date-of-birth pseudonym + IDENTIFIER_AGREE when they share a
-    document, phone, e-mail or bank-account pseudonym. The decision is score ≥
-    THRESHOLD: a shared identifier links; a similar name links only with an equal date
-    of birth; a name alone never does, and a namesake born another day does not.
-    Only pseudonyms and encodings made with `key` are read.
+    document, phone, e-mail or bank-account pseudonym. The decision is score >=
+    THRESHOLD: a shared identifier links unless names and dates of birth both speak
+    against it; a similar name links only with an equal date of birth; a name alone
+    never does, and a namesake born another day does not. Only pseudonyms and
+    encodings made with `key` are read.
     """
     names_a, names_b = _names(a, key), _names(b, key)
     pseud_a, pseud_b = _pseudonyms(a, key), _pseudonyms(b, key)
-    if not (pseud_a or any(names_a.values())) or not (pseud_b or any(names_b.values())):
+    if not (pseud_a or names_a) or not (pseud_b or names_b):
         return Link(score=0.0, decision=False, comparable=False)
     similarity = name_similarity(names_a, names_b)
     score = _name_weight(similarity)

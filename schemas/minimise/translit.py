@@ -146,6 +146,25 @@ PARTICLES: Final = frozenset(
 """Name particles: dropped before encoding, so that "Maria da Silva" and "Maria Silva",
 or "فاطمة الزهراء" and "Fatima Zahra", meet."""
 
+PATRONYMIC_ENDINGS: Final = ("ovna", "evna", "ichna")
+"""Latin endings of East Slavic feminine patronymics, which no family name has."""
+INNER_PATRONYMIC_ENDINGS: Final = ("ovich", "evich")
+"""Endings of masculine patronymics, also of family names (Abramovich): a patronymic
+only between two other tokens of a name."""
+
+
+def is_patronymic(latin: str, *, inner: bool) -> bool:
+    """Whether a Latin token of at least six letters is a patronymic: it ends in one of
+    PATRONYMIC_ENDINGS, or it is `inner` (neither the first nor the last token of the
+    name) and ends in one of INNER_PATRONYMIC_ENDINGS. Patronymics are not encoded: Latin
+    documents of Russian citizens leave them out, and siblings share them."""
+    if len(latin) < 6:
+        return False
+    return latin.endswith(PATRONYMIC_ENDINGS) or (
+        inner and latin.endswith(INNER_PATRONYMIC_ENDINGS)
+    )
+
+
 SKELETON_DIGRAPHS: Final = (
     ("chtch", "shch"),
     ("sch", "sh"),
