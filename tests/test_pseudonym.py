@@ -36,11 +36,25 @@ def test_kinds_are_separated() -> None:
     )
 
 
-def test_document_country_and_type_separate_numbers() -> None:
-    """Equal numbers on documents of different type or country do not link."""
-    passport = normalise_identifier("document", Document(type="passport", number="A1234567"))
-    national = normalise_identifier("document", Document(type="national_id", number="A1234567"))
-    assert pseudonym(KEY_A, "document", passport) != pseudonym(KEY_A, "document", national)
+def test_document_links_whatever_the_country_and_type_recorded() -> None:
+    """Version 2: one document recorded with or without its country, or as another type,
+    gives one pseudonym; another number gives another."""
+    recorded = [
+        Document(type="passport", number="A1234 567", country="NG"),
+        Document(type="passport", number="a1234567"),
+        Document(type="travel_document", number="A-1234-567", country="NG"),
+    ]
+    made = {pseudonym(KEY_A, "document", normalise_identifier("document", d)) for d in recorded}
+    assert len(made) == 1
+    other = normalise_identifier("document", Document(type="passport", number="A1234568"))
+    assert pseudonym(KEY_A, "document", other) not in made
+
+
+def test_document_pseudonym_has_its_own_version() -> None:
+    """Documents hash under label v2 (their normalised value changed), other kinds v1."""
+    made = pseudonym(KEY_A, "document", "A1234567")
+    data = b"palermo/pseudonym/v2\x00document\x00A1234567"
+    assert made.value == _crypto.blake2b(data, size=32, key=bytes(range(32)))[:16]
 
 
 def test_derivation_matches_specification() -> None:

@@ -60,7 +60,8 @@ def test_vector(vector: dict[str, Any]) -> None:
     assert made.value.hex() == vector["pseudonym_hex"]
     assert made.key_id.hex() == vector["key_id_hex"]
     # The same value straight from the documented formula, not through `pseudonym`.
-    data = b"palermo/pseudonym/v1\x00" + vector["kind"].encode() + b"\x00" + normalised.encode()
+    label = b"palermo/pseudonym/v2" if vector["kind"] == "document" else b"palermo/pseudonym/v1"
+    data = label + b"\x00" + vector["kind"].encode() + b"\x00" + normalised.encode()
     assert _crypto.blake2b(data, size=32, key=key_bytes)[:16].hex() == vector["pseudonym_hex"]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import operator
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Final, Literal
 
 from .. import _crypto
@@ -44,6 +44,7 @@ PAD: Final = "_"
 # another seed than the evaluated one (bench/linkage_eval.py).
 NAME_FLOOR: Final = 0.70
 """Name similarity at which the name weight is zero: below it names count against."""
+OVERLAP_DISCOUNT: Final = 0.1
 NAME_SLOPE: Final = 40.0
 NAME_MIN: Final = -8.0
 NAME_MAX: Final = 8.0
@@ -243,13 +244,26 @@ def _pseudonyms(record: Record, key: LinkageKey) -> dict[str, set[bytes]]:
     return out
 
 
-def pair_similarity(a: Filters, b: Filters) -> float:
-    """Similarity of two names: the mean of the skeleton Dice and the full-form Dice,
-    or the skeleton Dice alone when either name has no full form (Arabic script)."""
-    skeleton_dice = dice(a[0], b[0])
+def overlap(a: int, b: int) -> float:
+    """Overlap coefficient of two filters: |a ∩ b| / min(|a|, |b|); 0 if one is empty."""
+    smaller = min(a.bit_count(), b.bit_count())
+    return (a & b).bit_count() / smaller if smaller else 0.0
+
+
+def _mean(measure: Callable[[int, int], float], a: Filters, b: Filters) -> float:
+    first = measure(a[0], b[0])
     if a[1] is None or b[1] is None:
-        return skeleton_dice
-    return (skeleton_dice + dice(a[1], b[1])) / 2
+        return first
+    return (first + measure(a[1], b[1])) / 2
+
+
+def pair_similarity(a: Filters, b: Filters) -> float:
+    """Similarity of two names: the larger of their Dice and their overlap coefficient
+    less OVERLAP_DISCOUNT, each the mean over the skeleton and the full-form filters (the
+    skeleton's alone when either name has no full form, as in Arabic script). Dice
+    measures spelling; the overlap finds one name inside the other (a middle name or a
+    second family name left out), which Dice counts against."""
+    return max(_mean(dice, a, b), _mean(overlap, a, b) - OVERLAP_DISCOUNT)
 
 
 def name_similarity(a: list[Filters], b: list[Filters]) -> float | None:
