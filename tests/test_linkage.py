@@ -20,7 +20,8 @@ TODAY = dt.date(2026, 11, 30)
 DOB = dt.date(2001, 3, 4)
 
 
-def _victim(key: LinkageKey = KEY, **identity: object) -> Victim:
+def _victim(*keys: LinkageKey, **identity: object) -> Victim:
+    key = keys[0] if keys else KEY
     record = Victim(ref="V1", identity=msgspec.convert(identity, PersonIdentity))
     made, _ = minimise(record, linkage_key=key, today=TODAY)
     return made
