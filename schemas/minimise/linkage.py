@@ -5,8 +5,9 @@ Names are encoded as cryptographic long-term keys (Schnell, Bachteler and Reiher
 the padded bigrams of a name's tokens, transliterated to Latin and with particles
 dropped, are each hashed with the linkage key to `HASHES` positions of a `FILTER_BITS`
 filter. Two encodings of spelling or transliteration variants share most bits, and
-Dice similarity measures how many. One encoding holds the full Latin form's bigrams,
-a second the consonant skeleton's, where Arabic and its Latin spellings meet.
+Dice similarity measures how many. A name's encoding holds two filters: one of its
+consonant skeleton's bigrams, where Arabic and its Latin spellings meet, and one of
+its full Latin form's (left out for Arabic script, whose short vowels are unwritten).
 
 Hardening: the positions come from BLAKE2b keyed with the linkage key (without it
 nobody can encode a guessed name), the filter is balanced (followed by its complement,
@@ -284,10 +285,10 @@ def link(a: Record, b: Record, *, key: LinkageKey) -> Link:
     Score = name weight (from the best name similarity) + DOB_AGREE or DOB_DISAGREE
     when both have a date-of-birth pseudonym + IDENTIFIER_AGREE when they share a
     document, phone, e-mail or bank-account pseudonym. The decision is score >=
-    THRESHOLD: a shared identifier links unless names and dates of birth both speak
-    against it; a similar name links only with an equal date of birth; a name alone
-    never does, and a namesake born another day does not. Only pseudonyms and
-    encodings made with `key` are read.
+    THRESHOLD: a similar name links only with an equal date of birth; a name alone
+    never does, and a namesake born another day does not; a shared identifier links
+    unless the names differ (more so when the dates of birth differ too). Only
+    pseudonyms and encodings made with `key` are read.
     """
     names_a, names_b = _names(a, key), _names(b, key)
     pseud_a, pseud_b = _pseudonyms(a, key), _pseudonyms(b, key)
