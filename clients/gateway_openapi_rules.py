@@ -25,8 +25,8 @@ __all__ = ["MAX_ATTACHMENTS", "SEND_EXAMPLE", "tighten"]
 
 _B64: Final = "[A-Za-z0-9+/]"
 # Byte lengths of the fixed-size byte fields (8-byte key ids, 16-byte ids, 32-byte keys
-# and hashes), by the length msgspec states for their base64 form.
-_BYTES_BY_B64_LENGTH: Final = {12: 8, 24: 16, 44: 32}
+# and hashes, 256-byte name encodings), by the length msgspec states for their base64 form.
+_BYTES_BY_B64_LENGTH: Final = {12: 8, 24: 16, 44: 32, 344: 256}
 # Bases that need a citation (schemas.kinds.legal): a treaty or domestic law is named.
 _NEEDS_CITATION: Final = ["bilateral_treaty", "multilateral_treaty", "domestic_law"]
 _TEXT: Final = {"type": "string", "minLength": 1}
