@@ -9,6 +9,7 @@ import datetime as dt
 import msgspec
 import pytest
 
+from schemas.errors import IdentifierInFreeText
 from schemas.minimise import LinkageKey, minimise, protected_identifiers
 from schemas.minimise import linkage as lk
 from schemas.minimise.translit import skeleton, to_latin
@@ -57,6 +58,20 @@ def test_scanner_gets_structured_names_and_family_names() -> None:
     (person,) = protected_identifiers(body)
     assert person.names == ("Dilya", "Дильноза Рустамовна Каримова")
     assert person.family_names == ("Каримова",)
+
+
+def test_structured_names_are_scanned_for() -> None:
+    """Free text naming a person by a structured name's family name is refused."""
+    structured = PersonName(given=["Blessing"], family=["Okafor"], script="Latn")
+    victim = Victim(
+        ref="V1",
+        identity=PersonIdentity(structured_names=[structured]),
+        needs=["Okafor needs shelter"],
+    )
+    with pytest.raises(IdentifierInFreeText) as caught:
+        minimise(victim, linkage_key=KEY, today=TODAY)
+    assert caught.value.field == "needs[0]"
+    assert "Okafor" not in str(caught.value)
 
 
 def test_minimise_emits_balanced_encodings_and_no_name() -> None:
