@@ -355,20 +355,27 @@ def _decode_send(raw: bytes, caller: ApiKey) -> tuple[SendRequestRaw, Message]:
         raise _refused(exc) from exc
     except RecursionError as exc:
         raise _too_deep() from exc
-    if body.__struct_config__.tag == "receipt":
+    if body.__struct_config__.tag in GATEWAY_ONLY:
         raise ProblemError(
-            422, "refused", "Refused", "receipts are sent by the gateway itself, not by callers"
-        )
+            422, "refused", "Refused",
+            f"{body.__struct_config__.tag} messages are sent by the gateway itself, not by"
+            " callers",
+        )  # fmt: skip
     if caller.role == "officer":
         # The officer's identity comes from the key, whatever the body says.
         body = msgspec.structs.replace(body, author=caller.officer)
     return req, body
 
 
+GATEWAY_ONLY: Final = frozenset({"receipt", "erasure_notice", "erasure_confirmation"})
+"""Kinds only the gateway sends: receipts on retrieval, erasure notices when a case is
+erased (`palermo gateway erase`), confirmations when a notice is honoured."""
+
 BODY_RULES: Final = (
     "two persons share a ref",
     "period ends before it starts",
     "two attachments name the same object_id",
+    "a message id is listed twice in message_ids",
     "leader is not among members",
     "a victim_ref names no victim in victims",
 )

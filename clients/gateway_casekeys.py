@@ -26,9 +26,10 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal, get_args
+from typing import Final, get_args
 
 from schemas.keystore import write_private
+from schemas.kinds import ErasureLegalBasis
 from schemas.storecrypto import DataUnreadable, new_key, open_value, seal_value
 
 from .errors import ClientError
@@ -38,24 +39,12 @@ __all__ = [
     "CaseErased",
     "CaseKeys",
     "Erasure",
-    "ErasureLegalBasis",
     "KekInvalid",
     "StoreUnreadable",
     "load_kek",
     "value_label",
 ]
 
-ErasureLegalBasis = Literal[
-    "court_order",
-    "prosecutor_order",
-    "data_subject_request",
-    "retention_expiry",
-    "domestic_law",
-    "sender_request",
-]
-"""Why a case was erased: an order of a court or prosecutor, the data subject's request
-honoured under the applicable data-protection law, the retention period run out, another
-rule of domestic law, or the erasure notice of the authority that sent the data."""
 LEGAL_BASES: Final[tuple[str, ...]] = get_args(ErasureLegalBasis)
 
 _KEY_LABEL: Final = b"palermo/gateway/case-key/v1\x00"
