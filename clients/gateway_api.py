@@ -20,7 +20,7 @@ from typing import Annotated, Any, Final, TypeVar
 import msgspec
 import structlog
 from aiohttp import web
-from aiohttp.typedefs import Middleware
+from aiohttp.typedefs import Handler, Middleware
 from msgspec import UNSET, Meta, UnsetType
 
 from schemas.envelope import Sealed, parse
@@ -39,6 +39,7 @@ from schemas.minimise import minimise
 from schemas.wire import AttachmentRef
 
 from .errors import ClientError, DirectoryUnavailable, SendFailed, UnknownRecipient
+from .gateway_casekeys import CaseErased
 from .gateway_config import ApiKey, GatewayConfig
 from .gateway_evidence import evidence_record
 from .gateway_linkage import LinkageKeys
@@ -148,6 +149,16 @@ def _problems() -> Middleware:
 
 def _set_caller(request: web.Request, caller: ApiKey) -> None:
     request[CALLER] = caller
+
+
+@web.middleware
+async def _erased(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Any read of a message whose case was erased answers 410 Gone: when, and on which
+    legal basis (never what it said)."""
+    try:
+        return await handler(request)
+    except CaseErased as exc:
+        raise ProblemError(410, "erased", "Erased", str(exc)) from exc
 
 
 def _auth(keys: list[ApiKey]) -> Middleware:
@@ -463,7 +474,7 @@ def _route(state: GatewayState, req: SendRequestRaw) -> tuple[list[str], str | N
     """Recipients and thread: as given, else those of the message replied to."""
     to, thread_hex, reply_to = list(req.to), req.thread_id, None
     if req.in_reply_to is not None:
-        original = state.store.get(req.in_reply_to)
+        original = state.store.summary(req.in_reply_to)
         if original is not None:
             thread_hex = thread_hex or original.thread_id
             reply_to = (
@@ -580,7 +591,7 @@ async def get_thread(request: web.Request) -> web.Response:
 def make_app(state: GatewayState, openapi: bytes) -> web.Application:
     """The REST application over `state`; `openapi` is the served OpenAPI document."""
     app = web.Application(
-        middlewares=[_problems(), _auth(state.config.api_keys)],
+        middlewares=[_problems(), _auth(state.config.api_keys), _erased],
         client_max_size=state.config.http.max_body,
     )
     app[STATE] = state

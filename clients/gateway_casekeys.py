@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, get_args
@@ -230,12 +231,14 @@ class CaseKeys:
         reference: str,
         erased_by: str,
         notice_of: str | None = None,
+        notify: Iterable[str] = (),
         vacuum: bool = True,
     ) -> tuple[Erasure, bool]:
         """Erase the thread's data key and content; the erasure and True, or the latest
         erasure and False when there was nothing left to erase (erasing twice is
-        harmless). `vacuum=False` leaves the file's compaction to the caller (one pass
-        for many threads)."""
+        harmless). The authorities in `notify` are queued for an erasure notice in the
+        same transaction. `vacuum=False` leaves the file's compaction to the caller
+        (one pass for many threads)."""
         if legal_basis not in LEGAL_BASES:
             raise ValueError(f"legal basis is one of {', '.join(LEGAL_BASES)}")
         db = self._db
@@ -259,6 +262,10 @@ class CaseKeys:
                 (thread_id, now_ms, legal_basis, reference, erased_by, count, notice_of),
             )
             erasure_id = int(cur.lastrowid or 0)
+            db.executemany(
+                "INSERT INTO erasure_notices (erasure_id, thread_id, recipient) VALUES (?,?,?)",
+                [(erasure_id, thread_id, name) for name in sorted(set(notify))],
+            )
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:

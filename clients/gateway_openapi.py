@@ -51,6 +51,8 @@ _PROBLEM_TEXT: Final = {
     404: "No such message, thread or attachment at this gateway (`not-found`)",
     409: "No evidence kept for this message: a sent one, or stored before it was kept "
     "(`no-evidence`)",
+    410: "The case data of this message was erased at this gateway (`erased`; the detail "
+    "gives when and the legal basis); its metadata and evidence remain",
     413: "Over a size cap: `max_body`, the 256 KiB inline body, `max_upload` (`too-large`)",
     422: "Refused for what no schema can state. The body breaks a rule relating its own "
     "values (`body-rule`): two persons of one body share a `ref`, a period ends before it "
@@ -163,7 +165,7 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 "parameters": [_MESSAGE_ID],
                 "responses": {
                     "200": _json("StoredMessage", "The message"),
-                    **_problems(400, 401, 404),
+                    **_problems(400, 401, 404, 410),
                 },
             }
         },
@@ -203,7 +205,7 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 "parameters": [_param("thread_id", "path", _HEX_ID, "thread id (hex)")],
                 "responses": {
                     "200": _json("ThreadView", "The thread"),
-                    **_problems(400, 401, 404),
+                    **_problems(400, 401, 404, 410),
                 },
             }
         },
@@ -264,7 +266,7 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": {"description": "The plaintext", "content": {"*/*": {}}},
-                    **_problems(400, 401, 404, 502, 503),
+                    **_problems(400, 401, 404, 410, 502, 503),
                 },
             }
         }

@@ -419,6 +419,15 @@ class MessageStore:
         ).fetchone()
         return None if row is None else self._full(row)
 
+    def summary(self, message_id: str) -> MessageSummary | None:
+        """A message's metadata by id (no body: readable after its case was erased)."""
+        row = self.db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE message_id = ?"  # noqa: S608
+            " ORDER BY direction = 'received' DESC LIMIT 1",
+            (message_id,),
+        ).fetchone()
+        return None if row is None else _summary(row)
+
     def refs(self, message_id: str) -> list[AttachmentRef]:
         """The attachment references of a stored message's binding."""
         row = self.db.execute(
@@ -582,16 +591,19 @@ class MessageStore:
         `before_ms` (what the retention period erases)."""
         rows = self.db.execute(
             "SELECT thread_id FROM messages GROUP BY thread_id"
-            " HAVING MAX(stored_ms) < ? AND SUM(erased_ms IS NULL) > 0",
+            " HAVING MAX(stored_ms) < ? AND SUM(erased_ms IS NULL AND kind NOT IN"
+            " ('erasure_notice', 'erasure_confirmation')) > 0",
             (before_ms,),
         )
         return [row[0] for row in rows]
 
-    def participants(self, thread_id: str) -> set[str]:
-        """Every authority that sent or received a message of the thread here."""
+    def participants(self, thread_id: str, *, excluding: str | None = None) -> set[str]:
+        """Every authority that sent or received a message of the thread here (but the
+        message `excluding`)."""
         found: set[str] = set()
         for row in self.db.execute(
-            "SELECT sender, recipients FROM messages WHERE thread_id = ?", (thread_id,)
+            "SELECT sender, recipients FROM messages WHERE thread_id = ? AND message_id != ?",
+            (thread_id, excluding or ""),
         ):
             found.add(row["sender"])
             found.update(json.loads(row["recipients"]))
