@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ class ErasureRefused(ClientError):
 class NoticeState:
     """The erasure notice of one erasure to one recipient."""
 
+    erasure_id: int
     recipient: str
     notice_id: str | None
     """None while queued (the gateway sends it on its next pass)."""
@@ -119,10 +121,19 @@ def _iso(ms: int) -> str:
 
 
 def _own_authority(store: MessageStore) -> str | None:
-    """This gateway's authority as its store shows it: the sender of what it sent."""
+    """This gateway's authority as its store shows it: the sender of what it sent, else
+    the one recipient of everything it received (None when that is not one authority;
+    the running gateway then drops the notice to itself)."""
     row = store.db.execute("SELECT sender FROM messages WHERE direction = 'sent' LIMIT 1")
-    found = row.fetchone()
-    return None if found is None else str(found[0])
+    if (found := row.fetchone()) is not None:
+        return str(found[0])
+    common: set[str] | None = None
+    for (recipients,) in store.db.execute(
+        "SELECT DISTINCT recipients FROM messages WHERE direction = 'received'"
+    ):
+        names = set(json.loads(recipients))
+        common = names if common is None else common & names
+    return next(iter(common)) if common is not None and len(common) == 1 else None
 
 
 def erase_case(
@@ -170,7 +181,7 @@ def erase_case(
 def erasure_status(store: MessageStore, thread_id: str) -> ErasureStatus:
     """The thread's erasures and their notices."""
     rows = store.db.execute(
-        "SELECT recipient, notice_id, sent_ms, confirmed_ms, confirmation_id"
+        "SELECT erasure_id, recipient, notice_id, sent_ms, confirmed_ms, confirmation_id"
         " FROM erasure_notices WHERE thread_id = ? ORDER BY erasure_id, recipient",
         (thread_id,),
     )
