@@ -11,7 +11,8 @@ key (KEK): a random key in its own file (`erasure.kek_file`, mode 0600, generate
 first start like the linkage keys), so the database alone, or a backup of it without
 that file, opens nothing.
 
-Erasing a case deletes its data key and the ciphertexts with `secure_delete` on, then
+Erasing a case deletes its data key, the ciphertexts, and the uploads its messages
+reference (their descriptors hold the attachments' keys) with `secure_delete` on, then
 vacuums and truncates the write-ahead log, so no page of the file keeps the key or the
 content; the messages' metadata, binding, inner signature and `body_hash` stay, which
 is all the evidence of an erased message needs. The erasure is recorded in `erasures`
@@ -22,6 +23,7 @@ erasure gets a fresh key.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -250,6 +252,7 @@ class CaseKeys:
                 " erased_ms = ? WHERE thread_id = ? AND erased_ms IS NULL",
                 (now_ms, thread_id),
             ).rowcount
+            _forget_uploads(db, thread_id)
             if not had_key and not count:
                 db.execute("ROLLBACK")
                 last = self.last_erasure(thread_id)
@@ -277,6 +280,25 @@ class CaseKeys:
             erasure_id, thread_id, now_ms, legal_basis, reference, erased_by, count, notice_of
         )
         return erasure, True
+
+
+def _forget_uploads(db: sqlite3.Connection, thread_id: str) -> None:
+    """Delete the uploads the thread's messages reference: their descriptors hold the
+    attachments' keys, which the erased bodies held too. (`AttachmentRef` is an array:
+    the object id comes first.)"""
+    objects = {
+        ref[0]
+        for (refs,) in db.execute("SELECT refs FROM messages WHERE thread_id = ?", (thread_id,))
+        for ref in json.loads(refs)
+    }
+    if not objects:
+        return
+    gone = [
+        upload_id
+        for upload_id, ref in db.execute("SELECT upload_id, ref FROM uploads")
+        if json.loads(ref)[0][0] in objects
+    ]
+    db.executemany("DELETE FROM uploads WHERE upload_id = ?", [(u,) for u in gone])
 
 
 def compact(db: sqlite3.Connection) -> None:

@@ -41,13 +41,20 @@ from clients.gateway_evidence import (
     load_directory_export,
     verify_record,
 )
-from clients.gateway_store import _SCHEMA, MessageStore
+from clients.gateway_store import _SCHEMA, MessageStore, StoredUpload
 from schemas.directory_bucket import list_signed_records
 from schemas.envelope import Sealed
-from schemas.kinds import CaseReferral, ErasureNotice, Message, encode_message, encode_message_json
+from schemas.kinds import (
+    AttachmentDescriptor,
+    CaseReferral,
+    ErasureNotice,
+    Message,
+    encode_message,
+    encode_message_json,
+)
 from schemas.note import verifier_key
 from schemas.records import PersonIdentity, Victim
-from schemas.wire import VERSION, Binding, Recipient
+from schemas.wire import VERSION, AttachmentRef, Binding, Recipient
 
 from . import forge
 from .brokerkit import running_broker
@@ -70,13 +77,26 @@ def binding(
     to: str = B,
     kind: str = "case_referral",
     created: int = 1_000,
+    attachments: list[AttachmentRef] | None = None,
 ) -> Binding:
     """A binding with small fixed ids (the store reads only its metadata)."""
     return Binding(
         VERSION, bytes([message_id]) * 16, kind, sender, bytes(16), [Recipient(to, bytes(16))],
-        bytes([thread]) * 16, 0, None, created, created + 1, "routine", "H0", "none", None, [],
-        None, None, bytes(32),
+        bytes([thread]) * 16, 0, None, created, created + 1, "routine", "H0", "none", None,
+        attachments or [], None, None, bytes(32),
     )  # fmt: skip
+
+
+def upload(store: MessageStore, n: int) -> AttachmentRef:
+    """Record an upload of object `n` (its descriptor holds its key); its reference."""
+    ref = AttachmentRef(bytes([n]) * 16, 256, bytes(32))
+    descriptor = AttachmentDescriptor(
+        object_id=ref.object_id, key=bytes([n]) * 32, file_name="statement.pdf",
+        media_type="application/pdf", size=10, digest_algorithm="sha256", digest=bytes(32),
+        victim_level="none",
+    )  # fmt: skip
+    store.add_upload(StoredUpload(f"u{n}", "case-system", ref, descriptor), 1_000)
+    return ref
 
 
 def put(
@@ -170,10 +190,13 @@ def test_erasure_destroys_the_key_keeps_the_evidence_and_is_harmless_twice(
     """Erasing a thread deletes its data key and ciphertexts: reads raise `CaseErased`
     (when, which legal basis), the wrapped key is gone from the file, the signed record
     keeps binding, signature and body hash; a second erasure changes nothing and queues
-    no second notice. Another thread is untouched; a bad reference is refused."""
+    no second notice. The uploads its messages reference (their descriptors hold the
+    attachments' keys) go too. Another thread is untouched; a bad reference is refused."""
     path = tmp_path / "messages.sqlite3"
     with MessageStore(path) as store:
-        body_bytes = put(store, binding(), CaseReferral(summary=SUMMARY))
+        body_bytes = put(store, binding(attachments=[upload(store, 3)]),
+                         CaseReferral(summary=SUMMARY))  # fmt: skip
+        upload(store, 4)  # not in the thread
         put(store, binding(message_id=2, thread=8), CaseReferral(summary="Another case."))
         (wrapped,) = store.db.execute(
             "SELECT wrapped FROM case_keys WHERE thread_id = ?", ("07" * 16,)
@@ -192,6 +215,7 @@ def test_erasure_destroys_the_key_keeps_the_evidence_and_is_harmless_twice(
         assert "legal basis court_order" in str(erased.value)
         assert [m.message_id for m in store.received()] == ["01" * 16, "02" * 16]
         assert store.get("02" * 16) is not None
+        assert (store.upload("u3"), store.upload("u4") is not None) == (None, True)
         record = store.signed("01" * 16)
         assert record is not None
         assert record.body is None
