@@ -33,7 +33,7 @@ from typing import Final, get_args
 
 from schemas.keystore import write_private
 from schemas.kinds import ErasureLegalBasis
-from schemas.storecrypto import DataUnreadable, new_key, open_value, seal_value
+from schemas.storecrypto import DataUnreadable, body_hash, new_key, open_value, seal_value
 
 from .errors import ClientError
 
@@ -319,3 +319,28 @@ def _erasure(row: sqlite3.Row) -> Erasure:
         messages=row["messages"],
         notice_of=row["notice_of"],
     )
+
+
+def encrypt_rows(db: sqlite3.Connection, keys: CaseKeys) -> None:
+    """Schema 2 of the store: encrypt the content of every row stored before it, under
+    its case's new data key, and keep the hash of its signed body in the clear (run
+    inside the migration's transaction)."""
+    rows = db.execute(
+        "SELECT cursor, message_id, direction, thread_id, stored_ms, body, body_bytes,"
+        " envelope FROM messages"
+    ).fetchall()
+    for row in rows:
+        key = keys.ensure(row["thread_id"], row["stored_ms"])
+        ident = (row["direction"], row["message_id"])
+        body_bytes = row["body_bytes"]
+        db.execute(
+            "UPDATE messages SET body = ?, body_bytes = ?, envelope = ?, body_hash = ?"
+            " WHERE cursor = ?",
+            (
+                keys.seal(key, row["body"], value_label("body", *ident)) if row["body"] else b"",
+                keys.seal(key, body_bytes, value_label("body_bytes", *ident)),
+                keys.seal(key, row["envelope"], value_label("envelope", *ident)),
+                None if body_bytes is None else body_hash(body_bytes),
+                row["cursor"],
+            ),
+        )

@@ -42,7 +42,15 @@ from schemas.storecrypto import body_hash
 from schemas.wire import AttachmentRef, Binding
 
 from .gateway_casekeys import SCHEMA as CASE_SCHEMA
-from .gateway_casekeys import CaseErased, CaseKeys, Erasure, compact, load_kek, value_label
+from .gateway_casekeys import (
+    CaseErased,
+    CaseKeys,
+    Erasure,
+    compact,
+    encrypt_rows,
+    load_kek,
+    value_label,
+)
 from .gateway_config import ConfigError
 from .gateway_schema import Direction, MessageSummary, StoredMessage
 
@@ -208,7 +216,7 @@ class MessageStore:
             db.executescript(f"BEGIN; {_MIGRATIONS[number]}")
             try:
                 if number == 1:
-                    self._encrypt_rows()
+                    encrypt_rows(db, self.keys)
                 db.execute(f"PRAGMA user_version = {number + 1}")
                 db.execute("COMMIT")
             except BaseException:
@@ -216,32 +224,6 @@ class MessageStore:
                 raise
             if number == 1:
                 compact(db)  # the plaintext pages the encryption replaced
-
-    def _encrypt_rows(self) -> None:
-        """Schema 2: encrypt the content of every row stored before it, under its case's
-        new data key, and keep the hash of its signed body in the clear."""
-        db = self.db
-        rows = db.execute(
-            "SELECT cursor, message_id, direction, thread_id, stored_ms, body, body_bytes,"
-            " envelope FROM messages"
-        ).fetchall()
-        for row in rows:
-            key = self.keys.ensure(row["thread_id"], row["stored_ms"])
-            ident = (row["direction"], row["message_id"])
-            body_bytes = row["body_bytes"]
-            db.execute(
-                "UPDATE messages SET body = ?, body_bytes = ?, envelope = ?, body_hash = ?"
-                " WHERE cursor = ?",
-                (
-                    self.keys.seal(key, row["body"], value_label("body", *ident))
-                    if row["body"]
-                    else b"",
-                    self.keys.seal(key, body_bytes, value_label("body_bytes", *ident)),
-                    self.keys.seal(key, row["envelope"], value_label("envelope", *ident)),
-                    None if body_bytes is None else body_hash(body_bytes),
-                    row["cursor"],
-                ),
-            )
 
     def __enter__(self) -> MessageStore:
         return self
