@@ -26,6 +26,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ __all__ = [
     "CaseErased",
     "CaseKeys",
     "Erasure",
+    "ErasureIncomplete",
     "KekInvalid",
     "StoreUnreadable",
     "load_kek",
@@ -94,6 +96,10 @@ class KekInvalid(ClientError):
 class StoreUnreadable(ClientError):
     """A stored value or data key that does not open: another key-encryption key than
     the one it was stored under, or bytes altered on disk."""
+
+
+class ErasureIncomplete(ClientError):
+    """An erasure committed whose old pages could not all be overwritten yet."""
 
 
 class CaseErased(ClientError):
@@ -257,6 +263,8 @@ class CaseKeys:
                 db.execute("ROLLBACK")
                 last = self.last_erasure(thread_id)
                 if last is not None:
+                    if vacuum:  # finish what an interrupted erasure left
+                        compact(db)
                     return last, False
                 raise LookupError(f"no thread {thread_id} at this gateway")
             cur = db.execute(
@@ -301,11 +309,21 @@ def _forget_uploads(db: sqlite3.Connection, thread_id: str) -> None:
     db.executemany("DELETE FROM uploads WHERE upload_id = ?", [(u,) for u in gone])
 
 
-def compact(db: sqlite3.Connection) -> None:
+def compact(db: sqlite3.Connection, *, attempts: int = 50) -> None:
     """Rewrite the file without free pages and empty the write-ahead log, so no old page
-    keeps an erased key or ciphertext (`secure_delete` already zeroed the cells)."""
+    keeps an erased key or ciphertext (`secure_delete` already zeroed the cells). The
+    log is truncated only when no other connection (the running gateway's) is reading
+    it: try again briefly, then say so rather than claim it was done."""
     db.execute("VACUUM")
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for _ in range(attempts):
+        busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if not busy:
+            return
+        time.sleep(0.05)
+    raise ErasureIncomplete(
+        "the erasure is committed, but the write-ahead log could not be emptied while "
+        "another process reads the store; run the command again"
+    )
 
 
 def _erasure(row: sqlite3.Row) -> Erasure:

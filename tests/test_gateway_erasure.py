@@ -365,6 +365,11 @@ async def test_erasure_end_to_end(
         assert received.summary == SUMMARY
         assert received.victims[0].identity is None  # minimised: pseudonyms travel
 
+        store_a = tmp_path / "a" / "messages.sqlite3"
+        with MessageStore(store_a) as store:
+            (wrapped,) = store.db.execute(
+                "SELECT wrapped FROM case_keys WHERE thread_id = ?", (sent.thread_id,)
+            ).fetchone()
         capsys.readouterr()
         assert await cli("gateway", "erase", "--config", str(toml_a), "--thread",
                          sent.thread_id, "--legal-basis", "court_order", "--reference",
@@ -373,9 +378,11 @@ async def test_erasure_end_to_end(
         # The referral and B's retrieval receipt, which travels in the same thread.
         assert line.startswith(f"thread {sent.thread_id} erased: 2 message(s), legal basis")
         assert f"erasure notice queued for {B}" in line
+        # While A's gateway runs, its file and write-ahead log no longer hold the key.
+        assert wrapped not in file_bytes(store_a)
 
         async def confirmed() -> str | None:
-            with MessageStore(tmp_path / "a" / "messages.sqlite3") as store:
+            with MessageStore(store_a) as store:
                 status = erasure_status(store, sent.thread_id)
             return status.line() if status.notices and not status.awaiting else None
 
