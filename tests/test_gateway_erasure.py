@@ -400,6 +400,14 @@ async def test_erasure_end_to_end(
             assert "erased on" in str(gone.value)
             assert MARKER not in str(gone.value)
 
+        (tmp_path / "key").write_text(KEYS["system"])
+        key_args = ("--gateway", gw_b.url, "--api-key-file", str(tmp_path / "key"))
+        capsys.readouterr()
+        assert await cli("read", *key_args, sent.message_id) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("palermo: 410 Erased: the case data of thread"), err
+        assert err.count("\n") == 1
+
         # B keeps the evidence: binding, signature and the body's hash.
         record = await system_b.evidence(sent.message_id)
         assert record.body is None
@@ -412,8 +420,6 @@ async def test_erasure_end_to_end(
         proof = verify_record(record, load_directory_export(directory.read_bytes(), h.root.public))
         assert (proof.sender, proof.kind, proof.recipient) == (A, "case_referral", B)
         exported = tmp_path / "record.json"
-        (tmp_path / "key").write_text(KEYS["system"])
-        key_args = ("--gateway", gw_b.url, "--api-key-file", str(tmp_path / "key"))
         assert await cli("evidence-export", *key_args, sent.message_id, "--out",
                          str(exported)) == 0  # fmt: skip
         capsys.readouterr()
