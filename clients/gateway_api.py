@@ -41,6 +41,7 @@ from schemas.wire import AttachmentRef
 from .errors import ClientError, DirectoryUnavailable, SendFailed, UnknownRecipient
 from .gateway_casekeys import CaseErased
 from .gateway_config import ApiKey, GatewayConfig
+from .gateway_erasure import erasure_status
 from .gateway_evidence import evidence_record
 from .gateway_linkage import LinkageKeys
 from .gateway_schema import (
@@ -588,6 +589,19 @@ async def get_thread(request: web.Request) -> web.Response:
     return json_response(ThreadView(thread_id=thread_id, messages=messages))
 
 
+async def get_erasure(request: web.Request) -> web.Response:
+    """GET /v1/threads/{thread_id}/erasure: the thread's erasures at this gateway and
+    which recipients of its erasure notices have confirmed (system keys only)."""
+    state, caller = request.app[STATE], request[CALLER]
+    if caller.role != "system":
+        raise ProblemError(403, "forbidden", "Forbidden", "only system keys read erasures")
+    thread_id = _hex_id(request, "thread_id")
+    status = erasure_status(state.store, thread_id)
+    if not status.erasures and not state.store.participants(thread_id):
+        raise _not_found("thread")
+    return json_response(status.view())
+
+
 def make_app(state: GatewayState, openapi: bytes) -> web.Application:
     """The REST application over `state`; `openapi` is the served OpenAPI document."""
     app = web.Application(
@@ -609,6 +623,7 @@ def make_app(state: GatewayState, openapi: bytes) -> web.Application:
     app.router.add_post("/v1/messages/{message_id}/ack", ack_message)
     app.router.add_get("/v1/messages/{message_id}/evidence", get_evidence)
     app.router.add_get("/v1/threads/{thread_id}", get_thread)
+    app.router.add_get("/v1/threads/{thread_id}/erasure", get_erasure)
     for add in state.extra_routes:
         add(app)
     return app

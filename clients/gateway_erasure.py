@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -21,12 +22,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final
 
+import msgspec
 import structlog
 
 from schemas.envelope import Sealed, parse
 from schemas.errors import ProtocolError
 from schemas.kinds import (
     ErasureConfirmation,
+    ErasureLegalBasis,
     ErasureNotice,
     Message,
     canonical_message,
@@ -43,8 +46,11 @@ from .gateway_store import MessageStore
 __all__ = [
     "ERASURE_KINDS",
     "Eraser",
+    "ErasureRecord",
     "ErasureRefused",
     "ErasureStatus",
+    "ErasureView",
+    "NoticeRecord",
     "NoticeState",
     "erase_case",
     "erasure_status",
@@ -60,6 +66,43 @@ DAY_MS: Final = 86_400_000
 
 Sealer = Callable[..., Awaitable[Sealed]]
 Dispatcher = Callable[[Sealed, Message], Awaitable[bool]]
+
+
+class ErasureRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One erasure of the thread at this gateway."""
+
+    erased_ms: int
+    legal_basis: ErasureLegalBasis
+    reference: str
+    """The order's or decision's number (for `sender_request`: the notice honoured)."""
+    erased_by: str
+    """`cli:<name>`, `gateway:retention`, or `notice:<authority>`."""
+    messages: int
+    """How many stored messages' content it erased."""
+    notice_of: str | None
+    """The erasure notice it honoured (message id), if it honoured one."""
+
+
+class NoticeRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """The erasure notice to one other participant of the thread."""
+
+    recipient: str
+    notice_id: str | None
+    """Message id of the notice; null while it waits to be sent."""
+    sent_ms: int | None
+    confirmed_ms: int | None
+    """When the recipient says it erased its copies; null until it confirms."""
+    confirmation_id: str | None
+
+
+class ErasureView(msgspec.Struct, frozen=True, kw_only=True):
+    """`GET /v1/threads/{thread_id}/erasure`: the thread's erasures and notices."""
+
+    thread_id: str
+    erasures: list[ErasureRecord]
+    notices: list[NoticeRecord]
+    awaiting: list[str]
+    """Recipients of a notice that have not confirmed yet."""
 
 
 class ErasureRefused(ClientError):
@@ -92,6 +135,19 @@ class ErasureStatus:
     def awaiting(self) -> list[str]:
         """Recipients that have not confirmed yet."""
         return sorted({n.recipient for n in self.notices if n.confirmed_ms is None})
+
+    def view(self) -> ErasureView:
+        """The status as the API shows it."""
+        erasures = [
+            msgspec.convert(dataclasses.asdict(e), ErasureRecord, strict=False)
+            for e in self.erasures
+        ]
+        notices = [
+            msgspec.convert(dataclasses.asdict(n), NoticeRecord, strict=False) for n in self.notices
+        ]
+        return ErasureView(
+            thread_id=self.thread_id, erasures=erasures, notices=notices, awaiting=self.awaiting
+        )
 
     def line(self) -> str:
         """One line for a person."""

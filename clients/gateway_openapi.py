@@ -13,6 +13,7 @@ from typing import Any, Final
 import msgspec
 
 from .gateway_api import KIND_FILTER
+from .gateway_erasure import ErasureView
 from .gateway_evidence import EvidenceRecord
 from .gateway_openapi_rules import MAX_ATTACHMENTS, SEND_EXAMPLE, tighten
 from .gateway_schema import (
@@ -198,6 +199,18 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 },
             }
         },
+        "/v1/threads/{thread_id}/erasure": {
+            "get": {
+                "operationId": "getErasure",
+                "summary": "The thread's erasures here, and which recipients confirmed them "
+                "(system keys only)",
+                "parameters": [_param("thread_id", "path", _HEX_ID, "thread id (hex)")],
+                "responses": {
+                    "200": _json("ErasureView", "The erasures and their notices"),
+                    **_problems(400, 401, 403, 404),
+                },
+            }
+        },
         "/v1/threads/{thread_id}": {
             "get": {
                 "operationId": "getThread",
@@ -280,7 +293,7 @@ def openapi_document(*, version: str, attachments: bool) -> bytes:
     """The OpenAPI 3.1 document as JSON bytes (`attachments`: include those routes)."""
     types = [
         SendRequest, SendResult, MessageList, StoredMessage, ThreadView, AckResult,
-        UploadResult, WebhookPayload, Problem, EvidenceRecord, Status,
+        UploadResult, WebhookPayload, Problem, EvidenceRecord, Status, ErasureView,
     ]  # fmt: skip
     _, components = msgspec.json.schema_components(types, ref_template=_REF)
     tighten(components)

@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import msgspec
 import pytest
 from nats.aio.client import Client
@@ -28,6 +29,7 @@ from clients.gateway_erasure import (
     NOT_A_PARTICIPANT,
     Eraser,
     ErasureRefused,
+    ErasureView,
     erase_case,
     erasure_status,
 )
@@ -392,6 +394,21 @@ async def test_erasure_end_to_end(
         shown = capsys.readouterr().out.strip().splitlines()[-1]
         assert "legal basis court_order, by cli:registrar" in shown
         assert f"confirmed by {B}" in shown
+
+        url = f"{gw_a.url}/v1/threads/{sent.thread_id}/erasure"
+        async with aiohttp.ClientSession() as http:
+            auth = {"Authorization": f"Bearer {KEYS['system']}"}
+            async with http.get(url, headers=auth) as response:
+                assert response.status == 200
+                view = msgspec.json.decode(await response.read(), type=ErasureView)
+            officer = {"Authorization": f"Bearer {KEYS['officer']}"}
+            async with http.get(url, headers=officer) as response:
+                assert response.status == 403
+        assert [(e.legal_basis, e.reference) for e in view.erasures] == [
+            ("court_order", "Ord. 2026/118")
+        ]
+        assert [(n.recipient, n.confirmed_ms is not None) for n in view.notices] == [(B, True)]
+        assert view.awaiting == []
 
         for client in (system_a, system_b):
             with pytest.raises(GatewayError) as gone:
