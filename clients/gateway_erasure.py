@@ -373,9 +373,7 @@ class Eraser:
         in the thread; refuse it otherwise (nothing erased)."""
         store, sender = self._store, binding.sender
         notice_id, thread_id = binding.message_id.hex(), notice.thread_id.hex()
-        if notice.thread_id != binding.thread_id or sender not in store.participants(
-            thread_id, excluding=notice_id
-        ):
+        if notice.thread_id != binding.thread_id or sender not in store.participants(thread_id):
             store.db.execute(
                 "UPDATE messages SET refused = ? WHERE message_id = ? AND direction = 'received'",
                 (NOT_A_PARTICIPANT, notice_id),

@@ -579,13 +579,14 @@ class MessageStore:
         )
         return [row[0] for row in rows]
 
-    def participants(self, thread_id: str, *, excluding: str | None = None) -> set[str]:
-        """Every authority that sent or received a message of the thread here (but the
-        message `excluding`)."""
+    def participants(self, thread_id: str) -> set[str]:
+        """Every authority that sent or received a message of the thread here; erasure
+        notices and confirmations, and refused messages, make nobody a participant."""
         found: set[str] = set()
         for row in self.db.execute(
-            "SELECT sender, recipients FROM messages WHERE thread_id = ? AND message_id != ?",
-            (thread_id, excluding or ""),
+            "SELECT sender, recipients FROM messages WHERE thread_id = ? AND refused IS NULL"
+            " AND kind NOT IN ('erasure_notice', 'erasure_confirmation')",
+            (thread_id,),
         ):
             found.add(row["sender"])
             found.update(json.loads(row["recipients"]))
