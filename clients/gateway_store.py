@@ -190,9 +190,6 @@ class MessageStore:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        # Deleted and overwritten cells are zeroed, not left in free space: an erased
-        # key or ciphertext does not outlive its row in the file.
-        self._db.execute("PRAGMA secure_delete=ON")
         self.keys = CaseKeys(self._db, kek)
         try:
             self._db.executescript(_SCHEMA)
