@@ -53,6 +53,14 @@ def _store(args: argparse.Namespace) -> Any:
     return MessageStore(path, kek=load_kek(config.path(config.erasure.kek_file)))
 
 
+def _user() -> str:
+    """The OS user running the command, as the erasure records who ordered it."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no LOGNAME/USER (a container)
+        return "unknown"
+
+
 def _erase(args: argparse.Namespace) -> int:
     from schemas.envelope import now_ms  # noqa: PLC0415
 
@@ -61,7 +69,7 @@ def _erase(args: argparse.Namespace) -> int:
     with _store(args) as store:
         erasure, new = erase_case(
             store, args.thread, now_ms=now_ms(), legal_basis=args.legal_basis,
-            reference=args.reference, erased_by=f"cli:{args.by or getpass.getuser()}",
+            reference=args.reference, erased_by=f"cli:{args.by or _user()}",
         )  # fmt: skip
         status = erasure_status(store, args.thread)
     queued = sorted(n.recipient for n in status.notices if n.erasure_id == erasure.erasure_id)
