@@ -51,8 +51,9 @@ def _default_rules() -> list[PolicyRule]:
             senders=[*_JUDICIAL, "fiu"],
             recipients=[*_JUDICIAL, "fiu", "victim_services"],
         ),
-        # Operational cooperation, evidence preservation, alerts, network notices and
-        # receipts flow between any participating authorities.
+        # Operational cooperation, evidence preservation, alerts, network notices,
+        # erasure notices and their confirmations, and receipts flow between any
+        # participating authorities.
         PolicyRule(
             kinds=[
                 "case_referral",
@@ -62,6 +63,8 @@ def _default_rules() -> list[PolicyRule]:
                 "joint_investigation",
                 "ict_misuse_alert",
                 "network_notice",
+                "erasure_notice",
+                "erasure_confirmation",
                 "receipt",
             ],
             senders=["*"],

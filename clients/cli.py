@@ -88,6 +88,9 @@ EXAMPLES: Final[dict[str, str]] = {
     "evidence-directory": "palermo evidence-directory --root-public ROOT --out directory.json",
     "evidence-verify": "palermo evidence-verify evidence.json --directory directory.json",
     "gateway": "palermo gateway --config gateway.toml",
+    "gateway erase": "palermo gateway erase --config gateway.toml --thread THREAD_ID "
+    "--legal-basis court_order --reference 'Ord. 2026/118'",
+    "gateway erasures": "palermo gateway erasures --config gateway.toml --thread THREAD_ID",
     "send": "palermo send request.toml --to gb-ukca --attach records.pdf",
     "inbox": "palermo inbox --unacknowledged",
     "read": "palermo read MESSAGE_ID",

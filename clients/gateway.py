@@ -10,7 +10,9 @@ send through the REST API; officers' keys put the officer into the signed body, 
 every sealed envelope passes through the outbox (`gateway_outbox`). The gateway also
 fetches the audit log's signed checkpoint periodically: each must extend the last (a
 split view shows on `/healthz` and `/v1/status`), and the latest is echoed in every
-binding it sends. `docs/gateway-guide.md` is the guide.
+binding it sends. Case data is kept encrypted under per-case data keys, and an erased
+case's notices go out and come in through `gateway_erasure`. `docs/gateway-guide.md`
+is the guide.
 
 `palermo gateway` runs `run_gateway(load_gateway_config(...), stop)`.
 """
@@ -39,7 +41,9 @@ from .endpoint import BrokerNotice, Endpoint, Event, Received, Refused, Unopenab
 from .events import BadDelivery, Deferred, Replayed
 from .evidence import SplitView
 from .gateway_api import GatewayState, make_app
+from .gateway_casekeys import load_kek
 from .gateway_config import ConfigError, GatewayConfig, load_gateway_config
+from .gateway_erasure import Eraser
 from .gateway_linkage import LinkageKeys
 from .gateway_openapi import openapi_document
 from .gateway_outbox import Outbox
@@ -83,6 +87,7 @@ class Gateway:
         self._clock = clock
         self.url = ""
         self.ready = asyncio.Event()
+        self._eraser: Eraser | None = None
 
     async def _load_keys(self) -> AuthorityKeys:
         if self._keys is not None:
@@ -104,7 +109,8 @@ class Gateway:
         keys = await self._load_keys()
         data = Path(config.data_dir)
         await asyncio.to_thread(_private_dir, data)
-        with MessageStore(data / STORE_FILE) as store:
+        kek = await asyncio.to_thread(load_kek, config.path(config.erasure.kek_file))
+        with MessageStore(data / STORE_FILE, kek=kek) as store:
             endpoint = await Endpoint.connect(
                 config.nats.url,
                 keys,
@@ -120,6 +126,10 @@ class Gateway:
                 pusher = WebhookPusher(config.webhook, store) if config.webhook.url else None
                 wake = pusher.wake.set if pusher else (lambda: None)
                 outbox = Outbox(endpoint, store, clock=self._clock)
+                self._eraser = Eraser(
+                    store, config.erasure, authority=keys.authority,
+                    seal=endpoint.seal_message, dispatch=outbox.dispatch, clock=self._clock,
+                )  # fmt: skip
                 state = GatewayState(
                     config=config,
                     authority=keys.authority,
@@ -147,6 +157,7 @@ class Gateway:
                             tasks.create_task(self._consume(endpoint, store, wake)),
                             tasks.create_task(outbox.run()),
                             tasks.create_task(self._watch_checkpoints(endpoint, state, stop)),
+                            tasks.create_task(self._eraser.run()),
                         ]
                         if pusher is not None:
                             tasks.create_task(pusher.run(stop))
@@ -225,6 +236,8 @@ class Gateway:
         match event:
             case Received():
                 await self._store(store, event, None)
+                if self._eraser is not None:  # an erasure notice is honoured before its ack
+                    await self._eraser.received(event.opened.binding, event.opened.body_bytes)
                 await event.settle()  # stored: now ack it and send the receipt
                 wake()
             case Refused(received=received, error=error):

@@ -20,7 +20,7 @@ from typing import Annotated, Any, Final, TypeVar
 import msgspec
 import structlog
 from aiohttp import web
-from aiohttp.typedefs import Middleware
+from aiohttp.typedefs import Handler, Middleware
 from msgspec import UNSET, Meta, UnsetType
 
 from schemas.envelope import Sealed, parse
@@ -39,7 +39,9 @@ from schemas.minimise import minimise
 from schemas.wire import AttachmentRef
 
 from .errors import ClientError, DirectoryUnavailable, SendFailed, UnknownRecipient
+from .gateway_casekeys import CaseErased
 from .gateway_config import ApiKey, GatewayConfig
+from .gateway_erasure import erasure_status
 from .gateway_evidence import evidence_record
 from .gateway_linkage import LinkageKeys
 from .gateway_schema import (
@@ -148,6 +150,16 @@ def _problems() -> Middleware:
 
 def _set_caller(request: web.Request, caller: ApiKey) -> None:
     request[CALLER] = caller
+
+
+@web.middleware
+async def _erased(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Any read of a message whose case was erased answers 410 Gone: when, and on which
+    legal basis (never what it said)."""
+    try:
+        return await handler(request)
+    except CaseErased as exc:
+        raise ProblemError(410, "erased", "Erased", str(exc)) from exc
 
 
 def _auth(keys: list[ApiKey]) -> Middleware:
@@ -355,20 +367,27 @@ def _decode_send(raw: bytes, caller: ApiKey) -> tuple[SendRequestRaw, Message]:
         raise _refused(exc) from exc
     except RecursionError as exc:
         raise _too_deep() from exc
-    if body.__struct_config__.tag == "receipt":
+    if body.__struct_config__.tag in GATEWAY_ONLY:
         raise ProblemError(
-            422, "refused", "Refused", "receipts are sent by the gateway itself, not by callers"
-        )
+            422, "refused", "Refused",
+            f"{body.__struct_config__.tag} messages are sent by the gateway itself, not by"
+            " callers",
+        )  # fmt: skip
     if caller.role == "officer":
         # The officer's identity comes from the key, whatever the body says.
         body = msgspec.structs.replace(body, author=caller.officer)
     return req, body
 
 
+GATEWAY_ONLY: Final = frozenset({"receipt", "erasure_notice", "erasure_confirmation"})
+"""Kinds only the gateway sends: receipts on retrieval, erasure notices when a case is
+erased (`palermo gateway erase`), confirmations when a notice is honoured."""
+
 BODY_RULES: Final = (
     "two persons share a ref",
     "period ends before it starts",
     "two attachments name the same object_id",
+    "a message id is listed twice in message_ids",
     "leader is not among members",
     "a victim_ref names no victim in victims",
 )
@@ -456,7 +475,7 @@ def _route(state: GatewayState, req: SendRequestRaw) -> tuple[list[str], str | N
     """Recipients and thread: as given, else those of the message replied to."""
     to, thread_hex, reply_to = list(req.to), req.thread_id, None
     if req.in_reply_to is not None:
-        original = state.store.get(req.in_reply_to)
+        original = state.store.summary(req.in_reply_to)
         if original is not None:
             thread_hex = thread_hex or original.thread_id
             reply_to = (
@@ -570,10 +589,23 @@ async def get_thread(request: web.Request) -> web.Response:
     return json_response(ThreadView(thread_id=thread_id, messages=messages))
 
 
+async def get_erasure(request: web.Request) -> web.Response:
+    """GET /v1/threads/{thread_id}/erasure: the thread's erasures at this gateway and
+    which recipients of its erasure notices have confirmed (system keys only)."""
+    state, caller = request.app[STATE], request[CALLER]
+    if caller.role != "system":
+        raise ProblemError(403, "forbidden", "Forbidden", "only system keys read erasures")
+    thread_id = _hex_id(request, "thread_id")
+    status = erasure_status(state.store, thread_id)
+    if not status.erasures and not state.store.participants(thread_id):
+        raise _not_found("thread")
+    return json_response(status.view())
+
+
 def make_app(state: GatewayState, openapi: bytes) -> web.Application:
     """The REST application over `state`; `openapi` is the served OpenAPI document."""
     app = web.Application(
-        middlewares=[_problems(), _auth(state.config.api_keys)],
+        middlewares=[_problems(), _auth(state.config.api_keys), _erased],
         client_max_size=state.config.http.max_body,
     )
     app[STATE] = state
@@ -591,6 +623,7 @@ def make_app(state: GatewayState, openapi: bytes) -> web.Application:
     app.router.add_post("/v1/messages/{message_id}/ack", ack_message)
     app.router.add_get("/v1/messages/{message_id}/evidence", get_evidence)
     app.router.add_get("/v1/threads/{thread_id}", get_thread)
+    app.router.add_get("/v1/threads/{thread_id}/erasure", get_erasure)
     for add in state.extra_routes:
         add(app)
     return app

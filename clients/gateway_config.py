@@ -26,6 +26,7 @@ __all__ = [
     "ApiKey",
     "AuditConfig",
     "ConfigError",
+    "ErasureConfig",
     "GatewayConfig",
     "HttpConfig",
     "NatsConfig",
@@ -112,6 +113,21 @@ class WebhookConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
             raise ValueError("webhook.url needs webhook.secret")
 
 
+class ErasureConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Per-case data keys and erasure (docs/gateway-guide.md, "Erasure")."""
+
+    kek_file: str = "store.kek"
+    """The key-encryption key of the cases' data keys (relative paths are under
+    `data_dir`); made on first start. Keep it out of the message store's backups."""
+    retention_days: Annotated[int, Meta(ge=1, le=36500)] | None = None
+    """Erase a case when its last message was stored this many days ago (legal basis
+    `retention_expiry`). Off by default: the period is set by the authority's law, not
+    by the software."""
+    interval: Annotated[float, Meta(gt=0)] = 60.0
+    """Seconds between two passes that send queued erasure notices and apply the
+    retention period."""
+
+
 class GatewayConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Everything the gateway process needs to know."""
 
@@ -126,6 +142,7 @@ class GatewayConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     http: HttpConfig = msgspec.field(default_factory=HttpConfig)
     webhook: WebhookConfig = msgspec.field(default_factory=WebhookConfig)
     audit: AuditConfig = msgspec.field(default_factory=AuditConfig)
+    erasure: ErasureConfig = msgspec.field(default_factory=ErasureConfig)
     api_keys: list[ApiKey] = msgspec.field(default_factory=list)
 
     def __post_init__(self) -> None:

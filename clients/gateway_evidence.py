@@ -14,6 +14,12 @@ against a verified directory alone — no gateway, no broker, no private key:
   receipt type and reason the binding says;
 - the binding's lifetime covers the acceptance time.
 
+A record of a message whose case was erased at the gateway (`gateway_casekeys`) has no
+body: it carries `body_hash`, the BLAKE2b-256 the inner signature covers, and `erased`
+(when and on which legal basis). The signature is then verified over binding ‖
+body_hash, every check on the binding is made, and the checks that need the body are
+not (what it said is gone; that the sender signed it, and what for, still shows).
+
 The directory is either read live from the bucket or loaded from a directory export
 file (`DirectoryExport`): every signed record and the head, checked against the pinned
 root key and against each other, and judged as of the head's issue time, so an export
@@ -47,6 +53,7 @@ __all__ = [
     "DIRECTORY_FORMAT",
     "EVIDENCE_FORMAT",
     "DirectoryExport",
+    "ErasedBody",
     "EvidenceInvalid",
     "EvidenceMalformed",
     "EvidenceRecord",
@@ -93,8 +100,21 @@ class EvidenceRecord(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
     audit_seq: UInt | None
     stored_ms: UInt
     binding: bytes
-    body: bytes
+    body: bytes | None
+    """The signed body bytes; null once the case was erased at the gateway."""
     inner_signature: bytes
+    body_hash: bytes | None = None
+    """BLAKE2b-256 of the body bytes (what the inner signature covers); must match
+    `body` when both are given."""
+    erased: ErasedBody | None = None
+    """Set exactly when `body` is null: when the gateway erased it, and why."""
+
+
+class ErasedBody(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Why an evidence record has no body."""
+
+    erased_ms: UInt
+    legal_basis: str
 
 
 class DirectoryExport(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -120,6 +140,8 @@ class Verified:
     """The sender's status in the directory used (not `active` is worth a second look:
     the key was valid when the message was accepted, but has the authority since been
     suspended or revoked?)."""
+    erased: ErasedBody | None = None
+    """Set when the body was erased: the signature was verified over its hash."""
 
     def summary(self) -> str:
         """One line for a person."""
@@ -127,6 +149,14 @@ class Verified:
             timespec="seconds"
         )
         note = "" if self.sender_status == "active" else f" (sender now {self.sender_status})"
+        if self.erased is not None:
+            erased = dt.datetime.fromtimestamp(self.erased.erased_ms / 1000, dt.UTC).isoformat(
+                timespec="seconds"
+            )
+            note += (
+                f"; body erased {erased} (legal basis {self.erased.legal_basis}),"
+                " signature verified over its hash"
+            )
         return (
             f"evidence verifies: {self.kind} {self.message_id} signed by {self.sender} "
             f"with key {self.sender_key_id}, valid at acceptance {when}, to {self.recipient}; "
@@ -153,6 +183,10 @@ def evidence_record(stored: SignedRecord, recipient: str) -> EvidenceRecord:
         binding=stored.binding,
         body=stored.body,
         inner_signature=stored.inner_signature,
+        body_hash=stored.body_hash,
+        erased=None
+        if stored.erasure is None
+        else ErasedBody(erased_ms=stored.erasure.erased_ms, legal_basis=stored.erasure.legal_basis),
     )
 
 
@@ -181,22 +215,18 @@ def verify_record(record: EvidenceRecord, directory: Directory) -> Verified:
         raise EvidenceInvalid(f"{record.recipient} is not a recipient in the binding")
 
     public, status = _signing_key(directory, binding, record.accepted_ms)
-    signed = INNER_DOMAIN + record.binding + hashlib.blake2b(record.body, digest_size=32).digest()
+    digest = _body_hash(record)
+    signed = INNER_DOMAIN + record.binding + digest
     if not verify_signature(public, signed, record.inner_signature):
         raise EvidenceInvalid(
             f"inner signature does not verify under {binding.sender}'s key "
-            f"{binding.sender_key_id.hex()} over this binding and body"
+            f"{binding.sender_key_id.hex()} over this binding and "
+            + ("body" if record.body is not None else "body hash")
         )
-    try:
-        body = decode_message(record.body)
-    except ProtocolError as exc:
-        raise EvidenceInvalid(f"body: {exc}") from exc
-    if encode_message(body) != record.body:
-        raise EvidenceInvalid("body is not in the canonical encoding")
-    if kind_of(body) != binding.kind:
-        raise EvidenceInvalid(f"body is a {kind_of(body)}, the binding says {binding.kind}")
-    if receipt_ref(body) != binding.receipt:
-        raise EvidenceInvalid("the receipt's type or reason differs from its binding")
+    if record.body is not None:
+        if record.body_hash is not None and record.body_hash != digest:
+            raise EvidenceInvalid("body_hash is not the hash of the body")
+        _check_body(record.body, binding)
     try:
         check_time(binding, record.accepted_ms)
     except ProtocolError as exc:
@@ -210,7 +240,35 @@ def verify_record(record: EvidenceRecord, directory: Directory) -> Verified:
         accepted_ms=record.accepted_ms,
         envelope_hash=record.envelope_hash,
         sender_status=status,
+        erased=record.erased,
     )
+
+
+def _body_hash(record: EvidenceRecord) -> bytes:
+    """The hash the signature is checked over: of the body, or the one an erased record
+    carries."""
+    if record.body is None:
+        if record.body_hash is None or record.erased is None:
+            raise EvidenceInvalid("a record without its body needs body_hash and erased")
+        if len(record.body_hash) != 32:
+            raise EvidenceInvalid("body_hash is not 32 bytes")
+        return record.body_hash
+    if record.erased is not None:
+        raise EvidenceInvalid("a record with its body cannot say it was erased")
+    return hashlib.blake2b(record.body, digest_size=32).digest()
+
+
+def _check_body(body_bytes: bytes, binding: Binding) -> None:
+    try:
+        body = decode_message(body_bytes)
+    except ProtocolError as exc:
+        raise EvidenceInvalid(f"body: {exc}") from exc
+    if encode_message(body) != body_bytes:
+        raise EvidenceInvalid("body is not in the canonical encoding")
+    if kind_of(body) != binding.kind:
+        raise EvidenceInvalid(f"body is a {kind_of(body)}, the binding says {binding.kind}")
+    if receipt_ref(body) != binding.receipt:
+        raise EvidenceInvalid("the receipt's type or reason differs from its binding")
 
 
 def _signing_key(directory: Directory, binding: Binding, at_ms: int) -> tuple[bytes, str]:

@@ -13,6 +13,7 @@ from typing import Any, Final
 import msgspec
 
 from .gateway_api import KIND_FILTER
+from .gateway_erasure import ErasureView
 from .gateway_evidence import EvidenceRecord
 from .gateway_openapi_rules import MAX_ATTACHMENTS, SEND_EXAMPLE, tighten
 from .gateway_schema import (
@@ -51,6 +52,8 @@ _PROBLEM_TEXT: Final = {
     404: "No such message, thread or attachment at this gateway (`not-found`)",
     409: "No evidence kept for this message: a sent one, or stored before it was kept "
     "(`no-evidence`)",
+    410: "The case data of this message was erased at this gateway (`erased`; the detail "
+    "gives when and the legal basis); its metadata and evidence remain",
     413: "Over a size cap: `max_body`, the 256 KiB inline body, `max_upload` (`too-large`)",
     422: "Refused for what no schema can state. The body breaks a rule relating its own "
     "values (`body-rule`): two persons of one body share a `ref`, a period ends before it "
@@ -163,7 +166,7 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 "parameters": [_MESSAGE_ID],
                 "responses": {
                     "200": _json("StoredMessage", "The message"),
-                    **_problems(400, 401, 404),
+                    **_problems(400, 401, 404, 410),
                 },
             }
         },
@@ -196,6 +199,18 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 },
             }
         },
+        "/v1/threads/{thread_id}/erasure": {
+            "get": {
+                "operationId": "getErasure",
+                "summary": "The thread's erasures here, and which recipients confirmed them "
+                "(system keys only)",
+                "parameters": [_param("thread_id", "path", _HEX_ID, "thread id (hex)")],
+                "responses": {
+                    "200": _json("ErasureView", "The erasures and their notices"),
+                    **_problems(400, 401, 403, 404),
+                },
+            }
+        },
         "/v1/threads/{thread_id}": {
             "get": {
                 "operationId": "getThread",
@@ -203,7 +218,7 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 "parameters": [_param("thread_id", "path", _HEX_ID, "thread id (hex)")],
                 "responses": {
                     "200": _json("ThreadView", "The thread"),
-                    **_problems(400, 401, 404),
+                    **_problems(400, 401, 404, 410),
                 },
             }
         },
@@ -264,7 +279,7 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 ],
                 "responses": {
                     "200": {"description": "The plaintext", "content": {"*/*": {}}},
-                    **_problems(400, 401, 404, 502, 503),
+                    **_problems(400, 401, 404, 410, 502, 503),
                 },
             }
         }
@@ -278,7 +293,7 @@ def openapi_document(*, version: str, attachments: bool) -> bytes:
     """The OpenAPI 3.1 document as JSON bytes (`attachments`: include those routes)."""
     types = [
         SendRequest, SendResult, MessageList, StoredMessage, ThreadView, AckResult,
-        UploadResult, WebhookPayload, Problem, EvidenceRecord, Status,
+        UploadResult, WebhookPayload, Problem, EvidenceRecord, Status, ErasureView,
     ]  # fmt: skip
     _, components = msgspec.json.schema_components(types, ref_template=_REF)
     tighten(components)

@@ -182,17 +182,24 @@ _UNIQUE: Final = {
     "PreservationRequest": ["data_types"],
     "JointInvestigation": ["members"],
     "VictimCompensationRequest": ["victim_refs"],
+    "ErasureNotice": ["message_ids"],
 }
 
 
 def _send_request(schema: dict[str, Any]) -> None:
     properties = schema["properties"]
     message = properties["message"]
-    receipt = "#/components/schemas/Receipt"
-    # Callers never send receipts: the gateway does (422 otherwise).
-    message["anyOf"] = [m for m in message["anyOf"] if m["$ref"] != receipt]
+    gateway_only = {
+        f"#/components/schemas/{name}"
+        for name in ("Receipt", "ErasureNotice", "ErasureConfirmation")
+    }
+    # Callers never send receipts, erasure notices or confirmations: the gateway does
+    # (422 otherwise).
+    message["anyOf"] = [m for m in message["anyOf"] if m["$ref"] not in gateway_only]
     mapping = message["discriminator"]["mapping"]
-    message["discriminator"]["mapping"] = {k: v for k, v in mapping.items() if v != receipt}
+    message["discriminator"]["mapping"] = {
+        k: v for k, v in mapping.items() if v not in gateway_only
+    }
     # The body's `disclosure` is the sealer's to set, from the request's `disclosure`.
     message["properties"] = {"disclosure": {"type": "null"}}
     # A recipient named twice is sent to once; an upload named twice is refused.

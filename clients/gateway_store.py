@@ -10,8 +10,13 @@ A message is kept as the exact bytes its sender signed: binding bytes, body byte
 (canonical msgpack), inner signature and sender key id. The API shows the body decoded
 from those bytes, never a re-encoding, so a stored record still proves offline what was
 said (`gateway_evidence`). Rows written before these columns existed keep their body as
-JSON and have no evidence to export. Decrypted content lives here: the data directory
-holds case data and must be protected like the keystore.
+JSON and have no evidence to export.
+
+Content is kept encrypted under its case's data key (`gateway_casekeys`): the body
+bytes, the old JSON body and the outbox's envelope. `body_hash` (what the inner
+signature covers) stays in the clear beside the binding and signature, so a message
+whose case was erased still proves who signed what. Reading an erased message raises
+`CaseErased`.
 
 Sent messages are also the outbox: the sealed envelope is committed here before it is
 published, and stays "queued" (`published_ms` unset) until JetStream acknowledges it.
@@ -33,8 +38,19 @@ from typing import Any, Final
 import msgspec
 
 from schemas.kinds import AttachmentDescriptor, Message, decode_message, decode_message_json
+from schemas.storecrypto import body_hash
 from schemas.wire import AttachmentRef, Binding
 
+from .gateway_casekeys import SCHEMA as CASE_SCHEMA
+from .gateway_casekeys import (
+    CaseErased,
+    CaseKeys,
+    Erasure,
+    compact,
+    encrypt_rows,
+    load_kek,
+    value_label,
+)
 from .gateway_config import ConfigError
 from .gateway_schema import Direction, MessageSummary, StoredMessage
 
@@ -98,6 +114,12 @@ _MIGRATIONS: Final = (
     CREATE UNIQUE INDEX IF NOT EXISTS messages_idempotency
         ON messages (sent_by, idempotency_key) WHERE idempotency_key IS NOT NULL;
     """,
+    # 2: content encrypted under per-case data keys; erasure (then `_encrypt_rows`).
+    """
+    ALTER TABLE messages ADD COLUMN body_hash BLOB;
+    ALTER TABLE messages ADD COLUMN erased_ms INTEGER;
+    """
+    + CASE_SCHEMA,
 )
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
@@ -105,8 +127,9 @@ _COLUMNS: Final = (
     "cursor, message_id, direction, kind, sender, recipients, thread_id, sequence, "
     "in_reply_to, handling, priority, victim_level, envelope_hash, created_ms, accepted_ms, "
     "audit_seq, stored_ms, sent_by, acked_ms, acked_by, notice, notice_reason, refused, "
-    "published_ms, envelope IS NOT NULL AS outboxed"
+    "published_ms, envelope IS NOT NULL AS outboxed, erased_ms"
 )
+_CONTENT: Final = "body, body_bytes"
 _refs = msgspec.json.Encoder()
 _refs_decoder = msgspec.json.Decoder(list[AttachmentRef])
 _descriptor_decoder = msgspec.json.Decoder(AttachmentDescriptor)
@@ -123,9 +146,14 @@ class SignedRecord:
     audit_seq: int | None
     stored_ms: int
     binding: bytes
-    body: bytes
+    body: bytes | None
+    """None once the case was erased."""
     inner_signature: bytes
     sender_key_id: bytes
+    body_hash: bytes
+    """BLAKE2b-256 of the body bytes: what the inner signature covers."""
+    erasure: Erasure | None = None
+    """The erasure that removed the body, if one did."""
 
 
 @dataclass(frozen=True)
@@ -151,12 +179,18 @@ class MessageStore:
     """The SQLite store (see the module docstring). A context manager; `close` is
     idempotent."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, kek: bytes | None = None) -> None:
+        """Open (create, upgrade) the store at `path`. `kek` is the key-encryption key
+        of the data keys; without it, the one in `store.kek` beside the file (made if
+        missing)."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        if kek is None:
+            kek = load_kek(path.parent / "store.kek")
         self._db: sqlite3.Connection | None = sqlite3.connect(path, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
+        self.keys = CaseKeys(self._db, kek)
         try:
             self._db.executescript(_SCHEMA)
             self._migrate()
@@ -176,9 +210,17 @@ class MessageStore:
             )
         for number in range(version, SCHEMA_VERSION):
             # executescript commits first; BEGIN makes the step and its version atomic.
-            db.executescript(
-                f"BEGIN; {_MIGRATIONS[number]} PRAGMA user_version = {number + 1}; COMMIT;"
-            )
+            db.executescript(f"BEGIN; {_MIGRATIONS[number]}")
+            try:
+                if number == 1:
+                    encrypt_rows(db, self.keys)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            if number == 1:
+                compact(db)  # the plaintext pages the encryption replaced
 
     def __enter__(self) -> MessageStore:
         return self
@@ -230,21 +272,24 @@ class MessageStore:
         `binding_bytes` and `body_bytes` are the exact bytes the sender signed; with the
         (received) inner signature they prove to a third party what the sender said. A
         sent message given its sealed `envelope` is queued in the outbox. A sent message
-        with an `idempotency_key` already used by `sent_by` is not stored (False)."""
+        with an `idempotency_key` already used by `sent_by` is not stored (False).
+        The body bytes and envelope are kept encrypted under the thread's data key."""
+        thread_id, message_id = binding.thread_id.hex(), binding.message_id.hex()
+        key = self.keys.ensure(thread_id, stored_ms)
         cur = self.db.execute(
             "INSERT OR IGNORE INTO messages (message_id, direction, kind, sender, recipients,"
             " thread_id, sequence, in_reply_to, handling, priority, victim_level,"
             " envelope_hash, created_ms, accepted_ms, audit_seq, stored_ms, body, refs,"
             " sent_by, acked_ms, acked_by, refused, binding, inner_signature, body_bytes,"
-            " sender_key_id, envelope, idempotency_key, request_hash)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " sender_key_id, envelope, idempotency_key, request_hash, body_hash)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                binding.message_id.hex(),
+                message_id,
                 direction,
                 binding.kind,
                 binding.sender,
                 json.dumps([r.authority for r in binding.recipients]),
-                binding.thread_id.hex(),
+                thread_id,
                 binding.sequence,
                 binding.in_reply_to.hex() if binding.in_reply_to else None,
                 binding.handling,
@@ -263,11 +308,12 @@ class MessageStore:
                 refused,
                 binding_bytes,
                 inner_signature,
-                body_bytes,
+                self.keys.seal(key, body_bytes, value_label("body_bytes", direction, message_id)),
                 binding.sender_key_id.hex(),
-                envelope,
+                self.keys.seal(key, envelope, value_label("envelope", direction, message_id)),
                 idempotency_key,
                 request_hash,
+                body_hash(body_bytes),
             ),
         )
         return cur.rowcount == 1
@@ -346,11 +392,20 @@ class MessageStore:
     def get(self, message_id: str) -> StoredMessage | None:
         """A message by id, the received copy first (a message to ourselves is both)."""
         row = self.db.execute(
-            f"SELECT {_COLUMNS}, body, body_bytes FROM messages WHERE message_id = ?"  # noqa: S608
+            f"SELECT {_COLUMNS}, {_CONTENT} FROM messages WHERE message_id = ?"  # noqa: S608
             " ORDER BY direction = 'received' DESC LIMIT 1",
             (message_id,),
         ).fetchone()
-        return None if row is None else _full(row)
+        return None if row is None else self._full(row)
+
+    def summary(self, message_id: str) -> MessageSummary | None:
+        """A message's metadata by id (no body: readable after its case was erased)."""
+        row = self.db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE message_id = ?"  # noqa: S608
+            " ORDER BY direction = 'received' DESC LIMIT 1",
+            (message_id,),
+        ).fetchone()
+        return None if row is None else _summary(row)
 
     def refs(self, message_id: str) -> list[AttachmentRef]:
         """The attachment references of a stored message's binding."""
@@ -395,11 +450,11 @@ class MessageStore:
     def thread(self, thread_id: str) -> list[StoredMessage]:
         """Sent and received messages of a thread, by creation time."""
         rows = self.db.execute(
-            f"SELECT {_COLUMNS}, body, body_bytes FROM messages WHERE thread_id = ?"  # noqa: S608
+            f"SELECT {_COLUMNS}, {_CONTENT} FROM messages WHERE thread_id = ?"  # noqa: S608
             " ORDER BY created_ms, cursor",
             (thread_id,),
         )
-        return [_full(row) for row in rows]
+        return [self._full(row) for row in rows]
 
     def next_sequence(self, thread_id: str, sender: str) -> int:
         """One more than the last sequence `sender` used in the thread, 0 if none."""
@@ -412,12 +467,12 @@ class MessageStore:
     def due(self, now_ms: int, limit: int = 16) -> list[tuple[StoredMessage, int]]:
         """Unacknowledged received messages due for a push, with their attempt count."""
         rows = self.db.execute(
-            f"SELECT {_COLUMNS}, body, body_bytes, attempts FROM messages"  # noqa: S608
+            f"SELECT {_COLUMNS}, {_CONTENT}, attempts FROM messages"  # noqa: S608
             " WHERE direction = 'received' AND acked_ms IS NULL AND next_attempt_ms <= ?"
-            " ORDER BY next_attempt_ms, cursor LIMIT ?",
+            " AND erased_ms IS NULL ORDER BY next_attempt_ms, cursor LIMIT ?",
             (now_ms, limit),
         )
-        return [(_full(row), int(row["attempts"])) for row in rows]
+        return [(self._full(row), int(row["attempts"])) for row in rows]
 
     def idempotent(self, sent_by: str, key: str) -> tuple[MessageSummary, str] | None:
         """The message `sent_by` sent with Idempotency-Key `key`, and the SHA-256 (hex) of
@@ -432,15 +487,19 @@ class MessageStore:
     def outbox(self, limit: int = 64) -> list[Outgoing]:
         """Sent messages JetStream has not acknowledged yet, oldest first."""
         rows = self.db.execute(
-            "SELECT message_id, envelope, binding FROM messages"
+            "SELECT message_id, thread_id, envelope, binding FROM messages"
             " WHERE direction = 'sent' AND envelope IS NOT NULL AND published_ms IS NULL"
             " ORDER BY cursor LIMIT ?",
             (limit,),
         )
-        return [
-            Outgoing(row["message_id"], row["envelope"], _binding_decoder.decode(row["binding"]))
-            for row in rows
-        ]
+        out = []
+        for row in rows:
+            label = value_label("envelope", "sent", row["message_id"])
+            envelope = self.keys.open(row["thread_id"], row["envelope"], label) or b""
+            out.append(
+                Outgoing(row["message_id"], envelope, _binding_decoder.decode(row["binding"]))
+            )
+        return out
 
     def outbox_size(self) -> int:
         """How many sent messages wait for JetStream's acknowledgement."""
@@ -454,13 +513,15 @@ class MessageStore:
         """The signed bytes of a received message, None if there is no such message or it
         was stored before they were kept."""
         row = self.db.execute(
-            "SELECT message_id, envelope_hash, accepted_ms, audit_seq, stored_ms, binding,"
-            " body_bytes, inner_signature, sender_key_id FROM messages"
-            " WHERE message_id = ? AND direction = 'received'",
+            "SELECT message_id, thread_id, envelope_hash, accepted_ms, audit_seq, stored_ms,"
+            " binding, body_bytes, inner_signature, sender_key_id, body_hash, erased_ms"
+            " FROM messages WHERE message_id = ? AND direction = 'received'",
             (message_id,),
         ).fetchone()
-        if row is None or row["body_bytes"] is None or row["inner_signature"] is None:
+        if row is None or row["body_hash"] is None or row["inner_signature"] is None:
             return None
+        erased = row["erased_ms"] is not None
+        label = value_label("body_bytes", "received", message_id)
         return SignedRecord(
             message_id=row["message_id"],
             envelope_hash=bytes.fromhex(row["envelope_hash"]),
@@ -468,9 +529,11 @@ class MessageStore:
             audit_seq=row["audit_seq"],
             stored_ms=row["stored_ms"],
             binding=row["binding"],
-            body=row["body_bytes"],
+            body=None if erased else self.keys.open(row["thread_id"], row["body_bytes"], label),
             inner_signature=row["inner_signature"],
             sender_key_id=bytes.fromhex(row["sender_key_id"]),
+            body_hash=row["body_hash"],
+            erasure=self.keys.last_erasure(row["thread_id"]) if erased else None,
         )
 
     def status_history(self) -> Iterator[tuple[Binding, Message]]:
@@ -478,19 +541,59 @@ class MessageStore:
         creation order: what the endpoint's state machines are rebuilt from after a
         restart."""
         rows = self.db.execute(
-            "SELECT binding, body, body_bytes FROM messages"
+            "SELECT message_id, direction, thread_id, binding, body, body_bytes FROM messages"
             " WHERE kind IN"
             " ('mla_request', 'mla_status', 'extradition_request', 'extradition_status')"
-            " AND refused IS NULL ORDER BY created_ms, cursor"
+            " AND refused IS NULL AND erased_ms IS NULL ORDER BY created_ms, cursor"
         )
         for row in rows:
-            yield _binding_decoder.decode(row["binding"]), _body(row)
+            yield _binding_decoder.decode(row["binding"]), self._body(row)
+
+    def _body(self, row: sqlite3.Row) -> Message:
+        """The body from the signed bytes, decrypted; rows from before schema 1 only have
+        JSON. `CaseErased` for a message whose case was erased."""
+        thread_id, ident = row["thread_id"], (row["direction"], row["message_id"])
+        if row["body_bytes"] is not None:
+            label = value_label("body_bytes", *ident)
+            return decode_message(self.keys.open(thread_id, row["body_bytes"], label) or b"")
+        if row["body"]:
+            return decode_message_json(
+                self.keys.open(thread_id, row["body"], value_label("body", *ident)) or b""
+            )
+        raise CaseErased(thread_id, self.keys.last_erasure(thread_id))
+
+    def _full(self, row: sqlite3.Row) -> StoredMessage:
+        return StoredMessage(**_summary_fields(row), body=self._body(row))
+
+    def last_activity(self, before_ms: int) -> list[str]:
+        """Threads with content still stored whose last message was stored before
+        `before_ms` (what the retention period erases)."""
+        rows = self.db.execute(
+            "SELECT thread_id FROM messages GROUP BY thread_id"
+            " HAVING MAX(stored_ms) < ? AND SUM(erased_ms IS NULL AND kind NOT IN"
+            " ('erasure_notice', 'erasure_confirmation')) > 0",
+            (before_ms,),
+        )
+        return [row[0] for row in rows]
+
+    def participants(self, thread_id: str) -> set[str]:
+        """Every authority that sent or received a message of the thread here; erasure
+        notices and confirmations, and refused messages, make nobody a participant."""
+        found: set[str] = set()
+        for row in self.db.execute(
+            "SELECT sender, recipients FROM messages WHERE thread_id = ? AND refused IS NULL"
+            " AND kind NOT IN ('erasure_notice', 'erasure_confirmation')",
+            (thread_id,),
+        ):
+            found.add(row["sender"])
+            found.update(json.loads(row["recipients"]))
+        return found
 
     def next_due_ms(self) -> int | None:
         """When the earliest unacknowledged received message is due, if any is."""
         row = self.db.execute(
             "SELECT MIN(next_attempt_ms) FROM messages"
-            " WHERE direction = 'received' AND acked_ms IS NULL"
+            " WHERE direction = 'received' AND acked_ms IS NULL AND erased_ms IS NULL"
         ).fetchone()
         return None if row[0] is None else int(row[0])
 
@@ -529,14 +632,3 @@ def _summary_fields(row: sqlite3.Row) -> dict[str, Any]:
 
 def _summary(row: sqlite3.Row) -> MessageSummary:
     return MessageSummary(**_summary_fields(row))
-
-
-def _body(row: sqlite3.Row) -> Message:
-    """The body from the signed bytes; rows from before schema 1 only have JSON."""
-    if row["body_bytes"] is not None:
-        return decode_message(row["body_bytes"])
-    return decode_message_json(row["body"])
-
-
-def _full(row: sqlite3.Row) -> StoredMessage:
-    return StoredMessage(**_summary_fields(row), body=_body(row))

@@ -108,7 +108,7 @@ DOCUMENTED = {
     "audit": ["export", "verify"],
     "nats-config": [],
     "demo": ["send", "exchange", "gateways"],
-    "gateway": [],
+    "gateway": ["erase", "erasures"],
     "endpoint": ["send", "inbox", "directory"],
     **{c: [] for c in ("send", "inbox", "read", "thread", "fetch", "evidence", "ack")},
     **{c: [] for c in ("evidence-export", "evidence-directory", "evidence-verify")},
@@ -188,7 +188,11 @@ def _leaves(parser: argparse.ArgumentParser, path: list[str]) -> list[list[str]]
     subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     if not subs:
         return [path]
-    return [leaf for a in subs for n, p in a.choices.items() for leaf in _leaves(p, [*path, n])]
+    # A command that runs on its own and has subcommands too (`gateway`) is one itself.
+    runs = [path] if path and parser.get_default("run") is not None else []
+    return runs + [
+        leaf for a in subs for n, p in a.choices.items() for leaf in _leaves(p, [*path, n])
+    ]
 
 
 COMMANDS = [" ".join(path) for path in _leaves(build_parser()[0], [])]

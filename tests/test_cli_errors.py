@@ -489,7 +489,9 @@ def _command_paths(parser: argparse.ArgumentParser, path: list[str]) -> list[lis
     subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     if not subs:
         return [path]
-    return [
+    # A command that runs on its own and has subcommands too (`gateway`) is one itself.
+    runs = [path] if path and parser.get_default("run") is not None else []
+    return runs + [
         leaf for a in subs for name, p in a.choices.items()
         for leaf in _command_paths(p, [*path, name])
     ]  # fmt: skip

@@ -195,7 +195,7 @@ def test_store_migration_keeps_old_rows(tmp_path: Path) -> None:
     old.commit()
     old.close()
     with MessageStore(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 1
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
         message = store.get("11" * 16)
         assert message is not None
         assert message.body == body
@@ -206,7 +206,8 @@ def test_store_migration_keeps_old_rows(tmp_path: Path) -> None:
 
 
 def test_body_is_shown_from_the_signed_bytes(tmp_path: Path) -> None:
-    """The body the API shows is decoded from the stored signed bytes, not a copy."""
+    """The body the API shows is decoded from the stored signed bytes, not a copy; they
+    are kept encrypted under the thread's data key, their hash in the clear."""
     body = CaseReferral(summary="Signed bytes only.")
     body_bytes = encode_message(body)
     binding = Binding(
@@ -216,8 +217,10 @@ def test_body_is_shown_from_the_signed_bytes(tmp_path: Path) -> None:
     with MessageStore(tmp_path / "s.sqlite3") as store:
         store.add("received", binding, forge.enc.encode(binding), body_bytes, bytes(32),
                   stored_ms=3, accepted_ms=1, inner_signature=bytes(64))  # fmt: skip
-        row = store.db.execute("SELECT body, body_bytes FROM messages").fetchone()
-        assert (row["body"], row["body_bytes"]) == (b"", body_bytes)
+        row = store.db.execute("SELECT body, body_bytes, body_hash FROM messages").fetchone()
+        assert row["body"] == b""
+        assert body_bytes not in row["body_bytes"]
+        assert row["body_hash"] == _crypto.blake2b(body_bytes)
         stored = store.get(bytes(range(16)).hex())
         assert stored is not None
         assert stored.body == decode_message(body_bytes) == body

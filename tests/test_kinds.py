@@ -27,6 +27,8 @@ from schemas.kinds import (
     CompensationLegalBasis,
     ConductingAuthority,
     CustodyEntry,
+    ErasureConfirmation,
+    ErasureNotice,
     ExtraditionLegalBasis,
     ExtraditionRequest,
     ExtraditionStatus,
@@ -268,6 +270,20 @@ def _examples() -> Iterator[Message]:
         observed_from="2024-09",
         observed_to="2025-02",
     )
+    yield ErasureNotice(
+        author=AUTHOR,
+        thread_id=OTHER_ID,
+        message_ids=[REQUEST_ID],
+        legal_basis="court_order",
+        reference="Trib. Torino ord. 2025/118",
+        erased_ms=1_741_080_600_000,
+    )
+    yield ErasureConfirmation(
+        notice_id=REQUEST_ID,
+        thread_id=OTHER_ID,
+        erased_ms=1_741_080_700_000,
+        messages=3,
+    )
     yield Receipt(
         receipt_type="non_retrieval",
         message_id=REQUEST_ID,
@@ -300,7 +316,7 @@ def _mutated(kind: str, change: Callable[[dict[str, Any]], None]) -> bytes:
 def test_examples_cover_every_kind() -> None:
     """The test examples hold one fully populated body of every kind."""
     assert EXAMPLES.keys() == KINDS.keys()
-    assert len(KINDS) == 15
+    assert len(KINDS) == 17
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -473,6 +489,8 @@ BOUNDS: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
     ("joint_investigation", lambda d: d.update(members=[])),
     ("ict_misuse_alert", lambda d: d.update(indicators=[])),
     ("network_notice", lambda d: d.update(network_id="Route.Central")),
+    ("erasure_notice", lambda d: d.update(reference="Ordinanza n\u00ba 7")),
+    ("erasure_confirmation", lambda d: d.update(notice_id="AAAA")),
     ("receipt", lambda d: d.update(envelope_hash="AAAA")),
 ]
 
@@ -514,6 +532,7 @@ INVARIANTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("joint_investigation", lambda d: d.update(leader="gb-nca"), "leader"),
     ("joint_investigation", lambda d: d.update(members=["it-dna"] * 2), "twice"),
     ("network_notice", lambda d: d.update(case_reference="RG 1"), "no case_reference"),
+    ("erasure_notice", lambda d: d.update(message_ids=d["message_ids"] * 2), "listed twice"),
     ("receipt", lambda d: d.update(reason=None), "reason is required"),
     ("receipt", lambda d: d.update(receipt_type="delivered"), "reason is required"),
 ]

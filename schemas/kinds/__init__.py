@@ -33,6 +33,7 @@ from .common import (
     PersonConcerned,
 )
 from .cooperation import IctMisuseAlert, JointInvestigation, NetworkNotice
+from .erasure import ErasureConfirmation, ErasureLegalBasis, ErasureNotice
 from .evidence import PreservationRequest, VideoconferenceHearing
 from .extradition import ExtraditionRequest, ExtraditionStatus
 from .legal import (
@@ -69,6 +70,9 @@ __all__ = [
     "CompensationLegalBasis",
     "ConductingAuthority",
     "CustodyEntry",
+    "ErasureConfirmation",
+    "ErasureLegalBasis",
+    "ErasureNotice",
     "ExtraditionLegalBasis",
     "ExtraditionRequest",
     "ExtraditionStatus",
@@ -117,6 +121,8 @@ Message: TypeAlias = (
     | JointInvestigation
     | IctMisuseAlert
     | NetworkNotice
+    | ErasureNotice
+    | ErasureConfirmation
     | Receipt
 )
 """Any message body; the `kind` field says which."""

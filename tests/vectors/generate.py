@@ -35,7 +35,15 @@ from schemas.envelope import (  # noqa: E402
     seal,
 )
 from schemas.keys import AuthorityKeys, EncryptionKey, SigningKey  # noqa: E402
-from schemas.kinds import CaseReferral, Receipt, encode_message, encode_message_json  # noqa: E402
+from schemas.kinds import (  # noqa: E402
+    CaseReferral,
+    ErasureConfirmation,
+    ErasureNotice,
+    Message,
+    Receipt,
+    encode_message,
+    encode_message_json,
+)
 from schemas.minimise import LinkageKey  # noqa: E402
 from schemas.records import PersonIdentity, Victim  # noqa: E402
 from schemas.wire import Binding, ReceiptRef, Recipient  # noqa: E402
@@ -159,7 +167,7 @@ SUMMARY = (
 
 def sealed(
     label: str,
-    body: CaseReferral,
+    body: Message,
     recipients: list[AuthorityKeys],
     *,
     sender: AuthorityKeys = SENDER,
@@ -247,6 +255,20 @@ def build() -> dict[str, Any]:
     referral_entries = forge.entries(body_bytes)
     receipt_entries = forge.entries(receipt_bytes)
 
+    notice = ErasureNotice(
+        thread_id=b.thread_id, message_ids=[b.message_id], legal_basis="court_order",
+        reference="Trib. Torino ord. 2026/118", erased_ms=ACCEPTED_MS,
+    )  # fmt: skip
+    notice_data = sealed("notice", notice, [IT], thread_id=b.thread_id, sequence=1)
+    confirmation = ErasureConfirmation(
+        notice_id=binding_of(notice_data).message_id, thread_id=b.thread_id,
+        erased_ms=ACCEPTED_MS, messages=1,
+    )  # fmt: skip
+    confirmation_data = sealed(
+        "confirmation", confirmation, [IT], thread_id=b.thread_id, sequence=2,
+        in_reply_to=binding_of(notice_data).message_id,
+    )  # fmt: skip
+
     def with_entry(entries: list[tuple[str, bytes]], at: int, key: str, value: bytes) -> bytes:
         return forge.map_of([*entries[:at], (key, value), *entries[at:]])
 
@@ -272,6 +294,20 @@ def build() -> dict[str, Any]:
             forged("receipt", binding=receipt_binding, body=receipt_bytes),
             IT,
             json.loads(encode_message_json(receipt)),
+        ),
+        ok(
+            "success-erasure-notice",
+            "an erasure notice in the thread it erases (no person, no content)",
+            notice_data,
+            IT,
+            json.loads(encode_message_json(notice)),
+        ),
+        ok(
+            "success-erasure-confirmation",
+            "an erasure confirmation in reply to the notice",
+            confirmation_data,
+            IT,
+            json.loads(encode_message_json(confirmation)),
         ),
         # --- §4 size -----------------------------------------------------------------
         bad(
