@@ -403,8 +403,9 @@ class Eraser:
             erased_ms=erasure.erased_ms, messages=erased,
         )  # fmt: skip
         with contextlib.suppress(ClientError, ProtocolError):
-            # Not sent now (a directory or NATS failure): the notice is erased and
-            # settled; the sender sees the confirmation missing and can notify again.
+            # Not sealed (our directory cannot reach the sender now): the case is
+            # erased all the same; the sender's status keeps showing the confirmation
+            # as awaited. A publish failure after sealing is retried by the outbox.
             await self._send(confirmation, sender, thread_id, binding.message_id)
             return
         log.warning("erasure_confirmation_not_sent", thread_id=thread_id, recipient=sender)
