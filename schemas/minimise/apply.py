@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import msgspec
 import msgspec.inspect as mi
 
-from ..errors import DisclosureInvalid, IdentifierInFreeText, MinimisationError
+from ..errors import DisclosureInvalid, FieldFinding, IdentifierInFreeText, MinimisationError
 from ..records import (
     SCAN_EXTRA_KEY as _SCAN_KEY,
 )
@@ -109,6 +109,24 @@ def protected_identifiers(body: msgspec.Struct) -> list[ProtectedPerson]:
         for record in _structs(body)
         if isinstance(record, Victim | Witness) and record.identity is not None
     ]
+
+
+def person_regions(body: msgspec.Struct) -> list[str]:
+    """The countries of every victim and witness in `body`: nationality, country or
+    location country, and the countries of their identities' documents and addresses
+    (ISO 3166-1 alpha-2, upper case, each once), for reading national phone numbers."""
+    found: list[str | None] = []
+    for record in _structs(body):
+        if isinstance(record, Victim):
+            found += [record.nationality, record.country]
+        elif isinstance(record, Witness):
+            found.append(record.location_country)
+        else:
+            continue
+        if record.identity is not None:
+            found += [d.country for d in record.identity.documents]
+            found += [a.country for a in record.identity.addresses]
+    return list(dict.fromkeys(c.upper() for c in found if c))
 
 
 def _with_persons(value: Any, path: str, change: Callable[[Person, str], Person]) -> Any:
@@ -282,6 +300,7 @@ def minimise(
     linkage_key: LinkageKey | None,
     today: dt.date,
     disclosure: Disclosure | None = None,
+    regions: Sequence[str] = (),
 ) -> tuple[T, VictimLevel]:
     """Minimise a message body for sending; returns the new body and its victim level.
 
@@ -297,8 +316,9 @@ def minimise(
     holds a victim, witness or pseudonym, else "none".
 
     Raises `MinimisationError` when an identity is present but `linkage_key` is None or
-    an identifier cannot be normalised; `IdentifierInFreeText` (naming the field and the
-    identifier kind, never the value) when free text still identifies someone;
+    an identifier cannot be normalised; `IdentifierInFreeText` (naming the first field
+    and identifier kind, and listing every finding with field, kind and span, never a
+    value) when free text still identifies someone;
     `DisclosureInvalid` for a disclosure whose legal basis or reference is invalid.
     """
     if disclosure is not None:
@@ -306,6 +326,7 @@ def minimise(
     elif getattr(body, "disclosure", None) is not None:
         raise DisclosureInvalid("a body's disclosure is set by sealing with a disclosure")
     persons = protected_identifiers(body)
+    all_regions = [*regions, *person_regions(body)]
 
     def change(record: Person, path: str) -> Person:
         return _minimise_person(
@@ -316,10 +337,17 @@ def minimise(
     if disclosure is not None:
         # The recipients read the decision (basis and reference) with the identities.
         return msgspec.structs.replace(minimised, disclosure=disclosure), "disclosed"
-    scanner = Scanner(persons)
+    scanner = Scanner(persons, regions=all_regions)
+    findings: list[FieldFinding] = []
     for path, text, selector in _free_texts(minimised, mi.AnyType(), ""):
-        kinds = scanner.scan(text, patterns=not selector)
-        if kinds:
-            raise IdentifierInFreeText(field=path, identifier=kinds[0])
+        findings += (
+            FieldFinding(path, f.kind, f.start, f.end)
+            for f in scanner.findings(text, patterns=not selector)
+        )
+    if findings:
+        first = findings[0]
+        raise IdentifierInFreeText(
+            field=first.field, identifier=first.kind, findings=tuple(findings)
+        )
     protected = any(isinstance(s, Victim | Witness | Pseudonym) for s in _structs(minimised))
     return minimised, "pseudonymised" if protected else "none"

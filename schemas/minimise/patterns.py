@@ -1,100 +1,117 @@
 """Identifier patterns in free text: e-mails, phones, IBANs, document numbers, dates.
 
+Every detector works on the scanner's folded text (`textview.scan_fold`: lower case,
+digits of every script in ASCII) and reports `(kind, start, end)` in folded offsets.
 Patterns favour precision: a false hit blocks an officer's message for no reason and
-teaches people to disclose by reflex. So IBANs are checked with mod-97 and their
-country's length, Spanish DNI/NIE numbers with their check letter, dates are taken out
-before looking for phone and document numbers, and numbers next to a currency are
-amounts. What a pattern cannot see is listed in `docs/minimisation.md`.
+teaches people to disclose by reflex. So phone numbers must be valid per libphonenumber
+or follow a phone cue, IBANs pass mod-97 and their country's length, national ids pass
+their check digits, a bare run of digits is no document, numbers after a case or court
+cue are references, and numbers next to a currency are amounts. What a pattern cannot
+see is listed in `docs/minimisation.md`.
 """
 
 # Word lists and patterns in Cyrillic and Arabic script are the point of this module:
-# ruff: noqa: RUF003
+# ruff: noqa: RUF001, RUF003
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Final
 
-from .normalise import normalise_text
-from .words import BIRTH_KEYWORDS, CURRENCY_WORDS, DOCUMENT_KEYWORDS, PHONE_KEYWORDS
+from stdnum.br import cpf
+from stdnum.es import dni, nie
+from stdnum.fr import nir
+from stdnum.it import codicefiscale
+from stdnum.pt import cc as pt_cc
+from stdnum.ru import inn
+
+from .phones import DEFAULT_REGIONS, has_trunk_prefix, valid_international, valid_national
+from .textview import Folded, scan_fold
+from .words import BIRTH_CUES, CURRENCY_CUES, DOCUMENT_CUES, NUMBER_CUES, PHONE_CUES, REFERENCE_CUES
+
+Hit = tuple[str, int, int]
+"""(kind, start, end) in folded offsets."""
 
 _MONTHS: Final = {
-    1: "january|jan|janvier|janv|enero|ene|января|январь|يناير|كانون الثاني",
-    2: "february|feb|fevrier|fevr|fev|febrero|feb|февраля|февраль|فبراير|شباط",
-    3: "march|mar|mars|marzo|марта|март|مارس|آذار",
-    4: "april|apr|avril|avr|abril|abr|апреля|апрель|أبريل|إبريل|نيسان",
-    5: "may|mai|mayo|мая|май|مايو|أيار",
-    6: "june|jun|juin|junio|июня|июнь|يونيو|يونيه|حزيران",
-    7: "july|jul|juillet|juil|julio|июля|июль|يوليو|يوليه|تموز",
-    8: "august|aug|aout|agosto|ago|августа|август|أغسطس|آب",
-    9: "september|sept|sep|septembre|septiembre|setiembre|сентября|сентябрь|سبتمبر|أيلول",
-    10: "october|oct|octobre|octubre|октября|октябрь|أكتوبر|تشرين الأول",
-    11: "november|nov|novembre|noviembre|ноября|ноябрь|نوفمبر|تشرين الثاني",
-    12: "december|dec|decembre|diciembre|dic|декабря|декабрь|ديسمبر|كانون الأول",
+    1: "january|jan|janvier|janv|enero|ene|janeiro|января|январь|يناير|كانون الثاني|جانفي",
+    2: "february|feb|fevrier|fevr|fev|febrero|fevereiro|февраля|февраль|فبراير|شباط|فيفري",
+    3: "march|mar|mars|marzo|março|марта|март|مارس|آذار",
+    4: "april|apr|avril|avr|abril|abr|апреля|апрель|أبريل|إبريل|ابريل|نيسان|افريل",
+    5: "may|mai|mayo|maio|мая|май|مايو|أيار|ماي",
+    6: "june|jun|juin|junio|junho|июня|июнь|يونيو|يونيه|حزيران|جوان",
+    7: "july|jul|juillet|juil|julio|julho|июля|июль|يوليو|يوليه|تموز|جويلية",
+    8: "august|aug|aout|août|agosto|ago|августа|август|أغسطس|آب|اوت",
+    9: "september|sept|sep|septembre|septiembre|setiembre|setembro|set|сентября|сентябрь"
+    "|سبتمبر|أيلول",
+    10: "october|oct|octobre|octubre|outubro|out|октября|октябрь|أكتوبر|اكتوبر|تشرين الأول",
+    11: "november|nov|novembre|noviembre|novembro|ноября|ноябрь|نوفمبر|تشرين الثاني",
+    12: "december|dec|decembre|diciembre|dic|dezembro|dez|декабря|декабрь|ديسمبر|كانون الأول",
 }
 # Month words folded like the text they are matched in.
 _MONTH_NUMBER: Final = {
-    normalise_text(word): number for number, words in _MONTHS.items() for word in words.split("|")
+    scan_fold(word): number for number, words in _MONTHS.items() for word in words.split("|")
 }
 _MONTH: Final = "|".join(sorted(map(re.escape, _MONTH_NUMBER), key=len, reverse=True))
 
 _SEP: Final = r"\s?[./-]\s?"
 # No digit, or digit and separator, on either side: "v1.14.03.2001" and "2026/0042"
 # are not dates, but a sentence may end right after one ("… on 14.03.2001.").
-_BEFORE: Final = r"(?<!\d)(?<!\d[/.-])"
-_AFTER: Final = r"(?!\d|[/.-]\d)"
-_DATE_RES: Final = (
-    # 14/03/2001, 14.03.01, 3-14-2001: both day-month orders are tried.
-    ("dmy", re.compile(rf"{_BEFORE}(\d{{1,2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{4}}|\d{{2}}){_AFTER}")),
-    ("ymd", re.compile(rf"{_BEFORE}(\d{{4}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}}){_AFTER}")),
-    # 14 March 2001, 1er mars 2001, 14 de marzo de 2001, 14 марта 2001 г., 14 مارس 2001
-    (
-        "dMy",
-        re.compile(
-            rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+|of\s+)?({_MONTH})\.?,?"
-            rf"\s+(?:de\s+|del\s+)?(\d{{4}})(?!\d)"
-        ),
-    ),
-    # March 14, 2001
-    ("Mdy", re.compile(rf"(?<!\w)({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)")),
+_BEFORE: Final = r"(?<![0-9])(?<![0-9][/.-])"
+_AFTER: Final = r"(?![0-9]|[/.-][0-9])"
+_NUMERIC_DATE: Final = re.compile(
+    rf"{_BEFORE}(?:([0-9]{{1,2}}){_SEP}([0-9]{{1,2}}){_SEP}([0-9]{{4}}|[0-9]{{2}})"
+    rf"|([0-9]{{4}}){_SEP}([0-9]{{1,2}}){_SEP}([0-9]{{1,2}})){_AFTER}"
 )
+# 14 March 2001, 1er mars 2001, 14 de marzo de 2001, 14 марта 2001 г., 14 مارس 2001
+_DAY_MONTH_YEAR: Final = re.compile(
+    rf"(?<![0-9])([0-9]{{1,2}})(?:st|nd|rd|th|er|º|o)?\.?\s+(?:de\s+|of\s+)?({_MONTH})\.?,?"
+    rf"\s+(?:de\s+|del\s+|of\s+)?([0-9]{{4}})(?![0-9])"
+)
+# March 14, 2001
+_MONTH_DAY_YEAR: Final = re.compile(
+    rf"(?<!\w)({_MONTH})\.?\s+([0-9]{{1,2}})(?:st|nd|rd|th)?,?\s+([0-9]{{4}})(?![0-9])"
+)
+_MONTH_BEFORE_DAY: Final = re.compile(r"[^\W\d_]\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?,?\s+[0-9]{4}")
 
-_BIRTH: Final = re.compile(rf"(?<!\w)(?:{BIRTH_KEYWORDS})(?!\w)")
+_BIRTH: Final = re.compile(rf"(?<!\w)(?:{BIRTH_CUES})(?!\w)")
 _SENTENCE_END: Final = re.compile(r"[.!?;]\s|[!?;\n]")
-_CURRENCY_BEFORE: Final = re.compile(rf"(?<!\w)(?:{CURRENCY_WORDS})\.?\s*$")
-_CURRENCY_AFTER: Final = re.compile(rf"^\s*(?:{CURRENCY_WORDS})(?!\w)")
+_CURRENCY_BEFORE: Final = re.compile(rf"(?:(?<!\w)(?:{CURRENCY_CUES}))\.?\s*$")
+_CURRENCY_AFTER: Final = re.compile(rf"\s*(?:{CURRENCY_CUES})(?!\w)")
+_CUE: Final = re.compile(
+    rf"(?<!\w)(?:(?P<phone>{PHONE_CUES})|(?P<document>{DOCUMENT_CUES})"
+    rf"|(?P<reference>{REFERENCE_CUES})|(?P<number>{NUMBER_CUES}))(?!\w)"
+)
+_CUE_WINDOW: Final = 32
 
 # The lookbehind lets a match start only where a run of local-part characters starts,
 # so a long run without "@" is scanned once, not once per position (quadratic).
 _EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
-_PHONE_INTERNATIONAL: Final = re.compile(
-    r"(?<![\w+])(?:\+|00)\s?\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}(?!\w)"
+# A candidate number: digits with single separators (space . - / and brackets) between
+# groups, an optional "+" first. Not inside a word or glued to one by "/", "." or "-"
+# ("MLA/2026/0042", "art. 225-4-1" stay references); what follows is checked in Python.
+_NUMBER: Final = re.compile(
+    r"(?<![\w+])(?<![^\W_][/.\-])(?:\+\s?)?\(?[0-9]+"
+    r"(?:(?:[ .\-/]|\s?\(|\)\s?|\s[-–]\s|\)?[.\-]\(?)[0-9]+)*\)?"
 )
-_PHONE_NATIONAL: Final = re.compile(r"(?<![\w+/.-])\(?0\d{1,4}\)?(?:[\s.-]?\d{2,4}){1,5}(?![\w/])")
-_PHONE_RU: Final = re.compile(r"(?<![\w+])8[\s-]?\(?9\d{2}\)?[\s-]?\d{3}(?:[\s-]?\d{2}){2}(?!\w)")
-_PHONE_KEYWORD: Final = re.compile(
-    rf"(?<!\w)(?:{PHONE_KEYWORDS})(?!\w)[^\d\n!?;]{{0,25}}?(\+?\d[\d\s().-]{{5,22}}\d)(?![\w])"
+_NOT_DIGIT: Final = re.compile(r"[^0-9]")
+_GLUED_AFTER: Final = re.compile(r"[^\W_]|[/.\-][^\W_]")
+# Letters and digits: A12345678, BA057 958 (a space or hyphen inside), French passport
+# 12AB34567, Spanish DNI/NIE with its check letter, Portuguese citizen card
+# 12345678 9 ZZ4, Italian codice fiscale.
+_ALNUM_DOCUMENT: Final = re.compile(
+    r"(?<![\w/\-])(?:"
+    r"(?P<letters>[a-z]{1,3}[0-9]{1,9}(?:[ \-][0-9]{2,7})?)"
+    r"|(?P<fr>[0-9]{2}[a-z]{2}[0-9]{5})"
+    r"|(?P<dni>[xyz]?-?[0-9]{7,8}-?[a-z])"
+    r"|(?P<ptcc>[0-9]{8}\s?[0-9]\s?[a-z]{2}[0-9])"
+    r"|(?P<cf>[a-z]{6}[0-9]{2}[a-z][0-9]{2}[a-z][0-9]{3}[a-z])"
+    r")(?![\w/\-])"
 )
-# Letter shapes need upper case (the pattern view); digit shapes run on masked text.
-_DOCUMENT_LETTER_SHAPES: Final = (
-    re.compile(r"(?<![\w/-])[A-Z]{1,3}\d{6,9}(?![\w/-])"),  # A12345678, AB1234567
-    re.compile(r"(?<![\w/-])\d{2}[A-Z]{2}\d{5}(?![\w/-])"),  # French passport 12AB34567
-)
-_DOCUMENT_DIGIT_SHAPES: Final = (
-    re.compile(r"(?<![\w/-])\d{2}\s?\d{2}\s?(?:№\s?)?\d{6}(?![\w/-])"),  # Russian 4510 123456
-    re.compile(r"(?<![\w.,/-])\d{9,15}(?![\w.,/-])"),  # long national id numbers
-)
-_DNI: Final = re.compile(r"(?<![\w/-])([XYZ]?)-?(\d{7,8})-?([A-Z])(?![\w/-])")
-_DNI_LETTERS: Final = "TRWAGMYFPDXBNJZSQVHLCKE"
-_DOCUMENT_KEYWORD: Final = re.compile(
-    rf"(?<!\w)(?:{DOCUMENT_KEYWORDS})(?!\w)[^\n!?;]{{0,30}}?"
-    r"(?<![\w])([a-z]{0,3}\d[\d\s./№-]{3,20}\d[a-z]?)(?!\w)"
-)
-_IBAN_START: Final = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}")
-
+_RU_PASSPORT: Final = re.compile(r"[0-9]{2}\s?[0-9]{2}\s?(?:№\s?)?[0-9]{6}")
+_IBAN_START: Final = re.compile(r"(?<![a-z0-9])[a-z]{2}[0-9]{2}")
+_DIGIT: Final = re.compile(r"[0-9]")
 # IBAN lengths by country (SWIFT IBAN registry, plus national formats in use in West
 # and North Africa); knowing the length stops a number from running into the next word.
 IBAN_LENGTHS: Final = {
@@ -122,26 +139,9 @@ IBAN_LENGTHS: Final = {
 }
 
 
-def pattern_view(text: str) -> str:
-    """Text as identifier patterns see it: NFKC, digits of every script in ASCII,
-    format characters dropped, unreadable code points as spaces; case is kept."""
-    if text.isascii():
-        return text  # NFKC and the digit map are the identity on ASCII; no Cf, Cn, Cs
-    out = []
-    for char in unicodedata.normalize("NFKC", text):
-        category = unicodedata.category(char)
-        if category == "Nd":
-            out.append(str(unicodedata.decimal(char)))
-        elif category in ("Cn", "Cs"):
-            out.append(" ")
-        elif category != "Cf":
-            out.append(char)
-    return "".join(out)
-
-
 def iban_valid(candidate: str) -> bool:
     """Whether `candidate` (upper case, no spaces) passes the IBAN mod-97 check."""
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", candidate):
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", candidate):
         return False
     length = IBAN_LENGTHS.get(candidate[:2])
     if length is not None and len(candidate) != length:
@@ -150,149 +150,228 @@ def iban_valid(candidate: str) -> bool:
     return int(digits) % 97 == 1
 
 
-def _ibans(view: str) -> Iterator[str]:
-    for start in _IBAN_START.finditer(view):
+def _ibans(folded: str) -> Iterator[Hit]:
+    for start in _IBAN_START.finditer(folded):
         want = IBAN_LENGTHS.get(start.group().upper()[:2])
         if want is None:
             continue
         chars: list[str] = []
         pos = start.start()
-        while pos < len(view) and len(chars) < want:
-            char = view[pos]
+        while pos < len(folded) and len(chars) < want:
+            char = folded[pos]
             if char.isascii() and char.isalnum():
                 chars.append(char.upper())
-            elif not (char == " " and chars and pos + 1 < len(view) and view[pos + 1] != " "):
+            elif not (char == " " and chars and pos + 1 < len(folded) and folded[pos + 1] != " "):
                 break
             pos += 1
-        ends_cleanly = pos >= len(view) or not view[pos].isalnum()
+        ends_cleanly = pos >= len(folded) or not folded[pos].isalnum()
         if ends_cleanly and iban_valid("".join(chars)):
-            yield "".join(chars)
+            yield "bank_account", start.start(), pos
 
 
-def _dates_from(kind: str, groups: tuple[str, ...]) -> set[dt.date]:
-    orders: list[tuple[int, int, int]]
-    if kind in ("dMy", "Mdy"):
-        day, word, year = groups if kind == "dMy" else (groups[1], groups[0], groups[2])
-        orders = [(int(year), _MONTH_NUMBER[word], int(day))]
-    elif kind == "ymd":
-        orders = [(int(groups[0]), int(groups[1]), int(groups[2]))]
-    else:
-        first, second, year_text = int(groups[0]), int(groups[1]), groups[2]
-        # A two-digit year may be either century; both are kept as possible dates.
-        years = (
-            [int(year_text)]
-            if len(year_text) == 4
-            else [1900 + int(year_text), 2000 + int(year_text)]
-        )
-        orders = [(y, m, d) for y in years for d, m in ((first, second), (second, first))]
-    found = set()
-    for y, m, d in orders:
-        try:
-            found.add(dt.date(y, m, d))
-        except ValueError:
-            continue
-    return found
+def _date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
 
 
-def find_dates(folded: str) -> list[tuple[int, int, set[dt.date]]]:
-    """Full dates in folded text: (start, end, the dates the digits can stand for)."""
-    spans: list[tuple[int, int, set[dt.date]]] = []
-    for kind, pattern in _DATE_RES:
-        for match in pattern.finditer(folded):
-            dates = _dates_from(kind, match.groups())
-            overlaps = any(s < match.end() and match.start() < e for s, e, _ in spans)
-            if dates and not overlaps:
-                spans.append((match.start(), match.end(), dates))
-    return spans
+def _numeric_dates(groups: Sequence[str | None]) -> set[dt.date]:
+    if groups[3] is not None:  # year first
+        found = _date(int(groups[3]), int(groups[4] or 0), int(groups[5] or 0))
+        return {found} if found else set()
+    first, second, year_text = int(groups[0] or 0), int(groups[1] or 0), groups[2] or ""
+    # A two-digit year may be either century; both orders of day and month are tried.
+    years = (
+        [int(year_text)] if len(year_text) == 4 else [1900 + int(year_text), 2000 + int(year_text)]
+    )
+    candidates = (_date(y, m, d) for y in years for d, m in ((first, second), (second, first)))
+    return {found for found in candidates if found}
 
 
-def _near_birth_keyword(folded: str, start: int, end: int) -> bool:
+DateSpan = tuple[int, int, set[dt.date]]
+
+
+def find_dates(folded: str) -> list[DateSpan]:
+    """Full dates in folded text: (start, end, the dates the digits can stand for),
+    ordered by start, none overlapping."""
+    if not _DIGIT.search(folded):
+        return []
+    spans: list[DateSpan] = []
+    for match in _NUMERIC_DATE.finditer(folded):
+        dates = _numeric_dates(match.groups())
+        if dates:
+            spans.append((match.start(), match.end(), dates))
+    for match in _DAY_MONTH_YEAR.finditer(folded):
+        day, word, year = match.groups()
+        found = _date(int(year), _MONTH_NUMBER[word], int(day))
+        if found:
+            spans.append((match.start(), match.end(), {found}))
+    if _MONTH_BEFORE_DAY.search(folded):
+        for match in _MONTH_DAY_YEAR.finditer(folded):
+            word, day, year = match.groups()
+            found = _date(int(year), _MONTH_NUMBER[word], int(day))
+            if found:
+                spans.append((match.start(), match.end(), {found}))
+    spans.sort(key=lambda span: span[0])
+    kept: list[DateSpan] = []
+    for span in spans:
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
+
+
+def _near_birth_cue(folded: str, start: int, end: int) -> bool:
     before = folded[max(0, start - 40) : start]
-    keywords = list(_BIRTH.finditer(before))
-    if keywords:
-        # A dot right after the keyword is an abbreviation ("DOB.:"), not a sentence end.
-        between = before[keywords[-1].end() :].removeprefix(".")
-        return not _SENTENCE_END.search(between)
+    cues = list(_BIRTH.finditer(before))
+    if cues:
+        # A dot right after the cue is an abbreviation ("DOB.:"), not a sentence end.
+        between = before[cues[-1].end() :].removeprefix(".")
+        if not _SENTENCE_END.search(between):
+            return True
     after = folded[end : end + 25]
-    keyword_after = _BIRTH.search(after)
-    return keyword_after is not None and not _SENTENCE_END.search(after[: keyword_after.start()])
+    cue_after = _BIRTH.search(after)
+    return cue_after is not None and not _SENTENCE_END.search(after[: cue_after.start()])
 
 
-def mask(text: str, spans: list[tuple[int, int, set[dt.date]]]) -> str:
+def mask(text: str, spans: Sequence[DateSpan]) -> str:
     """`text` with each span replaced by as many "#" (dates are no phone numbers)."""
-    chars = list(text)
+    if not spans:
+        return text
+    pieces = []
+    last = 0
     for start, end, _ in spans:
-        chars[start:end] = "#" * (end - start)
-    return "".join(chars)
+        pieces += [text[last:start], "#" * (end - start)]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
-def _is_amount(view: str, start: int, end: int) -> bool:
+def _is_amount(folded: str, start: int, end: int) -> bool:
     return bool(
-        _CURRENCY_BEFORE.search(view[max(0, start - 10) : start].lower())
-        or _CURRENCY_AFTER.search(view[end : end + 12].lower())
+        _CURRENCY_BEFORE.search(folded, max(0, start - 10), start)
+        or _CURRENCY_AFTER.match(folded, end, end + 14)
     )
 
 
-def _digit_count(text: str) -> int:
-    return sum(c.isdigit() for c in text)
+def _cue_before(folded: str, start: int) -> tuple[str | None, bool]:
+    """The nearest phone, document or reference cue before `start` in the same line
+    and clause, and whether a number cue ("number", "n°", "номер", "رقم") is there."""
+    low = max(0, start - _CUE_WINDOW)
+    for stop in "\n!?;":
+        cut = folded.rfind(stop, low, start)
+        if cut >= 0:
+            low = cut + 1
+    nearest: str | None = None
+    numbered = False
+    for match in _CUE.finditer(folded, low, start):
+        if match.lastgroup == "number":
+            numbered = True
+        else:
+            nearest = match.lastgroup
+    return nearest, numbered
 
 
-def _dni_valid(match: re.Match[str]) -> bool:
-    prefix, digits, letter = match.groups()
-    if len(digits) != (7 if prefix else 8):
+def _is_phone(raw: str, digits: str, numbered: bool, regions: Sequence[str]) -> bool:
+    if raw.startswith("+"):
+        return 8 <= len(digits) <= 15
+    if len(digits) < 7 or len(digits) > 17:
         return False
-    number = int(str("XYZ".index(prefix)) + digits if prefix else digits)
-    return _DNI_LETTERS[number % 23] == letter
+    if digits.startswith("00"):
+        return valid_international(digits[2:])
+    if has_trunk_prefix(digits):
+        if valid_national(digits, (*regions, *DEFAULT_REGIONS)):
+            return True
+        return numbered and digits.startswith("0") and 9 <= len(digits) <= 15
+    return valid_national(digits, regions)
 
 
-def find_patterns(text: str, folded: str, dates: list[tuple[int, int, set[dt.date]]]) -> list[str]:
-    """Kinds of identifier patterns in `text` ("email", "phone", …), in a fixed order.
+def _is_national_id(raw: str, digits: str) -> bool:
+    """A bare number that passes a national id's check digits (Brazilian CPF, French
+    NIR, Russian INN of a person) or has the shape of a Russian passport."""
+    size = len(digits)
+    if size == 11:
+        return bool(cpf.is_valid(digits))
+    if size == 15:
+        return bool(nir.is_valid(digits))
+    if size == 12:
+        return bool(inn.is_valid(digits))
+    return size == 10 and _RU_PASSPORT.fullmatch(raw) is not None and " " in raw
 
-    `folded` is `fold(text, strict=False)` and `dates` is `find_dates(folded)`.
+
+def _numbers(masked: str, regions: Sequence[str]) -> Iterator[Hit]:
+    for match in _NUMBER.finditer(masked):
+        start, end = match.span()
+        raw = match.group()
+        digits = _NOT_DIGIT.sub("", raw)
+        if len(digits) < 5 or _GLUED_AFTER.match(masked, end):
+            continue
+        if _is_amount(masked, start, end):
+            continue
+        cue, numbered = _cue_before(masked, start)
+        if cue == "reference":
+            continue
+        if cue == "phone" and 7 <= len(digits) <= 15:
+            yield "phone", start, end
+        elif cue == "document":
+            yield "document", start, end
+        elif _is_phone(raw, digits, numbered, regions):
+            yield "phone", start, end
+        elif _is_national_id(raw, digits):
+            yield "document", start, end
+
+
+def _alnum_documents(source: Folded, masked: str) -> Iterator[Hit]:
+    for match in _ALNUM_DOCUMENT.finditer(masked):
+        start, end = match.span()
+        group = match.lastgroup
+        compact = re.sub(r"[\s\-]", "", match.group()).upper()
+        if group == "dni":
+            if dni.is_valid(compact) or nie.is_valid(compact):
+                yield "document", start, end
+            continue
+        if group == "ptcc":
+            if pt_cc.is_valid(compact):
+                yield "document", start, end
+            continue
+        if group == "cf":
+            if codicefiscale.is_valid(compact):
+                yield "document", start, end
+            continue
+        if group == "letters" and not 6 <= sum(c.isdigit() for c in compact) <= 9:
+            continue
+        cue, _ = _cue_before(masked, start)
+        if cue == "reference":
+            continue
+        if cue == "document":
+            yield "document", start, end
+            continue
+        # Without a document cue, the letters must be capitals as written: "ab123456"
+        # in running text is more often a code than a passport.
+        first, last = source.span(start, end)
+        letters = [c for c in source.text[first:last] if c.isalpha()]
+        if letters and all(c.isupper() for c in letters):
+            yield "document", start, end
+
+
+def find_patterns(
+    source: Folded, dates: Sequence[DateSpan], regions: Sequence[str] = ()
+) -> list[Hit]:
+    """Identifier patterns in `source` (anyone's): (kind, start, end) in folded offsets.
+
+    `dates` is `find_dates(source.folded)`; `regions` the ISO 3166-1 alpha-2 codes
+    whose national phone numbering plans are read (besides `DEFAULT_REGIONS` for
+    numbers written with a trunk prefix).
     """
-    view = pattern_view(text)
+    folded = source.folded
+    hits: list[Hit] = []
+    if "@" in folded:
+        hits += [("email", m.start(), m.end()) for m in _EMAIL.finditer(folded)]
+    if not _DIGIT.search(folded):
+        return hits
+    hits += [("date_of_birth", s, e) for s, e, _ in dates if _near_birth_cue(folded, s, e)]
+    hits += _ibans(folded)
     masked = mask(folded, dates)
-    kinds: list[str] = []
-    if "@" in view and _EMAIL.search(view):
-        kinds.append("email")
-    if any(_near_birth_keyword(folded, start, end) for start, end, _ in dates):
-        kinds.append("date_of_birth")
-    if next(_ibans(view), None) is not None:
-        kinds.append("bank_account")
-    if _has_phone(masked):
-        kinds.append("phone")
-    if _has_document(view, masked):
-        kinds.append("document")
-    return kinds
-
-
-def _has_phone(masked: str) -> bool:
-    for pattern, least in ((_PHONE_INTERNATIONAL, 8), (_PHONE_NATIONAL, 9), (_PHONE_RU, 11)):
-        for match in pattern.finditer(masked):
-            if least <= _digit_count(match.group()) <= 15 and not _is_amount(
-                masked, match.start(), match.end()
-            ):
-                return True
-    for match in _PHONE_KEYWORD.finditer(masked):
-        if 7 <= _digit_count(match.group(1)) <= 15 and not _is_amount(
-            masked, match.start(1), match.end(1)
-        ):
-            return True
-    return False
-
-
-def _has_document(view: str, masked: str) -> bool:
-    shapes = [(p, view) for p in _DOCUMENT_LETTER_SHAPES]
-    shapes += [(p, masked) for p in _DOCUMENT_DIGIT_SHAPES]
-    for pattern, seen in shapes:
-        for match in pattern.finditer(seen):
-            if not _is_amount(seen, match.start(), match.end()):
-                return True
-    if any(_dni_valid(match) for match in _DNI.finditer(view)):
-        return True
-    for match in _DOCUMENT_KEYWORD.finditer(masked):
-        if _digit_count(match.group(1)) >= 5 and not _is_amount(
-            masked, match.start(1), match.end(1)
-        ):
-            return True
-    return False
+    hits += _numbers(masked, regions)
+    hits += _alnum_documents(source, masked)
+    return hits
