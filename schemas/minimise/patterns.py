@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Final
 
 from stdnum.br import cpf
@@ -56,24 +56,45 @@ _MONTH_NUMBER: Final = {
 _MONTH: Final = "|".join(sorted(map(re.escape, _MONTH_NUMBER), key=len, reverse=True))
 
 _SEP: Final = r"\s?[./-]\s?"
-# No digit, or digit and separator, on either side: "v1.14.03.2001" and "2026/0042"
-# are not dates, but a sentence may end right after one ("… on 14.03.2001.").
-_BEFORE: Final = r"(?<![0-9])(?<![0-9][/.-])"
-_AFTER: Final = r"(?![0-9]|[/.-][0-9])"
-_NUMERIC_DATE: Final = re.compile(
-    rf"{_BEFORE}(?:([0-9]{{1,2}}){_SEP}([0-9]{{1,2}}){_SEP}([0-9]{{4}}|[0-9]{{2}})"
-    rf"|([0-9]{{4}}){_SEP}([0-9]{{1,2}}){_SEP}([0-9]{{1,2}})){_AFTER}"
+# Every pattern below that involves a digit is one alternative of `_DIGITS`, which starts
+# with a digit so that the regular-expression engine skips to digits at C speed and
+# reads the text once. The first digit is consumed before the alternatives: their
+# lookbehinds look at it and the character(s) before it.
+_NO_DIGIT_BEFORE: Final = r"(?<![0-9][0-9])(?<![0-9][/.\-][0-9])"
+_NO_WORD_BEFORE: Final = r"(?<![^\W_][0-9])(?<![^\W_][/.\-][0-9])"
+_DATE_END: Final = r"(?![0-9]|[/.\-][0-9])"
+_END: Final = r"(?![\w/\-])"
+_DIGITS: Final = re.compile(
+    r"[0-9](?:"
+    # 14/03/2001, 14.03.01, 3-14-2001 (both orders of day and month are tried)
+    rf"{_NO_DIGIT_BEFORE}(?P<dmy>[0-9]?{_SEP}[0-9]{{1,2}}{_SEP}(?:[0-9]{{4}}|[0-9]{{2}})){_DATE_END}"
+    # 2001-03-14
+    rf"|{_NO_DIGIT_BEFORE}(?P<ymd>[0-9]{{3}}{_SEP}[0-9]{{1,2}}{_SEP}[0-9]{{1,2}}){_DATE_END}"
+    # 14 March 2001, 1er mars 2001, 14 de marzo de 2001, 14 марта 2001 г., 14 مارس 2001
+    rf"|(?<![0-9][0-9])(?P<word>[0-9]?(?:st|nd|rd|th|er|º|o)?\.?\s+(?:de\s+|of\s+)?"
+    rf"(?:{_MONTH})\.?,?\s+(?:de\s+|del\s+|of\s+)?[0-9]{{4}})(?![0-9])"
+    # French passport 12AB34567
+    rf"|{_NO_WORD_BEFORE}(?P<frpass>[0-9][a-z]{{2}}[0-9]{{5}}){_END}"
+    # Portuguese citizen card 12345678 9 ZZ4
+    rf"|{_NO_WORD_BEFORE}(?P<ptcc>[0-9]{{7}}\s?[0-9]\s?[a-z]{{2}}[0-9]){_END}"
+    # Spanish DNI 12345678Z, NIE X1234567L (the letter before is looked at in Python)
+    rf"|(?P<dni>[0-9]{{6,7}}-?[a-z]){_END}"
+    # Digits glued to letters: A12345678, BA057 958, GB82 WEST…, RSSMRA85T10A562S
+    r"|(?<=[a-z][0-9])(?P<glued>[0-9a-z]*)"
+    # Any other number: digits and single separators (space . - / brackets) between
+    rf"|{_NO_WORD_BEFORE}(?P<number>[0-9]*"
+    r"(?:(?:[ .\-/]|\s?\(|\)\s?|\s[-–]\s|\)?[.\-]\(?)[0-9]+)*\)?)"
+    r")"
 )
-# 14 March 2001, 1er mars 2001, 14 de marzo de 2001, 14 марта 2001 г., 14 مارس 2001
-_DAY_MONTH_YEAR: Final = re.compile(
-    rf"(?<![0-9])([0-9]{{1,2}})(?:st|nd|rd|th|er|º|o)?\.?\s+(?:de\s+|of\s+)?({_MONTH})\.?,?"
-    rf"\s+(?:de\s+|del\s+|of\s+)?([0-9]{{4}})(?![0-9])"
-)
-# March 14, 2001
-_MONTH_DAY_YEAR: Final = re.compile(
-    rf"(?<!\w)({_MONTH})\.?\s+([0-9]{{1,2}})(?:st|nd|rd|th)?,?\s+([0-9]{{4}})(?![0-9])"
-)
-_MONTH_BEFORE_DAY: Final = re.compile(r"[^\W\d_]\.?\s+[0-9]{1,2}(?:st|nd|rd|th)?,?\s+[0-9]{4}")
+_DATE_PARTS: Final = re.compile(r"[0-9]+")
+_WORD_DATE: Final = re.compile(rf"([0-9]{{1,2}})\D+?({_MONTH})\W.*?([0-9]{{4}})$")
+# "March 14, 2008": a day and a year after a month word.
+_YEAR_AFTER: Final = re.compile(r"(?:st|nd|rd|th)?,?\s+([0-9]{4})(?![0-9])")
+_MONTH_BEFORE: Final = re.compile(rf"(?<!\w)({_MONTH})\.?\s+$")
+_LETTERS_BEFORE: Final = re.compile(r"[a-z0-9]*$")
+_SPLIT_TAIL: Final = re.compile(rf"[ \-][0-9]{{2,7}}{_END}")
+_LETTER_DOCUMENT: Final = re.compile(r"[a-z]{1,3}[0-9]{1,9}(?:[ \-][0-9]{2,7})?")
+_CODICE_FISCALE: Final = re.compile(r"[a-z]{6}[0-9]{2}[a-z][0-9]{2}[a-z][0-9]{3}[a-z]")
 
 _BIRTH: Final = re.compile(rf"(?<!\w)(?:{BIRTH_CUES})(?!\w)")
 _SENTENCE_END: Final = re.compile(r"[.!?;]\s|[!?;\n]")
@@ -88,30 +109,11 @@ _CUE_WINDOW: Final = 32
 # The lookbehind lets a match start only where a run of local-part characters starts,
 # so a long run without "@" is scanned once, not once per position (quadratic).
 _EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
-# A candidate number: digits with single separators (space . - / and brackets) between
-# groups, an optional "+" first. Not inside a word or glued to one by "/", "." or "-"
-# ("MLA/2026/0042", "art. 225-4-1" stay references); what follows is checked in Python.
-_NUMBER: Final = re.compile(
-    r"(?<![\w+])(?<![^\W_][/.\-])(?:\+\s?)?\(?[0-9]+"
-    r"(?:(?:[ .\-/]|\s?\(|\)\s?|\s[-–]\s|\)?[.\-]\(?)[0-9]+)*\)?"
-)
 _NOT_DIGIT: Final = re.compile(r"[^0-9]")
 _GLUED_AFTER: Final = re.compile(r"[^\W_]|[/.\-][^\W_]")
-# Letters and digits: A12345678, BA057 958 (a space or hyphen inside), French passport
-# 12AB34567, Spanish DNI/NIE with its check letter, Portuguese citizen card
-# 12345678 9 ZZ4, Italian codice fiscale.
-_ALNUM_DOCUMENT: Final = re.compile(
-    r"(?<![\w/\-])(?:"
-    r"(?P<letters>[a-z]{1,3}[0-9]{1,9}(?:[ \-][0-9]{2,7})?)"
-    r"|(?P<fr>[0-9]{2}[a-z]{2}[0-9]{5})"
-    r"|(?P<dni>[xyz]?-?[0-9]{7,8}-?[a-z])"
-    r"|(?P<ptcc>[0-9]{8}\s?[0-9]\s?[a-z]{2}[0-9])"
-    r"|(?P<cf>[a-z]{6}[0-9]{2}[a-z][0-9]{2}[a-z][0-9]{3}[a-z])"
-    r")(?![\w/\-])"
-)
-_RU_PASSPORT: Final = re.compile(r"[0-9]{2}\s?[0-9]{2}\s?(?:№\s?)?[0-9]{6}")
-_IBAN_START: Final = re.compile(r"(?<![a-z0-9])[a-z]{2}[0-9]{2}")
+_RU_PASSPORT: Final = re.compile(r"[0-9]{4}\s[0-9]{6}|[0-9]{2}\s[0-9]{2}\s[0-9]{6}")
 _DIGIT: Final = re.compile(r"[0-9]")
+
 # IBAN lengths by country (SWIFT IBAN registry, plus national formats in use in West
 # and North Africa); knowing the length stops a number from running into the next word.
 IBAN_LENGTHS: Final = {
@@ -150,23 +152,25 @@ def iban_valid(candidate: str) -> bool:
     return int(digits) % 97 == 1
 
 
-def _ibans(folded: str) -> Iterator[Hit]:
-    for start in _IBAN_START.finditer(folded):
-        want = IBAN_LENGTHS.get(start.group().upper()[:2])
-        if want is None:
-            continue
-        chars: list[str] = []
-        pos = start.start()
-        while pos < len(folded) and len(chars) < want:
-            char = folded[pos]
-            if char.isascii() and char.isalnum():
-                chars.append(char.upper())
-            elif not (char == " " and chars and pos + 1 < len(folded) and folded[pos + 1] != " "):
-                break
-            pos += 1
-        ends_cleanly = pos >= len(folded) or not folded[pos].isalnum()
-        if ends_cleanly and iban_valid("".join(chars)):
-            yield "bank_account", start.start(), pos
+
+
+def _iban_at(folded: str, start: int) -> int | None:
+    """The end of a valid IBAN starting at `start` (single spaces allowed inside)."""
+    want = IBAN_LENGTHS.get(folded[start : start + 2].upper())
+    if want is None:
+        return None
+    chars: list[str] = []
+    pos = start
+    size = len(folded)
+    while pos < size and len(chars) < want:
+        char = folded[pos]
+        if char.isascii() and char.isalnum():
+            chars.append(char.upper())
+        elif not (char == " " and chars and pos + 1 < size and folded[pos + 1] != " "):
+            break
+        pos += 1
+    ends_cleanly = pos >= size or not folded[pos].isalnum()
+    return pos if ends_cleanly and iban_valid("".join(chars)) else None
 
 
 def _date(year: int, month: int, day: int) -> dt.date | None:
@@ -176,49 +180,170 @@ def _date(year: int, month: int, day: int) -> dt.date | None:
         return None
 
 
-def _numeric_dates(groups: Sequence[str | None]) -> set[dt.date]:
-    if groups[3] is not None:  # year first
-        found = _date(int(groups[3]), int(groups[4] or 0), int(groups[5] or 0))
+def _numeric_dates(text: str, year_first: bool) -> set[dt.date]:
+    first, second, third = _DATE_PARTS.findall(text)
+    if year_first:
+        found = _date(int(first), int(second), int(third))
         return {found} if found else set()
-    first, second, year_text = int(groups[0] or 0), int(groups[1] or 0), groups[2] or ""
     # A two-digit year may be either century; both orders of day and month are tried.
-    years = (
-        [int(year_text)] if len(year_text) == 4 else [1900 + int(year_text), 2000 + int(year_text)]
-    )
-    candidates = (_date(y, m, d) for y in years for d, m in ((first, second), (second, first)))
+    year = int(third)
+    years = [year] if len(third) == 4 else [1900 + year, 2000 + year]
+    day, month = int(first), int(second)
+    candidates = (_date(y, m, d) for y in years for d, m in ((day, month), (month, day)))
     return {found for found in candidates if found}
 
 
 DateSpan = tuple[int, int, set[dt.date]]
 
 
-def find_dates(folded: str) -> list[DateSpan]:
-    """Full dates in folded text: (start, end, the dates the digits can stand for),
-    ordered by start, none overlapping."""
-    if not _DIGIT.search(folded):
+class DigitScan:
+    """What one pass over the digits of a folded text found: full dates (for a
+    protected date of birth) and identifier patterns (anyone's)."""
+
+    __slots__ = ("dates", "hits")
+
+    def __init__(self) -> None:
+        self.dates: list[DateSpan] = []
+        self.hits: list[Hit] = []
+
+
+def scan_digits(source: Folded, regions: Sequence[str], *, patterns: bool) -> DigitScan:
+    """Dates and, with `patterns`, identifier patterns in `source` (folded offsets).
+
+    `regions` are the ISO 3166-1 alpha-2 codes whose national phone numbers are read
+    (besides `DEFAULT_REGIONS` for numbers written with a trunk prefix).
+    """
+    found = DigitScan()
+    folded = source.folded
+    if patterns and "@" in folded:
+        found.hits += [("email", m.start(), m.end()) for m in _EMAIL.finditer(folded)]
+    skip_until = 0
+    for match in _DIGITS.finditer(folded):
+        start, end = match.span()
+        if start < skip_until:
+            continue
+        group = match.lastgroup
+        if group == "number":
+            if end - start >= 5 and patterns:
+                found.hits += _number(folded, start, end, regions)
+            elif end - start <= 2:
+                _month_day_year(folded, start, end, found, patterns=patterns)
+        elif group in ("dmy", "ymd", "word"):
+            dates = _dates_of(match.group(), group)
+            if dates:
+                found.dates.append((start, end, dates))
+                if patterns and _near_birth_cue(folded, start, end):
+                    found.hits.append(("date_of_birth", start, end))
+        elif patterns:
+            hit = _document(source, match, group or "")
+            if hit is not None:
+                found.hits.append(hit)
+                skip_until = hit[2]
+    return found
+
+
+def _dates_of(text: str, group: str) -> set[dt.date]:
+    if group != "word":
+        return _numeric_dates(text, group == "ymd")
+    parts = _WORD_DATE.match(text)
+    if parts is None:
+        return set()
+    day = _date(int(parts[3]), _MONTH_NUMBER[parts[2]], int(parts[1]))
+    return {day} if day else set()
+
+
+def _month_day_year(
+    folded: str, start: int, end: int, found: DigitScan, *, patterns: bool
+) -> None:
+    """"March 14, 2008": a day after a month word and before a year."""
+    year = _YEAR_AFTER.match(folded, end)
+    if year is None:
+        return
+    month = _MONTH_BEFORE.search(folded, max(0, start - 14), start)
+    if month is None:
+        return
+    day = _date(int(year[1]), _MONTH_NUMBER[month[1]], int(folded[start:end]))
+    if day is not None:
+        found.dates.append((month.start(), year.end(), {day}))
+        if patterns and _near_birth_cue(folded, month.start(), year.end()):
+            found.hits.append(("date_of_birth", month.start(), year.end()))
+
+
+def _document(source: Folded, match: re.Match[str], group: str) -> Hit | None:
+    folded = source.folded
+    start, end = match.span()
+    compact = re.sub(r"[\s\-]", "", match.group()).upper()
+    if group == "dni":
+        before = folded[max(0, start - 2) : start]
+        if before[-1:] in ("x", "y", "z") or before in ("x-", "y-", "z-"):
+            start -= 1 if before[-1:] != "-" else 2
+            compact = folded[start].upper() + compact
+        elif before[-1:].isalnum():
+            return None
+        valid = dni.is_valid(compact) or nie.is_valid(compact)
+        return ("document", start, end) if valid else None
+    if group == "ptcc":
+        return ("document", start, end) if pt_cc.is_valid(compact) else None
+    if group == "frpass":
+        return _shaped_document(source, start, end)
+    # Digits glued to letters: take the whole word.
+    head = _LETTERS_BEFORE.search(folded, max(0, start - 40), start)
+    first = head.start() if head else start
+    if first > 0 and (folded[first - 1].isalnum() or folded[first - 1] in "/-_"):
+        return None
+    word = folded[first:end]
+    iban_end = _iban_at(folded, first) if word[:2].isalpha() and word[2:4].isdigit() else None
+    if iban_end is not None:
+        return "bank_account", first, iban_end
+    if _CODICE_FISCALE.fullmatch(word) and codicefiscale.is_valid(word.upper()):
+        return "document", first, end
+    if _GLUED_AFTER.match(folded, end):
+        return None
+    tail = _SPLIT_TAIL.match(folded, end)
+    if tail is not None:
+        end = tail.end()
+    shape = _LETTER_DOCUMENT.fullmatch(folded, first, end)
+    if shape is None or not 6 <= sum(c.isdigit() for c in shape.group()) <= 9:
+        return None
+    return _shaped_document(source, first, end)
+
+
+def _shaped_document(source: Folded, start: int, end: int) -> Hit | None:
+    """A letters-and-digits document shape: a document after a document cue, not after a
+    case or court cue, and otherwise only with its letters written as capitals ("ab123456"
+    in running text is more often a code than a passport)."""
+    cue, _ = _cue_before(source.folded, start)
+    if cue == "reference":
+        return None
+    if cue != "document":
+        first, last = source.span(start, end)
+        letters = [c for c in source.text[first:last] if c.isalpha()]
+        if not letters or not all(c.isupper() for c in letters):
+            return None
+    return "document", start, end
+
+
+def _number(folded: str, start: int, end: int, regions: Sequence[str]) -> list[Hit]:
+    raw = folded[start:end]
+    digits = _NOT_DIGIT.sub("", raw)
+    if len(digits) < 5 or _GLUED_AFTER.match(folded, end) or _is_amount(folded, start, end):
         return []
-    spans: list[DateSpan] = []
-    for match in _NUMERIC_DATE.finditer(folded):
-        dates = _numeric_dates(match.groups())
-        if dates:
-            spans.append((match.start(), match.end(), dates))
-    for match in _DAY_MONTH_YEAR.finditer(folded):
-        day, word, year = match.groups()
-        found = _date(int(year), _MONTH_NUMBER[word], int(day))
-        if found:
-            spans.append((match.start(), match.end(), {found}))
-    if _MONTH_BEFORE_DAY.search(folded):
-        for match in _MONTH_DAY_YEAR.finditer(folded):
-            word, day, year = match.groups()
-            found = _date(int(year), _MONTH_NUMBER[word], int(day))
-            if found:
-                spans.append((match.start(), match.end(), {found}))
-    spans.sort(key=lambda span: span[0])
-    kept: list[DateSpan] = []
-    for span in spans:
-        if not kept or span[0] >= kept[-1][1]:
-            kept.append(span)
-    return kept
+    before = folded[max(0, start - 2) : start]
+    if before.endswith("+") or before == "+ ":
+        start -= len(before) - before.index("+")
+        raw = "+" + raw
+    cue, numbered = _cue_before(folded, start)
+    if cue == "reference":
+        return []
+    if cue == "phone" and 7 <= len(digits) <= 15:
+        return [("phone", start, end)]
+    if cue == "document":
+        return [("document", start, end)]
+    if not raw.startswith("+") and _is_national_id(raw, digits):
+        return [("document", start, end)]
+    if _is_phone(raw, digits, numbered, regions):
+        return [("phone", start, end)]
+    return []
 
 
 def _near_birth_cue(folded: str, start: int, end: int) -> bool:
@@ -232,19 +357,6 @@ def _near_birth_cue(folded: str, start: int, end: int) -> bool:
     after = folded[end : end + 25]
     cue_after = _BIRTH.search(after)
     return cue_after is not None and not _SENTENCE_END.search(after[: cue_after.start()])
-
-
-def mask(text: str, spans: Sequence[DateSpan]) -> str:
-    """`text` with each span replaced by as many "#" (dates are no phone numbers)."""
-    if not spans:
-        return text
-    pieces = []
-    last = 0
-    for start, end, _ in spans:
-        pieces += [text[last:start], "#" * (end - start)]
-        last = end
-    pieces.append(text[last:])
-    return "".join(pieces)
 
 
 def _is_amount(folded: str, start: int, end: int) -> bool:
@@ -279,7 +391,7 @@ def _is_phone(raw: str, digits: str, numbered: bool, regions: Sequence[str]) -> 
         return False
     if digits.startswith("00"):
         return valid_international(digits[2:])
-    if has_trunk_prefix(digits):
+    if has_trunk_prefix(digits) or numbered:
         if valid_national(digits, (*regions, *DEFAULT_REGIONS)):
             return True
         return numbered and digits.startswith("0") and 9 <= len(digits) <= 15
@@ -299,79 +411,3 @@ def _is_national_id(raw: str, digits: str) -> bool:
     return size == 10 and _RU_PASSPORT.fullmatch(raw) is not None and " " in raw
 
 
-def _numbers(masked: str, regions: Sequence[str]) -> Iterator[Hit]:
-    for match in _NUMBER.finditer(masked):
-        start, end = match.span()
-        raw = match.group()
-        digits = _NOT_DIGIT.sub("", raw)
-        if len(digits) < 5 or _GLUED_AFTER.match(masked, end):
-            continue
-        if _is_amount(masked, start, end):
-            continue
-        cue, numbered = _cue_before(masked, start)
-        if cue == "reference":
-            continue
-        if cue == "phone" and 7 <= len(digits) <= 15:
-            yield "phone", start, end
-        elif cue == "document":
-            yield "document", start, end
-        elif _is_phone(raw, digits, numbered, regions):
-            yield "phone", start, end
-        elif _is_national_id(raw, digits):
-            yield "document", start, end
-
-
-def _alnum_documents(source: Folded, masked: str) -> Iterator[Hit]:
-    for match in _ALNUM_DOCUMENT.finditer(masked):
-        start, end = match.span()
-        group = match.lastgroup
-        compact = re.sub(r"[\s\-]", "", match.group()).upper()
-        if group == "dni":
-            if dni.is_valid(compact) or nie.is_valid(compact):
-                yield "document", start, end
-            continue
-        if group == "ptcc":
-            if pt_cc.is_valid(compact):
-                yield "document", start, end
-            continue
-        if group == "cf":
-            if codicefiscale.is_valid(compact):
-                yield "document", start, end
-            continue
-        if group == "letters" and not 6 <= sum(c.isdigit() for c in compact) <= 9:
-            continue
-        cue, _ = _cue_before(masked, start)
-        if cue == "reference":
-            continue
-        if cue == "document":
-            yield "document", start, end
-            continue
-        # Without a document cue, the letters must be capitals as written: "ab123456"
-        # in running text is more often a code than a passport.
-        first, last = source.span(start, end)
-        letters = [c for c in source.text[first:last] if c.isalpha()]
-        if letters and all(c.isupper() for c in letters):
-            yield "document", start, end
-
-
-def find_patterns(
-    source: Folded, dates: Sequence[DateSpan], regions: Sequence[str] = ()
-) -> list[Hit]:
-    """Identifier patterns in `source` (anyone's): (kind, start, end) in folded offsets.
-
-    `dates` is `find_dates(source.folded)`; `regions` the ISO 3166-1 alpha-2 codes
-    whose national phone numbering plans are read (besides `DEFAULT_REGIONS` for
-    numbers written with a trunk prefix).
-    """
-    folded = source.folded
-    hits: list[Hit] = []
-    if "@" in folded:
-        hits += [("email", m.start(), m.end()) for m in _EMAIL.finditer(folded)]
-    if not _DIGIT.search(folded):
-        return hits
-    hits += [("date_of_birth", s, e) for s, e, _ in dates if _near_birth_cue(folded, s, e)]
-    hits += _ibans(folded)
-    masked = mask(folded, dates)
-    hits += _numbers(masked, regions)
-    hits += _alnum_documents(source, masked)
-    return hits

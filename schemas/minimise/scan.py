@@ -22,7 +22,7 @@ import ahocorasick
 
 from ..records import PseudonymKind
 from .normalise import tokens
-from .patterns import Hit, find_dates, find_patterns, iban_valid
+from .patterns import Hit, iban_valid, scan_digits
 from .textview import Folded, scan_fold
 from .words import COMMON_WORD_NAMES, NAME_PARTICLES, TITLES
 
@@ -51,6 +51,11 @@ _SENTENCE_STARTERS: Final = frozenset(".!?…:;\n•")
 _OPENERS: Final = frozenset("\"'«»„“”‘’([{-–—*")
 _GAP: Final = r"[\s.\-/()]{0,3}"
 _WORD: Final = re.compile(r"[^\W_]+")
+# "and" between two names joins two people, not the parts of one name.
+_CONJUNCTIONS: Final = frozenset(("e", "y", "и", "و"))
+# Prepositions that fold to a name (على "on" and علي "Ali"): a name only next to
+# another of the person's name tokens, never because of a title before them.
+_FUNCTION_WORDS: Final = frozenset(scan_fold(w) for w in ("على", "إلى", "الى", "في", "من", "عن"))
 _DIGIT: Final = re.compile(r"[0-9]")
 
 
@@ -253,11 +258,15 @@ class Scanner:
                     (self._own_kinds[m.lastgroup or ""], m.start(), m.end())
                     for m in pattern.finditer(folded)
                 ]
-        dates = find_dates(folded) if has_digit and (patterns or self._dates) else []
-        if self._dates:
-            hits += [("date_of_birth", s, e) for s, e, found in dates if found & self._dates]
-        if patterns:
-            hits += find_patterns(source, dates, self._regions)
+        if has_digit and (patterns or self._dates):
+            digits = scan_digits(source, self._regions, patterns=patterns)
+            hits += digits.hits
+            if self._dates:
+                hits += [
+                    ("date_of_birth", s, e) for s, e, found in digits.dates if found & self._dates
+                ]
+        elif patterns and "@" in folded:
+            hits += scan_digits(source, self._regions, patterns=True).hits
         found = {Finding(kind, *source.span(start, end)) for kind, start, end in hits}
         return sorted(found, key=lambda f: (f.start, f.end, f.kind))
 
@@ -287,26 +296,46 @@ class Scanner:
 
     def _stands_as_name(self, source: Folded, start: int, end: int, entry: _NameToken) -> bool:
         folded = source.folded
-        before = _WORD.findall(folded, max(0, start - 60), start)
-        after = _WORD.findall(folded, end, end + 60)
-        previous = [w for w in before if w not in NAME_PARTICLES]
-        following = [w for w in after if w not in NAME_PARTICLES]
-        for neighbour in (previous[-1:], following[:1]):
-            for word in neighbour:
-                if any(
-                    e.group == entry.group and e.token != entry.token
-                    for e in self._forms.get(word, ())
+        capitalised = self._capitalised(source, start)
+        before = list(_WORD.finditer(folded, max(0, start - 60), start))
+        after = list(_WORD.finditer(folded, end, end + 60))
+        for words in (before[::-1], after):
+            # The nearest word, name particles skipped ("Esperanza de la Cruz"); two
+            # common words joined by a particle in lower case are words ("vitória da
+            # luz"), not a name.
+            skipped = False
+            for word in words:
+                if word.group() in NAME_PARTICLES and word.group() not in _CONJUNCTIONS:
+                    skipped = True
+                    continue
+                others = [
+                    e
+                    for e in self._forms.get(word.group(), ())
+                    if e.group == entry.group and e.token != entry.token
+                ]
+                if others and (
+                    not skipped
+                    or capitalised
+                    or self._capitalised(source, word.start())
+                    or any(e.token not in COMMON_WORD_NAMES for e in others)
                 ):
                     return True
-        if before and before[-1] in TITLES:
+                break
+        if entry.token in _FUNCTION_WORDS:
+            return False
+        if before and before[-1].group() in TITLES:
             return True
-        first, _ = source.span(start, end)
+        return capitalised and not _starts_sentence(source.text, source.span(start, end)[0])
+
+    @staticmethod
+    def _capitalised(source: Folded, start: int) -> bool:
+        """Whether the word at folded `start` is written with a capital (Latin, Cyrillic)."""
+        first, _ = source.span(start, start + 1)
         char = source.text[first] if first < len(source.text) else ""
-        capitalised = unicodedata.category(char) in ("Lu", "Lt") and _script(char) in (
+        return unicodedata.category(char) in ("Lu", "Lt") and _script(char) in (
             "LATIN",
             "CYRILLIC",
         )
-        return capitalised and not _starts_sentence(source.text, first)
 
 
 def scan(

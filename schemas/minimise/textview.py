@@ -1,20 +1,28 @@
-"""The scanner's view of a text: folded one code point at a time, with a way back.
+"""The scanner's view of a text: folded with whole-string C passes, with a way back.
 
-`normalise.fold` works on whole strings (NFKC, case folding, NFD, NFC), which is right
-for pseudonyms but does not say where in the original text a folded character came
-from. The scanner needs that to report character spans, and it needs speed, so it folds
-each code point on its own through one `str.translate` table:
+`normalise.fold` is right for pseudonyms but does not say where in the original text a
+folded character came from. The scanner needs that to report character spans, and it
+needs speed, so it folds with a few passes that each act on every code point on its
+own (`scan_fold`):
 
-* ASCII text: lower case, nothing else (as `fold` does);
-* any other code point: `fold` of that code point alone, except that unassigned code
-  points and lone surrogates become a space, and combining marks of the combining
-  diacritical blocks (U+0300-036F, U+1AB0-1AFF, U+1DC0-1DFF, U+20D0-20FF, U+FE20-FE2F)
-  are dropped, as `fold` drops them after a Latin letter.
+1. ASCII text: lower case, and nothing else.
+2. Otherwise NFKD (compatibility decomposition: "ﬁ" → "fi", "№" → "No", Arabic
+   presentation forms → letters, accented letters → letter and marks);
+3. remove the combining marks of the combining diacritical blocks (U+0300-036F,
+   U+1AB0-1AFF, U+1DC0-1DFF, U+20D0-20FF, U+FE20-FE2F), the Arabic marks U+0610-061A,
+   U+064B-065F, U+0670, U+06D6-06ED, tatweel U+0640 and every format character (`Cf`);
+4. full case folding;
+5. the letter map of `normalise.fold` (`ø→o  đ→d  ł→l  æ→ae  œ→oe  ı→i  ħ→h  ŧ→t  ð→d
+   þ→th`, Arabic `ة→ه  ى→ي  ی→ي  ک→ك`) and decimal digits of every script to ASCII.
 
-On text in NFC, which keyboards produce, this equals `fold` except that a decomposed
-Cyrillic й (и and a combining breve) reads as и. Each code point maps to zero, one or
-more folded code points; `Folded.span` maps a folded span back to the original text.
+Marks are removed whatever letter carries them, so "й" reads as "и" and "ё" as "е";
+names, cue words and month names are folded the same way, so they still match. Since
+each pass maps each code point on its own (NFKD's reordering of marks keeps lengths),
+`Folded.span` maps a folded span back to the original text exactly.
 """
+
+# The letter map is written in the scripts it maps:
+# ruff: noqa: RUF002
 
 from __future__ import annotations
 
@@ -24,80 +32,83 @@ import re
 import unicodedata
 from typing import Final
 
-from .normalise import fold
-
-_COMBINING: Final = (
+_DROPPED_RANGES: Final = (
     (0x0300, 0x036F),
     (0x1AB0, 0x1AFF),
     (0x1DC0, 0x1DFF),
     (0x20D0, 0x20FF),
     (0xFE20, 0xFE2F),
+    (0x0610, 0x061A),
+    (0x064B, 0x065F),
+    (0x0670, 0x0670),
+    (0x06D6, 0x06ED),
+    (0x0640, 0x0640),
 )
-_CACHE_LIMIT: Final = 1 << 16
+_LETTERS: Final = (
+    ("ø", "o"),
+    ("đ", "d"),
+    ("ł", "l"),
+    ("æ", "ae"),
+    ("œ", "oe"),
+    ("\u0131", "i"),
+    ("ħ", "h"),
+    ("ŧ", "t"),
+    ("ð", "d"),
+    ("þ", "th"),
+    ("\u0629", "\u0647"),  # teh marbuta -> heh
+    ("\u0649", "\u064a"),  # alef maksura -> yeh
+    ("\u06cc", "\u064a"),  # Farsi yeh -> yeh
+    ("\u06a9", "\u0643"),  # keheh -> kaf
+)
 
 
-def _fold_code_point(code: int) -> str:
-    char = chr(code)
-    category = unicodedata.category(char)
-    if category in ("Cn", "Cs"):
-        return " "
-    if category == "Mn" and any(low <= code <= high for low, high in _COMBINING):
-        return ""
-    return fold(char, strict=False)
-
-
-class _Table(dict[int, str]):
-    """code point → its folded form, computed on first use (bounded)."""
-
-    def __missing__(self, code: int) -> str:
-        folded = _fold_code_point(code)
-        if len(self) < _CACHE_LIMIT:
-            self[code] = folded
-        return folded
-
-
-_TABLE: Final = _Table()
-
-
-def _plain_class() -> str:
-    """A character class of the non-ASCII code points (in the scripts the scanner reads
-    most) that fold to their own case folding; every other code point is folded through
-    the table. Computed at import from `fold` itself, so it cannot drift from it."""
-    plain = [
-        code
-        for code in (*range(0x80, 0x800), *range(0x1E00, 0x2070))
-        if _fold_code_point(code) == chr(code).casefold()
-    ]
+def _class(codes: list[int]) -> str:
     ranges: list[list[int]] = []
-    for code in plain:
+    for code in sorted(codes):
         if ranges and ranges[-1][1] == code - 1:
             ranges[-1][1] = code
         else:
             ranges.append([code, code])
     return "".join(
-        f"\\u{low:04x}" if low == high else f"\\u{low:04x}-\\u{high:04x}" for low, high in ranges
+        re.escape(chr(low)) if low == high else f"{re.escape(chr(low))}-{re.escape(chr(high))}"
+        for low, high in ranges
     )
 
 
-_OTHER: Final = re.compile(f"[^\\x00-\\x7f{_plain_class()}]+")
+FORMAT_RANGES: Final = (
+    *((0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD)),
+    *((0x070F, 0x070F), (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E)),
+    *((0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x2064), (0x2066, 0x206F)),
+    *((0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD), (0x110CD, 0x110CD)),
+    *((0x13430, 0x13438), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001)),
+    (0xE0020, 0xE007F),
+)
+"""The format characters (`Cf`) of Unicode 14.0.0, the version the normalisation pins;
+a test checks this list against the running character database."""
+
+_DROPPED_CODES: Final = [
+    code for low, high in (*_DROPPED_RANGES, *FORMAT_RANGES) for code in range(low, high + 1)
+]
+_DROP: Final = re.compile(f"[{_class(_DROPPED_CODES)}]+")
+# Decimal digits other than ASCII ones (Arabic-Indic, Devanagari, fullwidth, …).
+_DIGIT: Final = re.compile(r"[^\D0-9]")
 
 
-def _other(match: re.Match[str]) -> str:
-    return "".join([_TABLE[ord(char)] for char in match.group()])
-
-
-def _piece(char: str) -> str:
-    """What one code point of the text becomes in the folded text."""
-    if char.isascii() or not _OTHER.match(char):
-        return char.casefold()
-    return _TABLE[ord(char)].casefold()
+def _digit(match: re.Match[str]) -> str:
+    return str(unicodedata.decimal(match.group()))
 
 
 def scan_fold(text: str) -> str:
-    """`text` folded one code point at a time (see the module docstring)."""
+    """`text` folded for scanning (see the module docstring)."""
     if text.isascii():
         return text.lower()
-    return _OTHER.sub(_other, text).casefold()
+    text = _DROP.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    for letter, plain in _LETTERS:
+        if letter in text:
+            text = text.replace(letter, plain)
+    if _DIGIT.search(text):
+        text = _DIGIT.sub(_digit, text)
+    return text
 
 
 class Folded:
@@ -112,12 +123,13 @@ class Folded:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that folded `[start, end)` came from."""
-        if len(self.folded) == len(self.text) and self.text.isascii():
+        if self.text.isascii():
             return start, end
         if self._ends is None:
             # ends[i]: the folded offset where the folding of text[i] ends.
-            self._ends = list(itertools.accumulate(len(_piece(char)) for char in self.text))
+            self._ends = list(itertools.accumulate(len(scan_fold(char)) for char in self.text))
         ends = self._ends
         first = bisect.bisect_right(ends, start)
         last = bisect.bisect_left(ends, end) + 1 if end > start else first
-        return min(first, len(self.text)), min(max(last, first), len(self.text))
+        size = len(self.text)
+        return min(first, size), min(max(last, first), size)

@@ -136,6 +136,7 @@ and they never make a case number a phone."""
 DOCUMENT_CUES: Final = cue_pattern(
     "passport*|id card|identity card|identity document|national id|id number|id no|nin|ssn"
     "|document number|residence permit|permit|licence|license|travel document|id"
+    "|social security|sécurité sociale|seguridad social|segurança social|nir|nss|niss"
     "|passeport*|carte d'identité|carte d identité|pièce d'identité|pièce d identité"
     "|titre de séjour|cni|carte de séjour|récépissé"
     "|pasaporte*|dni|nie|nif|documento*|cédula|tarjeta de residencia|permiso de residencia"
