@@ -152,8 +152,6 @@ def iban_valid(candidate: str) -> bool:
     return int(digits) % 97 == 1
 
 
-
-
 def _iban_at(folded: str, start: int) -> int | None:
     """The end of a valid IBAN starting at `start` (single spaces allowed inside)."""
     want = IBAN_LENGTHS.get(folded[start : start + 2].upper())
@@ -252,10 +250,8 @@ def _dates_of(text: str, group: str) -> set[dt.date]:
     return {day} if day else set()
 
 
-def _month_day_year(
-    folded: str, start: int, end: int, found: DigitScan, *, patterns: bool
-) -> None:
-    """"March 14, 2008": a day after a month word and before a year."""
+def _month_day_year(folded: str, start: int, end: int, found: DigitScan, *, patterns: bool) -> None:
+    """A day after a month word and before a year: "March 14, 2008"."""
     year = _YEAR_AFTER.match(folded, end)
     if year is None:
         return
@@ -409,5 +405,3 @@ def _is_national_id(raw: str, digits: str) -> bool:
     if size == 12:
         return bool(inn.is_valid(digits))
     return size == 10 and _RU_PASSPORT.fullmatch(raw) is not None and " " in raw
-
-
