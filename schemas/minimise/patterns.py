@@ -29,7 +29,15 @@ from stdnum.ru import inn
 
 from .phones import DEFAULT_REGIONS, has_trunk_prefix, valid_international, valid_national
 from .textview import Folded, scan_fold
-from .words import BIRTH_CUES, CURRENCY_CUES, DOCUMENT_CUES, NUMBER_CUES, PHONE_CUES, REFERENCE_CUES
+from .words import (
+    BIRTH_CUES,
+    CURRENCY_CUES,
+    DOCUMENT_CUE_WORDS,
+    NUMBER_CUE_WORDS,
+    PHONE_CUE_WORDS,
+    REFERENCE_CUE_WORDS,
+    trie_pattern,
+)
 
 Hit = tuple[str, int, int]
 """(kind, start, end) in folded offsets."""
@@ -53,7 +61,7 @@ _MONTHS: Final = {
 _MONTH_NUMBER: Final = {
     scan_fold(word): number for number, words in _MONTHS.items() for word in words.split("|")
 }
-_MONTH: Final = "|".join(sorted(map(re.escape, _MONTH_NUMBER), key=len, reverse=True))
+_MONTH: Final = trie_pattern(_MONTH_NUMBER)
 
 _SEP: Final = r"\s?[./-]\s?"
 # Every pattern below that involves a digit is one alternative of `_DIGITS`, which starts
@@ -100,9 +108,23 @@ _BIRTH: Final = re.compile(rf"(?<!\w)(?:{BIRTH_CUES})(?!\w)")
 _SENTENCE_END: Final = re.compile(r"[.!?;]\s|[!?;\n]")
 _CURRENCY_BEFORE: Final = re.compile(rf"(?:(?<!\w)(?:{CURRENCY_CUES}))\.?\s*$")
 _CURRENCY_AFTER: Final = re.compile(rf"\s*(?:{CURRENCY_CUES})(?!\w)")
+# Cue words of every kind in one trie; the kind of a match is looked up afterwards,
+# phone before document before reference before number when a word is in two lists.
+_CUE_LISTS: Final = (
+    ("number", NUMBER_CUE_WORDS),
+    ("reference", REFERENCE_CUE_WORDS),
+    ("document", DOCUMENT_CUE_WORDS),
+    ("phone", PHONE_CUE_WORDS),
+)
+_CUE_KIND: Final = {w: kind for kind, words in _CUE_LISTS for w in words if "*" not in w}
+_CUE_STARRED: Final = [
+    (re.compile(trie_pattern([w])), kind)
+    for kind, words in reversed(_CUE_LISTS)
+    for w in words
+    if "*" in w
+]
 _CUE: Final = re.compile(
-    rf"(?<!\w)(?:(?P<phone>{PHONE_CUES})|(?P<document>{DOCUMENT_CUES})"
-    rf"|(?P<reference>{REFERENCE_CUES})|(?P<number>{NUMBER_CUES}))(?!\w)"
+    rf"(?<!\w)(?:{trie_pattern(w for _, words in _CUE_LISTS for w in words)})(?!\w)"
 )
 _CUE_WINDOW: Final = 32
 
@@ -373,11 +395,20 @@ def _cue_before(folded: str, start: int) -> tuple[str | None, bool]:
     nearest: str | None = None
     numbered = False
     for match in _CUE.finditer(folded, low, start):
-        if match.lastgroup == "number":
+        kind = _cue_kind(match.group())
+        if kind == "number":
             numbered = True
         else:
-            nearest = match.lastgroup
+            nearest = kind
     return nearest, numbered
+
+
+def _cue_kind(word: str) -> str:
+    word = " ".join(word.split())
+    kind = _CUE_KIND.get(word)
+    if kind is not None:
+        return kind
+    return next((kind for pattern, kind in _CUE_STARRED if pattern.fullmatch(word)), "number")
 
 
 def _is_phone(raw: str, digits: str, numbered: bool, regions: Sequence[str]) -> bool:

@@ -11,7 +11,8 @@ not have to match how an officer typed them.
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Iterable
+from typing import Any, Final
 
 from .normalise import tokens
 from .textview import scan_fold
@@ -21,21 +22,49 @@ def _folded(words: str) -> frozenset[str]:
     return frozenset(" ".join(tokens(scan_fold(word))) for word in words.split("|") if word.strip())
 
 
-def cue_pattern(words: str) -> str:
-    """A regular-expression alternation over folded text for `|`-separated cue words.
+def cue_words(words: str) -> list[str]:
+    """`|`-separated cue words, folded like the text (a final `*` kept)."""
+    return [w for w in (scan_fold(raw.strip()) for raw in words.split("|")) if w]
 
-    Each word is folded like the text; a space stands for any run of white space, and
-    a final `*` for any continuation of the word (inflections: "паспорт*" matches
-    "паспорта", "паспортом"). Longer words come first. The caller adds word bounds.
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regular expression matching any of `words`, factored as a trie so that the
+    engine tries a few branches per position instead of every word.
+
+    A space in a word stands for any run of white space, and a final `*` for any
+    continuation of the word (inflections: "паспорт*" matches "паспорта",
+    "паспортом"). Longer continuations are tried first. The caller adds word bounds.
     """
-    alternatives = []
-    for raw in words.split("|"):
-        word = scan_fold(raw.strip())
-        if not word:
-            continue
-        stem, rest = (word[:-1], r"\w*") if word.endswith("*") else (word, "")
-        alternatives.append(re.escape(stem).replace(r"\ ", r"\s+") + rest)
-    return "|".join(sorted(set(alternatives), key=len, reverse=True))
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(_STAR if char == "*" else char, {})
+        node[_END] = {}
+    return _emit(trie)
+
+
+_END: Final = "\x00end"
+_STAR: Final = "\x00star"
+_HEADS: Final = {_STAR: r"\w*", " ": r"\s+"}
+
+
+def _emit(node: dict[str, Any]) -> str:
+    branches = []
+    for key in sorted(k for k in node if k != _END):
+        head = _HEADS.get(key) or re.escape(key)
+        branches.append(head + _emit(node[key]))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if _END in node:
+        return f"{body}?" if len(branches) == 1 and len(branches[0]) == 1 else f"(?:{body})?"
+    return body
+
+
+def cue_pattern(words: str) -> str:
+    """`trie_pattern` of `|`-separated cue words, folded like the text."""
+    return trie_pattern(cue_words(words))
 
 
 COMMON_WORD_NAMES: Final = _folded(
@@ -118,7 +147,7 @@ BIRTH_CUES: Final = cue_pattern(
 )
 """Birth cues: a full date near one of them is a date of birth."""
 
-PHONE_CUES: Final = cue_pattern(
+PHONE_CUE_WORDS: Final = cue_words(
     "phone*|telephone*|tel|tel.|mobile*|cell*|whatsapp|viber|telegram|signal|imo|sms"
     "|contact number|call* on|reached on|reachable on|hotline"
     "|téléphon*|portable|joignable au|numéro de téléphone|appel*"
@@ -129,11 +158,11 @@ PHONE_CUES: Final = cue_pattern(
 )
 """Phone cues: a 7-15-digit number after one of them is a phone number."""
 
-NUMBER_CUES: Final = cue_pattern("number|no|nr|num|numéro|n°|no.|número|núm|nº|n.º|номер*|№|رقم")
+NUMBER_CUE_WORDS: Final = cue_words("number|no|nr|num|numéro|n°|no.|número|núm|nº|n.º|номер*|№|رقم")
 """Cue words for a number of any kind: they make a valid phone number's hit certain,
 and they never make a case number a phone."""
 
-DOCUMENT_CUES: Final = cue_pattern(
+DOCUMENT_CUE_WORDS: Final = cue_words(
     "passport*|id card|identity card|identity document|national id|id number|id no|nin|ssn"
     "|document number|residence permit|permit|licence|license|travel document|id"
     "|social security|sécurité sociale|seguridad social|segurança social|nir|nss|niss"
@@ -147,7 +176,7 @@ DOCUMENT_CUES: Final = cue_pattern(
 )
 """Document cues: a number with five or more digits after one is a document number."""
 
-REFERENCE_CUES: Final = cue_pattern(
+REFERENCE_CUE_WORDS: Final = cue_words(
     "case|case no|case number|cases|proceedings|proceeding|file|ref|reference|refs|our ref"
     "|your ref|indictment|court|crown court|docket|claim|invoice|order|warrant|report|crime"
     "|crime reference|urn|incident|operation|flight|art|article|section|law|act|decision"
