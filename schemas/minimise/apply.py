@@ -218,6 +218,16 @@ def _fields(cls: type[msgspec.Struct]) -> tuple[mi.Field, ...]:
     return info.fields
 
 
+# Values that hold no free text: skipped without building their paths.
+_NOT_TEXT = (*_NOT_SCANNED, enum.Enum, bool, int, float, bytes)
+
+
+@functools.cache
+def _plan(cls: type[msgspec.Struct]) -> tuple[tuple[str, mi.Type, bool], ...]:
+    """(name, declared type, marked as selector) of each field of a Struct class."""
+    return tuple((f.name, f.type, _is_selector(f.type)) for f in _fields(cls))
+
+
 def _members(info: mi.Type) -> tuple[mi.Type, ...]:
     """The alternatives of a declared type, with `Annotated` metadata unwrapped."""
     while isinstance(info, mi.Metadata):
@@ -261,15 +271,16 @@ def _free_texts(
 ) -> Iterator[tuple[str, str, bool]]:
     """(dotted path, text, is a selector) of every free-text string in `value`,
     declared as `info`. Selector marking is inherited by a container's items."""
-    selector = selector or _is_selector(info)
-    if isinstance(value, (*_NOT_SCANNED, enum.Enum)):
+    if isinstance(value, _NOT_TEXT):
         return
+    selector = selector or _is_selector(info)
     if isinstance(value, msgspec.Struct):
-        for field in _fields(type(value)):
-            yield from _free_texts(
-                getattr(value, field.name), field.type, _join(path, field.name), selector
-            )
-    elif isinstance(value, str):
+        for name, field_type, marked in _plan(type(value)):
+            item = getattr(value, name)
+            if item is not None and not isinstance(item, _NOT_TEXT):
+                yield from _free_texts(item, field_type, _join(path, name), selector or marked)
+        return
+    if isinstance(value, str):
         if _is_free_text(info, value):
             yield path, value, selector
     elif isinstance(value, list | tuple | set | frozenset):
