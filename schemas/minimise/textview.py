@@ -29,6 +29,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+import sys
 import unicodedata
 from typing import Final
 
@@ -86,12 +87,43 @@ FORMAT_RANGES: Final = (
 """The format characters (`Cf`) of Unicode 14.0.0, the version the normalisation pins;
 a test checks this list against the running character database."""
 
-_DROPPED_CODES: Final = [
-    code for low, high in (*_DROPPED_RANGES, *FORMAT_RANGES) for code in range(low, high + 1)
-]
-_DROP: Final = re.compile(f"[{_class(_DROPPED_CODES)}]+")
-# Decimal digits other than ASCII ones (Arabic-Indic, Devanagari, fullwidth, …).
-_DIGIT: Final = re.compile(r"[^\D0-9]")
+
+def _drop(low: int, high: int) -> re.Pattern[str]:
+    codes = [
+        code
+        for first, last in (*_DROPPED_RANGES, *FORMAT_RANGES)
+        for code in range(max(first, low), min(last, high) + 1)
+    ]
+    return re.compile(f"[{_class(codes)}]+")
+
+
+# Marks and format characters to remove: one class for the Basic Multilingual Plane and
+# one for the rest, which few texts reach (a class with both is four times slower).
+_DROP: Final = _drop(0, 0xFFFF)
+_DROP_ASTRAL: Final = _drop(0x10000, 0x10FFFF)
+_ASTRAL: Final = re.compile("[\U00010000-\U0010ffff]")
+# The marks that accented Latin, Cyrillic й and ё, and vowelled Arabic decompose to:
+# removed with `str.replace`, which is cheaper than a regular expression per mark.
+_COMMON_MARKS: Final = (
+    *"\u0301\u0300\u0302\u0327\u0308\u0303\u0306\u030c\u030a\u0328\u0304",
+    *"\u064e\u064f\u0650\u0651\u0652\u064b\u064c\u064d\u0640\u0654\u0655\u0653",
+)
+# Decimal digits other than ASCII ones (Arabic-Indic, Devanagari, fullwidth, …): an
+# explicit class of the Basic Multilingual Plane's, which is faster than `\d`; digits
+# beyond it are looked for only in text that reaches beyond it.
+_DIGIT: Final = re.compile(
+    f"[{_class([c for c in range(0x80, 0x10000) if unicodedata.category(chr(c)) == 'Nd'])}]"
+)
+_DIGIT_ASTRAL: Final = re.compile(r"[^\D\x00-\uffff]")
+_HEADER: Final = sys.getsizeof("\U00010000") - 4
+
+
+def _astral(text: str) -> bool:
+    """Whether `text` holds a code point beyond U+FFFF. CPython stores such a string
+    with four bytes per code point, which its size shows without reading it."""
+    if len(text) < 8:
+        return _ASTRAL.search(text) is not None
+    return sys.getsizeof(text) >= _HEADER + 4 * len(text)
 
 
 def _digit(match: re.Match[str]) -> str:
@@ -102,12 +134,23 @@ def scan_fold(text: str) -> str:
     """`text` folded for scanning (see the module docstring)."""
     if text.isascii():
         return text.lower()
-    text = _DROP.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    text = unicodedata.normalize("NFKD", text)
+    for mark in _COMMON_MARKS:
+        if mark in text:
+            text = text.replace(mark, "")
+    if _DROP.search(text):
+        text = _DROP.sub("", text)
+    astral = _astral(text)
+    if astral:
+        text = _DROP_ASTRAL.sub("", text)
+    text = text.casefold()
     for letter, plain in _LETTERS:
         if letter in text:
             text = text.replace(letter, plain)
     if _DIGIT.search(text):
         text = _DIGIT.sub(_digit, text)
+    if astral and _DIGIT_ASTRAL.search(text):
+        text = _DIGIT_ASTRAL.sub(_digit, text)
     return text
 
 
