@@ -72,6 +72,9 @@ _NO_DIGIT_BEFORE: Final = r"(?<![0-9][0-9])(?<![0-9][/.\-][0-9])"
 _NO_WORD_BEFORE: Final = r"(?<![^\W_][0-9])(?<![^\W_][/.\-][0-9])"
 _DATE_END: Final = r"(?![0-9]|[/.\-][0-9])"
 _END: Final = r"(?![\w/\-])"
+_NUMBER_REST: Final = (
+    r"(?P<number>[0-9]*(?:(?:[ .\-/]|\s?\(|\)\s?|\s[-–]\s|\)?[.\-]\(?)[0-9]+)*\)?)"
+)
 _DIGITS: Final = re.compile(
     r"[0-9](?:"
     # 14/03/2001, 14.03.01, 3-14-2001 (both orders of day and month are tried)
@@ -89,15 +92,17 @@ _DIGITS: Final = re.compile(
     rf"|(?P<dni>[0-9]{{6,7}}-?[a-z]){_END}"
     # Digits glued to letters: A12345678, BA057 958, GB82 WEST…, RSSMRA85T10A562S
     r"|(?<=[a-z][0-9])(?P<glued>[0-9a-z]*)"
-    # Any other number: digits and single separators (space . - / brackets) between
-    rf"|{_NO_WORD_BEFORE}(?P<number>[0-9]*"
-    r"(?:(?:[ .\-/]|\s?\(|\)\s?|\s[-–]\s|\)?[.\-]\(?)[0-9]+)*\)?)"
+    # A day and a year, the month before them looked at in Python: March 14, 2008
+    rf"|{_NO_DIGIT_BEFORE}(?P<mdy>[0-9]?(?:st|nd|rd|th)?,?\s+[0-9]{{4}})(?![0-9])"
+    # Any other number of five digits or more: digits and single separators (space . -
+    # / brackets) between; shorter ones are skipped here, without a match object.
+    rf"|{_NO_WORD_BEFORE}(?=(?:[ .\-/()–]{{0,2}}[0-9]){{4}}){_NUMBER_REST}"
     r")"
 )
+_NUMBER_AT: Final = re.compile(f"[0-9]{_NUMBER_REST}")
 _DATE_PARTS: Final = re.compile(r"[0-9]+")
 _WORD_DATE: Final = re.compile(rf"([0-9]{{1,2}})\D+?({_MONTH})\W.*?([0-9]{{4}})$")
-# "March 14, 2008": a day and a year after a month word.
-_YEAR_AFTER: Final = re.compile(r"(?:st|nd|rd|th)?,?\s+([0-9]{4})(?![0-9])")
+_YEAR: Final = re.compile(r"[0-9]{4}$")
 _MONTH_BEFORE: Final = re.compile(rf"(?<!\w)({_MONTH})\.?\s+$")
 _LETTERS_BEFORE: Final = re.compile(r"[a-z0-9]*$")
 _SPLIT_TAIL: Final = re.compile(rf"[ \-][0-9]{{2,7}}{_END}")
@@ -243,23 +248,37 @@ def scan_digits(source: Folded, regions: Sequence[str], *, patterns: bool) -> Di
         if start < skip_until:
             continue
         group = match.lastgroup
+        if group == "mdy":
+            if _month_day_year(folded, start, end, found, patterns=patterns):
+                continue
+            # No month before: the digits are read as a number after all.
+            number = _NUMBER_AT.match(folded, start)
+            if number is None:
+                continue
+            group, end = "number", number.end()
+            skip_until = end
         if group == "number":
-            if end - start >= 5 and patterns:
+            if patterns:
                 found.hits += _number(folded, start, end, regions)
-            elif end - start <= 2:
-                _month_day_year(folded, start, end, found, patterns=patterns)
         elif group in ("dmy", "ymd", "word"):
-            dates = _dates_of(match.group(), group)
-            if dates:
-                found.dates.append((start, end, dates))
-                if patterns and _near_birth_cue(folded, start, end):
-                    found.hits.append(("date_of_birth", start, end))
+            _full_date(folded, match, group, found, patterns=patterns)
         elif patterns:
             hit = _document(source, match, group or "")
             if hit is not None:
                 found.hits.append(hit)
                 skip_until = hit[2]
     return found
+
+
+def _full_date(
+    folded: str, match: re.Match[str], group: str, found: DigitScan, *, patterns: bool
+) -> None:
+    dates = _dates_of(match.group(), group)
+    if dates:
+        start, end = match.span()
+        found.dates.append((start, end, dates))
+        if patterns and _near_birth_cue(folded, start, end):
+            found.hits.append(("date_of_birth", start, end))
 
 
 def _dates_of(text: str, group: str) -> set[dt.date]:
@@ -272,19 +291,20 @@ def _dates_of(text: str, group: str) -> set[dt.date]:
     return {day} if day else set()
 
 
-def _month_day_year(folded: str, start: int, end: int, found: DigitScan, *, patterns: bool) -> None:
+def _month_day_year(folded: str, start: int, end: int, found: DigitScan, *, patterns: bool) -> bool:
     """A day after a month word and before a year: "March 14, 2008"."""
-    year = _YEAR_AFTER.match(folded, end)
-    if year is None:
-        return
     month = _MONTH_BEFORE.search(folded, max(0, start - 14), start)
-    if month is None:
-        return
-    day = _date(int(year[1]), _MONTH_NUMBER[month[1]], int(folded[start:end]))
-    if day is not None:
-        found.dates.append((month.start(), year.end(), {day}))
-        if patterns and _near_birth_cue(folded, month.start(), year.end()):
-            found.hits.append(("date_of_birth", month.start(), year.end()))
+    day_text = _DATE_PARTS.match(folded, start)
+    year = _YEAR.search(folded, start, end)
+    if month is None or day_text is None or year is None:
+        return False
+    day = _date(int(year.group()), _MONTH_NUMBER[month[1]], int(day_text.group()))
+    if day is None:
+        return False
+    found.dates.append((month.start(), end, {day}))
+    if patterns and _near_birth_cue(folded, month.start(), end):
+        found.hits.append(("date_of_birth", month.start(), end))
+    return True
 
 
 def _document(source: Folded, match: re.Match[str], group: str) -> Hit | None:
