@@ -52,6 +52,8 @@ PHONES = [
     "The madam used 0803-555-0199 for bookings.",
     "Messages came from 07700 900123 every night.",
     "Contacted via +44 7700 900123.",
+    # After a case cue, but written as a phone: trunk prefix and valid.
+    "Case file 0803 555 0199 lists her.",
 ]
 
 DOCUMENTS = [

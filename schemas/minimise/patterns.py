@@ -73,7 +73,9 @@ _NO_WORD_BEFORE: Final = r"(?<![^\W_][0-9])(?<![^\W_][/.\-][0-9])"
 _DATE_END: Final = r"(?![0-9]|[/.\-][0-9])"
 _END: Final = r"(?![\w/\-])"
 _NUMBER_REST: Final = (
-    r"(?P<number>[0-9]*(?:(?:[ .\-/]|\s?\(|\)\s?|\s[-–]\s|\)?[.\-]\(?)[0-9]+)*\)?)"
+    # At most 24 groups: a longer run is no identifier, and a bounded repetition keeps
+    # the engine linear on pathological input (one match per 24 groups).
+    r"(?P<number>[0-9]*(?:(?:[ .\-/]|\s?\(|\)\s?|\s[-–]\s|\)?[.\-]\(?)[0-9]+){0,24}\)?)"
 )
 _DIGITS: Final = re.compile(
     r"[0-9](?:"
@@ -372,7 +374,10 @@ def _number(folded: str, start: int, end: int, regions: Sequence[str]) -> list[H
         raw = "+" + raw
     cue, numbered = _cue_before(folded, start)
     if cue == "reference":
-        return []
+        # A case number is no phone, unless it is written as phones are: "+" first, or
+        # a trunk prefix and valid for a region.
+        strong = raw.startswith("+") or has_trunk_prefix(digits)
+        return [("phone", start, end)] if strong and _is_phone(raw, digits, False, regions) else []
     if cue == "phone" and 7 <= len(digits) <= 15:
         return [("phone", start, end)]
     if cue == "document":
