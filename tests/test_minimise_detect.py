@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,16 @@ from clients.gateway_api import _refused
 from clients.gateway_schema import Problem
 from schemas.errors import FieldFinding, IdentifierInFreeText
 from schemas.kinds import CaseReferral
-from schemas.minimise import Finding, LinkageKey, ProtectedPerson, Scanner, minimise, scan
+from schemas.minimise import (
+    DEFAULT_REGIONS,
+    Finding,
+    LinkageKey,
+    ProtectedPerson,
+    Scanner,
+    minimise,
+    scan,
+    words,
+)
 from schemas.minimise.textview import FORMAT_RANGES, Folded, scan_fold
 from schemas.records import PersonIdentity, Victim
 
@@ -290,3 +300,31 @@ def test_scan_fold_is_per_code_point() -> None:
     folded = Folded(text)
     start = folded.folded.index("istanbul")
     assert text[slice(*folded.span(start, start + 8))] == "İstanbul"
+
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "minimisation.md"
+
+
+def test_cue_lists_in_the_specification_are_the_code_s() -> None:
+    """docs/minimisation.md lists exactly the cue words, particles, titles and default
+    regions the scanner uses, so a gateway in another language can implement them."""
+    lines = {
+        line[2:].split(": ", 1)[0]: line[2:].split(": ", 1)[1]
+        for line in DOC.read_text(encoding="utf-8").splitlines()
+        if line.startswith("* ") and ": " in line and "|" in line
+    }
+    lists = {
+        "Birth": words.BIRTH_CUE_WORDS,
+        "Phone": words.PHONE_CUE_WORDS,
+        "Number": words.NUMBER_CUE_WORDS,
+        "Document": words.DOCUMENT_CUE_WORDS,
+        "Reference": words.REFERENCE_CUE_WORDS,
+        "Currency": words.CURRENCY_CUE_WORDS,
+    }
+    for name, code in lists.items():
+        assert set(words.cue_words(lines[name])) == set(code), name
+    assert words._folded(lines["Name particles"]) == words.NAME_PARTICLES
+    assert words._folded(lines["Titles and role words"]) == words.TITLES
+    assert f"`DEFAULT_REGIONS` ({', '.join(DEFAULT_REGIONS[:4])}," in " ".join(
+        DOC.read_text(encoding="utf-8").split()
+    )

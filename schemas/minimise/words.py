@@ -62,11 +62,6 @@ def _emit(node: dict[str, Any]) -> str:
     return body
 
 
-def cue_pattern(words: str) -> str:
-    """`trie_pattern` of `|`-separated cue words, folded like the text."""
-    return trie_pattern(cue_words(words))
-
-
 COMMON_WORD_NAMES: Final = _folded(
     # English: virtue and blessing names, common in West Africa and the Philippines.
     "rose|grace|hope|faith|joy|mercy|precious|blessing|blessings|patience|victoria|charity"
@@ -131,11 +126,11 @@ TITLES: Final = _folded(
     "|victim|witness|victime|témoin|víctima|testigo|vítima|testemunha|ofendida|ofendido"
     "|الضحية|الشاهد|الشاهدة|المجني|الطفلة|свидетель|свидетельница|потерпевшей|потерпевшую"
     "|named|called|nommée|nommé|dite|llamada|llamado|chamada|chamado|conhecida|apelidada"
-    "|المسماة|المسمى|по|имени|зовут"
+    "|المسماة|المسمى|имени|зовут"
 )
 """Words that announce a name: a common-word name token right after one blocks."""
 
-BIRTH_CUES: Final = cue_pattern(
+BIRTH_CUE_WORDS: Final = cue_words(
     "born|birth|birth date|date of birth|birthdate|birthday|dob|d.o.b|d. o. b"
     "|née|nés|nées|né(e)|né le|née le|naissance|date de naissance|date de naiss"
     "|nacido|nacida|nació|nacimiento|fecha de nacimiento|f. nac|f. de nac|fecha nac"
@@ -146,6 +141,7 @@ BIRTH_CUES: Final = cue_pattern(
     "|г.р|г. р"
 )
 """Birth cues: a full date near one of them is a date of birth."""
+BIRTH_CUES: Final = trie_pattern(BIRTH_CUE_WORDS)
 
 PHONE_CUE_WORDS: Final = cue_words(
     "phone*|telephone*|tel|tel.|mobile*|cell*|whatsapp|viber|telegram|signal|imo|sms"
@@ -191,10 +187,11 @@ REFERENCE_CUE_WORDS: Final = cue_words(
 """Case and court reference cues: a number after one is a reference, not a phone or
 document number (unless a phone or document cue stands nearer the number)."""
 
-CURRENCY_CUES: Final = cue_pattern(
+CURRENCY_CUE_WORDS: Final = cue_words(
     "eur|euro|euros|usd|gbp|ngn|rub|mad|aed|egp|cfa|xof|xaf|brl|cop|mxn|aoa|naira"
     "|dollar*|pound*|reais|pesos|dirham*|kwanza*|francs|fcfa"
     "|руб|рублей|рубля|рубль|долларов|доллара|евро|сум|درهم|دولار|يورو|جنيه|نيره|ريال|دينار"
     "|€|$|£|₦|₽|r$"
 )
 """Currency words and signs: a number next to one is an amount."""
+CURRENCY_CUES: Final = trie_pattern(CURRENCY_CUE_WORDS)
