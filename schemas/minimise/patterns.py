@@ -78,7 +78,8 @@ _NUMBER_REST: Final = (
     r"(?P<number>[0-9]*(?:(?:[ .\-/]|\s?\(|\)\s?|\s[-–]\s|\)?[.\-]\(?)[0-9]+){0,24}\)?)"
 )
 _DIGITS: Final = re.compile(
-    r"[0-9](?:"
+    # Every alternative starts a run of digits: a digit inside a run fails at once.
+    r"[0-9](?<![0-9][0-9])(?:"
     # 14/03/2001, 14.03.01, 3-14-2001 (both orders of day and month are tried)
     rf"{_NO_DIGIT_BEFORE}(?P<dmy>[0-9]?{_SEP}[0-9]{{1,2}}{_SEP}(?:[0-9]{{4}}|[0-9]{{2}})){_DATE_END}"
     # 2001-03-14

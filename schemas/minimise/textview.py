@@ -115,6 +115,7 @@ _DIGIT: Final = re.compile(
     f"[{_class([c for c in range(0x80, 0x10000) if unicodedata.category(chr(c)) == 'Nd'])}]"
 )
 _DIGIT_ASTRAL: Final = re.compile(r"[^\D\x00-\uffff]")
+_ODD: Final = re.compile(f"{_DROP.pattern[:-2]}{_DIGIT.pattern[1:-1]}]")
 _HEADER: Final = sys.getsizeof("\U00010000") - 4
 
 
@@ -138,7 +139,12 @@ def scan_fold(text: str) -> str:
     for mark in _COMMON_MARKS:
         if mark in text:
             text = text.replace(mark, "")
-    if _DROP.search(text):
+    if text.isascii():
+        return text.lower()
+    # One scan finds both what is left to remove and digits of other scripts; most
+    # text has neither once the common marks are gone.
+    odd = _ODD.search(text) is not None
+    if odd:
         text = _DROP.sub("", text)
     astral = _astral(text)
     if astral:
@@ -147,9 +153,9 @@ def scan_fold(text: str) -> str:
     for letter, plain in _LETTERS:
         if letter in text:
             text = text.replace(letter, plain)
-    if _DIGIT.search(text):
+    if odd:
         text = _DIGIT.sub(_digit, text)
-    if astral and _DIGIT_ASTRAL.search(text):
+    if astral:
         text = _DIGIT_ASTRAL.sub(_digit, text)
     return text
 
