@@ -12,6 +12,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clients.gateway_api import _refused
 from clients.gateway_schema import Problem
@@ -328,3 +330,25 @@ def test_cue_lists_in_the_specification_are_the_code_s() -> None:
     assert f"`DEFAULT_REGIONS` ({', '.join(DEFAULT_REGIONS[:4])}," in " ".join(
         DOC.read_text(encoding="utf-8").split()
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
+    | st.lists(
+        st.sampled_from(
+            [
+                *("0803", " ", "555", "-", "+", "14", "/", "03", "2008", "مارس", "كانون  الثاني"),
+                *("born", "passport", "A", "BA057", "é", "\u0301", "ﬁ", "٠", "@x.io", "case"),
+            ]
+        ),
+        max_size=20,
+    ).map("".join)
+)
+def test_findings_never_raise_and_stay_in_the_text(text: str) -> None:
+    """Any text: no exception, and every span lies inside the text (property)."""
+    scanner = Scanner(
+        [ProtectedPerson(names=("Adaeze Okafor",), identifiers=(("phone", "+2348035550199"),))]
+    )
+    for finding in scanner.findings(text):
+        assert 0 <= finding.start < finding.end <= len(text)

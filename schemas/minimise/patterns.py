@@ -107,7 +107,8 @@ _DATE_PARTS: Final = re.compile(r"[0-9]+")
 _WORD_DATE: Final = re.compile(rf"([0-9]{{1,2}})\D+?({_MONTH})\W.*?([0-9]{{4}})$")
 _YEAR: Final = re.compile(r"[0-9]{4}$")
 _MONTH_BEFORE: Final = re.compile(rf"(?<!\w)({_MONTH})\.?\s+$")
-_LETTERS_BEFORE: Final = re.compile(r"[a-z0-9]*$")
+_SPACE_DASH: Final = re.compile(r"[\s\-]")
+_ASCII_ALNUM: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 _SPLIT_TAIL: Final = re.compile(rf"[ \-][0-9]{{2,7}}{_END}")
 _LETTER_DOCUMENT: Final = re.compile(r"[a-z]{1,3}[0-9]{1,9}(?:[ \-][0-9]{2,7})?")
 _CODICE_FISCALE: Final = re.compile(r"[a-z]{6}[0-9]{2}[a-z][0-9]{2}[a-z][0-9]{3}[a-z]")
@@ -273,6 +274,11 @@ def scan_digits(source: Folded, regions: Sequence[str], *, patterns: bool) -> Di
     return found
 
 
+def _month(word: str) -> int:
+    """The number of a month word as matched (any white space inside it)."""
+    return _MONTH_NUMBER[" ".join(word.split())]
+
+
 def _full_date(
     folded: str, match: re.Match[str], group: str, found: DigitScan, *, patterns: bool
 ) -> None:
@@ -290,7 +296,7 @@ def _dates_of(text: str, group: str) -> set[dt.date]:
     parts = _WORD_DATE.match(text)
     if parts is None:
         return set()
-    day = _date(int(parts[3]), _MONTH_NUMBER[parts[2]], int(parts[1]))
+    day = _date(int(parts[3]), _month(parts[2]), int(parts[1]))
     return {day} if day else set()
 
 
@@ -301,7 +307,7 @@ def _month_day_year(folded: str, start: int, end: int, found: DigitScan, *, patt
     year = _YEAR.search(folded, start, end)
     if month is None or day_text is None or year is None:
         return False
-    day = _date(int(year.group()), _MONTH_NUMBER[month[1]], int(day_text.group()))
+    day = _date(int(year.group()), _month(month[1]), int(day_text.group()))
     if day is None:
         return False
     found.dates.append((month.start(), end, {day}))
@@ -313,7 +319,7 @@ def _month_day_year(folded: str, start: int, end: int, found: DigitScan, *, patt
 def _document(source: Folded, match: re.Match[str], group: str) -> Hit | None:
     folded = source.folded
     start, end = match.span()
-    compact = re.sub(r"[\s\-]", "", match.group()).upper()
+    compact = _SPACE_DASH.sub("", match.group()).upper()
     if group == "dni":
         before = folded[max(0, start - 2) : start]
         if before[-1:] in ("x", "y", "z") or before in ("x-", "y-", "z-"):
@@ -328,8 +334,9 @@ def _document(source: Folded, match: re.Match[str], group: str) -> Hit | None:
     if group == "frpass":
         return _shaped_document(source, start, end)
     # Digits glued to letters: take the whole word.
-    head = _LETTERS_BEFORE.search(folded, max(0, start - 40), start)
-    first = head.start() if head else start
+    first, low = start, max(0, start - 40)
+    while first > low and folded[first - 1] in _ASCII_ALNUM:
+        first -= 1
     if first > 0 and (folded[first - 1].isalnum() or folded[first - 1] in "/-_"):
         return None
     word = folded[first:end]
@@ -344,7 +351,7 @@ def _document(source: Folded, match: re.Match[str], group: str) -> Hit | None:
     if tail is not None:
         end = tail.end()
     shape = _LETTER_DOCUMENT.fullmatch(folded, first, end)
-    if shape is None or not 6 <= sum(c.isdigit() for c in shape.group()) <= 9:
+    if shape is None or not 6 <= len(_NOT_DIGIT.sub("", shape.group())) <= 9:
         return None
     return _shaped_document(source, first, end)
 
