@@ -334,7 +334,7 @@ def test_cue_lists_in_the_specification_are_the_code_s() -> None:
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
+    st.text(max_size=80)
     | st.lists(
         st.sampled_from(
             [
