@@ -66,6 +66,12 @@ PHONES = [
     "Contacted via +44 7700 900123.",
     # After a case cue, but written as a phone: trunk prefix and valid.
     "Case file 0803 555 0199 lists her.",
+    "Il numero 333 123 4567 era del reclutatore.",
+    "+234 (0) 803 555 0199",
+    "WhatsApp: +212 6 12 34 56 78",
+    "Її номер 067 123 4567",
+    "Tel. +7 (495) 123-45-67 (рабочий)",
+    "Моб. 8 916 1234567",
 ]
 
 DOCUMENTS = [
@@ -81,6 +87,8 @@ DOCUMENTS = [
     "جواز سفرها رقم P1234567 محجوز",
     "numéro de sécurité sociale 2 84 05 75 056 123 87",
     "Codice fiscale RSSMRA85T10A562S del reclutatore.",
+    "Паспорт гражданина Узбекистана AA1234567 изъят.",
+    "Pasaporte PAR123456 retenido.",
 ]
 
 OTHERS = [
@@ -115,6 +123,23 @@ CLEAN = [
     "Telephone records for 2025 were requested.",
     "The victim called the hotline 116 006 twice.",
     "Born in Benin City, she was recruited on 14 March 2026.",
+    "At 10:30 on 12.03.2026 police entered; 85% of victims were women.",
+    "Coordinates 41.9028, 12.4964 near the port.",
+    "Between 2019-2025 the network earned 1.200.000 euros.",
+    "Law No. 2015-1234 and Decree 2016/789 apply.",
+    "The vehicle AB-123-CD was stopped on the A7.",
+    "Postcode 75011 Paris; 28013 Madrid; 1000-001 Lisboa.",
+    "Invoice 20260001234 was paid.",
+    "El vuelo IB 6843 llegó a Madrid el 3 de marzo de 2026.",
+    "Перевод 150 000 рублей был сделан 12.01.2026.",
+    "Обвиняемый задержан, протокол № 1234567 от 10.03.2026.",
+    "تم دفع 15000 درهم يوم 12 مارس 2026.",
+    "O inquérito 1234567/2026 foi instaurado em 5 de abril de 2026.",
+    "ISBN 978-3-16-148410-0 was cited.",
+    "Population 1 234 567 in 2025; samples 123456 and 654321 were analysed.",
+    "The victims (3) and suspects (12) were listed; 2 500 000 XOF seized.",
+    "She arrived on 2026-03-14 and left on 2026-04-01.",
+    "Version 2.14.03.2001 of the software.",
 ]
 
 
