@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import msgspec
@@ -84,17 +84,23 @@ def _protected(identity: PersonIdentity) -> ProtectedPerson:
     return ProtectedPerson(names=tuple(identity.names), identifiers=tuple(identifiers))
 
 
+# What may hold a Struct; anything else (strings, numbers, bytes) is a leaf.
+_CONTAINERS = (msgspec.Struct, list, tuple, set, frozenset, dict)
+
+
 def _structs(value: object) -> Iterator[msgspec.Struct]:
     """Every Struct in `value`, depth first, `value` itself included."""
     if isinstance(value, msgspec.Struct):
         yield value
-        for name in value.__struct_fields__:
-            yield from _structs(getattr(value, name))
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            yield from _structs(item)
+        items: Iterable[object] = msgspec.structs.astuple(value)
     elif isinstance(value, dict):
-        for item in value.values():
+        items = value.values()
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = value
+    else:
+        return
+    for item in items:
+        if isinstance(item, _CONTAINERS):
             yield from _structs(item)
 
 
@@ -104,25 +110,31 @@ def protected_identifiers(body: msgspec.Struct) -> list[ProtectedPerson]:
     Feed them to `Scanner` to check text that travels with the body (an attachment's
     description, a reply) against the same persons.
     """
-    return [
-        _protected(record.identity)
-        for record in _structs(body)
-        if isinstance(record, Victim | Witness) and record.identity is not None
-    ]
+    return _identities(_persons(body))
+
+
+def _persons(body: msgspec.Struct) -> list[Person]:
+    return [record for record in _structs(body) if isinstance(record, Victim | Witness)]
+
+
+def _identities(records: list[Person]) -> list[ProtectedPerson]:
+    return [_protected(r.identity) for r in records if r.identity is not None]
 
 
 def person_regions(body: msgspec.Struct) -> list[str]:
     """The countries of every victim and witness in `body`: nationality, country or
     location country, and the countries of their identities' documents and addresses
     (ISO 3166-1 alpha-2, upper case, each once), for reading national phone numbers."""
+    return _regions(_persons(body))
+
+
+def _regions(records: list[Person]) -> list[str]:
     found: list[str | None] = []
-    for record in _structs(body):
+    for record in records:
         if isinstance(record, Victim):
             found += [record.nationality, record.country]
-        elif isinstance(record, Witness):
-            found.append(record.location_country)
         else:
-            continue
+            found.append(record.location_country)
         if record.identity is not None:
             found += [d.country for d in record.identity.documents]
             found += [a.country for a in record.identity.addresses]
@@ -136,8 +148,9 @@ def _with_persons(value: Any, path: str, change: Callable[[Person, str], Person]
         return change(value, path)
     if isinstance(value, msgspec.Struct):
         changes = {}
-        for name in value.__struct_fields__:
-            old = getattr(value, name)
+        for name, old in zip(value.__struct_fields__, msgspec.structs.astuple(value), strict=True):
+            if not isinstance(old, _CONTAINERS):
+                continue
             new = _with_persons(old, _join(path, name), change)
             if new is not old:
                 changes[name] = new
@@ -336,8 +349,9 @@ def minimise(
         _check_disclosure(disclosure)
     elif getattr(body, "disclosure", None) is not None:
         raise DisclosureInvalid("a body's disclosure is set by sealing with a disclosure")
-    persons = protected_identifiers(body)
-    all_regions = [*regions, *person_regions(body)]
+    records = _persons(body)
+    persons = _identities(records)
+    all_regions = [*regions, *_regions(records)]
 
     def change(record: Person, path: str) -> Person:
         return _minimise_person(
@@ -360,5 +374,7 @@ def minimise(
         raise IdentifierInFreeText(
             field=first.field, identifier=first.kind, findings=tuple(findings)
         )
-    protected = any(isinstance(s, Victim | Witness | Pseudonym) for s in _structs(minimised))
+    # Minimising adds pseudonyms only to victims and witnesses: the body holds a
+    # pseudonym after it exactly when it held a victim, witness or pseudonym before.
+    protected = bool(records) or any(isinstance(s, Pseudonym) for s in _structs(body))
     return minimised, "pseudonymised" if protected else "none"
