@@ -250,16 +250,6 @@ def _members(info: mi.Type) -> tuple[mi.Type, ...]:
     return (info,)
 
 
-def _is_free_text(info: mi.Type, value: str) -> bool:
-    """Whether a string declared as `info` is free text: not a literal code and not an
-    id constrained by a pattern."""
-    members = _members(info)
-    if any(isinstance(m, mi.LiteralType) and value in m.values for m in members):
-        return False
-    strings = [m for m in members if isinstance(m, mi.StrType)]
-    return not strings or any(m.pattern is None for m in strings)
-
-
 def _item_type(info: mi.Type, index: int) -> mi.Type:
     for member in _members(info):
         if isinstance(member, mi.ListType | mi.SetType | mi.FrozenSetType | mi.VarTupleType):
@@ -284,17 +274,18 @@ def _free_texts(
 ) -> Iterator[tuple[str, str, bool]]:
     """(dotted path, text, is a selector) of every free-text string in `value`,
     declared as `info`. Selector marking is inherited by a container's items."""
-    if isinstance(value, _NOT_TEXT):
+    if _skipped(type(value)):
         return
-    selector = selector or _is_selector(info)
+    selector = selector or _info_is_selector(info)
     if isinstance(value, msgspec.Struct):
         for name, field_type, marked in _plan(type(value)):
             item = getattr(value, name)
-            if item is not None and not isinstance(item, _NOT_TEXT):
+            # Empty values and values that hold no text are skipped without a path.
+            if item and not _skipped(type(item)):
                 yield from _free_texts(item, field_type, _join(path, name), selector or marked)
         return
     if isinstance(value, str):
-        if _is_free_text(info, value):
+        if _info_is_free_text(info, value):
             yield path, value, selector
     elif isinstance(value, list | tuple | set | frozenset):
         for index, item in enumerate(value):
@@ -307,6 +298,48 @@ def _free_texts(
         for index, (key, item) in enumerate(value.items()):
             yield from _free_texts(key, key_info, f"{path}[{index}]", selector)
             yield from _free_texts(item, value_info, f"{path}[{index}]", selector)
+
+
+_SKIPPED: dict[type, bool] = {}
+
+
+def _skipped(cls: type) -> bool:
+    """Whether values of `cls` hold no free text (see `_NOT_TEXT`)."""
+    answer = _SKIPPED.get(cls)
+    if answer is None:
+        answer = _SKIPPED[cls] = issubclass(cls, _NOT_TEXT)
+    return answer
+
+
+# Declared types are long-lived objects of the cached `_fields`, but not hashable:
+# their answers are cached by identity, the object kept alongside to check it.
+_SELECTOR_CACHE: dict[int, tuple[mi.Type, bool]] = {}
+_TEXT_CACHE: dict[int, tuple[mi.Type, frozenset[object], bool]] = {}
+
+
+def _info_is_selector(info: mi.Type) -> bool:
+    cached = _SELECTOR_CACHE.get(id(info))
+    if cached is not None and cached[0] is info:
+        return cached[1]
+    answer = _is_selector(info)
+    if len(_SELECTOR_CACHE) < 4096:
+        _SELECTOR_CACHE[id(info)] = (info, answer)
+    return answer
+
+
+def _info_is_free_text(info: mi.Type, value: str) -> bool:
+    """Whether a string declared as `info` is free text: not a literal code and not an
+    id constrained by a pattern (what depends on `info` alone is cached)."""
+    cached = _TEXT_CACHE.get(id(info))
+    if cached is None or cached[0] is not info:
+        members = _members(info)
+        literals = frozenset(v for m in members if isinstance(m, mi.LiteralType) for v in m.values)
+        strings = [m for m in members if isinstance(m, mi.StrType)]
+        free = not strings or any(m.pattern is None for m in strings)
+        cached = (info, literals, free)
+        if len(_TEXT_CACHE) < 4096:
+            _TEXT_CACHE[id(info)] = cached
+    return value not in cached[1] and cached[2]
 
 
 def _check_disclosure(disclosure: Disclosure) -> None:
