@@ -307,10 +307,9 @@ class Scanner:
 
     def _stands_as_name(self, source: Folded, start: int, end: int, entry: _NameToken) -> bool:
         folded = source.folded
-        capitalised = self._capitalised(source, start)
-        before = list(_WORD.finditer(folded, max(0, start - 60), start))
-        after = list(_WORD.finditer(folded, end, end + 60))
-        for words in (before[::-1], after):
+        before = list(_WORD.finditer(folded, max(0, start - 40), start))
+        after = _WORD.finditer(folded, end, end + 40)
+        for words in (reversed(before), after):
             # The nearest word, name particles skipped ("Esperanza de la Cruz"); two
             # common words joined by a particle in lower case are words ("vitória da
             # luz"), not a name.
@@ -326,9 +325,9 @@ class Scanner:
                 ]
                 if others and (
                     not skipped
-                    or capitalised
-                    or self._capitalised(source, word.start())
                     or any(e.token not in COMMON_WORD_NAMES for e in others)
+                    or self._capitalised(source, start)
+                    or self._capitalised(source, word.start())
                 ):
                     return True
                 break
@@ -336,11 +335,15 @@ class Scanner:
             return False
         if before and before[-1].group() in TITLES:
             return True
-        return capitalised and not _starts_sentence(source.text, source.span(start, end)[0])
+        return self._capitalised(source, start) and not _starts_sentence(
+            source.text, source.span(start, end)[0]
+        )
 
     @staticmethod
     def _capitalised(source: Folded, start: int) -> bool:
         """Whether the word at folded `start` is written with a capital (Latin, Cyrillic)."""
+        if _script(source.folded[start]) not in ("LATIN", "CYRILLIC"):
+            return False  # no capitals to look for: the original is not consulted
         first, _ = source.span(start, start + 1)
         char = source.text[first] if first < len(source.text) else ""
         return unicodedata.category(char) in ("Lu", "Lt") and _script(char) in (

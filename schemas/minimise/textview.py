@@ -160,6 +160,19 @@ def scan_fold(text: str) -> str:
     return text
 
 
+class _Lengths(dict[str, int]):
+    """code point → the length of its scan fold, computed on first use (bounded)."""
+
+    def __missing__(self, char: str) -> int:
+        length = len(scan_fold(char))
+        if len(self) < 1 << 16:
+            self[char] = length
+        return length
+
+
+_LENGTHS: Final = _Lengths()
+
+
 class Folded:
     """A text, its folded form, and the map from folded offsets back to the text."""
 
@@ -176,7 +189,7 @@ class Folded:
             return start, end
         if self._ends is None:
             # ends[i]: the folded offset where the folding of text[i] ends.
-            self._ends = list(itertools.accumulate(len(scan_fold(char)) for char in self.text))
+            self._ends = list(itertools.accumulate(map(_LENGTHS.__getitem__, self.text)))
         ends = self._ends
         first = bisect.bisect_right(ends, start)
         last = bisect.bisect_left(ends, end) + 1 if end > start else first
