@@ -143,7 +143,6 @@ _EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{
 _NOT_DIGIT: Final = re.compile(r"[^0-9]")
 _GLUED_AFTER: Final = re.compile(r"[^\W_]|[/.\-][^\W_]")
 _RU_PASSPORT: Final = re.compile(r"[0-9]{4}\s[0-9]{6}|[0-9]{2}\s[0-9]{2}\s[0-9]{6}")
-_DIGIT: Final = re.compile(r"[0-9]")
 
 # IBAN lengths by country (SWIFT IBAN registry, plus national formats in use in West
 # and North Africa); knowing the length stops a number from running into the next word.
