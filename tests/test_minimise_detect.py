@@ -17,7 +17,9 @@ from hypothesis import strategies as st
 
 from clients.gateway_api import _refused
 from clients.gateway_schema import Problem
+from schemas.envelope import seal
 from schemas.errors import FieldFinding, IdentifierInFreeText
+from schemas.keys import AuthorityKeys
 from schemas.kinds import CaseReferral
 from schemas.minimise import (
     DEFAULT_REGIONS,
@@ -377,3 +379,27 @@ def test_findings_never_raise_and_stay_in_the_text(text: str) -> None:
     )
     for finding in scanner.findings(text):
         assert 0 <= finding.start < finding.end <= len(text)
+
+
+def test_seal_reads_numbers_for_the_sender_and_recipients_countries() -> None:
+    """`seal` passes the countries of the sender's and recipients' authority ids as
+    regions: a bare Spanish mobile number blocks in a message to Spain only."""
+    text = "Llamaba desde el 612.34.56.78 por la noche."
+    body = CaseReferral(summary=text, victims=[Victim(ref="V1")])
+    sender = AuthorityKeys.generate("ng-naptip")
+    italy = AuthorityKeys.generate("it-ddapalermo").recipient
+    spain = AuthorityKeys.generate("es-policia").recipient
+    seal(body, sender=sender, recipients=[italy])
+    with pytest.raises(IdentifierInFreeText) as caught:
+        seal(body, sender=sender, recipients=[italy, spain])
+    assert caught.value.findings == (FieldFinding("summary", "phone", 17, 29),)
+
+
+def test_minimise_reads_numbers_for_the_victims_countries() -> None:
+    """A victim's nationality makes its national numbers readable in free text."""
+    text = "Llamaba desde el 612.34.56.78 por la noche."
+    today = dt.date(2026, 5, 1)
+    minimise(CaseReferral(summary=text, victims=[Victim(ref="V1")]), linkage_key=None, today=today)
+    spanish = CaseReferral(summary=text, victims=[Victim(ref="V1", nationality="ES")])
+    with pytest.raises(IdentifierInFreeText):
+        minimise(spanish, linkage_key=None, today=today)
