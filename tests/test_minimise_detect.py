@@ -403,3 +403,12 @@ def test_minimise_reads_numbers_for_the_victims_countries() -> None:
     spanish = CaseReferral(summary=text, victims=[Victim(ref="V1", nationality="ES")])
     with pytest.raises(IdentifierInFreeText):
         minimise(spanish, linkage_key=None, today=today)
+
+
+def test_own_identifiers_without_digits_are_found_in_text_without_digits() -> None:
+    """A protected document or e-mail of letters only is found in text with no digit."""
+    person = ProtectedPerson(
+        identifiers=(("document", "ABCDEFGH"), ("email", "ana@mail.pt"), ("phone", "+351912345678"))
+    )
+    found = Scanner([person]).scan("Documento abcdefgh e correio ANA@mail.pt.", patterns=False)
+    assert found == ["document", "email"]

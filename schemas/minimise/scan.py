@@ -211,6 +211,7 @@ class Scanner:
 
     def _add_identifier(self, kind: PseudonymKind, value: str) -> None:
         pattern: str | None = None
+        literal = ""  # what a match must contain, to know whether it needs a digit
         if kind == "date_of_birth":
             try:
                 self._dates.add(dt.date.fromisoformat(value.strip()))
@@ -220,27 +221,29 @@ class Scanner:
             line = tokens(scan_fold(value.split(",", maxsplit=1)[0]))
             if len(line) >= _MIN_TOKEN:
                 pattern = r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, line)) + r"(?![^\W_])"
+                literal = "".join(line)
         elif kind == "email":
             email = scan_fold(value.strip())
             if "@" in email:
-                pattern = rf"(?<![\w.+-]){re.escape(email)}(?![\w-])"
+                pattern, literal = rf"(?<![\w.+-]){re.escape(email)}(?![\w-])", email
         elif kind == "phone":
             digits = _digits(value)
             if len(digits) >= 7:
                 pattern = _spread(digits[-_PHONE_SUFFIX:]) + r"(?![0-9])"
+                literal = digits
         elif kind in ("document", "bank_account"):
             compact = _alnum(value)
             variants = [compact]
             if kind == "bank_account" and iban_valid(compact.upper()):
                 variants.append(compact[4:])  # the domestic part, written without "GB82"
-            pattern = "|".join(
-                _starting(v, "a-z0-9") + "(?![a-z0-9])"
-                for v in variants
-                if len(v) >= _MIN_IDENTIFIER
-            )
+            used = [v for v in variants if len(v) >= _MIN_IDENTIFIER]
+            pattern = "|".join(_starting(v, "a-z0-9") + "(?![a-z0-9])" for v in used)
+            # Every variant must hold a digit for a match to need one.
+            literal = "0" if used and all(_DIGIT.search(v) for v in used) else ""
         if pattern:
             name = f"i{len(self._own)}"
-            self._own.append((f"(?P<{name}>{pattern})", kind, _DIGIT.search(pattern) is not None))
+            needs_digit = _DIGIT.search(literal) is not None
+            self._own.append((f"(?P<{name}>{pattern})", kind, needs_digit))
 
     def scan(self, text: str, *, patterns: bool = True) -> list[str]:
         """Identifier kinds found in `text`, in the order they first occur, each once;
