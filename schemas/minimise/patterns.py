@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Final
 
+import ahocorasick
 from stdnum.br import cpf
 from stdnum.es import dni, nie
 from stdnum.fr import nir
@@ -30,6 +31,7 @@ from stdnum.ru import inn
 from .phones import DEFAULT_REGIONS, has_trunk_prefix, valid_international, valid_national
 from .textview import Folded, scan_fold
 from .words import (
+    BIRTH_CUE_WORDS,
     BIRTH_CUES,
     CURRENCY_CUES,
     DOCUMENT_CUE_WORDS,
@@ -235,14 +237,20 @@ class DigitScan:
         self.hits: list[Hit] = []
 
 
-def scan_digits(source: Folded, regions: Sequence[str], *, patterns: bool) -> DigitScan:
+def scan_digits(
+    source: Folded, regions: Sequence[str], *, patterns: bool, dates: bool = True
+) -> DigitScan:
     """Dates and, with `patterns`, identifier patterns in `source` (folded offsets).
 
     `regions` are the ISO 3166-1 alpha-2 codes whose national phone numbers are read
-    (besides `DEFAULT_REGIONS` for numbers written with a trunk prefix).
+    (besides `DEFAULT_REGIONS` for numbers written with a trunk prefix). Without
+    `dates`, full dates are listed only when a birth cue may make one a date of birth.
     """
     found = DigitScan()
     folded = source.folded
+    # A full date matters for a protected date of birth, or near a birth cue; a text
+    # without any birth cue's word in it needs its dates neither read nor checked.
+    read_dates = dates or (patterns and _BIRTH_WORDS.find(folded))
     if patterns and "@" in folded:
         found.hits += [("email", m.start(), m.end()) for m in _EMAIL.finditer(folded)]
     skip_until = 0
@@ -264,13 +272,32 @@ def scan_digits(source: Folded, regions: Sequence[str], *, patterns: bool) -> Di
             if patterns:
                 found.hits += _number(folded, start, end, regions)
         elif group in ("dmy", "ymd", "word"):
-            _full_date(folded, match, group, found, patterns=patterns)
+            if read_dates:
+                _full_date(folded, match, group, found, patterns=patterns)
         elif patterns:
             hit = _document(source, match, group or "")
             if hit is not None:
                 found.hits.append(hit)
                 skip_until = hit[2]
     return found
+
+
+class _AnyOf:
+    """Whether a text contains any of some strings, with one Aho-Corasick automaton."""
+
+    def __init__(self, needles: Iterable[str]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        for needle in needles:
+            self._automaton.add_word(needle, needle)
+        self._automaton.make_automaton()
+
+    def find(self, text: str) -> bool:
+        return next(self._automaton.iter(text), None) is not None
+
+
+# The longest word of each birth cue, its ending left open: a text holding a birth cue
+# holds that word (the converse need not hold; it only decides whether to look).
+_BIRTH_WORDS: Final = _AnyOf(max(w.split(" "), key=len).rstrip("*") for w in BIRTH_CUE_WORDS)
 
 
 def _month(word: str) -> int:

@@ -273,7 +273,7 @@ class Scanner:
                     for m in pattern.finditer(folded)
                 ]
         if has_digit and (patterns or self._dates):
-            digits = scan_digits(source, self._regions, patterns=patterns)
+            digits = scan_digits(source, self._regions, patterns=patterns, dates=bool(self._dates))
             hits += digits.hits
             if self._dates:
                 hits += [
