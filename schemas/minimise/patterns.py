@@ -283,21 +283,31 @@ def scan_digits(
 
 
 class _AnyOf:
-    """Whether a text contains any of some strings, with one Aho-Corasick automaton."""
+    """Whether a text contains any of some words as whole words, with one Aho-Corasick
+    automaton. A word written with a final `*` may go on ("родил*": "родилась")."""
 
-    def __init__(self, needles: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str]) -> None:
         self._automaton = ahocorasick.Automaton()
-        for needle in needles:
-            self._automaton.add_word(needle, needle)
+        for word in words:
+            needle, open_end = (word[:-1], True) if word.endswith("*") else (word, False)
+            self._automaton.add_word(needle, (len(needle), open_end))
         self._automaton.make_automaton()
 
     def find(self, text: str) -> bool:
-        return next(self._automaton.iter(text), None) is not None
+        size = len(text)
+        for last, (length, open_end) in self._automaton.iter(text):
+            start, end = last + 1 - length, last + 1
+            if start > 0 and text[start].isalnum() and text[start - 1].isalnum():
+                continue
+            if not open_end and end < size and text[end - 1].isalnum() and text[end].isalnum():
+                continue
+            return True
+        return False
 
 
-# The longest word of each birth cue, its ending left open: a text holding a birth cue
-# holds that word (the converse need not hold; it only decides whether to look).
-_BIRTH_WORDS: Final = _AnyOf(max(w.split(" "), key=len).rstrip("*") for w in BIRTH_CUE_WORDS)
+# One word of each birth cue (its longest): a text holding a birth cue holds that word
+# as a whole word (the converse need not hold; it only decides whether to look).
+_BIRTH_WORDS: Final = _AnyOf(max(w.split(" "), key=len) for w in BIRTH_CUE_WORDS)
 
 
 def _month(word: str) -> int:
