@@ -50,6 +50,7 @@ from .gateway_schema import (
     MessageList,
     MessageSummary,
     Problem,
+    ProblemFinding,
     SendRequestRaw,
     SendResult,
     Status,
@@ -116,6 +117,7 @@ class ProblemError(HttpProblemError):
         code: str | None = None,
         field: str | None = None,
         identifier: str | None = None,
+        findings: list[ProblemFinding] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         document = Problem(
@@ -126,6 +128,7 @@ class ProblemError(HttpProblemError):
             code=code,
             field=field,
             identifier=identifier,
+            findings=findings,
         )
         super().__init__(document, headers)
 
@@ -217,6 +220,10 @@ def _refused(exc: ClientError | ProtocolError | ValueError) -> ProblemError:
             return ProblemError(
                 422, "identifier-in-free-text", "Identifier in free text", str(exc),
                 code=exc.code, field=exc.field, identifier=exc.identifier,
+                findings=[
+                    ProblemFinding(field=f.field, kind=f.kind, start=f.start, end=f.end)
+                    for f in exc.findings
+                ],
             )  # fmt: skip
         case MinimisationError():
             return ProblemError(

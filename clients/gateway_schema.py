@@ -205,6 +205,19 @@ class WebhookPayload(msgspec.Struct, frozen=True, kw_only=True):
     message: StoredMessage
 
 
+class ProblemFinding(msgspec.Struct, frozen=True, kw_only=True):
+    """One identifier found in a free-text field of the refused body, never its value."""
+
+    field: str
+    """The field's dotted path inside the message body."""
+    kind: str
+    """The kind of identifier found."""
+    start: Annotated[int, Meta(ge=0)]
+    """Where it starts in the field's text: a character (Unicode code point) offset."""
+    end: Annotated[int, Meta(ge=0)]
+    """Where it ends (exclusive), in the same unit."""
+
+
 class Problem(HttpProblem, frozen=True, kw_only=True, omit_defaults=True):
     """An RFC 9457 problem document (`application/problem+json`)."""
 
@@ -214,3 +227,6 @@ class Problem(HttpProblem, frozen=True, kw_only=True, omit_defaults=True):
     """The offending field's path inside the message body (identifier problems)."""
     identifier: str | None = None
     """The kind of identifier found (never its value)."""
+    findings: list[ProblemFinding] | None = None
+    """Every identifier found in the body's free text (identifier problems), so that a
+    user interface can highlight each one."""

@@ -204,7 +204,12 @@ def seal(
     _check_size(raw)
     decode_message(raw)
     today = dt.datetime.fromtimestamp(created / 1000, dt.UTC).date()
-    body, level = minimise(body, linkage_key=linkage_key, today=today, disclosure=disclosure)
+    # National phone numbers in free text are read for the sender's and recipients'
+    # countries (an authority id starts with its ISO 3166 country code, "ng-naptip").
+    regions = [name[:2].upper() for name in (sender.authority, *names)]
+    body, level = minimise(
+        body, linkage_key=linkage_key, today=today, disclosure=disclosure, regions=regions
+    )
     # Attachments declare their own level: the binding's is the highest of them all, so
     # the recipient's check (`levels.check_level`) passes whatever `seal` makes.
     needed, where = needed_level(body)

@@ -8,6 +8,8 @@ operator can act on; the broker and the clients reuse these codes on the wire.
 
 from __future__ import annotations
 
+import dataclasses
+
 
 class ProtocolError(Exception):
     """Base class of every error raised by `schemas`."""
@@ -156,18 +158,37 @@ class MinimisationError(ProtocolError):
     code = "minimisation"
 
 
+@dataclasses.dataclass(frozen=True)
+class FieldFinding:
+    """One identifier found in a free-text field: the field's dotted path, the kind, and
+    the character span (Python `str` offsets) in that field's text; never the value."""
+
+    field: str
+    kind: str
+    start: int
+    end: int
+
+
 class IdentifierInFreeText(MinimisationError):
-    """A free-text field holds a protected person's identifier or an identifier pattern."""
+    """A free-text field holds a protected person's identifier or an identifier pattern.
+
+    `field` and `identifier` name the first finding; `findings` lists every finding in
+    every free-text field of the body, in field order, then by position."""
 
     code = "identifier_in_free_text"
 
-    def __init__(self, field: str, identifier: str) -> None:
+    def __init__(
+        self, field: str, identifier: str, findings: tuple[FieldFinding, ...] = ()
+    ) -> None:
         self.field = field
         self.identifier = identifier
+        self.findings = findings
         article = "an" if identifier[:1] in "aeiou" else "a"
+        more = len(findings) - 1
+        also = f" (and {more} more finding{'s' * (more > 1)})" if more > 0 else ""
         super().__init__(
-            f"field {field!r} contains what looks like {article} {identifier}; remove it, "
-            "use the person's record, or send with an explicit disclosure"
+            f"field {field!r} contains what looks like {article} {identifier}{also}; remove "
+            "it, use the person's record, or send with an explicit disclosure"
         )
 
 

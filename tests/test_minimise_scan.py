@@ -183,9 +183,11 @@ def test_no_false_positive_on_years_statutes_references_amounts_dates(text: str)
     assert scan(text, names=[], identifiers=[]) == []
 
 
-def test_case_number_of_id_length_is_the_known_limit() -> None:
-    """An all-digit reference of 9 to 15 digits looks like a national id and blocks."""
-    assert scan("Ref 240145000123", names=[], identifiers=[]) == ["document"]
+def test_bare_digit_run_is_no_document() -> None:
+    """An all-digit reference of 9 to 15 digits without a document cue, a national id's
+    check digits or a valid phone number's shape is not a document (it used to block)."""
+    assert scan("Ref 240145000123", names=[], identifiers=[]) == []
+    assert scan("Code 240145000123 on the file.", names=[], identifiers=[]) == []
 
 
 def test_iban_needs_a_valid_check() -> None:

@@ -22,15 +22,18 @@ from .normalise import (
     normalise_phone,
     normalise_text,
 )
+from .phones import DEFAULT_REGIONS
 from .pseudonym import KEY_ID_LABEL, PSEUDONYM_LABEL, LinkageKey, pseudonym
-from .scan import NAME_KIND, ProtectedPerson, Scanner, scan
+from .scan import NAME_KIND, Finding, ProtectedPerson, Scanner, scan
 
 __all__ = [
+    "DEFAULT_REGIONS",
     "KEY_ID_LABEL",
     "NAME_KIND",
     "PSEUDONYM_LABEL",
     "SELECTOR",
     "UNICODE_VERSION",
+    "Finding",
     "LinkageKey",
     "ProtectedPerson",
     "Scanner",

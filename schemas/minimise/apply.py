@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
 import msgspec
 import msgspec.inspect as mi
 
-from ..errors import DisclosureInvalid, IdentifierInFreeText, MinimisationError
+from ..errors import DisclosureInvalid, FieldFinding, IdentifierInFreeText, MinimisationError
 from ..records import (
     SCAN_EXTRA_KEY as _SCAN_KEY,
 )
@@ -98,17 +98,23 @@ def _protected(identity: PersonIdentity) -> ProtectedPerson:
     )
 
 
+# What may hold a Struct; anything else (strings, numbers, bytes) is a leaf.
+_CONTAINERS = (msgspec.Struct, list, tuple, set, frozenset, dict)
+
+
 def _structs(value: object) -> Iterator[msgspec.Struct]:
     """Every Struct in `value`, depth first, `value` itself included."""
     if isinstance(value, msgspec.Struct):
         yield value
-        for name in value.__struct_fields__:
-            yield from _structs(getattr(value, name))
-    elif isinstance(value, list | tuple | set | frozenset):
-        for item in value:
-            yield from _structs(item)
+        items: Iterable[object] = msgspec.structs.astuple(value)
     elif isinstance(value, dict):
-        for item in value.values():
+        items = value.values()
+    elif isinstance(value, list | tuple | set | frozenset):
+        items = value
+    else:
+        return
+    for item in items:
+        if isinstance(item, _CONTAINERS):
             yield from _structs(item)
 
 
@@ -118,11 +124,35 @@ def protected_identifiers(body: msgspec.Struct) -> list[ProtectedPerson]:
     Feed them to `Scanner` to check text that travels with the body (an attachment's
     description, a reply) against the same persons.
     """
-    return [
-        _protected(record.identity)
-        for record in _structs(body)
-        if isinstance(record, Victim | Witness) and record.identity is not None
-    ]
+    return _identities(_persons(body))
+
+
+def _persons(body: msgspec.Struct) -> list[Person]:
+    return [record for record in _structs(body) if isinstance(record, Victim | Witness)]
+
+
+def _identities(records: list[Person]) -> list[ProtectedPerson]:
+    return [_protected(r.identity) for r in records if r.identity is not None]
+
+
+def person_regions(body: msgspec.Struct) -> list[str]:
+    """The countries of every victim and witness in `body`: nationality, country or
+    location country, and the countries of their identities' documents and addresses
+    (ISO 3166-1 alpha-2, upper case, each once), for reading national phone numbers."""
+    return _regions(_persons(body))
+
+
+def _regions(records: list[Person]) -> list[str]:
+    found: list[str | None] = []
+    for record in records:
+        if isinstance(record, Victim):
+            found += [record.nationality, record.country]
+        else:
+            found.append(record.location_country)
+        if record.identity is not None:
+            found += [d.country for d in record.identity.documents]
+            found += [a.country for a in record.identity.addresses]
+    return list(dict.fromkeys(c.upper() for c in found if c))
 
 
 def _with_persons(value: Any, path: str, change: Callable[[Person, str], Person]) -> Any:
@@ -132,8 +162,9 @@ def _with_persons(value: Any, path: str, change: Callable[[Person, str], Person]
         return change(value, path)
     if isinstance(value, msgspec.Struct):
         changes = {}
-        for name in value.__struct_fields__:
-            old = getattr(value, name)
+        for name, old in zip(value.__struct_fields__, msgspec.structs.astuple(value), strict=True):
+            if not isinstance(old, _CONTAINERS):
+                continue
             new = _with_persons(old, _join(path, name), change)
             if new is not old:
                 changes[name] = new
@@ -225,6 +256,16 @@ def _fields(cls: type[msgspec.Struct]) -> tuple[mi.Field, ...]:
     return info.fields
 
 
+# Values that hold no free text: skipped without building their paths.
+_NOT_TEXT = (*_NOT_SCANNED, enum.Enum, bool, int, float, bytes)
+
+
+@functools.cache
+def _plan(cls: type[msgspec.Struct]) -> tuple[tuple[str, mi.Type, bool], ...]:
+    """(name, declared type, marked as selector) of each field of a Struct class."""
+    return tuple((f.name, f.type, _is_selector(f.type)) for f in _fields(cls))
+
+
 def _members(info: mi.Type) -> tuple[mi.Type, ...]:
     """The alternatives of a declared type, with `Annotated` metadata unwrapped."""
     while isinstance(info, mi.Metadata):
@@ -232,16 +273,6 @@ def _members(info: mi.Type) -> tuple[mi.Type, ...]:
     if isinstance(info, mi.UnionType):
         return tuple(m for member in info.types for m in _members(member))
     return (info,)
-
-
-def _is_free_text(info: mi.Type, value: str) -> bool:
-    """Whether a string declared as `info` is free text: not a literal code and not an
-    id constrained by a pattern."""
-    members = _members(info)
-    if any(isinstance(m, mi.LiteralType) and value in m.values for m in members):
-        return False
-    strings = [m for m in members if isinstance(m, mi.StrType)]
-    return not strings or any(m.pattern is None for m in strings)
 
 
 def _item_type(info: mi.Type, index: int) -> mi.Type:
@@ -268,16 +299,18 @@ def _free_texts(
 ) -> Iterator[tuple[str, str, bool]]:
     """(dotted path, text, is a selector) of every free-text string in `value`,
     declared as `info`. Selector marking is inherited by a container's items."""
-    selector = selector or _is_selector(info)
-    if isinstance(value, (*_NOT_SCANNED, enum.Enum)):
+    if _skipped(type(value)):
         return
+    selector = selector or _info_is_selector(info)
     if isinstance(value, msgspec.Struct):
-        for field in _fields(type(value)):
-            yield from _free_texts(
-                getattr(value, field.name), field.type, _join(path, field.name), selector
-            )
-    elif isinstance(value, str):
-        if _is_free_text(info, value):
+        for name, field_type, marked in _plan(type(value)):
+            item = getattr(value, name)
+            # Empty values and values that hold no text are skipped without a path.
+            if item and not _skipped(type(item)):
+                yield from _free_texts(item, field_type, _join(path, name), selector or marked)
+        return
+    if isinstance(value, str):
+        if _info_is_free_text(info, value):
             yield path, value, selector
     elif isinstance(value, list | tuple | set | frozenset):
         for index, item in enumerate(value):
@@ -290,6 +323,48 @@ def _free_texts(
         for index, (key, item) in enumerate(value.items()):
             yield from _free_texts(key, key_info, f"{path}[{index}]", selector)
             yield from _free_texts(item, value_info, f"{path}[{index}]", selector)
+
+
+_SKIPPED: dict[type, bool] = {}
+
+
+def _skipped(cls: type) -> bool:
+    """Whether values of `cls` hold no free text (see `_NOT_TEXT`)."""
+    answer = _SKIPPED.get(cls)
+    if answer is None:
+        answer = _SKIPPED[cls] = issubclass(cls, _NOT_TEXT)
+    return answer
+
+
+# Declared types are long-lived objects of the cached `_fields`, but not hashable:
+# their answers are cached by identity, the object kept alongside to check it.
+_SELECTOR_CACHE: dict[int, tuple[mi.Type, bool]] = {}
+_TEXT_CACHE: dict[int, tuple[mi.Type, frozenset[object], bool]] = {}
+
+
+def _info_is_selector(info: mi.Type) -> bool:
+    cached = _SELECTOR_CACHE.get(id(info))
+    if cached is not None and cached[0] is info:
+        return cached[1]
+    answer = _is_selector(info)
+    if len(_SELECTOR_CACHE) < 4096:
+        _SELECTOR_CACHE[id(info)] = (info, answer)
+    return answer
+
+
+def _info_is_free_text(info: mi.Type, value: str) -> bool:
+    """Whether a string declared as `info` is free text: not a literal code and not an
+    id constrained by a pattern (what depends on `info` alone is cached)."""
+    cached = _TEXT_CACHE.get(id(info))
+    if cached is None or cached[0] is not info:
+        members = _members(info)
+        literals = frozenset(v for m in members if isinstance(m, mi.LiteralType) for v in m.values)
+        strings = [m for m in members if isinstance(m, mi.StrType)]
+        free = not strings or any(m.pattern is None for m in strings)
+        cached = (info, literals, free)
+        if len(_TEXT_CACHE) < 4096:
+            _TEXT_CACHE[id(info)] = cached
+    return value not in cached[1] and cached[2]
 
 
 def _check_disclosure(disclosure: Disclosure) -> None:
@@ -307,6 +382,7 @@ def minimise(
     linkage_key: LinkageKey | None,
     today: dt.date,
     disclosure: Disclosure | None = None,
+    regions: Sequence[str] = (),
 ) -> tuple[T, VictimLevel]:
     """Minimise a message body for sending; returns the new body and its victim level.
 
@@ -322,15 +398,18 @@ def minimise(
     holds a victim, witness or pseudonym, else "none".
 
     Raises `MinimisationError` when an identity is present but `linkage_key` is None or
-    an identifier cannot be normalised; `IdentifierInFreeText` (naming the field and the
-    identifier kind, never the value) when free text still identifies someone;
+    an identifier cannot be normalised; `IdentifierInFreeText` (naming the first field
+    and identifier kind, and listing every finding with field, kind and span, never a
+    value) when free text still identifies someone;
     `DisclosureInvalid` for a disclosure whose legal basis or reference is invalid.
     """
     if disclosure is not None:
         _check_disclosure(disclosure)
     elif getattr(body, "disclosure", None) is not None:
         raise DisclosureInvalid("a body's disclosure is set by sealing with a disclosure")
-    persons = protected_identifiers(body)
+    records = _persons(body)
+    persons = _identities(records)
+    all_regions = [*regions, *_regions(records)]
 
     def change(record: Person, path: str) -> Person:
         return _minimise_person(
@@ -341,10 +420,19 @@ def minimise(
     if disclosure is not None:
         # The recipients read the decision (basis and reference) with the identities.
         return msgspec.structs.replace(minimised, disclosure=disclosure), "disclosed"
-    scanner = Scanner(persons)
+    scanner = Scanner(persons, regions=all_regions)
+    findings: list[FieldFinding] = []
     for path, text, selector in _free_texts(minimised, mi.AnyType(), ""):
-        kinds = scanner.scan(text, patterns=not selector)
-        if kinds:
-            raise IdentifierInFreeText(field=path, identifier=kinds[0])
-    protected = any(isinstance(s, Victim | Witness | Pseudonym) for s in _structs(minimised))
+        findings += (
+            FieldFinding(path, f.kind, f.start, f.end)
+            for f in scanner.findings(text, patterns=not selector)
+        )
+    if findings:
+        first = findings[0]
+        raise IdentifierInFreeText(
+            field=first.field, identifier=first.kind, findings=tuple(findings)
+        )
+    # Minimising adds pseudonyms only to victims and witnesses: the body holds a
+    # pseudonym after it exactly when it held a victim, witness or pseudonym before.
+    protected = bool(records) or any(isinstance(s, Pseudonym) for s in _structs(body))
     return minimised, "pseudonymised" if protected else "none"

@@ -1,99 +1,150 @@
 """Identifier patterns in free text: e-mails, phones, IBANs, document numbers, dates.
 
+Every detector works on the scanner's folded text (`textview.scan_fold`: lower case,
+digits of every script in ASCII) and reports `(kind, start, end)` in folded offsets.
 Patterns favour precision: a false hit blocks an officer's message for no reason and
-teaches people to disclose by reflex. So IBANs are checked with mod-97 and their
-country's length, Spanish DNI/NIE numbers with their check letter, dates are taken out
-before looking for phone and document numbers, and numbers next to a currency are
-amounts. What a pattern cannot see is listed in `docs/minimisation.md`.
+teaches people to disclose by reflex. So phone numbers must be valid per libphonenumber
+or follow a phone cue, IBANs pass mod-97 and their country's length, national ids pass
+their check digits, a bare run of digits is no document, numbers after a case or court
+cue are references, and numbers next to a currency are amounts. What a pattern cannot
+see is listed in `docs/minimisation.md`.
 """
 
 # Word lists and patterns in Cyrillic and Arabic script are the point of this module:
-# ruff: noqa: RUF003
+# ruff: noqa: RUF001, RUF003
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Sequence
 from typing import Final
 
-from .normalise import normalise_text
-from .words import BIRTH_KEYWORDS, CURRENCY_WORDS, DOCUMENT_KEYWORDS, PHONE_KEYWORDS
+import ahocorasick
+from stdnum.br import cpf
+from stdnum.es import dni, nie
+from stdnum.fr import nir
+from stdnum.it import codicefiscale
+from stdnum.pt import cc as pt_cc
+from stdnum.ru import inn
+
+from .phones import DEFAULT_REGIONS, has_trunk_prefix, valid_international, valid_national
+from .textview import Folded, scan_fold
+from .words import (
+    BIRTH_CUE_WORDS,
+    BIRTH_CUES,
+    CURRENCY_CUES,
+    DOCUMENT_CUE_WORDS,
+    NUMBER_CUE_WORDS,
+    PHONE_CUE_WORDS,
+    REFERENCE_CUE_WORDS,
+    trie_pattern,
+)
+
+Hit = tuple[str, int, int]
+"""(kind, start, end) in folded offsets."""
 
 _MONTHS: Final = {
-    1: "january|jan|janvier|janv|enero|ene|января|январь|يناير|كانون الثاني",
-    2: "february|feb|fevrier|fevr|fev|febrero|feb|февраля|февраль|فبراير|شباط",
-    3: "march|mar|mars|marzo|марта|март|مارس|آذار",
-    4: "april|apr|avril|avr|abril|abr|апреля|апрель|أبريل|إبريل|نيسان",
-    5: "may|mai|mayo|мая|май|مايو|أيار",
-    6: "june|jun|juin|junio|июня|июнь|يونيو|يونيه|حزيران",
-    7: "july|jul|juillet|juil|julio|июля|июль|يوليو|يوليه|تموز",
-    8: "august|aug|aout|agosto|ago|августа|август|أغسطس|آب",
-    9: "september|sept|sep|septembre|septiembre|setiembre|сентября|сентябрь|سبتمبر|أيلول",
-    10: "october|oct|octobre|octubre|октября|октябрь|أكتوبر|تشرين الأول",
-    11: "november|nov|novembre|noviembre|ноября|ноябрь|نوفمبر|تشرين الثاني",
-    12: "december|dec|decembre|diciembre|dic|декабря|декабрь|ديسمبر|كانون الأول",
+    1: "january|jan|janvier|janv|enero|ene|janeiro|января|январь|يناير|كانون الثاني|جانفي",
+    2: "february|feb|fevrier|fevr|fev|febrero|fevereiro|февраля|февраль|فبراير|شباط|فيفري",
+    3: "march|mar|mars|marzo|março|марта|март|مارس|آذار",
+    4: "april|apr|avril|avr|abril|abr|апреля|апрель|أبريل|إبريل|ابريل|نيسان|افريل",
+    5: "may|mai|mayo|maio|мая|май|مايو|أيار|ماي",
+    6: "june|jun|juin|junio|junho|июня|июнь|يونيو|يونيه|حزيران|جوان",
+    7: "july|jul|juillet|juil|julio|julho|июля|июль|يوليو|يوليه|تموز|جويلية",
+    8: "august|aug|aout|août|agosto|ago|августа|август|أغسطس|آب|اوت",
+    9: "september|sept|sep|septembre|septiembre|setiembre|setembro|set|сентября|сентябрь"
+    "|سبتمبر|أيلول",
+    10: "october|oct|octobre|octubre|outubro|out|октября|октябрь|أكتوبر|اكتوبر|تشرين الأول",
+    11: "november|nov|novembre|noviembre|novembro|ноября|ноябрь|نوفمبر|تشرين الثاني",
+    12: "december|dec|decembre|diciembre|dic|dezembro|dez|декабря|декабрь|ديسمبر|كانون الأول",
 }
 # Month words folded like the text they are matched in.
 _MONTH_NUMBER: Final = {
-    normalise_text(word): number for number, words in _MONTHS.items() for word in words.split("|")
+    scan_fold(word): number for number, words in _MONTHS.items() for word in words.split("|")
 }
-_MONTH: Final = "|".join(sorted(map(re.escape, _MONTH_NUMBER), key=len, reverse=True))
+_MONTH: Final = trie_pattern(_MONTH_NUMBER)
 
 _SEP: Final = r"\s?[./-]\s?"
-# No digit, or digit and separator, on either side: "v1.14.03.2001" and "2026/0042"
-# are not dates, but a sentence may end right after one ("… on 14.03.2001.").
-_BEFORE: Final = r"(?<!\d)(?<!\d[/.-])"
-_AFTER: Final = r"(?!\d|[/.-]\d)"
-_DATE_RES: Final = (
-    # 14/03/2001, 14.03.01, 3-14-2001: both day-month orders are tried.
-    ("dmy", re.compile(rf"{_BEFORE}(\d{{1,2}}){_SEP}(\d{{1,2}}){_SEP}(\d{{4}}|\d{{2}}){_AFTER}")),
-    ("ymd", re.compile(rf"{_BEFORE}(\d{{4}}){_SEP}(\d{{1,2}}){_SEP}(\d{{1,2}}){_AFTER}")),
-    # 14 March 2001, 1er mars 2001, 14 de marzo de 2001, 14 марта 2001 г., 14 مارس 2001
-    (
-        "dMy",
-        re.compile(
-            rf"(?<!\d)(\d{{1,2}})(?:st|nd|rd|th|er)?\.?\s+(?:de\s+|of\s+)?({_MONTH})\.?,?"
-            rf"\s+(?:de\s+|del\s+)?(\d{{4}})(?!\d)"
-        ),
-    ),
-    # March 14, 2001
-    ("Mdy", re.compile(rf"(?<!\w)({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})(?!\d)")),
+# Every pattern below that involves a digit is one alternative of `_DIGITS`, which starts
+# with a digit so that the regular-expression engine skips to digits at C speed and
+# reads the text once. The first digit is consumed before the alternatives: their
+# lookbehinds look at it and the character(s) before it.
+_NO_DIGIT_BEFORE: Final = r"(?<![0-9][0-9])(?<![0-9][/.\-][0-9])"
+_NO_WORD_BEFORE: Final = r"(?<![^\W_][0-9])(?<![^\W_][/.\-][0-9])"
+_DATE_END: Final = r"(?![0-9]|[/.\-][0-9])"
+_END: Final = r"(?![\w/\-])"
+_NUMBER_REST: Final = (
+    # At most 24 groups: a longer run is no identifier, and a bounded repetition keeps
+    # the engine linear on pathological input (one match per 24 groups).
+    r"(?P<number>[0-9]*(?:(?:[ .\-/]|\s?\(|\)\s?|\s[-–]\s|\)?[.\-]\(?)[0-9]+){0,24}\)?)"
 )
+_DIGITS: Final = re.compile(
+    # Every alternative starts a run of digits: a digit inside a run fails at once.
+    r"[0-9](?<![0-9][0-9])(?:"
+    # 14/03/2001, 14.03.01, 3-14-2001 (both orders of day and month are tried)
+    rf"{_NO_DIGIT_BEFORE}(?P<dmy>[0-9]?{_SEP}[0-9]{{1,2}}{_SEP}(?:[0-9]{{4}}|[0-9]{{2}})){_DATE_END}"
+    # 2001-03-14
+    rf"|{_NO_DIGIT_BEFORE}(?P<ymd>[0-9]{{3}}{_SEP}[0-9]{{1,2}}{_SEP}[0-9]{{1,2}}){_DATE_END}"
+    # 14 March 2001, 1er mars 2001, 14 de marzo de 2001, 14 марта 2001 г., 14 مارس 2001
+    rf"|(?<![0-9][0-9])(?P<word>[0-9]?(?:st|nd|rd|th|er|º|o)?\.?\s+(?:de\s+|of\s+)?"
+    rf"(?:{_MONTH})\.?,?\s+(?:de\s+|del\s+|of\s+)?[0-9]{{4}})(?![0-9])"
+    # French passport 12AB34567
+    rf"|{_NO_WORD_BEFORE}(?P<frpass>[0-9][a-z]{{2}}[0-9]{{5}}){_END}"
+    # Portuguese citizen card 12345678 9 ZZ4
+    rf"|{_NO_WORD_BEFORE}(?P<ptcc>[0-9]{{7}}\s?[0-9]\s?[a-z]{{2}}[0-9]){_END}"
+    # Spanish DNI 12345678Z, NIE X1234567L (the letter before is looked at in Python)
+    rf"|(?P<dni>[0-9]{{6,7}}-?[a-z]){_END}"
+    # Digits glued to letters: A12345678, BA057 958, GB82 WEST…, RSSMRA85T10A562S
+    r"|(?<=[a-z][0-9])(?P<glued>[0-9a-z]*)"
+    # A day and a year, the month before them looked at in Python: March 14, 2008
+    rf"|{_NO_DIGIT_BEFORE}(?P<mdy>[0-9]?(?:st|nd|rd|th)?,?\s+[0-9]{{4}})(?![0-9])"
+    # Any other number of five digits or more: digits and single separators (space . -
+    # / brackets) between; shorter ones are skipped here, without a match object.
+    rf"|{_NO_WORD_BEFORE}(?=(?:[ .\-/()–]{{0,2}}[0-9]){{4}}){_NUMBER_REST}"
+    r")"
+)
+_NUMBER_AT: Final = re.compile(f"[0-9]{_NUMBER_REST}")
+_DATE_PARTS: Final = re.compile(r"[0-9]+")
+_WORD_DATE: Final = re.compile(rf"([0-9]{{1,2}})\D+?({_MONTH})\W.*?([0-9]{{4}})$")
+_YEAR: Final = re.compile(r"[0-9]{4}$")
+_MONTH_BEFORE: Final = re.compile(rf"(?<!\w)({_MONTH})\.?\s+$")
+_SPACE_DASH: Final = re.compile(r"[\s\-]")
+_ASCII_ALNUM: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_SPLIT_TAIL: Final = re.compile(rf"[ \-][0-9]{{2,7}}{_END}")
+_LETTER_DOCUMENT: Final = re.compile(r"[a-z]{1,3}[0-9]{1,9}(?:[ \-][0-9]{2,7})?")
+_CODICE_FISCALE: Final = re.compile(r"[a-z]{6}[0-9]{2}[a-z][0-9]{2}[a-z][0-9]{3}[a-z]")
 
-_BIRTH: Final = re.compile(rf"(?<!\w)(?:{BIRTH_KEYWORDS})(?!\w)")
+_BIRTH: Final = re.compile(rf"(?<!\w)(?:{BIRTH_CUES})(?!\w)")
 _SENTENCE_END: Final = re.compile(r"[.!?;]\s|[!?;\n]")
-_CURRENCY_BEFORE: Final = re.compile(rf"(?<!\w)(?:{CURRENCY_WORDS})\.?\s*$")
-_CURRENCY_AFTER: Final = re.compile(rf"^\s*(?:{CURRENCY_WORDS})(?!\w)")
+_CURRENCY_BEFORE: Final = re.compile(rf"(?:(?<!\w)(?:{CURRENCY_CUES}))\.?\s*$")
+_CURRENCY_AFTER: Final = re.compile(rf"\s*(?:{CURRENCY_CUES})(?!\w)")
+# Cue words of every kind in one trie; the kind of a match is looked up afterwards,
+# phone before document before reference before number when a word is in two lists.
+_CUE_LISTS: Final = (
+    ("number", NUMBER_CUE_WORDS),
+    ("reference", REFERENCE_CUE_WORDS),
+    ("document", DOCUMENT_CUE_WORDS),
+    ("phone", PHONE_CUE_WORDS),
+)
+_CUE_KIND: Final = {w: kind for kind, words in _CUE_LISTS for w in words if "*" not in w}
+_CUE_STARRED: Final = [
+    (re.compile(trie_pattern([w])), kind)
+    for kind, words in reversed(_CUE_LISTS)
+    for w in words
+    if "*" in w
+]
+_CUE: Final = re.compile(
+    rf"(?<!\w)(?:{trie_pattern(w for _, words in _CUE_LISTS for w in words)})(?!\w)"
+)
+_CUE_WINDOW: Final = 32
 
 # The lookbehind lets a match start only where a run of local-part characters starts,
 # so a long run without "@" is scanned once, not once per position (quadratic).
 _EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
-_PHONE_INTERNATIONAL: Final = re.compile(
-    r"(?<![\w+])(?:\+|00)\s?\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,6}(?!\w)"
-)
-_PHONE_NATIONAL: Final = re.compile(r"(?<![\w+/.-])\(?0\d{1,4}\)?(?:[\s.-]?\d{2,4}){1,5}(?![\w/])")
-_PHONE_RU: Final = re.compile(r"(?<![\w+])8[\s-]?\(?9\d{2}\)?[\s-]?\d{3}(?:[\s-]?\d{2}){2}(?!\w)")
-_PHONE_KEYWORD: Final = re.compile(
-    rf"(?<!\w)(?:{PHONE_KEYWORDS})(?!\w)[^\d\n!?;]{{0,25}}?(\+?\d[\d\s().-]{{5,22}}\d)(?![\w])"
-)
-# Letter shapes need upper case (the pattern view); digit shapes run on masked text.
-_DOCUMENT_LETTER_SHAPES: Final = (
-    re.compile(r"(?<![\w/-])[A-Z]{1,3}\d{6,9}(?![\w/-])"),  # A12345678, AB1234567
-    re.compile(r"(?<![\w/-])\d{2}[A-Z]{2}\d{5}(?![\w/-])"),  # French passport 12AB34567
-)
-_DOCUMENT_DIGIT_SHAPES: Final = (
-    re.compile(r"(?<![\w/-])\d{2}\s?\d{2}\s?(?:№\s?)?\d{6}(?![\w/-])"),  # Russian 4510 123456
-    re.compile(r"(?<![\w.,/-])\d{9,15}(?![\w.,/-])"),  # long national id numbers
-)
-_DNI: Final = re.compile(r"(?<![\w/-])([XYZ]?)-?(\d{7,8})-?([A-Z])(?![\w/-])")
-_DNI_LETTERS: Final = "TRWAGMYFPDXBNJZSQVHLCKE"
-_DOCUMENT_KEYWORD: Final = re.compile(
-    rf"(?<!\w)(?:{DOCUMENT_KEYWORDS})(?!\w)[^\n!?;]{{0,30}}?"
-    r"(?<![\w])([a-z]{0,3}\d[\d\s./№-]{3,20}\d[a-z]?)(?!\w)"
-)
-_IBAN_START: Final = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}")
+_NOT_DIGIT: Final = re.compile(r"[^0-9]")
+_GLUED_AFTER: Final = re.compile(r"[^\W_]|[/.\-][^\W_]")
+_RU_PASSPORT: Final = re.compile(r"[0-9]{4}\s[0-9]{6}|[0-9]{2}\s[0-9]{2}\s[0-9]{6}")
 
 # IBAN lengths by country (SWIFT IBAN registry, plus national formats in use in West
 # and North Africa); knowing the length stops a number from running into the next word.
@@ -122,26 +173,9 @@ IBAN_LENGTHS: Final = {
 }
 
 
-def pattern_view(text: str) -> str:
-    """Text as identifier patterns see it: NFKC, digits of every script in ASCII,
-    format characters dropped, unreadable code points as spaces; case is kept."""
-    if text.isascii():
-        return text  # NFKC and the digit map are the identity on ASCII; no Cf, Cn, Cs
-    out = []
-    for char in unicodedata.normalize("NFKC", text):
-        category = unicodedata.category(char)
-        if category == "Nd":
-            out.append(str(unicodedata.decimal(char)))
-        elif category in ("Cn", "Cs"):
-            out.append(" ")
-        elif category != "Cf":
-            out.append(char)
-    return "".join(out)
-
-
 def iban_valid(candidate: str) -> bool:
     """Whether `candidate` (upper case, no spaces) passes the IBAN mod-97 check."""
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", candidate):
+    if not re.fullmatch(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}", candidate):
         return False
     length = IBAN_LENGTHS.get(candidate[:2])
     if length is not None and len(candidate) != length:
@@ -150,149 +184,324 @@ def iban_valid(candidate: str) -> bool:
     return int(digits) % 97 == 1
 
 
-def _ibans(view: str) -> Iterator[str]:
-    for start in _IBAN_START.finditer(view):
-        want = IBAN_LENGTHS.get(start.group().upper()[:2])
-        if want is None:
-            continue
-        chars: list[str] = []
-        pos = start.start()
-        while pos < len(view) and len(chars) < want:
-            char = view[pos]
-            if char.isascii() and char.isalnum():
-                chars.append(char.upper())
-            elif not (char == " " and chars and pos + 1 < len(view) and view[pos + 1] != " "):
-                break
-            pos += 1
-        ends_cleanly = pos >= len(view) or not view[pos].isalnum()
-        if ends_cleanly and iban_valid("".join(chars)):
-            yield "".join(chars)
+def _iban_at(folded: str, start: int) -> int | None:
+    """The end of a valid IBAN starting at `start` (single spaces allowed inside)."""
+    want = IBAN_LENGTHS.get(folded[start : start + 2].upper())
+    if want is None:
+        return None
+    chars: list[str] = []
+    pos = start
+    size = len(folded)
+    while pos < size and len(chars) < want:
+        char = folded[pos]
+        if char.isascii() and char.isalnum():
+            chars.append(char.upper())
+        elif not (char == " " and chars and pos + 1 < size and folded[pos + 1] != " "):
+            break
+        pos += 1
+    ends_cleanly = pos >= size or not folded[pos].isalnum()
+    return pos if ends_cleanly and iban_valid("".join(chars)) else None
 
 
-def _dates_from(kind: str, groups: tuple[str, ...]) -> set[dt.date]:
-    orders: list[tuple[int, int, int]]
-    if kind in ("dMy", "Mdy"):
-        day, word, year = groups if kind == "dMy" else (groups[1], groups[0], groups[2])
-        orders = [(int(year), _MONTH_NUMBER[word], int(day))]
-    elif kind == "ymd":
-        orders = [(int(groups[0]), int(groups[1]), int(groups[2]))]
-    else:
-        first, second, year_text = int(groups[0]), int(groups[1]), groups[2]
-        # A two-digit year may be either century; both are kept as possible dates.
-        years = (
-            [int(year_text)]
-            if len(year_text) == 4
-            else [1900 + int(year_text), 2000 + int(year_text)]
-        )
-        orders = [(y, m, d) for y in years for d, m in ((first, second), (second, first))]
-    found = set()
-    for y, m, d in orders:
-        try:
-            found.add(dt.date(y, m, d))
-        except ValueError:
+def _date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _numeric_dates(text: str, year_first: bool) -> set[dt.date]:
+    first, second, third = _DATE_PARTS.findall(text)
+    if year_first:
+        found = _date(int(first), int(second), int(third))
+        return {found} if found else set()
+    # A two-digit year may be either century; both orders of day and month are tried.
+    year = int(third)
+    years = [year] if len(third) == 4 else [1900 + year, 2000 + year]
+    day, month = int(first), int(second)
+    candidates = (_date(y, m, d) for y in years for d, m in ((day, month), (month, day)))
+    return {found for found in candidates if found}
+
+
+DateSpan = tuple[int, int, set[dt.date]]
+
+
+class DigitScan:
+    """What one pass over the digits of a folded text found: full dates (for a
+    protected date of birth) and identifier patterns (anyone's)."""
+
+    __slots__ = ("dates", "hits")
+
+    def __init__(self) -> None:
+        self.dates: list[DateSpan] = []
+        self.hits: list[Hit] = []
+
+
+def scan_digits(
+    source: Folded, regions: Sequence[str], *, patterns: bool, dates: bool = True
+) -> DigitScan:
+    """Dates and, with `patterns`, identifier patterns in `source` (folded offsets).
+
+    `regions` are the ISO 3166-1 alpha-2 codes whose national phone numbers are read
+    (besides `DEFAULT_REGIONS` for numbers written with a trunk prefix). Without
+    `dates`, full dates are listed only when a birth cue may make one a date of birth.
+    """
+    found = DigitScan()
+    folded = source.folded
+    # A full date matters for a protected date of birth, or near a birth cue; a text
+    # without any birth cue's word in it needs its dates neither read nor checked.
+    read_dates = dates or (patterns and _BIRTH_WORDS.find(folded))
+    if patterns and "@" in folded:
+        found.hits += [("email", m.start(), m.end()) for m in _EMAIL.finditer(folded)]
+    skip_until = 0
+    for match in _DIGITS.finditer(folded):
+        start, end = match.span()
+        if start < skip_until:
             continue
+        group = match.lastgroup
+        if group == "mdy":
+            if _month_day_year(folded, start, end, found, patterns=patterns):
+                continue
+            # No month before: the digits are read as a number after all.
+            number = _NUMBER_AT.match(folded, start)
+            if number is None:
+                continue
+            group, end = "number", number.end()
+            skip_until = end
+        if group == "number":
+            if patterns:
+                found.hits += _number(folded, start, end, regions)
+        elif group in ("dmy", "ymd", "word"):
+            if read_dates:
+                _full_date(folded, match, group, found, patterns=patterns)
+        elif patterns:
+            hit = _document(source, match, group or "")
+            if hit is not None:
+                found.hits.append(hit)
+                skip_until = hit[2]
     return found
 
 
-def find_dates(folded: str) -> list[tuple[int, int, set[dt.date]]]:
-    """Full dates in folded text: (start, end, the dates the digits can stand for)."""
-    spans: list[tuple[int, int, set[dt.date]]] = []
-    for kind, pattern in _DATE_RES:
-        for match in pattern.finditer(folded):
-            dates = _dates_from(kind, match.groups())
-            overlaps = any(s < match.end() and match.start() < e for s, e, _ in spans)
-            if dates and not overlaps:
-                spans.append((match.start(), match.end(), dates))
-    return spans
+class _AnyOf:
+    """Whether a text contains any of some words as whole words, with one Aho-Corasick
+    automaton. A word written with a final `*` may go on ("родил*": "родилась")."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        for word in words:
+            needle, open_end = (word[:-1], True) if word.endswith("*") else (word, False)
+            self._automaton.add_word(needle, (len(needle), open_end))
+        self._automaton.make_automaton()
+
+    def find(self, text: str) -> bool:
+        size = len(text)
+        for last, (length, open_end) in self._automaton.iter(text):
+            start, end = last + 1 - length, last + 1
+            if start > 0 and text[start].isalnum() and text[start - 1].isalnum():
+                continue
+            if not open_end and end < size and text[end - 1].isalnum() and text[end].isalnum():
+                continue
+            return True
+        return False
 
 
-def _near_birth_keyword(folded: str, start: int, end: int) -> bool:
+# One word of each birth cue (its longest): a text holding a birth cue holds that word
+# as a whole word (the converse need not hold; it only decides whether to look).
+_BIRTH_WORDS: Final = _AnyOf(max(w.split(" "), key=len) for w in BIRTH_CUE_WORDS)
+
+
+def _month(word: str) -> int:
+    """The number of a month word as matched (any white space inside it)."""
+    return _MONTH_NUMBER[" ".join(word.split())]
+
+
+def _full_date(
+    folded: str, match: re.Match[str], group: str, found: DigitScan, *, patterns: bool
+) -> None:
+    dates = _dates_of(match.group(), group)
+    if dates:
+        start, end = match.span()
+        found.dates.append((start, end, dates))
+        if patterns and _near_birth_cue(folded, start, end):
+            found.hits.append(("date_of_birth", start, end))
+
+
+def _dates_of(text: str, group: str) -> set[dt.date]:
+    if group != "word":
+        return _numeric_dates(text, group == "ymd")
+    parts = _WORD_DATE.match(text)
+    if parts is None:
+        return set()
+    day = _date(int(parts[3]), _month(parts[2]), int(parts[1]))
+    return {day} if day else set()
+
+
+def _month_day_year(folded: str, start: int, end: int, found: DigitScan, *, patterns: bool) -> bool:
+    """A day after a month word and before a year: "March 14, 2008"."""
+    month = _MONTH_BEFORE.search(folded, max(0, start - 14), start)
+    day_text = _DATE_PARTS.match(folded, start)
+    year = _YEAR.search(folded, start, end)
+    if month is None or day_text is None or year is None:
+        return False
+    day = _date(int(year.group()), _month(month[1]), int(day_text.group()))
+    if day is None:
+        return False
+    found.dates.append((month.start(), end, {day}))
+    if patterns and _near_birth_cue(folded, month.start(), end):
+        found.hits.append(("date_of_birth", month.start(), end))
+    return True
+
+
+def _document(source: Folded, match: re.Match[str], group: str) -> Hit | None:
+    folded = source.folded
+    start, end = match.span()
+    compact = _SPACE_DASH.sub("", match.group()).upper()
+    if group == "dni":
+        before = folded[max(0, start - 2) : start]
+        if before[-1:] in ("x", "y", "z") or before in ("x-", "y-", "z-"):
+            start -= 1 if before[-1:] != "-" else 2
+            compact = folded[start].upper() + compact
+        elif before[-1:].isalnum():
+            return None
+        valid = dni.is_valid(compact) or nie.is_valid(compact)
+        return ("document", start, end) if valid else None
+    if group == "ptcc":
+        return ("document", start, end) if pt_cc.is_valid(compact) else None
+    if group == "frpass":
+        return _shaped_document(source, start, end)
+    # Digits glued to letters: take the whole word.
+    first, low = start, max(0, start - 40)
+    while first > low and folded[first - 1] in _ASCII_ALNUM:
+        first -= 1
+    if first > 0 and (folded[first - 1].isalnum() or folded[first - 1] in "/-_"):
+        return None
+    word = folded[first:end]
+    iban_end = _iban_at(folded, first) if word[:2].isalpha() and word[2:4].isdigit() else None
+    if iban_end is not None:
+        return "bank_account", first, iban_end
+    if _CODICE_FISCALE.fullmatch(word) and codicefiscale.is_valid(word.upper()):
+        return "document", first, end
+    if _GLUED_AFTER.match(folded, end):
+        return None
+    tail = _SPLIT_TAIL.match(folded, end)
+    if tail is not None:
+        end = tail.end()
+    shape = _LETTER_DOCUMENT.fullmatch(folded, first, end)
+    if shape is None or not 6 <= len(_NOT_DIGIT.sub("", shape.group())) <= 9:
+        return None
+    return _shaped_document(source, first, end)
+
+
+def _shaped_document(source: Folded, start: int, end: int) -> Hit | None:
+    """A letters-and-digits document shape: a document after a document cue, not after a
+    case or court cue, and otherwise only with its letters written as capitals ("ab123456"
+    in running text is more often a code than a passport)."""
+    cue, _ = _cue_before(source.folded, start)
+    if cue == "reference":
+        return None
+    if cue != "document":
+        first, last = source.span(start, end)
+        letters = [c for c in source.text[first:last] if c.isalpha()]
+        if not letters or not all(c.isupper() for c in letters):
+            return None
+    return "document", start, end
+
+
+def _number(folded: str, start: int, end: int, regions: Sequence[str]) -> list[Hit]:
+    raw = folded[start:end]
+    digits = _NOT_DIGIT.sub("", raw)
+    if len(digits) < 5 or _GLUED_AFTER.match(folded, end) or _is_amount(folded, start, end):
+        return []
+    before = folded[max(0, start - 2) : start]
+    if before.endswith("+") or before == "+ ":
+        start -= len(before) - before.index("+")
+        raw = "+" + raw
+    cue, numbered = _cue_before(folded, start)
+    if cue == "reference":
+        # A case number is no phone, unless it is written as phones are: "+" first, or
+        # a trunk prefix and valid for a region.
+        strong = raw.startswith("+") or has_trunk_prefix(digits)
+        return [("phone", start, end)] if strong and _is_phone(raw, digits, False, regions) else []
+    if cue == "phone" and 7 <= len(digits) <= 15:
+        return [("phone", start, end)]
+    if cue == "document":
+        return [("document", start, end)]
+    if not raw.startswith("+") and _is_national_id(raw, digits):
+        return [("document", start, end)]
+    if _is_phone(raw, digits, numbered, regions):
+        return [("phone", start, end)]
+    return []
+
+
+def _near_birth_cue(folded: str, start: int, end: int) -> bool:
     before = folded[max(0, start - 40) : start]
-    keywords = list(_BIRTH.finditer(before))
-    if keywords:
-        # A dot right after the keyword is an abbreviation ("DOB.:"), not a sentence end.
-        between = before[keywords[-1].end() :].removeprefix(".")
-        return not _SENTENCE_END.search(between)
+    cues = list(_BIRTH.finditer(before))
+    if cues:
+        # A dot right after the cue is an abbreviation ("DOB.:"), not a sentence end.
+        between = before[cues[-1].end() :].removeprefix(".")
+        if not _SENTENCE_END.search(between):
+            return True
     after = folded[end : end + 25]
-    keyword_after = _BIRTH.search(after)
-    return keyword_after is not None and not _SENTENCE_END.search(after[: keyword_after.start()])
+    cue_after = _BIRTH.search(after)
+    return cue_after is not None and not _SENTENCE_END.search(after[: cue_after.start()])
 
 
-def mask(text: str, spans: list[tuple[int, int, set[dt.date]]]) -> str:
-    """`text` with each span replaced by as many "#" (dates are no phone numbers)."""
-    chars = list(text)
-    for start, end, _ in spans:
-        chars[start:end] = "#" * (end - start)
-    return "".join(chars)
-
-
-def _is_amount(view: str, start: int, end: int) -> bool:
+def _is_amount(folded: str, start: int, end: int) -> bool:
     return bool(
-        _CURRENCY_BEFORE.search(view[max(0, start - 10) : start].lower())
-        or _CURRENCY_AFTER.search(view[end : end + 12].lower())
+        _CURRENCY_BEFORE.search(folded, max(0, start - 10), start)
+        or _CURRENCY_AFTER.match(folded, end, end + 14)
     )
 
 
-def _digit_count(text: str) -> int:
-    return sum(c.isdigit() for c in text)
+def _cue_before(folded: str, start: int) -> tuple[str | None, bool]:
+    """The nearest phone, document or reference cue before `start` in the same line
+    and clause, and whether a number cue ("number", "n°", "номер", "رقم") is there."""
+    low = max(0, start - _CUE_WINDOW)
+    for stop in "\n!?;":
+        cut = folded.rfind(stop, low, start)
+        if cut >= 0:
+            low = cut + 1
+    nearest: str | None = None
+    numbered = False
+    for match in _CUE.finditer(folded, low, start):
+        kind = _cue_kind(match.group())
+        if kind == "number":
+            numbered = True
+        else:
+            nearest = kind
+    return nearest, numbered
 
 
-def _dni_valid(match: re.Match[str]) -> bool:
-    prefix, digits, letter = match.groups()
-    if len(digits) != (7 if prefix else 8):
+def _cue_kind(word: str) -> str:
+    word = " ".join(word.split())
+    kind = _CUE_KIND.get(word)
+    if kind is not None:
+        return kind
+    return next((kind for pattern, kind in _CUE_STARRED if pattern.fullmatch(word)), "number")
+
+
+def _is_phone(raw: str, digits: str, numbered: bool, regions: Sequence[str]) -> bool:
+    if raw.startswith("+"):
+        return 8 <= len(digits) <= 15
+    if len(digits) < 7 or len(digits) > 17:
         return False
-    number = int(str("XYZ".index(prefix)) + digits if prefix else digits)
-    return _DNI_LETTERS[number % 23] == letter
-
-
-def find_patterns(text: str, folded: str, dates: list[tuple[int, int, set[dt.date]]]) -> list[str]:
-    """Kinds of identifier patterns in `text` ("email", "phone", …), in a fixed order.
-
-    `folded` is `fold(text, strict=False)` and `dates` is `find_dates(folded)`.
-    """
-    view = pattern_view(text)
-    masked = mask(folded, dates)
-    kinds: list[str] = []
-    if "@" in view and _EMAIL.search(view):
-        kinds.append("email")
-    if any(_near_birth_keyword(folded, start, end) for start, end, _ in dates):
-        kinds.append("date_of_birth")
-    if next(_ibans(view), None) is not None:
-        kinds.append("bank_account")
-    if _has_phone(masked):
-        kinds.append("phone")
-    if _has_document(view, masked):
-        kinds.append("document")
-    return kinds
-
-
-def _has_phone(masked: str) -> bool:
-    for pattern, least in ((_PHONE_INTERNATIONAL, 8), (_PHONE_NATIONAL, 9), (_PHONE_RU, 11)):
-        for match in pattern.finditer(masked):
-            if least <= _digit_count(match.group()) <= 15 and not _is_amount(
-                masked, match.start(), match.end()
-            ):
-                return True
-    for match in _PHONE_KEYWORD.finditer(masked):
-        if 7 <= _digit_count(match.group(1)) <= 15 and not _is_amount(
-            masked, match.start(1), match.end(1)
-        ):
+    if digits.startswith("00"):
+        return valid_international(digits[2:])
+    if has_trunk_prefix(digits) or numbered:
+        if valid_national(digits, (*regions, *DEFAULT_REGIONS)):
             return True
-    return False
+        return numbered and digits.startswith("0") and 9 <= len(digits) <= 15
+    return valid_national(digits, regions)
 
 
-def _has_document(view: str, masked: str) -> bool:
-    shapes = [(p, view) for p in _DOCUMENT_LETTER_SHAPES]
-    shapes += [(p, masked) for p in _DOCUMENT_DIGIT_SHAPES]
-    for pattern, seen in shapes:
-        for match in pattern.finditer(seen):
-            if not _is_amount(seen, match.start(), match.end()):
-                return True
-    if any(_dni_valid(match) for match in _DNI.finditer(view)):
-        return True
-    for match in _DOCUMENT_KEYWORD.finditer(masked):
-        if _digit_count(match.group(1)) >= 5 and not _is_amount(
-            masked, match.start(1), match.end(1)
-        ):
-            return True
-    return False
+def _is_national_id(raw: str, digits: str) -> bool:
+    """A bare number that passes a national id's check digits (Brazilian CPF, French
+    NIR, Russian INN of a person) or has the shape of a Russian passport."""
+    size = len(digits)
+    if size == 11:
+        return bool(cpf.is_valid(digits))
+    if size == 15:
+        return bool(nir.is_valid(digits))
+    if size == 12:
+        return bool(inn.is_valid(digits))
+    return size == 10 and _RU_PASSPORT.fullmatch(raw) is not None and " " in raw

@@ -1,7 +1,9 @@
 """Free-text scanning for protected persons' own names and identifiers, and patterns.
 
-`scan` reports identifier *kinds* ("victim_name", "phone", …), never the values found,
-so that what it returns can go into an error message, a log line or an audit record.
+`scan` and `Scanner.scan` report identifier *kinds* ("victim_name", "phone", …), and
+`Scanner.findings` every finding with its kind and character span, never the values
+found, so that what they return can go into an error message, a log line or an audit
+record, or let a user interface highlight the spans in the text the user typed.
 """
 
 # Word lists and patterns in Cyrillic and Arabic script are the point of this module:
@@ -16,9 +18,12 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Final
 
+import ahocorasick
+
 from ..records import PseudonymKind
-from .normalise import fold, tokens
-from .patterns import find_dates, find_patterns, iban_valid, pattern_view
+from .normalise import tokens
+from .patterns import Hit, iban_valid, scan_digits
+from .textview import Folded, scan_fold
 from .words import COMMON_WORD_NAMES, NAME_PARTICLES, TITLES
 
 NAME_KIND: Final = "victim_name"
@@ -45,6 +50,13 @@ _SENTENCE_STARTERS: Final = frozenset(".!?…:;\n•")
 # Quotes, brackets and dashes may stand between a sentence end and its first word.
 _OPENERS: Final = frozenset("\"'«»„“”‘’([{-–—*")
 _GAP: Final = r"[\s.\-/()]{0,3}"
+_WORD: Final = re.compile(r"[^\W_]+")
+# "and" between two names joins two people, not the parts of one name.
+_CONJUNCTIONS: Final = frozenset(("e", "y", "и", "و"))
+# Prepositions that fold to a name (على "on" and علي "Ali"): a name only next to
+# another of the person's name tokens, never because of a title before them.
+_FUNCTION_WORDS: Final = frozenset(scan_fold(w) for w in ("على", "إلى", "الى", "في", "من", "عن"))
+_DIGIT: Final = re.compile(r"[0-9]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,10 +71,23 @@ class ProtectedPerson:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Token:
-    text: str
+class Finding:
+    """One identifier found in a text: its kind and where it is, never its value.
+
+    `start` and `end` are character offsets (Python `str` indices) into the text as
+    given: `text[start:end]` is what was found."""
+
+    kind: str
     start: int
-    capitalised: bool
+    end: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _NameToken:
+    group: int
+    token: str
+    alone: bool
+    """Whether a hit on this token blocks by itself (see `Scanner._name_hits`)."""
 
 
 def _script(token: str) -> str:
@@ -84,39 +109,12 @@ def _surface_forms(token: str) -> set[str]:
     return forms
 
 
-def _in_word(char: str) -> bool:
-    # Format characters (zero-width joiners, bidi marks) may sit inside a word.
-    category = unicodedata.category(char)
-    return category[0] in "LMN" or category == "Cf"
-
-
-def _text_tokens(text: str) -> list[_Token]:
-    """Tokens of `text` with where each began and whether it was written capitalised.
-
-    Each run of word characters is folded on its own, so a token keeps the position
-    and the case it had in the original text."""
-    found: list[_Token] = []
-    start: int | None = None
-    for index, char in enumerate([*text, " "]):
-        if _in_word(char):
-            start = index if start is None else start
-            continue
-        if start is not None:
-            raw = text[start:index]
-            first = raw[0]
-            capitalised = unicodedata.category(first) in ("Lu", "Lt") and _script(first) in (
-                "LATIN",
-                "CYRILLIC",
-            )
-            found.extend(
-                _Token(piece, start, capitalised) for piece in tokens(fold(raw, strict=False))
-            )
-            start = None
-    return found
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or unicodedata.category(char)[0] == "M"
 
 
 def _starts_sentence(text: str, start: int) -> bool:
-    for char in reversed(text[:start]):
+    for char in reversed(text[max(0, start - 200) : start]):
         if char in _SENTENCE_STARTERS:
             return True
         if not (char.isspace() or char in _OPENERS):
@@ -125,16 +123,27 @@ def _starts_sentence(text: str, start: int) -> bool:
 
 
 def _digits(value: str) -> str:
-    return "".join(c for c in pattern_view(value) if c.isdigit())
+    return "".join(c for c in scan_fold(value) if c.isascii() and c.isdigit())
 
 
 def _alnum(value: str) -> str:
-    return "".join(c for c in pattern_view(value).upper() if c.isascii() and c.isalnum())
+    return "".join(c for c in scan_fold(value) if c.isascii() and c.isalnum())
 
 
 def _spread(chars: str) -> str:
     """A pattern for `chars` with up to three separators between any two of them."""
     return _GAP.join(map(re.escape, chars))
+
+
+def _starting(chars: str, before: str) -> str:
+    """`_spread(chars)`, not preceded by a character of the class `before`. The first
+    character comes first and the lookbehind after it, so that the engine can skip to
+    that character at C speed."""
+    return (
+        re.escape(chars[0])
+        + rf"(?<![{before}]{re.escape(chars[0])})"
+        + _spread(chars)[len(re.escape(chars[0])) :]
+    )
 
 
 def _classify(value: str) -> PseudonymKind:
@@ -144,7 +153,7 @@ def _classify(value: str) -> PseudonymKind:
         return "date_of_birth"
     if "@" in value:
         return "email"
-    if iban_valid(_alnum(value)):
+    if iban_valid(_alnum(value).upper()):
         return "bank_account"
     phone_like = re.fullmatch(r"[+\d\s().-]+", stripped) is not None
     if stripped.startswith(("+", "00")) or (phone_like and stripped.startswith("0")):
@@ -155,142 +164,215 @@ def _classify(value: str) -> PseudonymKind:
 class Scanner:
     """Finds protected persons' names and identifiers, and identifier patterns, in text.
 
-    Built once per message from its protected persons, then applied to each free-text
+    Built once per message from its protected persons (and the regions whose national
+    phone numbers to read, ISO 3166-1 alpha-2 codes), then applied to each free-text
     field. Construction never fails: identifiers it cannot use are skipped (they were
     already validated when their pseudonyms were made).
     """
 
-    def __init__(self, persons: Iterable[ProtectedPerson]) -> None:
-        self._forms: dict[str, list[tuple[int, str]]] = {}
-        self._common: set[tuple[int, str]] = set()
-        self._patterns: list[tuple[PseudonymKind, re.Pattern[str], bool]] = []
+    def __init__(self, persons: Iterable[ProtectedPerson], *, regions: Sequence[str] = ()) -> None:
+        self._regions = tuple(dict.fromkeys(r.upper() for r in regions if len(r) == 2))
+        self._forms: dict[str, list[_NameToken]] = {}
+        self._own: list[tuple[str, str, bool]] = []
         self._dates: set[dt.date] = set()
-        self._addresses: list[tuple[str, ...]] = []
         for group, person in enumerate(persons):
+            family = {t for name in person.family_names for t in tokens(scan_fold(name))}
             for name in person.names:
-                self._add_name(group, name)
+                self._add_name(group, name, family)
             for kind, value in person.identifiers:
                 self._add_identifier(kind, value)
+        self._automaton: ahocorasick.Automaton | None = None
+        if self._forms:
+            self._automaton = ahocorasick.Automaton()
+            for form in self._forms:
+                self._automaton.add_word(form, form)
+            self._automaton.make_automaton()
+        self._own_digits = self._compile([p for p, _, digits in self._own if digits])
+        self._own_other = self._compile([p for p, _, digits in self._own if not digits])
+        self._own_kinds = {f"i{index}": kind for index, (_, kind, _) in enumerate(self._own)}
 
-    def _add_name(self, group: int, name: str) -> None:
-        for token in tokens(fold(name, strict=False)):
+    def _compile(self, patterns: list[str]) -> re.Pattern[str] | None:
+        return re.compile("|".join(patterns)) if patterns else None
+
+    def _add_name(self, group: int, name: str, family: set[str]) -> None:
+        for token in tokens(scan_fold(name)):
             if len(token) < _MIN_TOKEN or token in NAME_PARTICLES or token.isdigit():
                 continue
-            if token in COMMON_WORD_NAMES:
-                self._common.add((group, token))
+            # A common word never blocks alone. Otherwise, when the family names are
+            # known, a family-name token blocks alone and a given name needs a cue or a
+            # neighbour; when unknown, every other token blocks alone.
+            common = token in COMMON_WORD_NAMES
+            alone = not common and (not family or token in family)
+            entry = _NameToken(group, token, alone)
             for form in _surface_forms(token):
-                self._forms.setdefault(form, []).append((group, token))
+                entries = self._forms.setdefault(form, [])
+                if entry not in entries:
+                    entries.append(entry)
 
     def _add_identifier(self, kind: PseudonymKind, value: str) -> None:
         pattern: str | None = None
-        on_folded = False
+        literal = ""  # what a match must contain, to know whether it needs a digit
         if kind == "date_of_birth":
             try:
                 self._dates.add(dt.date.fromisoformat(value.strip()))
             except ValueError:
                 return
         elif kind == "address":
-            first_line = tuple(tokens(fold(value.split(",", maxsplit=1)[0], strict=False)))
-            if len(first_line) >= _MIN_TOKEN:
-                self._addresses.append(first_line)
+            line = tokens(scan_fold(value.split(",", maxsplit=1)[0]))
+            if len(line) >= _MIN_TOKEN:
+                pattern = r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, line)) + r"(?![^\W_])"
+                literal = "".join(line)
         elif kind == "email":
-            email = fold(value.strip(), strict=False)
+            email = scan_fold(value.strip())
             if "@" in email:
-                pattern, on_folded = rf"(?<![\w.+-]){re.escape(email)}(?![\w-])", True
+                pattern, literal = rf"(?<![\w.+-]){re.escape(email)}(?![\w-])", email
         elif kind == "phone":
             digits = _digits(value)
             if len(digits) >= 7:
-                pattern = _spread(digits[-_PHONE_SUFFIX:]) + r"(?!\d)"
+                pattern = _spread(digits[-_PHONE_SUFFIX:]) + r"(?![0-9])"
+                literal = digits
         elif kind in ("document", "bank_account"):
             compact = _alnum(value)
             variants = [compact]
-            if kind == "bank_account" and iban_valid(compact):
+            if kind == "bank_account" and iban_valid(compact.upper()):
                 variants.append(compact[4:])  # the domestic part, written without "GB82"
-            pattern = "|".join(
-                rf"(?<![A-Z0-9]){_spread(v)}(?![A-Z0-9])"
-                for v in variants
-                if len(v) >= _MIN_IDENTIFIER
-            )
+            used = [v for v in variants if len(v) >= _MIN_IDENTIFIER]
+            pattern = "|".join(_starting(v, "a-z0-9") + "(?![a-z0-9])" for v in used)
+            # Every variant must hold a digit for a match to need one.
+            literal = "0" if used and all(_DIGIT.search(v) for v in used) else ""
         if pattern:
-            flags = 0 if on_folded else re.IGNORECASE
-            self._patterns.append((kind, re.compile(pattern, flags), on_folded))
+            name = f"i{len(self._own)}"
+            needs_digit = _DIGIT.search(literal) is not None
+            self._own.append((f"(?P<{name}>{pattern})", kind, needs_digit))
 
     def scan(self, text: str, *, patterns: bool = True) -> list[str]:
-        """Identifier kinds found in `text`, first found first, each once; [] if clean.
+        """Identifier kinds found in `text`, in the order they first occur, each once;
+        [] if clean.
 
         With `patterns` False only the protected persons' own names and identifiers are
         looked for (text that names suspects' selectors on purpose, see `SELECTOR`).
         """
-        folded = fold(text, strict=False)
-        dates = find_dates(folded)
-        kinds: list[str] = []
-        if self._forms and self._has_name(text):
-            kinds.append(NAME_KIND)
-        view = pattern_view(text) if self._patterns else ""
-        for kind, pattern, on_folded in self._patterns:
-            if pattern.search(folded if on_folded else view):
-                kinds.append(kind)
-        if self._dates and any(found & self._dates for _, _, found in dates):
-            kinds.append("date_of_birth")
-        if self._addresses and self._has_address(folded):
-            kinds.append("address")
-        if patterns:
-            kinds.extend(find_patterns(text, folded, dates))
-        return list(dict.fromkeys(kinds))
+        return list(dict.fromkeys(f.kind for f in self.findings(text, patterns=patterns)))
 
-    def _has_name(self, text: str) -> bool:
-        found = _text_tokens(text)
-        words = [t for t in found if t.text not in NAME_PARTICLES]
-        for index, token in enumerate(words):
-            for group, name_token in self._forms.get(token.text, ()):
-                if (group, name_token) not in self._common:
-                    return True
-                if self._common_word_is_name(text, words, index, group, name_token):
-                    return True
-        return False
+    def findings(self, text: str, *, patterns: bool = True) -> list[Finding]:
+        """Every identifier found in `text`, ordered by position: kind and span.
 
-    def _common_word_is_name(
-        self, text: str, words: list[_Token], index: int, group: int, name_token: str
-    ) -> bool:
-        """Whether a name token that is also a word stands as a name here: next to
-        another of the person's name tokens, after a title, or capitalised where a
-        sentence does not start."""
-        for neighbour in (index - 1, index + 1):
-            if 0 <= neighbour < len(words):
-                others = self._forms.get(words[neighbour].text, ())
-                if any(g == group and t != name_token for g, t in others):
+        Overlapping findings of different kinds are all reported. Never raises on any
+        `str`; `patterns` as in `scan`.
+        """
+        source = Folded(text)
+        folded = source.folded
+        hits: list[Hit] = []
+        if self._automaton is not None:
+            hits += self._name_hits(source)
+        has_digit = _DIGIT.search(folded) is not None
+        for pattern in (self._own_digits if has_digit else None, self._own_other):
+            if pattern is not None:
+                hits += [
+                    (self._own_kinds[m.lastgroup or ""], m.start(), m.end())
+                    for m in pattern.finditer(folded)
+                ]
+        if has_digit and (patterns or self._dates):
+            digits = scan_digits(source, self._regions, patterns=patterns, dates=bool(self._dates))
+            hits += digits.hits
+            if self._dates:
+                hits += [
+                    ("date_of_birth", s, e) for s, e, found in digits.dates if found & self._dates
+                ]
+        elif patterns and "@" in folded:
+            hits += scan_digits(source, self._regions, patterns=True).hits
+        found = {Finding(kind, *source.span(start, end)) for kind, start, end in hits}
+        return sorted(found, key=lambda f: (f.start, f.end, f.kind))
+
+    def _name_hits(self, source: Folded) -> list[Hit]:
+        """Hits on the protected persons' name tokens.
+
+        A token blocks alone when `_NameToken.alone`; otherwise (a common word, or a
+        given name when the family names are known) only next to another of the same
+        person's name tokens, after a title or role word, or written capitalised (Latin
+        and Cyrillic) where a sentence does not start."""
+        assert self._automaton is not None  # noqa: S101 - only called with names
+        folded = source.folded
+        size = len(folded)
+        hits: list[Hit] = []
+        for last, form in self._automaton.iter(folded):
+            start, end = last + 1 - len(form), last + 1
+            if (start > 0 and _is_word_char(folded[start - 1])) or (
+                end < size and _is_word_char(folded[end])
+            ):
+                continue
+            entries = self._forms[form]
+            if any(e.alone for e in entries) or any(
+                self._stands_as_name(source, start, end, e) for e in entries
+            ):
+                hits.append((NAME_KIND, start, end))
+        return hits
+
+    def _stands_as_name(self, source: Folded, start: int, end: int, entry: _NameToken) -> bool:
+        folded = source.folded
+        before = list(_WORD.finditer(folded, max(0, start - 40), start))
+        after = _WORD.finditer(folded, end, end + 40)
+        for words in (reversed(before), after):
+            # The nearest word, name particles skipped ("Esperanza de la Cruz"); two
+            # common words joined by a particle in lower case are words ("vitória da
+            # luz"), not a name.
+            skipped = False
+            for word in words:
+                if word.group() in NAME_PARTICLES and word.group() not in _CONJUNCTIONS:
+                    skipped = True
+                    continue
+                others = [
+                    e
+                    for e in self._forms.get(word.group(), ())
+                    if e.group == entry.group and e.token != entry.token
+                ]
+                if others and (
+                    not skipped
+                    or any(e.token not in COMMON_WORD_NAMES for e in others)
+                    or self._capitalised(source, start)
+                    or self._capitalised(source, word.start())
+                ):
                     return True
-        token = words[index]
-        if index > 0 and words[index - 1].text in TITLES:
+                break
+        if entry.token in _FUNCTION_WORDS:
+            return False
+        if before and before[-1].group() in TITLES:
             return True
-        return token.capitalised and not _starts_sentence(text, token.start)
+        return self._capitalised(source, start) and not _starts_sentence(
+            source.text, source.span(start, end)[0]
+        )
 
-    def _has_address(self, folded: str) -> bool:
-        words = tokens(folded)
-        for line in self._addresses:
-            size = len(line)
-            if any(tuple(words[i : i + size]) == line for i in range(len(words) - size + 1)):
-                return True
-        return False
+    @staticmethod
+    def _capitalised(source: Folded, start: int) -> bool:
+        """Whether the word at folded `start` is written with a capital (Latin, Cyrillic)."""
+        if _script(source.folded[start]) not in ("LATIN", "CYRILLIC"):
+            return False  # no capitals to look for: the original is not consulted
+        first, _ = source.span(start, start + 1)
+        char = source.text[first] if first < len(source.text) else ""
+        return unicodedata.category(char) in ("Lu", "Lt") and _script(char) in (
+            "LATIN",
+            "CYRILLIC",
+        )
 
 
 def scan(
     text: str,
     *,
-    names: Sequence[str],
-    identifiers: Sequence[str | tuple[PseudonymKind, str]],
+    names: Sequence[str] = (),
+    identifiers: Sequence[str | tuple[PseudonymKind, str]] = (),
+    regions: Sequence[str] = (),
 ) -> list[str]:
     """Identifier kinds found in `text`; never the values themselves.
 
     `names` are protected persons' names, each string one person's name (tokens of one
     string strengthen each other, see the common-word rule); `identifiers` their other
-    identifiers, each a bare string (its kind is guessed) or a (kind, value) pair.
-    Returns e.g. ["victim_name", "phone"]; kinds are "victim_name", "date_of_birth",
-    "document", "phone", "email", "address" and "bank_account". Never raises on any
-    `str`.
+    identifiers, each a bare string (its kind is guessed) or a (kind, value) pair;
+    `regions` ISO 3166-1 alpha-2 codes whose national phone numbers are read. Returns
+    e.g. ["victim_name", "phone"]; kinds are "victim_name", "date_of_birth", "document",
+    "phone", "email", "address" and "bank_account". Never raises on any `str`.
     """
     typed = [item if isinstance(item, tuple) else (_classify(item), item) for item in identifiers]
     persons = [ProtectedPerson(names=(name,)) for name in names]
     persons += [ProtectedPerson(names=(value,)) for kind, value in typed if kind == "name"]
     persons.append(ProtectedPerson(identifiers=tuple(i for i in typed if i[0] != "name")))
-    return Scanner(persons).scan(text)
+    return Scanner(persons, regions=regions).scan(text)

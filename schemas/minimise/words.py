@@ -1,4 +1,4 @@
-"""Word lists the scanner needs, in English, French, Spanish, Arabic and Russian.
+"""Word lists the scanner needs, in English, French, Spanish, Portuguese, Arabic and Russian.
 
 Words are written here as people write them; `_folded` passes each through the same
 normalisation as the text it is compared with, so accents and letter variants here do
@@ -10,19 +10,56 @@ not have to match how an officer typed them.
 
 from __future__ import annotations
 
-from typing import Final
+import re
+from collections.abc import Iterable
+from typing import Any, Final
 
-from .normalise import fold, normalise_text
+from .normalise import tokens
+from .textview import scan_fold
 
 
 def _folded(words: str) -> frozenset[str]:
-    return frozenset(normalise_text(word) for word in words.split("|") if word.strip())
+    return frozenset(" ".join(tokens(scan_fold(word))) for word in words.split("|") if word.strip())
 
 
-def _alternation(words: str) -> str:
-    # Regular-expression alternations are folded too: `fold` keeps punctuation, and
-    # none of them uses an upper-case escape that case folding would change.
-    return fold(words)
+def cue_words(words: str) -> list[str]:
+    """`|`-separated cue words, folded like the text (a final `*` kept)."""
+    return [w for w in (scan_fold(raw.strip()) for raw in words.split("|")) if w]
+
+
+def trie_pattern(words: Iterable[str]) -> str:
+    """A regular expression matching any of `words`, factored as a trie so that the
+    engine tries a few branches per position instead of every word.
+
+    A space in a word stands for any run of white space, and a final `*` for any
+    continuation of the word (inflections: "паспорт*" matches "паспорта",
+    "паспортом"). Longer continuations are tried first. The caller adds word bounds.
+    """
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(_STAR if char == "*" else char, {})
+        node[_END] = {}
+    return _emit(trie)
+
+
+_END: Final = "\x00end"
+_STAR: Final = "\x00star"
+_HEADS: Final = {_STAR: r"\w*", " ": r"\s+"}
+
+
+def _emit(node: dict[str, Any]) -> str:
+    branches = []
+    for key in sorted(k for k in node if k != _END):
+        head = _HEADS.get(key) or re.escape(key)
+        branches.append(head + _emit(node[key]))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if _END in node:
+        return f"{body}?" if len(branches) == 1 and len(branches[0]) == 1 else f"(?:{body})?"
+    return body
 
 
 COMMON_WORD_NAMES: Final = _folded(
@@ -52,12 +89,25 @@ COMMON_WORD_NAMES: Final = _folded(
     # Russian.
     "|вера|надежда|любовь|роза|лилия|слава|лев|мир|мира|майя|злата|снежана|радость|воля"
     "|ангелина|виктория|победа|звезда|весна|зоря|заря|лада|мила|милана|доброслава"
+    "|сила|ума|руслана|дина|инна|нина|роман|максим|марат|тимур|даниил"
+    # Portuguese.
+    "|graça|esperança|vitória|luz|glória|rosa|socorro|conceição|aparecida|fátima|dores"
+    "|céu|estrela|branca|clara|flor|bela|alegria|paz|fé|felicidade|piedade|assunção"
+    "|lourdes|jesus|cruz|anjo|amor|serena|pureza|benedita|rosário|prazeres|neves|luzia"
+    "|perpétua|natividade|remédios|consolação|salvação|guia|lua|sol|mar|pérola|dádiva"
+    # Arabic words that equal common names once ى/ي, hamza forms and ة are unified:
+    # ليلى "Layla" and ليلي "nightly", علي "Ali" and على "on", أسماء "Asma" and "names".
+    "|ليلى|علي|على|أسماء|اسماء|هدي|منى|رضا|وعد|عبير|ريم|دعاء|آية|اية|هبة|نعمة|بركة"
+    "|فضيلة|شيماء|إسراء|مريم|سارة|رشا|ندى|سحر|غادة|أحلام|احلام|مني|يسرى|صفاء|بهجة"
 )
-"""Given names that are also ordinary words: alone they do not block, next to another
-of the person's name tokens, after a title or capitalised mid-sentence they do."""
+"""Given names that are also ordinary words, per language and, for Arabic, as they read
+after normalisation: alone they do not block; next to another of the person's name
+tokens, after a title or role word, or (Latin and Cyrillic) capitalised mid-sentence
+they do."""
 
 NAME_PARTICLES: Final = _folded(
     "de|da|das|do|dos|del|della|di|du|la|le|les|van|von|der|den|ter|ten|y|e|mc|mac|st"
+    "|saint|sainte|san|santa|santo|são|sao|ste"
     "|al|el|ul|bin|ibn|bint|ben|bou|abu|abou|ould|ag"
     "|بن|ابن|بنت|ابو|أبو|ال|ولد"
     "|оглы|кызы|фон|ван|де"
@@ -68,41 +118,80 @@ between two name tokens ("Esperanza de la Cruz")."""
 TITLES: Final = _folded(
     "mr|mrs|ms|miss|mx|dr|madam|sir|lady|mme|mlle|madame|mademoiselle|monsieur|m"
     "|sr|sra|srta|señor|señora|señorita|don|doña|dona"
+    "|senhor|senhora|menina|menino"
     "|السيد|السيدة|الآنسة|المدعو|المدعوة"
     # "г-жа" and "г-н" fall apart into tokens at the hyphen.
     "|г|жа|н|господин|госпожа|гражданка|гражданин|потерпевшая|потерпевший"
     # Roles written right before a name in case files ("the victim Grace").
-    "|victim|witness|victime|témoin|víctima|testigo|الضحية|الشاهد|الشاهدة|свидетель|свидетельница"
+    "|victim|witness|victime|témoin|víctima|testigo|vítima|testemunha|ofendida|ofendido"
+    "|الضحية|الشاهد|الشاهدة|المجني|الطفلة|свидетель|свидетельница|потерпевшей|потерпевшую"
+    "|named|called|nommée|nommé|dite|llamada|llamado|chamada|chamado|conhecida|apelidada"
+    "|المسماة|المسمى|имени|зовут"
 )
 """Words that announce a name: a common-word name token right after one blocks."""
 
-BIRTH_KEYWORDS: Final = _alternation(
-    r"born|birth|date of birth|birthdate|birthday|dob|d\.o\.b|"
-    r"né le|née le|née|né à|née à|naissance|date de naissance|"
-    r"nacido|nacida|nació|nacimiento|fecha de nacimiento|f\. nac|"
-    r"تاريخ الميلاد|تاريخ ميلاد|الميلاد|ميلاد|مواليد|مواليده|مواليدها|ولدت|ولد|المولود|المولودة|"
-    r"родился|родилась|рождения|дата рождения|д\.\s?р|г\.\s?р"
+BIRTH_CUE_WORDS: Final = cue_words(
+    "born|birth|birth date|date of birth|birthdate|birthday|dob|d.o.b|d. o. b"
+    "|née|nés|nées|né(e)|né le|née le|naissance|date de naissance|date de naiss"
+    "|nacido|nacida|nació|nacimiento|fecha de nacimiento|f. nac|f. de nac|fecha nac"
+    "|nascida|nascido|nasceu|nascimento|data de nascimento|data nasc|d. nasc"
+    "|تاريخ الميلاد|تاريخ ميلاد|تاريخ ميلادها|تاريخ ميلاده|الميلاد|ميلاد|ميلادها|ميلاده"
+    "|مواليد|من مواليد|مواليده|مواليدها|ولدت|ولد|المولود|المولودة|مولود|مولودة|المولد"
+    "|родил*|родивш*|рожден*|рождён*|дата рождения|года рождения|год рождения|д.р|д. р"
+    "|г.р|г. р"
 )
-"""Birth keywords as a regular-expression alternation over folded text (lower case,
-no diacritics, Arabic letter variants unified)."""
+"""Birth cues: a full date near one of them is a date of birth."""
+BIRTH_CUES: Final = trie_pattern(BIRTH_CUE_WORDS)
 
-PHONE_KEYWORDS: Final = _alternation(
-    r"phone|telephone|tel|mobile|cell|whatsapp|viber|telegram|signal|contact number|"
-    r"téléphone|portable|teléfono|móvil|celular|"
-    r"هاتف|الهاتف|جوال|الجوال|موبايل|رقم الهاتف|واتساب|"
-    r"телефон|тел|моб|мобильный|номер|вотсап|ватсап|телеграм"
+PHONE_CUE_WORDS: Final = cue_words(
+    "phone*|telephone*|tel|tel.|mobile*|cell*|whatsapp|viber|telegram|signal|imo|sms"
+    "|contact number|call* on|reached on|reachable on|hotline"
+    "|téléphon*|portable|joignable au|numéro de téléphone|appel*"
+    "|teléfon*|telefon*|móvil|movil|celular*|contacto|llamar al|whats"
+    "|telemóvel|telemovel|telefone*|contato|ligar para"
+    "|هاتف*|الهاتف|هاتفه|هاتفها|جوال*|الجوال|موبايل|تلفون|واتساب|واتس|الخلوي|المحمول"
+    "|телефон*|тел|моб|мобильн*|сотов*|вотсап|ватсап|телеграм|позвонить|звонил*"
 )
+"""Phone cues: a 7-15-digit number after one of them is a phone number."""
 
-DOCUMENT_KEYWORDS: Final = _alternation(
-    r"passport|id card|identity card|national id|id number|id no|nin|ssn|document number|"
-    r"residence permit|permit|licence|license|"
-    r"passeport|carte d.identité|pièce d.identité|titre de séjour|cni|"
-    r"pasaporte|dni|nie|documento|cédula|tarjeta de residencia|"
-    r"جواز سفر|جواز السفر|جواز|رقم الهوية|الهوية|بطاقة|الرقم الوطني|رقم قومي|"
-    r"паспорт|паспорта|удостоверение|снилс|инн|документ"
-)
+NUMBER_CUE_WORDS: Final = cue_words("number|no|nr|num|numéro|n°|no.|número|núm|nº|n.º|номер*|№|رقم")
+"""Cue words for a number of any kind: they make a valid phone number's hit certain,
+and they never make a case number a phone."""
 
-CURRENCY_WORDS: Final = _alternation(
-    r"eur|euro|euros|usd|gbp|ngn|rub|mad|aed|egp|cfa|xof|naira|dollars?|pounds?|"
-    r"руб|рублей|рубля|долларов|евро|درهم|دولار|يورو|جنيه|نيره|€|\$|£|₦|₽"
+DOCUMENT_CUE_WORDS: Final = cue_words(
+    "passport*|id card|identity card|identity document|national id|id number|id no|nin|ssn"
+    "|document number|residence permit|permit|licence|license|travel document|id"
+    "|social security|sécurité sociale|seguridad social|segurança social|nir|nss|niss"
+    "|passeport*|carte d'identité|carte d identité|pièce d'identité|pièce d identité"
+    "|titre de séjour|cni|carte de séjour|récépissé"
+    "|pasaporte*|dni|nie|nif|documento*|cédula|tarjeta de residencia|permiso de residencia"
+    "|passaporte*|bilhete de identidade|cartão de cidadão|cartao de cidadao|cpf|bi"
+    "|carteira de identidade|título de residência|autorização de residência"
+    "|جواز*|جواز سفر*|جواز السفر|رقم الهوية|الهوية|هوية|بطاقة*|الرقم الوطني|رقم قومي|الإقامة|إقامة"
+    "|паспорт*|удостоверени*|снилс|инн|документ*|вид на жительство|загранпаспорт*"
 )
+"""Document cues: a number with five or more digits after one is a document number."""
+
+REFERENCE_CUE_WORDS: Final = cue_words(
+    "case|case no|case number|cases|proceedings|proceeding|file|ref|reference|refs|our ref"
+    "|your ref|indictment|court|crown court|docket|claim|invoice|order|warrant|report|crime"
+    "|crime reference|urn|incident|operation|flight|art|article|section|law|act|decision"
+    "|affaire|dossier|parquet|procédure|procès-verbal|pv|jugement|arrêt|plainte|rg|enquête"
+    "|procedimiento|proceso|expediente|diligencias|diligencias previas|causa|sumario|atestado"
+    "|denuncia|nuc|noticia criminal|sentencia|auto|juzgado|tribunal|radicado|spoa"
+    "|processo|processo n|autos|inquérito|inquerito|cnj|boletim de ocorrência|ação penal"
+    "|قضية*|القضية|ملف*|الملف|محضر|المحضر|الدعوى|دعوى|مرجع*|المرجع|القرار|حكم|المادة"
+    "|дело|дела|делу|делом|деле|уголовное дело|уголовного дела|материал*|производств*"
+    "|постановлени*|приговор*|статья|ст|кусп|протокол*|рейс"
+)
+"""Case and court reference cues: a number after one is a reference, not a phone or
+document number (unless a phone or document cue stands nearer the number)."""
+
+CURRENCY_CUE_WORDS: Final = cue_words(
+    "eur|euro|euros|usd|gbp|ngn|rub|mad|aed|egp|cfa|xof|xaf|brl|cop|mxn|aoa|naira"
+    "|dollar*|pound*|reais|pesos|dirham*|kwanza*|francs|fcfa"
+    "|руб|рублей|рубля|рубль|долларов|доллара|евро|сум|درهم|دولار|يورو|جنيه|نيره|ريال|دينار"
+    "|€|$|£|₦|₽|r$"
+)
+"""Currency words and signs: a number next to one is an amount."""
+CURRENCY_CUES: Final = trie_pattern(CURRENCY_CUE_WORDS)
