@@ -64,9 +64,7 @@ def ascii_fold(text: str) -> str:
     return "".join(c for c in decomposed.lower() if c.isascii() and c.isalnum())
 
 
-def email_address(
-    rng: random.Random, given: str, family: str, domains: Sequence[str]
-) -> str:
+def email_address(rng: random.Random, given: str, family: str, domains: Sequence[str]) -> str:
     """An invented address at a common provider, built from a Latin spelling."""
     g, f = ascii_fold(given), ascii_fold(family)
     local = rng.choice(

@@ -3,7 +3,6 @@ victims from the region (invented people). Names are recorded in Arabic script a
 the Latin spelling of the victim's papers."""
 
 # Arabic text is the point of this module:
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ import datetime as dt
 import random
 
 from . import identifiers
-from .common import digits, email_address, flight, incident, letters, pick, year
+from .common import digits, email_address, flight, incident, pick, year
 
 CODE = "ar"
 SENDERS = ("MA", "EG", "JO", "LB", "TN")
@@ -52,32 +51,50 @@ WITNESSES = [
 ]
 
 NAME_LOOKALIKES = [
-    (VICTIMS[0], [
-        "كانت تعمل في ملهى ليلي في جونية.",
-        "عملت في نوبات عمل ليلي طويلة دون أجر.",
-    ], "common_word_name"),
-    (VICTIMS[1], [
-        "رفضت ذكر أسماء المجندين خوفاً من الانتقام.",
-        "قدمت الشرطة قائمة بأسماء المشتبه بهم إلى النيابة.",
-    ], "common_word_name"),
-    (VICTIMS[2], [
-        "لديها أمل ضعيف في استعادة جواز سفرها.",
-        "ما زال لديها أمل في العودة إلى الدراسة.",
-    ], "common_word_name"),
-    (VICTIMS[3], [
-        "كانت الغرفة بلا نور ولا تهوية.",
-        "لم ترَ نور الشمس طوال أشهر.",
-    ], "common_word_name"),
+    (
+        VICTIMS[0],
+        [
+            "كانت تعمل في ملهى ليلي في جونية.",
+            "عملت في نوبات عمل ليلي طويلة دون أجر.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[1],
+        [
+            "رفضت ذكر أسماء المجندين خوفاً من الانتقام.",
+            "قدمت الشرطة قائمة بأسماء المشتبه بهم إلى النيابة.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[2],
+        [
+            "لديها أمل ضعيف في استعادة جواز سفرها.",
+            "ما زال لديها أمل في العودة إلى الدراسة.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[3],
+        [
+            "كانت الغرفة بلا نور ولا تهوية.",
+            "لم ترَ نور الشمس طوال أشهر.",
+        ],
+        "common_word_name",
+    ),
     (VICTIMS[9], ["كانت طوال تلك الأشهر تحت رحمة صاحب الملهى."], "common_word_name"),
     (VICTIMS[10], ["روت أمام المحققين قصة نجاة مؤلمة."], "common_word_name"),
     (VICTIMS[11], ["تريد أن تبدأ حياة جديدة مع ابنتها."], "common_word_name"),
-    (VICTIMS[12], ["طُلب منها العمل دون أجر وفاءً للدين الذي فرضه المهربون."],
-     "common_word_name"),
-    (VICTIMS[13], ["تحدثت بإيمان عميق عن رغبتها في الشهادة أمام المحكمة."],
-     "common_word_name"),
+    (VICTIMS[12], ["طُلب منها العمل دون أجر وفاءً للدين الذي فرضه المهربون."], "common_word_name"),
+    (VICTIMS[13], ["تحدثت بإيمان عميق عن رغبتها في الشهادة أمام المحكمة."], "common_word_name"),
     (VICTIMS[14], ["نُقلت لاحقاً إلى مدينة بن قردان قرب الحدود الليبية."], "name_particle"),
-    (VICTIMS[6], ["أُجبرت على العمل سبعة أيام في الأسبوع.",
-                  "حصلت على إقامة مؤقتة بفضل الجمعية."], "common_word_name", WITNESSES[0]),
+    (
+        VICTIMS[6],
+        ["أُجبرت على العمل سبعة أيام في الأسبوع.", "حصلت على إقامة مؤقتة بفضل الجمعية."],
+        "common_word_name",
+        WITNESSES[0],
+    ),
     (VICTIMS[15], ["وصفت يوم الإفراج عنها بأنه يوم سعيد."], "common_word_name", WITNESSES[1]),
 ]
 
@@ -107,8 +124,10 @@ NARRATIVE = [
 
 IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("تم التعرف على الضحية {V} أثناء المداهمة في {date}.", ()),
-    ("السيدة {f}، من مواليد {dobw} في حلب، صرّحت بأنها وصلت إلى لبنان عام {year}.",
-     ("name_with_title",)),
+    (
+        "السيدة {f}، من مواليد {dobw} في حلب، صرّحت بأنها وصلت إلى لبنان عام {year}.",
+        ("name_with_title",),
+    ),
     ("تاريخ الميلاد: {dob}.", ()),
     ("وهي من مواليد {dob} بحسب شهادة ميلادها.", ()),
     ("{V}، المولودة في {dob} في الدار البيضاء، أدلت بإفادتها.", ("dob_inflected_cue",)),
@@ -123,8 +142,10 @@ IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("كانت تستخدم البريد الإلكتروني {mail} للتواصل مع والدتها.", ()),
     ("وصل عرض العمل من العنوان {Omail}.", ()),
     ("كانت تقيم في {addr} حتى إنقاذها.", ()),
-    ("أختها الصغرى، المولودة في {Odob}، ما زالت في البلد وقد تكون في خطر.",
-     ("dob_other_person", "dob_inflected_cue")),
+    (
+        "أختها الصغرى، المولودة في {Odob}، ما زالت في البلد وقد تكون في خطر.",
+        ("dob_other_person", "dob_inflected_cue"),
+    ),
     ("وأفادت {g} في محضر الاستماع بأنها تخشى الانتقام من عائلتها.", ()),
     ("استمعنا إلى السيدة {V} بحضور مترجمة في {date}.", ("name_with_title",)),
     ("مرفق محضر الاستماع إلى {V} (تاريخ الميلاد {dob}).", ()),

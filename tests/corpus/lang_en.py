@@ -57,47 +57,86 @@ OTHERS = [
 ]
 
 NAME_LOOKALIKES = [
-    (VICTIMS[2], [
-        "By the grace of a neighbour she found a bed for the night.",
-        "She said she had been given no grace period to repay the debt.",
-    ], "common_word_name"),
-    (VICTIMS[3], [
-        "She has little hope of recovering her passport.",
-        "Hope of a job in Italy was what persuaded her family.",
-        "Her therapy is funded through a project run with Hope for Justice.",
-    ], "common_word_name"),
-    (VICTIMS[4], [
-        "She spoke without joy about her months in Turin.",
-        "There was no joy in the house, she said, only work and fines.",
-    ], "common_word_name"),
-    (VICTIMS[1], [
-        "Investigators lost precious time because the flat had been emptied.",
-        "She had precious little money left after the fines.",
-    ], "common_word_name"),
-    (VICTIMS[0], [
-        "The journey went ahead with the blessing of her aunt.",
-        "Her family saw the job offer as a blessing.",
-    ], "common_word_name"),
+    (
+        VICTIMS[2],
+        [
+            "By the grace of a neighbour she found a bed for the night.",
+            "She said she had been given no grace period to repay the debt.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[3],
+        [
+            "She has little hope of recovering her passport.",
+            "Hope of a job in Italy was what persuaded her family.",
+            "Her therapy is funded through a project run with Hope for Justice.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[4],
+        [
+            "She spoke without joy about her months in Turin.",
+            "There was no joy in the house, she said, only work and fines.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[1],
+        [
+            "Investigators lost precious time because the flat had been emptied.",
+            "She had precious little money left after the fines.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[0],
+        [
+            "The journey went ahead with the blessing of her aunt.",
+            "Her family saw the job offer as a blessing.",
+        ],
+        "common_word_name",
+    ),
     (VICTIMS[6], ["For two years she was at the mercy of the madam."], "common_word_name"),
     (VICTIMS[7], ["The interview needed patience and several breaks."], "common_word_name"),
     (VICTIMS[5], ["The madam asked her to do a favour for a client."], "common_word_name"),
-    (VICTIMS[9], [
-        "The suspect claims to have acted in good faith.",
-        "She has lost faith in the police of her home country.",
-    ], "common_word_name"),
-    (VICTIMS[8], ["She said the shelter gave her comfort and a sense of safety."],
-     "common_word_name"),
+    (
+        VICTIMS[9],
+        [
+            "The suspect claims to have acted in good faith.",
+            "She has lost faith in the police of her home country.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[8],
+        ["She said the shelter gave her comfort and a sense of safety."],
+        "common_word_name",
+    ),
     (VICTIMS[14], ["The recruiter offered her a phone as a gift."], "common_word_name"),
     (VICTIMS[13], ["A local charity provides her with counselling."], "common_word_name"),
     (VICTIMS[15], ["The pastor told her it was her destiny to go abroad."], "common_word_name"),
-    (VICTIMS[16], ["She was later moved to a farm near Santa Cruz de Tenerife."],
-     "place_shares_name_token"),
-    (VICTIMS[17], ["The container ship called at Santos, Brazil, before Rotterdam."],
-     "place_shares_name_token"),
-    (VICTIMS[18], ["She was first housed in a hotel on Victoria Island, Lagos."],
-     "place_shares_name_token"),
-    (VICTIMS[19], ["From Turin the group was taken by bus to Florence."],
-     "place_shares_name_token"),
+    (
+        VICTIMS[16],
+        ["She was later moved to a farm near Santa Cruz de Tenerife."],
+        "place_shares_name_token",
+    ),
+    (
+        VICTIMS[17],
+        ["The container ship called at Santos, Brazil, before Rotterdam."],
+        "place_shares_name_token",
+    ),
+    (
+        VICTIMS[18],
+        ["She was first housed in a hotel on Victoria Island, Lagos."],
+        "place_shares_name_token",
+    ),
+    (
+        VICTIMS[19],
+        ["From Turin the group was taken by bus to Florence."],
+        "place_shares_name_token",
+    ),
 ]
 
 NARRATIVE = [
@@ -115,16 +154,13 @@ NARRATIVE = [
     "According to the referral, {pct} of her earnings were taken by the madam.",
     "She was given the helpline leaflet and told to dial {hotline} in an emergency.",
     "Please quote our reference {ref} in any reply.",
-    "A reasonable grounds decision was made on {date}; the conclusive grounds decision is "
-    "pending.",
+    "A reasonable grounds decision was made on {date}; the conclusive grounds decision is pending.",
     "The debt rose every month through fines, reaching {amount} by {year}.",
     "NAPTIP opened investigation file {naptip} after her return to Nigeria.",
     "A request for mutual legal assistance under {art} was sent on {date}.",
     "The juju oath was administered at a shrine outside Benin City in {year}.",
-    "Bank records show {amount} paid to a Western Union agent in Lagos between {date} and "
-    "{date}.",
-    "The vessel {imo} was boarded in the Solent on {date} and four crew members were "
-    "interviewed.",
+    "Bank records show {amount} paid to a Western Union agent in Lagos between {date} and {date}.",
+    "The vessel {imo} was boarded in the Solent on {date} and four crew members were interviewed.",
     "She was seventeen when recruited and now lives in safe housing arranged by the council.",
     "At {time} on {date} the women were moved in two cars to a house in Luton.",
     "The CPS charging decision (URN {urn}) is expected by {date}.",
@@ -140,16 +176,21 @@ IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("Messages on her phone came from {Otel}, which she believes is the madam's.", ()),
     ("She had written {Otel} on a scrap of paper hidden in her shoe.", ("phone_far_from_cue",)),
     ("Her passport, number {pass}, was kept by the madam throughout.", ()),
-    ("The passport she travelled on ({passsplit}) was genuine but obtained with a false birth "
-     "certificate.", ()),
+    (
+        "The passport she travelled on ({passsplit}) was genuine but obtained with a false birth "
+        "certificate.",
+        (),
+    ),
     ("Her national identity number is {nid}.", ()),
     ("Her wages were paid into an account in her own name, {iban}.", ()),
     ("The money was sent to {Oiban}, an account held by the suspect's brother.", ()),
     ("She used {mail} to write to her family.", ()),
     ("The job offer came by e-mail from {Omail}.", ()),
     ("She lived at {addr} until she was found.", ()),
-    ("Her younger sister, born {Odob}, still lives in Edo State and is believed to be at risk.",
-     ("dob_other_person",)),
+    (
+        "Her younger sister, born {Odob}, still lives in Edo State and is believed to be at risk.",
+        ("dob_other_person",),
+    ),
     ("In interview {g} said she was frightened of the oath.", ()),
     ("We interviewed Ms {V} with an interpreter on {date}.", ("name_with_title",)),
     ("Please find attached the statement of {V} (DOB {dob}).", ()),
@@ -160,10 +201,14 @@ IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("{V} was referred to the NRM on {date}.", ()),
     ("The madam, whose passport {Opass} was seized at Heathrow, denies the charges.", ()),
     ("The woman recorded as {f} in the hotel register was the victim.", ()),
-    ("Also present was another woman, born {Odobw}, who has not yet been identified.",
-     ("dob_other_person",)),
-    ("She remembered a number, {Otel}, that the driver called every night.",
-     ("phone_far_from_cue",)),
+    (
+        "Also present was another woman, born {Odobw}, who has not yet been identified.",
+        ("dob_other_person",),
+    ),
+    (
+        "She remembered a number, {Otel}, that the driver called every night.",
+        ("phone_far_from_cue",),
+    ),
 ]
 
 
@@ -245,8 +290,9 @@ LOOKALIKES = {
         "Article 4 of the European Convention on Human Rights",
     ),
     "hotline": pick("hotline_short", "999", "112", "116 006", "101"),
-    "S": pick("suspect_name", "Osaro Eweka", "Kingsley Ighodaro", "Lucky Aimienoho",
-              "Peter Oyenmwen"),
+    "S": pick(
+        "suspect_name", "Osaro Eweka", "Kingsley Ighodaro", "Lucky Aimienoho", "Peter Oyenmwen"
+    ),
 }
 
 
@@ -257,8 +303,10 @@ def national_id(rng: random.Random, region: str, born: dt.date) -> str:
         case "GH":
             return f"GHA-{digits(rng, 9)}-{rng.randint(0, 9)}"
         case "GB":
-            return f"{letters(rng, 2, 'ABCEGHJKLMNPRSTWXYZ')} {digits(rng, 2)} {digits(rng, 2)} "\
+            return (
+                f"{letters(rng, 2, 'ABCEGHJKLMNPRSTWXYZ')} {digits(rng, 2)} {digits(rng, 2)} "
                 f"{digits(rng, 2)} {rng.choice('ABCD')}"
+            )
         case _:
             return f"{digits(rng, 4)}-{digits(rng, 4)}-{digits(rng, 4)}"
 
@@ -285,6 +333,10 @@ def address(rng: random.Random) -> str:
 
 def full_name(rng: random.Random, given: str, family: str) -> str:
     return rng.choice(
-        (f"{given} {family}", f"{given} {family}", f"{given} {family.upper()}",
-         f"{family.upper()} {given}")
+        (
+            f"{given} {family}",
+            f"{given} {family}",
+            f"{given} {family.upper()}",
+            f"{family.upper()} {given}",
+        )
     )

@@ -55,40 +55,63 @@ OTHERS = [
 ]
 
 NAME_LOOKALIKES = [
-    (VICTIMS[0], [
-        "No tiene ninguna esperanza de recuperar su pasaporte.",
-        "La esperanza de un trabajo en España convenció a su familia.",
-    ], "common_word_name"),
+    (
+        VICTIMS[0],
+        [
+            "No tiene ninguna esperanza de recuperar su pasaporte.",
+            "La esperanza de un trabajo en España convenció a su familia.",
+        ],
+        "common_word_name",
+    ),
     (VICTIMS[1], ["Llevaba una camiseta rosa el día de la detención."], "common_word_name"),
-    (VICTIMS[2], [
-        "El piso no tenía luz ni agua caliente.",
-        "Salió a la luz que el club funcionaba desde hacía años.",
-    ], "common_word_name"),
-    (VICTIMS[3], ["Sufre fuertes dolores de cabeza desde que salió del club."],
-     "common_word_name"),
-    (VICTIMS[4], [
-        "Solo quiere vivir en paz con su hija.",
-        "El Juzgado de Paz de la localidad remitió el atestado al juzgado de guardia.",
-        "Viajó en autobús desde La Paz hasta la frontera.",
-    ], "common_word_name"),
-    (VICTIMS[5], ["Pidió socorro a una vecina desde la ventana del baño."],
-     "common_word_name"),
-    (VICTIMS[6], ["La condena del tratante no fue ningún consuelo para ella."],
-     "common_word_name"),
+    (
+        VICTIMS[2],
+        [
+            "El piso no tenía luz ni agua caliente.",
+            "Salió a la luz que el club funcionaba desde hacía años.",
+        ],
+        "common_word_name",
+    ),
+    (VICTIMS[3], ["Sufre fuertes dolores de cabeza desde que salió del club."], "common_word_name"),
+    (
+        VICTIMS[4],
+        [
+            "Solo quiere vivir en paz con su hija.",
+            "El Juzgado de Paz de la localidad remitió el atestado al juzgado de guardia.",
+            "Viajó en autobús desde La Paz hasta la frontera.",
+        ],
+        "common_word_name",
+    ),
+    (VICTIMS[5], ["Pidió socorro a una vecina desde la ventana del baño."], "common_word_name"),
+    (VICTIMS[6], ["La condena del tratante no fue ningún consuelo para ella."], "common_word_name"),
     (VICTIMS[7], ["Las trasladaban de noche en un Mercedes negro."], "common_word_name"),
     (VICTIMS[8], ["Su testimonio es el pilar de la acusación."], "common_word_name"),
-    (VICTIMS[9], ["La defensa anunció un recurso de amparo ante el Tribunal Constitucional."],
-     "common_word_name"),
-    (VICTIMS[10], ["Caminaban de madrugada, con el rocío todavía sobre los campos."],
-     "common_word_name"),
-    (VICTIMS[15], ["Le prometieron que con el sueldo de Madrid haría milagros por su familia."],
-     "common_word_name"),
-    (VICTIMS[16], ["La sentencia fue una victoria para las asociaciones de apoyo."],
-     "common_word_name"),
-    (VICTIMS[17], ["Las trasladaban en una furgoneta blanca sin rotular."],
-     "common_word_name"),
-    (VICTIMS[11], ["Cruz Roja le proporcionó alojamiento durante las primeras semanas."],
-     "place_shares_name_token"),
+    (
+        VICTIMS[9],
+        ["La defensa anunció un recurso de amparo ante el Tribunal Constitucional."],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[10],
+        ["Caminaban de madrugada, con el rocío todavía sobre los campos."],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[15],
+        ["Le prometieron que con el sueldo de Madrid haría milagros por su familia."],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[16],
+        ["La sentencia fue una victoria para las asociaciones de apoyo."],
+        "common_word_name",
+    ),
+    (VICTIMS[17], ["Las trasladaban en una furgoneta blanca sin rotular."], "common_word_name"),
+    (
+        VICTIMS[11],
+        ["Cruz Roja le proporcionó alojamiento durante las primeras semanas."],
+        "place_shares_name_token",
+    ),
 ]
 
 NARRATIVE = [
@@ -118,26 +141,35 @@ NARRATIVE = [
 
 IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("La víctima, {V}, fue identificada durante la inspección del {date}.", ()),
-    ("La Sra. {f}, nacida el {dobw} en Pereira, declara haber llegado a España en {year}.",
-     ("name_with_title",)),
+    (
+        "La Sra. {f}, nacida el {dobw} en Pereira, declara haber llegado a España en {year}.",
+        ("name_with_title",),
+    ),
     ("Fecha de nacimiento: {dob}.", ()),
     ("Dice haber nacido el {dob}, según la copia de su registro civil.", ()),
     ("{V}, nacida el {dob} en Asunción, de nacionalidad paraguaya, prestó declaración.", ()),
     ("Se la puede localizar en el teléfono {tel} a través de la asociación.", ()),
     ("El captador la llamaba desde el número {Otel}.", ()),
-    ("En una libreta que llevaba en el bolso solo aparecía escrito {Otel}.",
-     ("phone_far_from_cue",)),
+    (
+        "En una libreta que llevaba en el bolso solo aparecía escrito {Otel}.",
+        ("phone_far_from_cue",),
+    ),
     ("Su pasaporte n.º {pass} fue retenido por la encargada desde su llegada.", ()),
-    ("El pasaporte con el que viajó ({passsplit}) se obtuvo con una partida de nacimiento "
-     "falsa.", ()),
+    (
+        "El pasaporte con el que viajó ({passsplit}) se obtuvo con una partida de nacimiento "
+        "falsa.",
+        (),
+    ),
     ("Documento de identidad: {nid}.", ()),
     ("Le ingresaban el dinero en su cuenta {iban}.", ()),
     ("Las transferencias iban a la cuenta {Oiban}, a nombre del hermano del investigado.", ()),
     ("Usaba el correo {mail} para escribir a su madre.", ()),
     ("La oferta de trabajo llegó desde la dirección {Omail}.", ()),
     ("Residía en {addr} hasta que fue rescatada.", ()),
-    ("Su hermana menor, nacida el {Odob}, sigue en Colombia y podría estar en riesgo.",
-     ("dob_other_person",)),
+    (
+        "Su hermana menor, nacida el {Odob}, sigue en Colombia y podría estar en riesgo.",
+        ("dob_other_person",),
+    ),
     ("En su declaración, {g} explicó que temía represalias contra su familia.", ()),
     ("Se tomó declaración a Doña {V} con intérprete el {date}.", ("name_with_title",)),
     ("Se adjunta la declaración de {V} (F. nac. {dob}).", ()),
@@ -222,8 +254,7 @@ LOOKALIKES = {
         "artículo 318 bis del Código Penal",
     ),
     "hotline": pick("hotline_short", "016", "112", "091", "062"),
-    "S": pick("suspect_name", "Marleny Giraldo", "Fabio Arango", "Liliana Cuartas",
-              "Óscar Bedoya"),
+    "S": pick("suspect_name", "Marleny Giraldo", "Fabio Arango", "Liliana Cuartas", "Óscar Bedoya"),
 }
 
 

@@ -55,37 +55,64 @@ OTHERS = [
 ]
 
 NAME_LOOKALIKES = [
-    (VICTIMS[0], [
-        "Elle a pu quitter l'appartement grâce à une voisine.",
-        "Grâce à l'intervention de l'association, elle a obtenu un hébergement.",
-        "Les enquêteurs ont pu remonter le réseau grâce aux relevés bancaires.",
-    ], "common_word_name"),
-    (VICTIMS[1], [
-        "Elle a perdu tout espoir de récupérer son passeport.",
-        "Elle garde l'espoir de reprendre ses études d'infirmière.",
-    ], "common_word_name"),
-    (VICTIMS[2], ["Le recruteur lui décrivait la France comme une merveille."],
-     "common_word_name"),
-    (VICTIMS[3], ["Elle craignait une punition divine si elle parlait à la police."],
-     "common_word_name"),
-    (VICTIMS[4], ["Elle portait une robe rose le jour de l'interpellation."],
-     "common_word_name"),
-    (VICTIMS[11], ["Le tribunal n'a montré aucune clémence envers la prévenue."],
-     "common_word_name"),
-    (VICTIMS[12], ["Les enquêteurs recommandent la prudence lors de tout contact avec la "
-                   "famille."], "common_word_name"),
-    (VICTIMS[13], ["Elle a fait preuve d'une grande constance dans ses déclarations."],
-     "common_word_name"),
-    (VICTIMS[16], [
-        "Les femmes étaient déplacées dans une camionnette blanche.",
-        "Le réseau laissait carte blanche à la « mama » pour fixer les amendes.",
-    ], "common_word_name"),
-    (VICTIMS[9], ["Elle a transité par Saint-Domingue avant d'arriver en Guyane."],
-     "name_particle"),
-    (VICTIMS[17], ["Le réseau recrutait aussi des jeunes femmes à Saint-Denis."],
-     "name_particle"),
-    (VICTIMS[10], ["Elle a été hébergée un temps dans un foyer de la rue Jean-Jaurès."],
-     "place_shares_name_token"),
+    (
+        VICTIMS[0],
+        [
+            "Elle a pu quitter l'appartement grâce à une voisine.",
+            "Grâce à l'intervention de l'association, elle a obtenu un hébergement.",
+            "Les enquêteurs ont pu remonter le réseau grâce aux relevés bancaires.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[1],
+        [
+            "Elle a perdu tout espoir de récupérer son passeport.",
+            "Elle garde l'espoir de reprendre ses études d'infirmière.",
+        ],
+        "common_word_name",
+    ),
+    (VICTIMS[2], ["Le recruteur lui décrivait la France comme une merveille."], "common_word_name"),
+    (
+        VICTIMS[3],
+        ["Elle craignait une punition divine si elle parlait à la police."],
+        "common_word_name",
+    ),
+    (VICTIMS[4], ["Elle portait une robe rose le jour de l'interpellation."], "common_word_name"),
+    (
+        VICTIMS[11],
+        ["Le tribunal n'a montré aucune clémence envers la prévenue."],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[12],
+        ["Les enquêteurs recommandent la prudence lors de tout contact avec la famille."],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[13],
+        ["Elle a fait preuve d'une grande constance dans ses déclarations."],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[16],
+        [
+            "Les femmes étaient déplacées dans une camionnette blanche.",
+            "Le réseau laissait carte blanche à la « mama » pour fixer les amendes.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[9],
+        ["Elle a transité par Saint-Domingue avant d'arriver en Guyane."],
+        "name_particle",
+    ),
+    (VICTIMS[17], ["Le réseau recrutait aussi des jeunes femmes à Saint-Denis."], "name_particle"),
+    (
+        VICTIMS[10],
+        ["Elle a été hébergée un temps dans un foyer de la rue Jean-Jaurès."],
+        "place_shares_name_token",
+    ),
 ]
 
 NARRATIVE = [
@@ -111,8 +138,7 @@ NARRATIVE = [
     "Une demande d'entraide pénale internationale fondée sur l'{art} a été adressée le {date}.",
     "Un serment avait été prêté devant un prêtre traditionnel avant le départ, en {year}.",
     "Des mandats de {amount} ont été envoyés par Western Union entre le {date} et le {date}.",
-    "Elle avait seize ans au moment du recrutement et bénéficie aujourd'hui d'une place en "
-    "foyer.",
+    "Elle avait seize ans au moment du recrutement et bénéficie aujourd'hui d'une place en foyer.",
     "Le {date} vers {time}, les jeunes femmes ont été déplacées vers un hôtel de Saint-Ouen.",
     "L'audience correctionnelle est fixée au {date} devant la 16e chambre.",
     "Le titre de séjour prévu à l'{art} lui a été délivré pour six mois.",
@@ -120,15 +146,19 @@ NARRATIVE = [
 
 IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("La victime, {V}, a été identifiée lors de la perquisition du {date}.", ()),
-    ("Mme {f}, née le {dobw} à Abidjan, déclare être arrivée en France en {year}.",
-     ("name_with_title",)),
+    (
+        "Mme {f}, née le {dobw} à Abidjan, déclare être arrivée en France en {year}.",
+        ("name_with_title",),
+    ),
     ("Date de naissance : {dob}.", ()),
     ("Elle se dit née le {dob}, ce que confirme la copie de son acte de naissance.", ()),
     ("{V}, née le {dob} à Douala, de nationalité camerounaise, a été entendue.", ()),
     ("Elle est joignable au {tel} par l'intermédiaire de l'association.", ()),
     ("Le recruteur l'appelait depuis le numéro {Otel}.", ()),
-    ("Sur un papier retrouvé dans son sac figuraient seulement ces chiffres : {Otel}.",
-     ("phone_far_from_cue",)),
+    (
+        "Sur un papier retrouvé dans son sac figuraient seulement ces chiffres : {Otel}.",
+        ("phone_far_from_cue",),
+    ),
     ("Son passeport n° {pass} a été confisqué par la proxénète dès son arrivée.", ()),
     ("Le passeport utilisé ({passsplit}) avait été obtenu avec un faux acte de naissance.", ()),
     ("Numéro de la pièce d'identité : {nid}.", ()),
@@ -137,19 +167,22 @@ IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("Elle utilisait l'adresse {mail} pour écrire à sa mère.", ()),
     ("L'offre d'emploi provenait de l'adresse {Omail}.", ()),
     ("Elle était domiciliée {addr} jusqu'à sa mise à l'abri.", ()),
-    ("Sa sœur cadette, née le {Odob}, vit toujours au pays et serait menacée.",
-     ("dob_other_person",)),
+    (
+        "Sa sœur cadette, née le {Odob}, vit toujours au pays et serait menacée.",
+        ("dob_other_person",),
+    ),
     ("Lors de son audition, {g} a expliqué craindre des représailles contre sa famille.", ()),
-    ("Nous avons entendu Mlle {V} en présence d'une interprète le {date}.",
-     ("name_with_title",)),
+    ("Nous avons entendu Mlle {V} en présence d'une interprète le {date}.", ("name_with_title",)),
     ("Vous trouverez ci-joint le procès-verbal d'audition de {V} (née le {dob}).", ()),
     ("Le numéro de sa mère est le {Otel} ; elle a reçu des menaces.", ()),
     ("Ne pas contacter la victime directement au {tel}.", ()),
     ("Des documents de voyage au nom de {f} {g} ont été découverts dans le véhicule.", ()),
     ("{V} a été orientée vers le dispositif national Ac.Sé le {date}.", ()),
     ("La proxénète, dont le passeport {Opass} a été saisi à Roissy, conteste les faits.", ()),
-    ("Une autre jeune femme, née le {Odobw}, n'a pas encore été identifiée.",
-     ("dob_other_person",)),
+    (
+        "Une autre jeune femme, née le {Odobw}, n'a pas encore été identifiée.",
+        ("dob_other_person",),
+    ),
     ("Elle a communiqué le numéro du chauffeur, {Otel}, qu'elle appelait chaque soir.", ()),
     ("Sa date de naissance déclarée, le {dobw}, ne correspond pas à celle du passeport.", ()),
     ("Elle a donné un second numéro, le {tel}, à ne pas communiquer.", ()),
@@ -186,13 +219,15 @@ LOOKALIKES = {
     "date": incident("fr"),
     "year": year,
     "pct": percentage,
-    "time": lambda rng: (f"{rng.randint(0, 23)} h {rng.choice(('00', '15', '30', '45'))}",
-                         "time") if rng.random() < 0.5 else clock(rng),
+    "time": lambda rng: (
+        (f"{rng.randint(0, 23)} h {rng.choice(('00', '15', '30', '45'))}", "time")
+        if rng.random() < 0.5
+        else clock(rng)
+    ),
     "flight": flight,
     "case": _case,
     "amount": _amount,
-    "plate": lambda rng: (f"{letters(rng, 2)}-{digits(rng, 3)}-{letters(rng, 2)}",
-                          "vehicle_plate"),
+    "plate": lambda rng: (f"{letters(rng, 2)}-{digits(rng, 3)}-{letters(rng, 2)}", "vehicle_plate"),
     "ref": lambda rng: (
         rng.choice(
             (
@@ -212,8 +247,9 @@ LOOKALIKES = {
         "article L. 425-1 du CESEDA",
     ),
     "hotline": pick("hotline_short", "le 17", "le 3919", "le 119", "le 112", "le 115"),
-    "S": pick("suspect_name", "Josiane Essomba", "Chantal Mbappé", "Brice Ondoua",
-              "Hervé Tchakounté"),
+    "S": pick(
+        "suspect_name", "Josiane Essomba", "Chantal Mbappé", "Brice Ondoua", "Hervé Tchakounté"
+    ),
 }
 
 
@@ -236,7 +272,7 @@ def email(rng: random.Random, given: str, family: str, spellings: list[str]) -> 
 
 
 def bank_account(rng: random.Random, region: str) -> str:
-    return identifiers.iban(rng, rng.choice(("FR", "FR", "BE", "IT", "ES")))
+    return identifiers.iban(rng, rng.choice(("FR", "FR", "FR", "IT", "ES")))
 
 
 def address(rng: random.Random) -> str:

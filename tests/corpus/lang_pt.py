@@ -55,41 +55,63 @@ OTHERS = [
 ]
 
 NAME_LOOKALIKES = [
-    (VICTIMS[12], [
-        "Trabalhou de graça durante meses para pagar a dívida.",
-        "Os aliciadores ofereciam a viagem de graça.",
-    ], "common_word_name"),
+    (
+        VICTIMS[12],
+        [
+            "Trabalhou de graça durante meses para pagar a dívida.",
+            "Os aliciadores ofereciam a viagem de graça.",
+        ],
+        "common_word_name",
+    ),
     (VICTIMS[0], ["Nunca recebia salário: trabalhava de graça."], "common_word_name"),
-    (VICTIMS[1], [
-        "A condenação foi uma vitória para as organizações de apoio.",
-        "Foi levada para Vitória, no Espírito Santo, em {year}.",
-    ], "common_word_name"),
-    (VICTIMS[2], [
-        "A casa não tinha luz nem água corrente.",
-        "A conta da luz estava em nome do arguido.",
-    ], "common_word_name"),
-    (VICTIMS[3], ["Foi vista pela última vez no bairro da Glória, no Rio de Janeiro."],
-     "place_shares_name_token"),
-    (VICTIMS[4], [
-        "Pediu socorro a um vizinho pela janela da cozinha.",
-        "Foi levada ao pronto-socorro com ferimentos no braço.",
-    ], "common_word_name"),
-    (VICTIMS[5], ["Queixa-se de dores nas costas desde que saiu da casa."],
-     "common_word_name"),
+    (
+        VICTIMS[1],
+        [
+            "A condenação foi uma vitória para as organizações de apoio.",
+            "Foi levada para Vitória, no Espírito Santo, em {year}.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[2],
+        [
+            "A casa não tinha luz nem água corrente.",
+            "A conta da luz estava em nome do arguido.",
+        ],
+        "common_word_name",
+    ),
+    (
+        VICTIMS[3],
+        ["Foi vista pela última vez no bairro da Glória, no Rio de Janeiro."],
+        "place_shares_name_token",
+    ),
+    (
+        VICTIMS[4],
+        [
+            "Pediu socorro a um vizinho pela janela da cozinha.",
+            "Foi levada ao pronto-socorro com ferimentos no braço.",
+        ],
+        "common_word_name",
+    ),
+    (VICTIMS[5], ["Queixa-se de dores nas costas desde que saiu da casa."], "common_word_name"),
     (VICTIMS[6], ["Passou por Fátima antes de chegar a Lisboa."], "place_shares_name_token"),
     (VICTIMS[7], ["Perdeu a esperança de recuperar o passaporte."], "common_word_name"),
-    (VICTIMS[8], ["A família mora perto de Aparecida, no interior de São Paulo."],
-     "place_shares_name_token"),
+    (
+        VICTIMS[8],
+        ["A família mora perto de Aparecida, no interior de São Paulo."],
+        "place_shares_name_token",
+    ),
     (VICTIMS[9], ["Usava uma blusa cor-de-rosa no dia da operação."], "common_word_name"),
-    (VICTIMS[10], ["O contentor saiu do porto de Santos no dia {date}."],
-     "place_shares_name_token"),
-    (VICTIMS[11], ["Trabalhou num restaurante da Costa da Caparica."],
-     "place_shares_name_token"),
+    (
+        VICTIMS[10],
+        ["O contentor saiu do porto de Santos no dia {date}."],
+        "place_shares_name_token",
+    ),
+    (VICTIMS[11], ["Trabalhou num restaurante da Costa da Caparica."], "place_shares_name_token"),
 ]
 
 NARRATIVE = [
-    "Foi aliciada em Goiânia em {year} com uma falsa proposta de trabalho num salão de "
-    "beleza.",
+    "Foi aliciada em Goiânia em {year} com uma falsa proposta de trabalho num salão de beleza.",
     "Embarcou no voo {flight} e chegou a Lisboa em {date}.",
     "Entre {date} e {date} ficou num apartamento na Amadora, obrigada a pagar uma dívida de "
     "{amount}.",
@@ -115,8 +137,10 @@ NARRATIVE = [
 
 IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("A vítima, {V}, foi identificada durante a operação de {date}.", ()),
-    ("A Sra. {f}, nascida em {dobw} em Goiânia, declarou ter chegado a Portugal em {year}.",
-     ("name_with_title",)),
+    (
+        "A Sra. {f}, nascida em {dobw} em Goiânia, declarou ter chegado a Portugal em {year}.",
+        ("name_with_title",),
+    ),
     ("Data de nascimento: {dob}.", ()),
     ("Diz ter nascido a {dobw}, conforme a certidão de nascimento.", ()),
     ("{V}, nascida em {dob}, natural de Luanda, prestou declarações.", ()),
@@ -131,8 +155,10 @@ IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("Usava o e-mail {mail} para falar com a mãe.", ()),
     ("A proposta de trabalho chegou do endereço {Omail}.", ()),
     ("Morava na {addr} até ser resgatada.", ()),
-    ("A irmã mais nova, nascida em {Odob}, continua no Brasil e pode estar em risco.",
-     ("dob_other_person",)),
+    (
+        "A irmã mais nova, nascida em {Odob}, continua no Brasil e pode estar em risco.",
+        ("dob_other_person",),
+    ),
     ("No depoimento, {g} disse temer represálias contra a família.", ()),
     ("Foi ouvida a Sra. {V}, com intérprete, em {date}.", ("name_with_title",)),
     ("Segue em anexo o termo de declarações de {V} (D.N. {dob}).", ()),
@@ -140,8 +166,7 @@ IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("Não contactar a vítima diretamente pelo número {tel}.", ()),
     ("No carro foram encontrados bilhetes de avião em nome de {f}, {g}.", ()),
     ("{V} foi encaminhada para a rede de apoio em {date}.", ()),
-    ("A dona da casa, cujo passaporte {Opass} foi apreendido no aeroporto, nega os factos.",
-     ()),
+    ("A dona da casa, cujo passaporte {Opass} foi apreendido no aeroporto, nega os factos.", ()),
     ("Outra jovem, nascida a {Odobw}, ainda não foi identificada.", ("dob_other_person",)),
     ("Deu o número do motorista, {Otel}, para quem ligava todas as noites.", ()),
     ("A data de nascimento declarada, {dobw}, não coincide com a do passaporte.", ()),
@@ -151,9 +176,12 @@ IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
 
 def _cnj(rng: random.Random, y: int) -> str:
     """A CNJ number with its ISO 7064 mod 97-10 check digits."""
-    seq, justice, court, origin = digits(rng, 7), rng.choice("48"), rng.choice(
-        ("26", "19", "13", "03")
-    ), digits(rng, 4)
+    seq, justice, court, origin = (
+        digits(rng, 7),
+        rng.choice("48"),
+        rng.choice(("26", "19", "13", "03")),
+        digits(rng, 4),
+    )
     check = 98 - int(f"{seq}{y}{justice}{court}{origin}00") % 97
     return f"{seq}-{check:02d}.{y}.{justice}.{court}.{origin}"
 
@@ -191,8 +219,7 @@ LOOKALIKES = {
         f"{rng.choice(('JAPRT', 'PBLSB', 'T9LSB', 'JDLSB'))}",
         "case_number",
     ),
-    "ipl": lambda rng: (f"IPL {rng.randint(2023, 2026)}.{digits(rng, 7)}-SR/PF/SP",
-                        "case_number"),
+    "ipl": lambda rng: (f"IPL {rng.randint(2023, 2026)}.{digits(rng, 7)}-SR/PF/SP", "case_number"),
     "date": incident("pt"),
     "year": year,
     "pct": percentage,
@@ -228,8 +255,9 @@ LOOKALIKES = {
         "artigo 13 da Lei n.º 13.344/2016",
     ),
     "hotline": pick("hotline_short", "Disque 100", "Ligue 180", "112", "190"),
-    "S": pick("suspect_name", "Rosângela Teixeira", "Valdir Campos", "Sónia Matias",
-              "Wellington Prado"),
+    "S": pick(
+        "suspect_name", "Rosângela Teixeira", "Valdir Campos", "Sónia Matias", "Wellington Prado"
+    ),
 }
 
 
@@ -245,7 +273,10 @@ def national_id(rng: random.Random, region: str, born: dt.date) -> str:
 
 def email(rng: random.Random, given: str, family: str, spellings: list[str]) -> str:
     return email_address(
-        rng, given.split()[-1], family, ("gmail.com", "hotmail.com", "sapo.pt", "uol.com.br")
+        rng,
+        given.rsplit(maxsplit=1)[-1],
+        family,
+        ("gmail.com", "hotmail.com", "sapo.pt", "uol.com.br"),
     )
 
 
