@@ -141,7 +141,7 @@ NARRATIVE = [
     "Elle avait seize ans au moment du recrutement et bénéficie aujourd'hui d'une place en foyer.",
     "Le {date} vers {time}, les jeunes femmes ont été déplacées vers un hôtel de Saint-Ouen.",
     "L'audience correctionnelle est fixée au {date} devant la 16e chambre.",
-    "Le titre de séjour prévu à l'{art} lui a été délivré pour six mois.",
+    "Le titre de séjour prévu à l'article L. 425-1 du CESEDA lui a été délivré pour six mois.",
 ]
 
 IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
