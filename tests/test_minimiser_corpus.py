@@ -104,6 +104,8 @@ def _plausible(span_text: str, kind: str, regions: list[str]) -> bool:
         case "date_of_birth":
             return any(1980 <= int(y) <= 2012 for y in re.findall(r"\d{4}", text))
         case "email":
+            # Written out to dodge filters ("name at domain dot com") it is still one.
+            text = text.replace(" at ", "@").replace(" dot ", ".")
             return re.fullmatch(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", text) is not None
         case _:
             return bool(text.strip())

@@ -286,6 +286,8 @@ def build_item(
             built.add(rng.choice(lang.JOINERS))
         filler.fill(built, template)
         built.mark(*classes)
+    if not built.classes:
+        built.mark("plain_narrative")
     persons = [person_json(victim)]
     if witness_entry is None and getattr(lang, "WITNESSES", None) and rng.random() < 0.4:
         witness_entry = rng.choice(lang.WITNESSES)

@@ -375,4 +375,127 @@ CASES: list[dict[str, Any]] = [
         "text": "Вера в то, что её выслушают, пришла не сразу. У неё не осталось веры "
         "ни полиции, ни посольству.",
     },
+    # An e-mail address written out to dodge filters; it still identifies its owner.
+    {
+        "lang": "en",
+        "label": "identifier",
+        "classes": ["email_obfuscated"],
+        "regions": ["GB", "NG"],
+        "persons": [_OKAFOR],
+        "text": "The madam's adverts gave [[email:other|sandra.obaseki77 at gmail dot com]] "
+        "as the contact.",
+    },
+    # Clean: a birth certificate's date of issue is not a date of birth.
+    {
+        "lang": "en",
+        "label": "clean",
+        "classes": ["birth_word_near_incident_date"],
+        "regions": ["GB", "NG"],
+        "persons": [_OKAFOR],
+        "text": "Her birth certificate was issued in Benin City on 12/03/2025, after she had "
+        "left Nigeria.",
+    },
+    # Clean: an "acte de naissance" issued on a date.
+    {
+        "lang": "fr",
+        "label": "clean",
+        "classes": ["birth_word_near_incident_date"],
+        "regions": ["FR", "CI"],
+        "persons": [_KONE],
+        "text": "L'acte de naissance produit par la prévenue a été délivré le 3 avril 2025 "
+        "par la mairie de Yopougon.",
+    },
+    # French mobile with the trunk zero in brackets after the country code.
+    {
+        "lang": "fr",
+        "label": "identifier",
+        "classes": ["phone_international", "phone_separators"],
+        "regions": ["FR", "CI"],
+        "persons": [_KONE],
+        "text": "Elle a été recontactée par la suite au [[phone:victim|+33 (0)6 10 91 39 09]].",
+    },
+    # The birth cue stands a place name away from the date.
+    {
+        "lang": "es",
+        "label": "identifier",
+        "classes": ["dob_words"],
+        "regions": ["ES", "CO"],
+        "persons": [_CASTANO],
+        "text": "Nacida en Pereira (Risaralda) el [[date_of_birth:victim|23 de noviembre de "
+        "2005]], llegó a Madrid con diecisiete años.",
+    },
+    # Clean: a "partida de nacimiento" issued on a date.
+    {
+        "lang": "es",
+        "label": "clean",
+        "classes": ["birth_word_near_incident_date"],
+        "regions": ["ES", "CO"],
+        "persons": [_CASTANO],
+        "text": "La partida de nacimiento que aportó fue expedida el 14/02/2025 en Pereira.",
+    },
+    # Clean: a "certidão de nascimento" issued on a date.
+    {
+        "lang": "pt",
+        "label": "clean",
+        "classes": ["birth_word_near_incident_date"],
+        "regions": ["BR"],
+        "persons": [_LIMA],
+        "text": "A certidão de nascimento apresentada foi emitida em 12/03/2025 pelo cartório "
+        "de Goiânia.",
+    },
+    # Someone else's Portuguese Cartão de Cidadão with its check characters.
+    {
+        "lang": "pt",
+        "label": "identifier",
+        "classes": ["document_national_id"],
+        "regions": ["PT", "BR"],
+        "persons": [_LIMA],
+        "text": "O apartamento estava arrendado em nome de uma mulher com o Cartão de Cidadão "
+        "n.º [[document:other|26846563 2 CF8]].",
+    },
+    # An Egyptian national number (14 digits) of someone else after "الرقم القومي".
+    {
+        "lang": "ar",
+        "label": "identifier",
+        "classes": ["document_national_id"],
+        "regions": ["EG"],
+        "persons": [_LAYLA],
+        "text": "الرقم القومي للوسيط [[document:other|29805120101234]] بحسب محضر الضبط.",
+    },
+    # Clean: a birth certificate issued on a date, in Arabic-Indic digits.
+    {
+        "lang": "ar",
+        "label": "clean",
+        "classes": ["birth_word_near_incident_date"],
+        "regions": ["MA", "SY"],
+        "persons": [_LAYLA],
+        "text": "صدرت شهادة الميلاد المقدمة في ١٢/٠٣/٢٠٢٥ عن بلدية حلب.",
+    },
+    # A name with the attached conjunction ف.
+    {
+        "lang": "ar",
+        "label": "identifier",
+        "classes": ["name_proclitic"],
+        "regions": ["MA", "SY"],
+        "persons": [_LAYLA],
+        "text": "أما الأخت الكبرى فقد عادت إلى حلب، [[victim_name:victim|فليلى]] بقيت في الشقة.",
+    },
+    # Clean: a birth certificate issued on a date, in Russian.
+    {
+        "lang": "ru",
+        "label": "clean",
+        "classes": ["birth_word_near_incident_date"],
+        "regions": ["RU", "UZ"],
+        "persons": [_KARIMOVA],
+        "text": "Свидетельство о рождении выдано 12.03.2025 органом ЗАГС г. Самарканда.",
+    },
+    # A given name in the genitive, alone.
+    {
+        "lang": "ru",
+        "label": "identifier",
+        "classes": ["name_inflected", "name_given_cued"],
+        "regions": ["RU", "UZ"],
+        "persons": [_KARIMOVA],
+        "text": "Со слов [[victim_name:victim|Дильнозы]], паспорт у неё забрали в первый день.",
+    },
 ]

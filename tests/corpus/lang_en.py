@@ -209,6 +209,13 @@ IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
         "She remembered a number, {Otel}, that the driver called every night.",
         ("phone_far_from_cue",),
     ),
+    ("Her mother lives at {Oaddr}, where the threats were delivered.", ()),
+    (
+        "The flat was rented by a man whose national identity number, {Onid}, appears on "
+        "the lease.",
+        (),
+    ),
+    ("On 3 March she sent her new number, {tel}, to the caseworker by text.", ()),
 ]
 
 

@@ -182,6 +182,9 @@ IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("Facilitó el número del conductor, {Otel}, al que llamaba cada noche.", ()),
     ("Su fecha de nacimiento declarada, el {dobw}, no coincide con la del pasaporte.", ()),
     ("Nos dio otro número de móvil, el {tel}, que no debe difundirse.", ()),
+    ("Su madre vive en {Oaddr}, donde recibió las amenazas.", ()),
+    ("Entre los números que usaba el captador figura el {Otel}.", ("phone_inflected_cue",)),
+    ("El piso estaba alquilado por un hombre con documento {Onid}.", ()),
 ]
 
 

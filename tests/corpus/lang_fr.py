@@ -186,6 +186,16 @@ IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("Elle a communiqué le numéro du chauffeur, {Otel}, qu'elle appelait chaque soir.", ()),
     ("Sa date de naissance déclarée, le {dobw}, ne correspond pas à celle du passeport.", ()),
     ("Elle a donné un second numéro, le {tel}, à ne pas communiquer.", ()),
+    ("Sa mère réside {Oaddr}, où les menaces ont été déposées.", ()),
+    (
+        "Parmi les numéros relevés dans le téléphone de la prévenue figure le {Otel}.",
+        ("phone_inflected_cue",),
+    ),
+    (
+        "Le bail de l'appartement est au nom d'un homme dont la pièce d'identité porte le "
+        "numéro {Onid}.",
+        (),
+    ),
 ]
 
 

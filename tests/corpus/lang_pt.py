@@ -171,6 +171,9 @@ IDENTIFIER: list[tuple[str, tuple[str, ...]]] = [
     ("Deu o número do motorista, {Otel}, para quem ligava todas as noites.", ()),
     ("A data de nascimento declarada, {dobw}, não coincide com a do passaporte.", ()),
     ("Indicou outro número de celular, o {tel}, que não deve ser divulgado.", ()),
+    ("A mãe mora na {Oaddr}, onde recebeu as ameaças.", ()),
+    ("Entre os números de telefone apreendidos estava o {Otel}.", ("phone_inflected_cue",)),
+    ("O apartamento estava arrendado por um homem com o documento {Onid}.", ()),
 ]
 
 
