@@ -45,6 +45,7 @@ VICTIMS = [
     ("Florence", "Nwachukwu", "NG"),
     ("Kelly", "Marsh", "GB"),
     ("Adaeze", "Okonkwo", "NG"),
+    ("Aisha", "Bin Mahfouz", "SA"),
 ]
 OTHERS = [
     ("Osas", "Ehigie", "NG"),
@@ -136,6 +137,11 @@ NAME_LOOKALIKES = [
         VICTIMS[19],
         ["From Turin the group was taken by bus to Florence."],
         "place_shares_name_token",
+    ),
+    (
+        VICTIMS[22],
+        ["Her belongings had been thrown into a bin outside the house."],
+        "name_particle",
     ),
 ]
 

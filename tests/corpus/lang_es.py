@@ -44,6 +44,7 @@ VICTIMS = [
     ("Blanca", "Ruiz", "DO"),
     ("Yesenia", "Mosquera", "CO"),
     ("Karina", "Villalba", "PY"),
+    ("Vera", "Salazar", "CO"),
 ]
 OTHERS = [
     ("Jhon Jairo", "Cardona", "CO"),
@@ -111,6 +112,11 @@ NAME_LOOKALIKES = [
         VICTIMS[11],
         ["Cruz Roja le proporcionó alojamiento durante las primeras semanas."],
         "place_shares_name_token",
+    ),
+    (
+        VICTIMS[20],
+        ["Vivían en una chabola a la vera de la carretera de Andalucía."],
+        "common_word_name",
     ),
 ]
 
