@@ -8,6 +8,7 @@ identifier, never its value. `docs/gateway-guide.md` describes every endpoint.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime as dt
 import decimal
@@ -44,6 +45,7 @@ from .gateway_config import ApiKey, GatewayConfig
 from .gateway_erasure import erasure_status
 from .gateway_evidence import evidence_record
 from .gateway_linkage import LinkageKeys
+from .gateway_links import DEFAULT_WINDOW, MAX_WINDOW, collect, compare
 from .gateway_schema import (
     AckResult,
     HexId,
@@ -555,6 +557,24 @@ async def get_message(request: web.Request) -> web.Response:
     return json_response(message)
 
 
+class LinksParams(msgspec.Struct, frozen=True, kw_only=True):
+    """Query of `GET /v1/messages/{id}/links`."""
+
+    window: Annotated[int, Meta(ge=1, le=MAX_WINDOW)] = DEFAULT_WINDOW
+
+
+async def get_links(request: web.Request) -> web.Response:
+    """GET /v1/messages/{id}/links: the stored victims and witnesses that are the same
+    person as one of this message's, by their pseudonyms and name encodings."""
+    state = request.app[STATE]
+    message_id = _hex_id(request, "message_id")
+    q = params(request, LinksParams)
+    found = collect(state.store, state.linkage, message_id, window=q.window)
+    if found is None:
+        raise _not_found("message")
+    return json_response(await asyncio.to_thread(compare, found))
+
+
 async def get_evidence(request: web.Request) -> web.Response:
     """GET /v1/messages/{id}/evidence: a received message's signed bytes, to verify
     offline with `palermo evidence-verify`."""
@@ -629,6 +649,7 @@ def make_app(state: GatewayState, openapi: bytes) -> web.Application:
     app.router.add_get("/v1/messages/{message_id}", get_message)
     app.router.add_post("/v1/messages/{message_id}/ack", ack_message)
     app.router.add_get("/v1/messages/{message_id}/evidence", get_evidence)
+    app.router.add_get("/v1/messages/{message_id}/links", get_links)
     app.router.add_get("/v1/threads/{thread_id}", get_thread)
     app.router.add_get("/v1/threads/{thread_id}/erasure", get_erasure)
     for add in state.extra_routes:

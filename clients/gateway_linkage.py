@@ -69,3 +69,20 @@ class LinkageKeys:
                 raise LinkageKeyInvalid(str(exc)) from exc
         self._cache[name] = key
         return key
+
+    def by_key_id(self, key_id: bytes) -> LinkageKey | None:
+        """The stored key with this key id, if this gateway holds it (a counterpart's
+        pseudonyms are comparable only under a key agreed with it)."""
+        for key in self._cache.values():
+            if key.key_id == key_id:
+                return key
+        for path in sorted(self._dir.glob("*.key")):
+            if path.stem in self._cache:
+                continue
+            text = path.read_text().strip()
+            if not _HEX.fullmatch(text):
+                raise LinkageKeyInvalid(f"linkage key {path.name} is not 64 hex characters")
+            key = self._cache[path.stem] = LinkageKey(bytes.fromhex(text))
+            if key.key_id == key_id:
+                return key
+        return None

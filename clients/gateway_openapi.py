@@ -15,6 +15,7 @@ import msgspec
 from .gateway_api import KIND_FILTER
 from .gateway_erasure import ErasureView
 from .gateway_evidence import EvidenceRecord
+from .gateway_links import MAX_WINDOW, LinksView
 from .gateway_openapi_rules import MAX_ATTACHMENTS, SEND_EXAMPLE, tighten
 from .gateway_schema import (
     AckResult,
@@ -181,6 +182,26 @@ def _paths(attachments: bool) -> dict[str, Any]:
                 },
             }
         },
+        "/v1/messages/{message_id}/links": {
+            "get": {
+                "operationId": "getLinks",
+                "summary": "Stored victims and witnesses that are the same person as one of "
+                "this message's, by pseudonyms and name encodings",
+                "parameters": [
+                    _MESSAGE_ID,
+                    _param(
+                        "window",
+                        "query",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_WINDOW},
+                        "how many of the most recent stored messages to compare (default 2000)",
+                    ),
+                ],
+                "responses": {
+                    "200": _json("LinksView", "Candidates per person"),
+                    **_problems(400, 401, 404, 410),
+                },
+            }
+        },
         "/v1/status": {
             "get": {
                 "operationId": "getStatus",
@@ -293,7 +314,7 @@ def openapi_document(*, version: str, attachments: bool) -> bytes:
     """The OpenAPI 3.1 document as JSON bytes (`attachments`: include those routes)."""
     types = [
         SendRequest, SendResult, MessageList, StoredMessage, ThreadView, AckResult,
-        UploadResult, WebhookPayload, Problem, EvidenceRecord, Status, ErasureView,
+        UploadResult, WebhookPayload, Problem, EvidenceRecord, Status, ErasureView, LinksView,
     ]  # fmt: skip
     _, components = msgspec.json.schema_components(types, ref_template=_REF)
     tighten(components)

@@ -549,6 +549,23 @@ class MessageStore:
         for row in rows:
             yield _binding_decoder.decode(row["binding"]), self._body(row)
 
+    def recent_bodies(self, *, exclude: str, limit: int) -> Iterator[tuple[str, Message]]:
+        """The bodies of the `limit` most recently stored messages other than `exclude`,
+        newest first; erased and refused messages are left out."""
+        rows = self.db.execute(
+            "SELECT message_id, direction, thread_id, body, body_bytes FROM messages"
+            " WHERE message_id != ? AND erased_ms IS NULL AND refused IS NULL"
+            " AND kind NOT IN ('receipt', 'erasure_notice', 'erasure_confirmation')"
+            " ORDER BY cursor DESC LIMIT ?",
+            (exclude, limit),
+        ).fetchall()
+        for row in rows:
+            try:
+                body = self._body(row)
+            except CaseErased:  # erased between the query and now
+                continue
+            yield row["message_id"], body
+
     def _body(self, row: sqlite3.Row) -> Message:
         """The body from the signed bytes, decrypted; rows from before schema 1 only have
         JSON. `CaseErased` for a message whose case was erased."""
