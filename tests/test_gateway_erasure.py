@@ -327,6 +327,10 @@ async def _audit_verifies(h: Any, tmp_path: Path) -> None:
     (tmp_path / "audit.jsonl").write_text(out.getvalue())
     vkey = verifier_key("palermo.example/audit", h.broker_keys.log)
     assert verify_export(tmp_path / "audit.jsonl", [checkpoint], vkey).ok
+    # And as an operator runs it: `palermo audit verify`.
+    (tmp_path / "checkpoint").write_bytes(checkpoint)
+    assert await cli("audit", "verify", str(tmp_path / "audit.jsonl"), "--checkpoint",
+                     str(tmp_path / "checkpoint"), "--vkey", vkey) == 0  # fmt: skip
 
 
 async def test_erasure_end_to_end(
