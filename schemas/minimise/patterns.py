@@ -35,6 +35,7 @@ from .words import (
     BIRTH_CUES,
     CURRENCY_CUES,
     DOCUMENT_CUE_WORDS,
+    NUMBER_ABBREVIATION_WORDS,
     NUMBER_CUE_WORDS,
     PHONE_CUE_WORDS,
     REFERENCE_CUE_WORDS,
@@ -123,6 +124,7 @@ _CURRENCY_AFTER: Final = re.compile(rf"\s*(?:{CURRENCY_CUES})(?!\w)")
 # phone before document before reference before number when a word is in two lists.
 _CUE_LISTS: Final = (
     ("number", NUMBER_CUE_WORDS),
+    ("abbreviation", NUMBER_ABBREVIATION_WORDS),
     ("reference", REFERENCE_CUE_WORDS),
     ("document", DOCUMENT_CUE_WORDS),
     ("phone", PHONE_CUE_WORDS),
@@ -138,6 +140,9 @@ _CUE: Final = re.compile(
     rf"(?<!\w)(?:{trie_pattern(w for _, words in _CUE_LISTS for w in words)})(?!\w)"
 )
 _CUE_WINDOW: Final = 32
+_BARE_PHONE_DIGITS: Final = 9
+_AREA_CODE: Final = re.compile(r"[0-9]{1,5}\)")
+_YEAR_GROUP: Final = re.compile(r"^(?:19|20)[0-9]{2}[/\-]|[/\-](?:19|20)[0-9]{2}$")
 
 # The lookbehind lets a match start only where a run of local-part characters starts,
 # so a long run without "@" is scanned once, not once per position (quadratic).
@@ -416,19 +421,27 @@ def _number(folded: str, start: int, end: int, regions: Sequence[str]) -> list[H
     if before.endswith("+") or before == "+ ":
         start -= len(before) - before.index("+")
         raw = "+" + raw
+    international = raw.startswith("+") or digits.startswith("00")
+    if not international and _YEAR_GROUP.search(raw):
+        return []  # "2024-85434", "06409/2024": a year joined to a number is a reference
     cue, numbered = _cue_before(folded, start)
-    if cue == "reference":
-        # A case number is no phone, unless it is written as phones are: "+" first, or
-        # a trunk prefix and valid for a region.
-        strong = raw.startswith("+") or has_trunk_prefix(digits)
-        return [("phone", start, end)] if strong and _is_phone(raw, digits, False, regions) else []
+    if cue in ("reference", "abbreviation"):
+        # A case number is no phone, unless it is written as phones are: "+" or "00"
+        # first, or a trunk prefix and valid for a region.
+        strong = international or has_trunk_prefix(digits)
+        valid = strong and _is_phone(raw, digits, numbered or cue == "abbreviation", regions)
+        return [("phone", start, end)] if valid else []
     if cue == "phone" and 7 <= len(digits) <= 15:
         return [("phone", start, end)]
     if cue == "document":
         return [("document", start, end)]
     if not raw.startswith("+") and _is_national_id(raw, digits):
         return [("document", start, end)]
-    if _is_phone(raw, digits, numbered, regions):
+    # "(71) 921 007": a first group in brackets is written as an area code.
+    area_code = folded[start - 1 : start] == "(" and _AREA_CODE.match(folded, start) is not None
+    if area_code:
+        start -= 1
+    if _is_phone(raw, digits, numbered, regions, area_code=area_code):
         return [("phone", start, end)]
     return []
 
@@ -467,7 +480,8 @@ def _cue_before(folded: str, start: int) -> tuple[str | None, bool]:
         kind = _cue_kind(match.group())
         if kind == "number":
             numbered = True
-        else:
+        elif kind != "abbreviation" or nearest in (None, "reference", "abbreviation"):
+            # "phone no.", "passport №": the abbreviation numbers what the cue names.
             nearest = kind
     return nearest, numbered
 
@@ -480,18 +494,23 @@ def _cue_kind(word: str) -> str:
     return next((kind for pattern, kind in _CUE_STARRED if pattern.fullmatch(word)), "number")
 
 
-def _is_phone(raw: str, digits: str, numbered: bool, regions: Sequence[str]) -> bool:
+def _is_phone(
+    raw: str, digits: str, numbered: bool, regions: Sequence[str], *, area_code: bool = False
+) -> bool:
     if raw.startswith("+"):
         return 8 <= len(digits) <= 15
     if len(digits) < 7 or len(digits) > 17:
         return False
     if digits.startswith("00"):
         return valid_international(digits[2:])
-    if has_trunk_prefix(digits) or numbered:
+    if has_trunk_prefix(digits) or numbered or area_code:
         if valid_national(digits, (*regions, *DEFAULT_REGIONS)):
             return True
         return numbered and digits.startswith("0") and 9 <= len(digits) <= 15
-    return valid_national(digits, regions)
+    # A bare run: no "+", "00", trunk prefix or cue. Seven- and eight-digit runs are
+    # valid subscriber numbers in many plans and are far more often vessel, file or
+    # record numbers.
+    return len(digits) >= _BARE_PHONE_DIGITS and valid_national(digits, regions)
 
 
 def _is_national_id(raw: str, digits: str) -> bool:

@@ -144,7 +144,7 @@ BIRTH_CUE_WORDS: Final = cue_words(
 BIRTH_CUES: Final = trie_pattern(BIRTH_CUE_WORDS)
 
 PHONE_CUE_WORDS: Final = cue_words(
-    "phone*|telephone*|tel|tel.|mobile*|cell*|whatsapp|viber|telegram|signal|imo|sms"
+    "phone*|telephone*|tel|tel.|mobile*|cell*|whatsapp|viber|telegram|signal|sms"
     "|contact number|call* on|reached on|reachable on|hotline"
     "|téléphon*|portable|joignable au|numéro de téléphone|appel*"
     "|teléfon*|telefon*|móvil|movil|celular*|contacto|llamar al|whats"
@@ -154,9 +154,15 @@ PHONE_CUE_WORDS: Final = cue_words(
 )
 """Phone cues: a 7-15-digit number after one of them is a phone number."""
 
-NUMBER_CUE_WORDS: Final = cue_words("number|no|nr|num|numéro|n°|no.|número|núm|nº|n.º|номер*|№|رقم")
-"""Cue words for a number of any kind: they make a valid phone number's hit certain,
-and they never make a case number a phone."""
+NUMBER_CUE_WORDS: Final = cue_words("number|numéro|número|номер*|رقم*")
+"""Cue words for a number of any kind: a number written after one is read as a phone
+number if valid for any region tried (`DEFAULT_REGIONS` too), and they never make a
+case number a phone."""
+
+NUMBER_ABBREVIATION_WORDS: Final = cue_words("no|nr|num|n°|no.|núm|nº|n.º|n. º|№")
+"""Abbreviations of "number" ("№" and "nº" fold to "no"): they number case files,
+laws and vessels far more often than phones, so a number right after one is read as a
+reference unless a phone or document cue comes before it in the same clause."""
 
 DOCUMENT_CUE_WORDS: Final = cue_words(
     "passport*|id card|identity card|identity document|national id|id number|id no|nin|ssn"
@@ -174,15 +180,16 @@ DOCUMENT_CUE_WORDS: Final = cue_words(
 
 REFERENCE_CUE_WORDS: Final = cue_words(
     "case|case no|case number|cases|proceedings|proceeding|file|ref|reference|refs|our ref"
-    "|your ref|indictment|court|crown court|docket|claim|invoice|order|warrant|report|crime"
-    "|crime reference|urn|incident|operation|flight|art|article|section|law|act|decision"
-    "|affaire|dossier|parquet|procédure|procès-verbal|pv|jugement|arrêt|plainte|rg|enquête"
+    "|your ref|indictment|court|crown court|docket|claim|invoice|order|warrant|report|crime|imo"
+    "|crime reference|urn|incident|operation|flight|vol|vuelo|voo|رحلة|الرحلة|art|article"
+    "|section|law|act|decision"
+    "|affaire|dossier|parquet|procédure|procès-verbal|pv|jugement|arrêt|plainte|rg|enquête|loi"
     "|procedimiento|proceso|expediente|diligencias|diligencias previas|causa|sumario|atestado"
-    "|denuncia|nuc|noticia criminal|sentencia|auto|juzgado|tribunal|radicado|spoa"
-    "|processo|processo n|autos|inquérito|inquerito|cnj|boletim de ocorrência|ação penal"
+    "|denuncia|nuc|noticia criminal|sentencia|auto|juzgado|tribunal|radicado|spoa|ley|nig"
+    "|processo|processo n|proc|autos|inquérito|inquerito|cnj|boletim de ocorrência|ação penal|lei"
     "|قضية*|القضية|ملف*|الملف|محضر|المحضر|الدعوى|دعوى|مرجع*|المرجع|القرار|حكم|المادة"
     "|дело|дела|делу|делом|деле|уголовное дело|уголовного дела|материал*|производств*"
-    "|постановлени*|приговор*|статья|ст|кусп|протокол*|рейс"
+    "|постановлени*|приговор*|статья|ст|кусп|ердр|протокол*|рейс*"
 )
 """Case and court reference cues: a number after one is a reference, not a phone or
 document number (unless a phone or document cue stands nearer the number)."""
