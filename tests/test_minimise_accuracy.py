@@ -5,13 +5,14 @@ invented texts: what must block, and the look-alike that must pass.
 """
 
 # Arabic and Cyrillic text is the point of these tests:
-# ruff: noqa: RUF001
+# ruff: noqa: RUF001, RUF002
 
 from __future__ import annotations
 
 import pytest
 
 from schemas.minimise import scan
+from schemas.minimise.scan import family_tokens
 
 
 def _kinds(text: str, regions: tuple[str, ...] = ()) -> list[str]:
@@ -55,3 +56,81 @@ def test_references_and_bare_runs_are_not_phones(text: str) -> None:
 def test_phones_still_block(text: str, regions: tuple[str, ...]) -> None:
     """Phones written as phones are (cue, trunk prefix, +, area code in brackets)."""
     assert "phone" in _kinds(text, regions)
+
+
+@pytest.mark.parametrize(
+    ("name", "family"),
+    [
+        ("OKAFOR Blessing", {"okafor"}),
+        ("Okafor, Blessing Ama", {"okafor"}),
+        ("Каримова Дильноза Рашидовна", {"каримова"}),
+        ("Дильноза Рашидовна Каримова", {"каримова"}),
+        ("Дильноза Каримова", {"каримова"}),
+        ("Esperanza Castaño Ruiz", {"castano", "ruiz"}),
+        ("Maria da Conceição Santos", {"conceicao", "santos"}),
+        ("مريم بن سالم", {"سالم"}),
+        ("Adaeze", {"adaeze"}),
+    ],
+)
+def test_family_names_inferred_from_unstructured_names(name: str, family: set[str]) -> None:
+    """Capitals, a comma, Cyrillic patronymics and endings, else all tokens but the first."""
+    assert family_tokens(name) == family
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("From Turin the group was taken by bus to Florence.", "Florence Nwachukwu"),
+        ("She was housed in a hotel on Victoria Island, Lagos.", "Victoria Eghosa"),
+        ("Therapy is funded by a project run with Hope for Justice.", "Hope Obi"),
+        ("Le foyer de la rue Jean-Jaurès l'a hébergée.", "Nadège Jean-Baptiste"),
+        ("Viajó en autobús desde La Paz hasta la frontera.", "Paz Ortega"),
+        ("O contentor saiu do porto de Santos no dia seguinte.", "Joana Santos"),
+        ("Passou por Fátima antes de chegar a Lisboa.", "Fátima Rodrigues"),
+        ("Pediu socorro e foi levada ao pronto-socorro; a lima ficou.", "Maria do Socorro Lima"),
+        ("Её перевезли в гостиницу «Виктория» в Подольске.", "Виктория Лебедева"),
+        ("روت أمام المحققين قصة نجاة مؤلمة.", "نجاة الفاسي"),
+        ("رفضت ذكر أسماء المجندين خوفا من الانتقام.", "أسماء بنعلي"),
+        ("Vivían en una chabola a la vera de la carretera.", "Vera Salazar"),
+    ],
+)
+def test_places_and_words_do_not_block_alone(text: str, name: str) -> None:
+    """Places and ordinary words that are names, quoted names and foreign compounds."""
+    assert scan(text, names=[name]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Florence told the officers she was afraid.", "Florence Nwachukwu"),
+        ("La víctima Paz declaró ante el juez.", "Paz Ortega"),
+        ("Segundo Fátima, o aliciador ficou com o passaporte.", "Fátima Rodrigues"),
+        ("Виктория заявила, что боится.", "Виктория Лебедева"),
+        ("وأفادت نجاة بأنها تخشى الانتقام.", "نجاة الفاسي"),
+        ("Nadège Jean-Baptiste a été entendue.", "Nadège Jean-Baptiste"),
+        ("Le témoignage de Jean-Baptiste est joint.", "Nadège Jean-Baptiste"),
+        ("Joana visitou Santos antes de fugir.", "Joana Santos"),
+    ],
+)
+def test_cued_common_word_names_block(text: str, name: str) -> None:
+    """A title, role word, reporting verb or another name token nearby makes it a name."""
+    assert scan(text, names=[name]) == ["victim_name"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Вещи Орловой изъяты при обыске.",
+        "С Светланой Орловой работает психолог.",
+        "Показания Орловой Светланы приобщены.",
+    ],
+)
+def test_russian_declined_family_names(text: str) -> None:
+    """Feminine family names in -ова decline as adjectives (-ой, -у); й reads as и."""
+    assert scan(text, names=["Светлана Орлова"]) == ["victim_name"]
+
+
+def test_russian_adjectival_family_names() -> None:
+    """-ская declines from its shorter stem: -ской, -скую."""
+    for text in ("Показания Ковальской приобщены.", "Допросили Ковальскую."):
+        assert scan(text, names=["Анна Ковальская"]) == ["victim_name"]

@@ -221,8 +221,8 @@ NAMES = [
     (ProtectedPerson(names=("Maria do Socorro Santos",)), "Pediu socorro à polícia.", False),
     (ProtectedPerson(names=("Maria do Socorro Santos",)), "Maria do Socorro pediu ajuda.", True),
     (
-        ProtectedPerson(names=("Adaeze Okafor",), family_names=("Okafor",)),
-        "Adaeze said she was afraid.",
+        ProtectedPerson(names=("Espoir Kabeya",), family_names=("Kabeya",)),
+        "Elle garde l'espoir de reprendre ses études.",
         False,
     ),
     (
@@ -250,7 +250,7 @@ def test_name_tokens_that_are_words_or_particles(
     person: ProtectedPerson, text: str, blocks: bool
 ) -> None:
     """Particles and common words never block alone; with known family names a given
-    name needs a cue, a capital mid-sentence or a neighbouring name token."""
+    name needs a cue, a capital or a neighbouring name token."""
     assert (Scanner([person]).scan(text) == ["victim_name"]) is blocks
 
 

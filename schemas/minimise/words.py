@@ -76,6 +76,7 @@ COMMON_WORD_NAMES: Final = _folded(
     "|espérance|grâce|joie|victoire|aimée|blanche|claire|constance|fleur|perle|céleste"
     "|reine|marine|pierre|france|rené|désiré|désirée|modeste|prosper|félicité|noël|pascal"
     "|ange|bienvenue|dieudonné|merveille|chance|bénédicte|gloire|divine|sagesse|patience"
+    "|espoir|clémence|aurore|prudence|innocence|providence|fidèle|liberté|paix"
     # Spanish.
     "|dolores|esperanza|paz|rosa|luz|consuelo|soledad|pilar|mercedes|socorro|milagros"
     "|rocío|amparo|cruz|reyes|ángeles|sol|estrella|blanca|clara|alegría|gloria|victoria"
@@ -104,6 +105,42 @@ COMMON_WORD_NAMES: Final = _folded(
 after normalisation: alone they do not block; next to another of the person's name
 tokens, after a title or role word, or (Latin and Cyrillic) capitalised mid-sentence
 they do."""
+
+PLACE_WORDS: Final = _folded(
+    # Places, organisations and ordinary words that are also given or family names, in
+    # any script: written with a capital they are still more often the place.
+    "florence|victoria|lima|santos|costa|cruz|paz|fátima|vitória|aparecida|glória|gloria"
+    "|mercedes|lourdes|santiago|trinidad|dolores|regina|georgia|hope|israel|jordan|chad"
+    "|sydney|orlando|austin|paris|adelaide|madison|florida|carolina|virginia|santa|lagos"
+    "|florencia|valencia|alicante|sevilla|granada|elche|almería|guadalupe|soledad|montserrat"
+    "|caridad|esperanza|concepción|asunción|rosario|salvador|socorro|belém|natal|vitoria"
+    "|nascimento|conceição|assunção|piedade|guia|vera|liberté"
+    "|نجاة|أمل|امل|نور|ليلى|ليلي|أسماء|اسماء|علي|على|الدين|عبد|سعاد|حياة|سلام|وفاء|هدى"
+    "|فرح|بشرى|ملاك|رحمة|إيمان|ايمان|سعيدة|زهرة|وردة|صباح|سماح|حنان|نوال|أحلام|منى"
+    "|вера|надежда|любовь|роза|лилия|мира|виктория|слава|майя|злата|победа|звезда|ангелина"
+    "|лада|мила|дина|нина|марина|лилиана|алиса|кира|софия|маргарита|александрия|анапа"
+)
+"""Ordinary words and place names that are also names (a subset of the tokens that
+never block alone): besides not blocking alone, a capital does not make them a name
+("Hope for Justice", "Victoria Island", "La Paz", "гостиница «Виктория»")."""
+
+REPORTING_WORDS: Final = _folded(
+    "said|says|told|tells|stated|states|declared|explained|reported|recalled|testified"
+    "|added|confirmed|described|recounted|disclosed|admitted|insisted|alleged|according to"
+    "|was born|is afraid|was afraid|fled|escaped"
+    "|a déclaré|a expliqué|a indiqué|a raconté|a affirmé|a précisé|a dit|déclare|explique"
+    "|raconte|affirme|précise|indique|est née|est arrivée|selon"
+    "|declaró|afirmó|explicó|relató|contó|dijo|manifestó|señaló|indicó|nació|declara|afirma"
+    "|explica|relata|según"
+    "|afirmou|declarou|disse|contou|relatou|explicou|nasceu|afirma|declara|conta|segundo"
+    "|заявила|заявил|сообщила|сообщил|пояснила|пояснил|показала|показал|рассказала"
+    "|рассказал|родилась|родился|заявляет|сообщает|поясняет|показывает|рассказывает"
+    "|по словам"
+    "|أفادت|أفاد|قالت|قال|صرحت|صرح|أوضحت|أوضح|روت|روى|أكدت|أكد|أضافت|أضاف"
+    "|ولدت|حسب|وأفادت|وقالت|وصرحت|وأوضحت|وروت|وأكدت|وأضافت"
+)
+"""Reporting and person verbs: a name token right before or after one (a two-word verb
+as a whole) is a person's name."""
 
 NAME_PARTICLES: Final = _folded(
     "de|da|das|do|dos|del|della|di|du|la|le|les|van|von|der|den|ter|ten|y|e|mc|mac|st"
