@@ -134,3 +134,38 @@ def test_russian_adjectival_family_names() -> None:
     """-ская declines from its shorter stem: -ской, -скую."""
     for text in ("Показания Ковальской приобщены.", "Допросили Ковальскую."):
         assert scan(text, names=["Анна Ковальская"]) == ["victim_name"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She was born in Benin City and on 14 March 2025 she was moved to Luton.",
+        "Her birth certificate was issued on 14/02/2025 by the registry.",
+        "Son acte de naissance a été délivré le 3 mars 2025 à Abidjan.",
+        "La partida de nacimiento fue expedida el 14/02/2025 en Pereira.",
+        "A certidão de nascimento foi emitida em 12/03/2025 pelo cartório.",
+        "Свидетельство о рождении выдано 12.03.2025 органом ЗАГС.",
+        "صدرت شهادة الميلاد المقدمة في ١٢/٠٣/٢٠٢٥ عن البلدية.",
+        "Née à Douala, elle est arrivée le 3 mars 2025.",
+    ],
+)
+def test_birth_cue_must_govern_the_date(text: str) -> None:
+    """A clause break, a conjunction or an issuance verb between cue and date, or an
+    issued certificate, makes the date no date of birth."""
+    assert "date_of_birth" not in scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She was born in Lagos on 3 May 2007.",
+        "Née à Douala le 3 mars 2007, elle a été recrutée.",
+        "Nacida en Cali el 3 de mayo de 2007.",
+        "Nascida aos 3 dias do mês de maio de 2006, em Belém.",
+        "Родилась 12.03.2007 в Ташкенте.",
+        "ولدت في حلب في ١٢/٠٣/٢٠٠٧",
+    ],
+)
+def test_dates_of_birth_still_block(text: str) -> None:
+    """Dates a birth cue governs, Brazilian notarial dates included."""
+    assert "date_of_birth" in scan(text)

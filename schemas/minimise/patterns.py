@@ -35,6 +35,7 @@ from .words import (
     BIRTH_CUES,
     CURRENCY_CUES,
     DOCUMENT_CUE_WORDS,
+    ISSUANCE_WORDS,
     NUMBER_ABBREVIATION_WORDS,
     NUMBER_CUE_WORDS,
     PHONE_CUE_WORDS,
@@ -89,6 +90,8 @@ _DIGITS: Final = re.compile(
     rf"|{_NO_DIGIT_BEFORE}(?P<ymd>[0-9]{{3}}{_SEP}[0-9]{{1,2}}{_SEP}[0-9]{{1,2}}){_DATE_END}"
     # 14 March 2001, 1er mars 2001, 14 de marzo de 2001, 14 марта 2001 г., 14 مارس 2001
     rf"|(?<![0-9][0-9])(?P<word>[0-9]?(?:st|nd|rd|th|er|º|o)?\.?\s+(?:de\s+|of\s+)?"
+    # Brazilian notarial style: "aos 3 dias do mês de maio de 2006"
+    r"(?:dias?\s+do\s+mes\s+de\s+)?"
     rf"(?:{_MONTH})\.?,?\s+(?:de\s+|del\s+|of\s+)?[0-9]{{4}})(?![0-9])"
     # French passport 12AB34567
     rf"|{_NO_WORD_BEFORE}(?P<frpass>[0-9][a-z]{{2}}[0-9]{{5}}){_END}"
@@ -118,6 +121,10 @@ _CODICE_FISCALE: Final = re.compile(r"[a-z]{6}[0-9]{2}[a-z][0-9]{2}[a-z][0-9]{3}
 
 _BIRTH: Final = re.compile(rf"(?<!\w)(?:{BIRTH_CUES})(?!\w)")
 _SENTENCE_END: Final = re.compile(r"[.!?;]\s|[!?;\n]")
+# What stands between a birth cue and a date it governs: no clause punctuation, no
+# conjunction starting another complement, no issuance verb.
+_CLAUSE_BREAK: Final = re.compile(r"[.!?;,]\s|[!?;\n]")
+_AND_WORDS: Final = frozenset(("and", "et", "y", "e", "и", "а", "но", "but", "mais", "pero", "mas"))
 _CURRENCY_BEFORE: Final = re.compile(rf"(?:(?<!\w)(?:{CURRENCY_CUES}))\.?\s*$")
 _CURRENCY_AFTER: Final = re.compile(rf"\s*(?:{CURRENCY_CUES})(?!\w)")
 # Cue words of every kind in one trie; the kind of a match is looked up afterwards,
@@ -148,6 +155,7 @@ _YEAR_GROUP: Final = re.compile(r"^(?:19|20)[0-9]{2}[/\-]|[/\-](?:19|20)[0-9]{2}
 # so a long run without "@" is scanned once, not once per position (quadratic).
 _EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 _NOT_DIGIT: Final = re.compile(r"[^0-9]")
+_WORDS: Final = re.compile(r"[^\W_]+")
 _GLUED_AFTER: Final = re.compile(r"[^\W_]|[/.\-][^\W_]")
 _RU_PASSPORT: Final = re.compile(r"[0-9]{4}\s[0-9]{6}|[0-9]{2}\s[0-9]{2}\s[0-9]{6}")
 
@@ -447,16 +455,37 @@ def _number(folded: str, start: int, end: int, regions: Sequence[str]) -> list[H
 
 
 def _near_birth_cue(folded: str, start: int, end: int) -> bool:
+    """Whether a birth cue governs the date at [start, end): at most 40 characters
+    before it or 25 after it, with nothing between that starts another clause."""
     before = folded[max(0, start - 40) : start]
     cues = list(_BIRTH.finditer(before))
     if cues:
         # A dot right after the cue is an abbreviation ("DOB.:"), not a sentence end.
         between = before[cues[-1].end() :].removeprefix(".")
-        if not _SENTENCE_END.search(between):
+        cue_start = max(0, start - 40) + cues[-1].start()
+        # "صدرت شهادة الميلاد المقدمة في …": a certificate issued, not a birth.
+        lead = folded[max(0, cue_start - 30) : cue_start]
+        lead = _CLAUSE_BREAK.split(lead)[-1]
+        issued = any(w in ISSUANCE_WORDS for w in _WORDS.findall(lead))
+        if not issued and _governs(between):
             return True
     after = folded[end : end + 25]
     cue_after = _BIRTH.search(after)
-    return cue_after is not None and not _SENTENCE_END.search(after[: cue_after.start()])
+    return cue_after is not None and _governs(after[: cue_after.start()])
+
+
+def _governs(between: str) -> bool:
+    """Whether a birth cue and a date with `between` them belong to one clause: no
+    sentence or clause punctuation, no conjunction ("born in Benin City and on …"), no
+    issuance verb ("birth certificate issued on …")."""
+    if _CLAUSE_BREAK.search(between):
+        return False
+    for word in _WORDS.findall(between):
+        if word in _AND_WORDS or word in ISSUANCE_WORDS:
+            return False
+        if word.startswith("و") and len(word) > 2 and not _BIRTH.fullmatch(word):
+            return False  # an Arabic "and" joined to the next word
+    return True
 
 
 def _is_amount(folded: str, start: int, end: int) -> bool:

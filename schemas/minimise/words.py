@@ -180,6 +180,16 @@ BIRTH_CUE_WORDS: Final = cue_words(
 """Birth cues: a full date near one of them is a date of birth."""
 BIRTH_CUES: Final = trie_pattern(BIRTH_CUE_WORDS)
 
+ISSUANCE_WORDS: Final = _folded(
+    "issued|issue|delivered|registered|dated|délivré|délivrée|délivrance|établi|établie"
+    "|enregistré|enregistrée|expedida|expedido|expedición|emitida|emitido|emisión"
+    "|registrada|registrado|emissão|registada|registado|lavrada|lavrado"
+    "|выдан|выдана|выдано|выданы|выдачи|выдача|зарегистрировано|зарегистрирован"
+    "|صدرت|صدر|الصادرة|صادرة|الإصدار|إصدار|اصدار"
+)
+"""Issuance verbs: between a birth cue and a date, one makes the date a date of issue
+("birth certificate issued on …", "свидетельство о рождении выдано …")."""
+
 PHONE_CUE_WORDS: Final = cue_words(
     "phone*|telephone*|tel|tel.|mobile*|cell*|whatsapp|viber|telegram|signal|sms"
     "|contact number|call* on|reached on|reachable on|hotline"
