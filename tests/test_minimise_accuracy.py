@@ -169,3 +169,75 @@ def test_birth_cue_must_govern_the_date(text: str) -> None:
 def test_dates_of_birth_still_block(text: str) -> None:
     """Dates a birth cue governs, Brazilian notarial dates included."""
     assert "date_of_birth" in scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Her mother lives at 20 Adeola Odeku Street, Victoria Island.",
+        "Sa mère réside 60 rue de la Guillotière, 69007 Lyon.",
+        "Il logeait au 114 boulevard de la Villette.",
+        "A mãe mora na Rua Voluntários da Pátria 388, apto 458.",
+        "Vivía en la calle Mayor 12, segundo piso.",
+        "Проживала по адресу: ул. Навои, д. 53, кв. 61.",
+        "تقيم في شارع الحمراء، بناية 3، الطابق 4.",
+        "حي الرياض، زنقة 13، رقم 32، الرباط.",
+    ],
+)
+def test_street_addresses_of_anyone(text: str) -> None:
+    """A house number with a street word and a street name, in six languages."""
+    assert "address" in scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She rented a flat on Via Roma for a month.",
+        "Worked 12 hours a day on the street near the station.",
+        "Elle a passé 3 nuits dans la rue avant d'être recueillie.",
+        "Pasó 3 semanas en la calle durante el invierno.",
+        "Ficou na rua durante 5 dias.",
+        "На улице она провела 3 дня.",
+        "بقيت في الشارع لمدة 3 أيام.",
+        "In 2019 Lagos State Road Safety officers stopped the bus.",
+    ],
+)
+def test_streets_without_house_numbers_pass(text: str) -> None:
+    """A street word alone, or a street and an unrelated number, is no address."""
+    assert "address" not in scan(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("La encargada, con DNI 67.127.684-E, fue detenida.", "document"),
+        ("الرقم القومي للوسيط 29805120101234 بحسب المحضر.", "document"),
+        ("Courier 29805120101234 left the parcel.", "document"),
+        ("Переводы шли на счёт 40817810843994581784.", "bank_account"),
+        ("Средства поступали: 42307810500001234567.", "bank_account"),
+        ("The adverts gave sandra.obaseki77 at gmail dot com as the contact.", "email"),
+        ("Escriba a maria (arroba) correo (punto) es para citas.", "email"),
+        ("Пишите: ivanova собака mail точка ru.", "email"),
+    ],
+)
+def test_documents_accounts_and_obfuscated_emails(text: str, kind: str) -> None:
+    """Spanish DNI with dots, the Egyptian national number's shape, Russian personal
+    accounts, e-mail addresses written with words."""
+    assert kind in scan(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He worked at hotel.com in Lagos for a year.",
+        "She arrived at night. In the morning she left.",
+        "Дело № 12401450001000123 передано в суд.",
+        "Sumario 67.127.684-X, juzgado de instrucción.",
+        "Она прилетела рейсом TK1193 25 августа.",
+        "Il a pris le vol AF1234 56 minutes plus tard.",
+    ],
+)
+def test_look_alikes_of_accounts_emails_and_documents_pass(text: str) -> None:
+    """A word before "at" a domain, a DNI with a wrong letter, a 17-digit case number,
+    a flight number followed by a date."""
+    assert scan(text) == []

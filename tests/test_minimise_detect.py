@@ -346,14 +346,21 @@ def test_cue_lists_in_the_specification_are_the_code_s() -> None:
         "Birth": words.BIRTH_CUE_WORDS,
         "Phone": words.PHONE_CUE_WORDS,
         "Number": words.NUMBER_CUE_WORDS,
+        "Number abbreviations": words.NUMBER_ABBREVIATION_WORDS,
         "Document": words.DOCUMENT_CUE_WORDS,
         "Reference": words.REFERENCE_CUE_WORDS,
+        "Account": words.ACCOUNT_CUE_WORDS,
+        "Street words before": words.STREET_WORDS_BEFORE,
+        "Street words after": words.STREET_WORDS_AFTER,
         "Currency": words.CURRENCY_CUE_WORDS,
     }
     for name, code in lists.items():
         assert set(words.cue_words(lines[name])) == set(code), name
     assert words._folded(lines["Name particles"]) == words.NAME_PARTICLES
     assert words._folded(lines["Titles and role words"]) == words.TITLES
+    assert words._folded(lines["Place and ordinary words"]) == words.PLACE_WORDS
+    assert words._folded(lines["Reporting verbs"]) == words.REPORTING_WORDS
+    assert words._folded(lines["Issuance verbs"]) == words.ISSUANCE_WORDS
     assert f"`DEFAULT_REGIONS` ({', '.join(DEFAULT_REGIONS[:4])}," in " ".join(
         DOC.read_text(encoding="utf-8").split()
     )

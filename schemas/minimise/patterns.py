@@ -31,6 +31,7 @@ from stdnum.ru import inn
 from .phones import DEFAULT_REGIONS, has_trunk_prefix, valid_international, valid_national
 from .textview import Folded, scan_fold
 from .words import (
+    ACCOUNT_CUE_WORDS,
     BIRTH_CUE_WORDS,
     BIRTH_CUES,
     CURRENCY_CUES,
@@ -93,6 +94,8 @@ _DIGITS: Final = re.compile(
     # Brazilian notarial style: "aos 3 dias do mês de maio de 2006"
     r"(?:dias?\s+do\s+mes\s+de\s+)?"
     rf"(?:{_MONTH})\.?,?\s+(?:de\s+|del\s+|of\s+)?[0-9]{{4}})(?![0-9])"
+    # Spanish DNI with dots: 67.127.684-E (checked in Python)
+    rf"|(?P<dnidot>[0-9]?\.[0-9]{{3}}\.[0-9]{{3}}[\s-]?[a-z]){_END}"
     # French passport 12AB34567
     rf"|{_NO_WORD_BEFORE}(?P<frpass>[0-9][a-z]{{2}}[0-9]{{5}}){_END}"
     # Portuguese citizen card 12345678 9 ZZ4
@@ -112,6 +115,7 @@ _NUMBER_AT: Final = re.compile(f"[0-9]{_NUMBER_REST}")
 _DATE_PARTS: Final = re.compile(r"[0-9]+")
 _WORD_DATE: Final = re.compile(rf"([0-9]{{1,2}})\D+?({_MONTH})\W.*?([0-9]{{4}})$")
 _YEAR: Final = re.compile(r"[0-9]{4}$")
+_MONTH_AFTER: Final = re.compile(rf"\s+(?:de\s+|of\s+)?(?:{_MONTH})(?!\w)")
 _MONTH_BEFORE: Final = re.compile(rf"(?<!\w)({_MONTH})\.?\s+$")
 _SPACE_DASH: Final = re.compile(r"[\s\-]")
 _ASCII_ALNUM: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -133,6 +137,7 @@ _CUE_LISTS: Final = (
     ("number", NUMBER_CUE_WORDS),
     ("abbreviation", NUMBER_ABBREVIATION_WORDS),
     ("reference", REFERENCE_CUE_WORDS),
+    ("account", ACCOUNT_CUE_WORDS),
     ("document", DOCUMENT_CUE_WORDS),
     ("phone", PHONE_CUE_WORDS),
 )
@@ -156,6 +161,11 @@ _YEAR_GROUP: Final = re.compile(r"^(?:19|20)[0-9]{2}[/\-]|[/\-](?:19|20)[0-9]{2}
 _EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 _NOT_DIGIT: Final = re.compile(r"[^0-9]")
 _WORDS: Final = re.compile(r"[^\W_]+")
+_GLUED_BEFORE: Final = re.compile(r"[\w./\-]")
+_RU_ACCOUNT_PREFIXES: Final = ("40817", "40820", "42301", "42307")
+_EG_GOVERNORATES: Final = frozenset(
+    (*(f"{n:02d}" for n in (1, 2, 3, 4)), *(f"{n:02d}" for n in range(11, 36)), "88")
+)
 _GLUED_AFTER: Final = re.compile(r"[^\W_]|[/.\-][^\W_]")
 _RU_PASSPORT: Final = re.compile(r"[0-9]{4}\s[0-9]{6}|[0-9]{2}\s[0-9]{2}\s[0-9]{6}")
 
@@ -323,6 +333,40 @@ class _AnyOf:
 _BIRTH_WORDS: Final = _AnyOf(max(w.split(" "), key=len) for w in BIRTH_CUE_WORDS)
 
 
+_AT_WORDS: Final = ("at", "arroba", "arobase", "собака")
+_AT: Final = (
+    r"(?:\s*[(\[{<]\s*(?:at|@|arroba|arobase|собака)\s*[)\]}>]\s*"
+    r"|\s+(?:at|arroba|arobase|собака)\s+)"
+)
+_DOT: Final = (
+    r"(?:\s*[(\[{<]\s*(?:dot|point|punto|ponto|точка)\s*[)\]}>]\s*"
+    r"|\s+(?:dot|point|punto|ponto|точка)\s+|\.)"
+)
+_TLD: Final = r"(?:com|org|net|info|biz|edu|gov|mail|[a-z]{2}|рф)"
+_OBFUSCATED: Final = re.compile(
+    rf"(?<![\w.+-])(?P<local>[a-z0-9][\w.+-]*?){_AT}(?P<domain>[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*?"
+    rf"{_DOT}){_TLD}(?![\w@])"
+)
+_PLAIN_DOMAIN: Final = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.")
+
+
+def obfuscated_emails(folded: str) -> list[Hit]:
+    """E-mail addresses written with words: "name at domain dot com", "name (at) domain
+    (dot) org", "nombre arroba dominio punto es", "имя собака домен точка рф". Only with a
+    top-level domain at the end; written with a plain " at " and plain dots, the local
+    part must hold a digit, ".", "_", "+" or "-" ("worked at hotel.com" is no address)."""
+    if not any(word in folded for word in _AT_WORDS):
+        return []
+    hits: list[Hit] = []
+    for match in _OBFUSCATED.finditer(folded):
+        at = folded[match.end("local") : match.start("domain")]
+        plain = at.strip() == "at" and _PLAIN_DOMAIN.fullmatch(match.group("domain"))
+        if plain and not re.search(r"[0-9._+\-]", match.group("local")):
+            continue
+        hits.append(("email", match.start(), match.end()))
+    return hits
+
+
 def _month(word: str) -> int:
     """The number of a month word as matched (any white space inside it)."""
     return _MONTH_NUMBER[" ".join(word.split())]
@@ -369,15 +413,10 @@ def _document(source: Folded, match: re.Match[str], group: str) -> Hit | None:
     folded = source.folded
     start, end = match.span()
     compact = _SPACE_DASH.sub("", match.group()).upper()
+    if group == "dnidot":
+        return _dni_with_dots(folded, start, end, compact)
     if group == "dni":
-        before = folded[max(0, start - 2) : start]
-        if before[-1:] in ("x", "y", "z") or before in ("x-", "y-", "z-"):
-            start -= 1 if before[-1:] != "-" else 2
-            compact = folded[start].upper() + compact
-        elif before[-1:].isalnum():
-            return None
-        valid = dni.is_valid(compact) or nie.is_valid(compact)
-        return ("document", start, end) if valid else None
+        return _dni_or_nie(folded, start, end, compact)
     if group == "ptcc":
         return ("document", start, end) if pt_cc.is_valid(compact) else None
     if group == "frpass":
@@ -397,12 +436,31 @@ def _document(source: Folded, match: re.Match[str], group: str) -> Hit | None:
     if _GLUED_AFTER.match(folded, end):
         return None
     tail = _SPLIT_TAIL.match(folded, end)
-    if tail is not None:
-        end = tail.end()
+    if tail is not None and _MONTH_AFTER.match(folded, tail.end()) is None:
+        end = tail.end()  # "BA057 958", but not the day of "TK1193 25 августа"
     shape = _LETTER_DOCUMENT.fullmatch(folded, first, end)
     if shape is None or not 6 <= len(_NOT_DIGIT.sub("", shape.group())) <= 9:
         return None
     return _shaped_document(source, first, end)
+
+
+def _dni_or_nie(folded: str, start: int, end: int, compact: str) -> Hit | None:
+    """A Spanish DNI (12345678Z) or NIE (X1234567L) with a correct check letter."""
+    before = folded[max(0, start - 2) : start]
+    if before[-1:] in ("x", "y", "z") or before in ("x-", "y-", "z-"):
+        start -= 1 if before[-1:] != "-" else 2
+        compact = folded[start].upper() + compact
+    elif before[-1:].isalnum():
+        return None
+    valid = dni.is_valid(compact) or nie.is_valid(compact)
+    return ("document", start, end) if valid else None
+
+
+def _dni_with_dots(folded: str, start: int, end: int, compact: str) -> Hit | None:
+    """A Spanish DNI written "67.127.684-E", with a correct check letter."""
+    if _GLUED_BEFORE.match(folded[max(0, start - 1) : start]):
+        return None
+    return ("document", start, end) if dni.is_valid(compact.replace(".", "")) else None
 
 
 def _shaped_document(source: Folded, start: int, end: int) -> Hit | None:
@@ -433,6 +491,8 @@ def _number(folded: str, start: int, end: int, regions: Sequence[str]) -> list[H
     if not international and _YEAR_GROUP.search(raw):
         return []  # "2024-85434", "06409/2024": a year joined to a number is a reference
     cue, numbered = _cue_before(folded, start)
+    if len(digits) == 20 and (cue == "account" or digits.startswith(_RU_ACCOUNT_PREFIXES)):
+        return [("bank_account", start, end)]  # a Russian account of a person
     if cue in ("reference", "abbreviation"):
         # A case number is no phone, unless it is written as phones are: "+" or "00"
         # first, or a trunk prefix and valid for a region.
@@ -542,10 +602,24 @@ def _is_phone(
     return len(digits) >= _BARE_PHONE_DIGITS and valid_national(digits, regions)
 
 
+def _egyptian_id(digits: str) -> bool:
+    """The shape of an Egyptian national number: century digit (2: 1900s, 3: 2000s), a
+    valid birth date YYMMDD, a governorate code, four digits and a check digit (whose
+    algorithm is not published, so it is not checked)."""
+    if digits[0] not in "23":
+        return False
+    year = (1900 if digits[0] == "2" else 2000) + int(digits[1:3])
+    born = _date(year, int(digits[3:5]), int(digits[5:7]))
+    return born is not None and born <= dt.date.today() and digits[7:9] in _EG_GOVERNORATES
+
+
 def _is_national_id(raw: str, digits: str) -> bool:
     """A bare number that passes a national id's check digits (Brazilian CPF, French
-    NIR, Russian INN of a person) or has the shape of a Russian passport."""
+    NIR, Russian INN of a person), has the shape of an Egyptian national number, or has
+    the shape of a Russian passport."""
     size = len(digits)
+    if size == 14:
+        return _egyptian_id(digits)
     if size == 11:
         return bool(cpf.is_valid(digits))
     if size == 15:

@@ -22,8 +22,9 @@ from typing import Final
 import ahocorasick
 
 from ..records import PseudonymKind
+from .addresses import address_hits
 from .normalise import tokens
-from .patterns import Hit, iban_valid, scan_digits
+from .patterns import Hit, iban_valid, obfuscated_emails, scan_digits
 from .textview import Folded, scan_fold
 from .words import COMMON_WORD_NAMES, NAME_PARTICLES, PLACE_WORDS, REPORTING_WORDS, TITLES
 
@@ -337,12 +338,16 @@ class Scanner:
         if has_digit and (patterns or self._dates):
             digits = scan_digits(source, self._regions, patterns=patterns, dates=bool(self._dates))
             hits += digits.hits
+            if patterns:
+                hits += address_hits(source)
             if self._dates:
                 hits += [
                     ("date_of_birth", s, e) for s, e, found in digits.dates if found & self._dates
                 ]
         elif patterns and "@" in folded:
             hits += scan_digits(source, self._regions, patterns=True).hits
+        if patterns:
+            hits += obfuscated_emails(folded)
         found = {Finding(kind, *source.span(start, end)) for kind, start, end in hits}
         return sorted(found, key=lambda f: (f.start, f.end, f.kind))
 

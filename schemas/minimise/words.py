@@ -190,6 +190,21 @@ ISSUANCE_WORDS: Final = _folded(
 """Issuance verbs: between a birth cue and a date, one makes the date a date of issue
 ("birth certificate issued on …", "свидетельство о рождении выдано …")."""
 
+STREET_WORDS_BEFORE: Final = cue_words(
+    "rue|boulevard|bd|avenue|av|allée|impasse|chemin|quai|cours|place|route"
+    "|calle|c/|avenida|avda|plaza|paseo|carrera|calle|camino|ronda|travesía|transversal"
+    "|rua|travessa|praça|largo|estrada|alameda|rodovia|via|viale|piazza"
+    "|ул|улица|пр|проспект|пер|переулок|бульвар|шоссе|наб|набережная|пл|площадь"
+    "|شارع|زنقة|درب|طريق"
+)
+"""Street words written before the street's name ("rue", "calle", "ул.", "شارع")."""
+
+STREET_WORDS_AFTER: Final = cue_words(
+    "street|road|avenue|lane|close|crescent|drive|way|square|court|terrace|gardens"
+    "|grove|hill|row|walk|mews|boulevard|parade|high street"
+)
+"""Street words written after the street's name ("Adeola Odeku Street")."""
+
 PHONE_CUE_WORDS: Final = cue_words(
     "phone*|telephone*|tel|tel.|mobile*|cell*|whatsapp|viber|telegram|signal|sms"
     "|contact number|call* on|reached on|reachable on|hotline"
@@ -220,7 +235,8 @@ DOCUMENT_CUE_WORDS: Final = cue_words(
     "|pasaporte*|dni|nie|nif|documento*|cédula|tarjeta de residencia|permiso de residencia"
     "|passaporte*|bilhete de identidade|cartão de cidadão|cartao de cidadao|cpf|bi"
     "|carteira de identidade|título de residência|autorização de residência"
-    "|جواز*|جواز سفر*|جواز السفر|رقم الهوية|الهوية|هوية|بطاقة*|الرقم الوطني|رقم قومي|الإقامة|إقامة"
+    "|جواز*|جواز سفر*|جواز السفر|رقم الهوية|الهوية|هوية|بطاقة*|الرقم الوطني|رقم قومي"
+    "|الرقم القومي|الإقامة|إقامة"
     "|паспорт*|удостоверени*|снилс|инн|документ*|вид на жительство|загранпаспорт*"
 )
 """Document cues: a number with five or more digits after one is a document number."""
@@ -240,6 +256,11 @@ REFERENCE_CUE_WORDS: Final = cue_words(
 )
 """Case and court reference cues: a number after one is a reference, not a phone or
 document number (unless a phone or document cue stands nearer the number)."""
+
+ACCOUNT_CUE_WORDS: Final = cue_words(
+    "account|bank account|compte|cuenta|conta|счёт|счет|счета|счету|р/с|л/с|حساب|الحساب"
+)
+"""Account cues: a Russian 20-digit account number after one is a bank account."""
 
 CURRENCY_CUE_WORDS: Final = cue_words(
     "eur|euro|euros|usd|gbp|ngn|rub|mad|aed|egp|cfa|xof|xaf|brl|cop|mxn|aoa|naira"
