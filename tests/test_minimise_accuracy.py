@@ -241,3 +241,19 @@ def test_look_alikes_of_accounts_emails_and_documents_pass(text: str) -> None:
     """A word before "at" a domain, a DNI with a wrong letter, a 17-digit case number,
     a flight number followed by a date."""
     assert scan(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "blocks"),
+    [
+        ("قدمت الجمعية المساعدة لأسماء وليلى بعد خروجهما من الشقة.", True),
+        ("عادت الأخت إلى حلب، فليلى بقيت في الشقة.", True),
+        ("تم تسجيل أسماء وعناوين المتهمين في المحضر.", False),
+        ("كانت الرحلة ليلية والعمل ليلي في المصنع.", False),
+        ("سجلت الشرطة أسماء الزبائن.", False),
+    ],
+)
+def test_arabic_common_word_names_with_proclitics(text: str, blocks: bool) -> None:
+    """Two protected persons' names joined by و, or a proclitic and a feminine verb."""
+    found = scan(text, names=["أسماء بنعلي", "ليلى الحسيني"])
+    assert (found == ["victim_name"]) is blocks

@@ -77,6 +77,9 @@ _WORD: Final = re.compile(r"[^\W_]+")
 _CONJUNCTIONS: Final = frozenset(("e", "y", "и", "و"))
 _AND: Final = frozenset(("and", "et", "or", "ou", "o", "или", "او", "أو"))
 _CASED: Final = re.compile(r"[a-zа-я]")
+# A verb in the perfect, third person feminine: three to five letters ending in ت,
+# not a noun with the article or a plural in ات.
+_FEMININE_PERFECT: Final = re.compile(r"(?!ال)[\u0621-\u064a]{2,4}(?<!ا)ت")
 # Prepositions that fold to a name (على "on" and علي "Ali"): a name only next to
 # another of the person's name tokens, never because of a title before them.
 _FUNCTION_WORDS: Final = frozenset(scan_fold(w) for w in ("على", "إلى", "الى", "في", "من", "عن"))
@@ -411,6 +414,12 @@ class Scanner:
             return True
         if self._reported(folded, start, end, before, after):
             return True
+        if (
+            entry.common
+            and _script(entry.token) == "ARABIC"
+            and self._arabic_name(folded[start:end], entry, before, after)
+        ):
+            return True
         if not entry.common:
             if entry.family:
                 return True
@@ -422,6 +431,20 @@ class Scanner:
         return self._capitalised(source, start) and not _starts_sentence(
             source.text, source.span(start, end)[0]
         )
+
+    def _arabic_name(
+        self, word: str, entry: _NameToken, before: list[re.Match[str]], after: list[re.Match[str]]
+    ) -> bool:
+        """An Arabic common-word name joined by و to another protected person's name
+        token ("لأسماء وليلى"), or written with a proclitic and followed by a feminine
+        verb in the perfect ("فليلى بقيت")."""
+        following = after[0].group() if after else ""
+        if following.startswith("و") and self._forms.get(following[1:]):
+            return True
+        previous = before[-1].group() if before else ""
+        if word.startswith("و") and word[1:] == entry.token and self._forms.get(previous):
+            return True
+        return word != entry.token and _FEMININE_PERFECT.fullmatch(following) is not None
 
     def _joined_in_name(self, word: str, entry: _NameToken) -> bool:
         """Whether `word`, joined to a name token by a hyphen, may be part of the same
