@@ -257,3 +257,19 @@ def test_arabic_common_word_names_with_proclitics(text: str, blocks: bool) -> No
     """Two protected persons' names joined by و, or a proclitic and a feminine verb."""
     found = scan(text, names=["أسماء بنعلي", "ليلى الحسيني"])
     assert (found == ["victim_name"]) is blocks
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She travelled via Niamey 3 days later.",
+        "The hearing took place March 3 in Luton.",
+        "The trial opened in Room 4 Luton Crown Court.",
+        "Pasó por la calle Mayor durante 3 horas.",
+        "Morava perto da Rua Augusta em 2019.",
+        "A lo largo de 3 años trabajó sin contrato.",
+    ],
+)
+def test_street_look_alikes_pass(text: str) -> None:
+    """A number after prose words, a year, or a court is no house number."""
+    assert "address" not in scan(text)

@@ -352,6 +352,7 @@ def test_cue_lists_in_the_specification_are_the_code_s() -> None:
         "Account": words.ACCOUNT_CUE_WORDS,
         "Street words before": words.STREET_WORDS_BEFORE,
         "Street words after": words.STREET_WORDS_AFTER,
+        "Street words after a number only": words.STREET_WORDS_NUMBER_FIRST,
         "Currency": words.CURRENCY_CUE_WORDS,
     }
     for name, code in lists.items():

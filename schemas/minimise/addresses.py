@@ -26,11 +26,20 @@ import unicodedata
 from typing import Final
 
 from .textview import Folded, scan_fold
-from .words import STREET_WORDS_AFTER, STREET_WORDS_BEFORE, trie_pattern
+from .words import (
+    NAME_PARTICLES,
+    STREET_WORDS_AFTER,
+    STREET_WORDS_BEFORE,
+    STREET_WORDS_NUMBER_FIRST,
+    trie_pattern,
+)
 
 Hit = tuple[str, int, int]
 
 _BEFORE: Final = trie_pattern(STREET_WORDS_BEFORE)
+_BEFORE_NAMED: Final = trie_pattern(
+    w for w in STREET_WORDS_BEFORE if w not in set(STREET_WORDS_NUMBER_FIRST)
+)
 _AFTER: Final = trie_pattern(STREET_WORDS_AFTER)
 _LINK: Final = r"(?:(?:de la|de los|de las|del|des|dos|das|du|de|da|do|of the|of|the)\s+|d'|l')?"
 _HOUSE: Final = r"(?<![\w/.,\-])[0-9]{1,4}(?:\s?(?:bis|ter|[a-z]))?(?![\w/])"
@@ -42,7 +51,7 @@ _ENGLISH: Final = re.compile(
     rf"{_HOUSE},?\s+(?P<name>(?:{_NAME_WORD}\s+){{1,4}})(?:{_AFTER})\.?(?!\w)"
 )
 _NUMBER_AFTER: Final = re.compile(
-    rf"(?<!\w)(?:{_BEFORE})\.?\s+(?P<name>{_LINK}(?:[^\W_]+[\s,،]+){{1,5}}?)"
+    rf"(?<!\w)(?:{_BEFORE_NAMED})\.?\s+(?P<name>{_LINK}(?:[^\W_]+[\s,،]+){{1,5}}?)"
     rf"(?P<mark>(?:n\.?\s?o\.?|no|n°|numero|#|д|дом|{scan_fold('بناية|رقم|عمارة|منزل')})\.?\s*)?"
     r"[0-9]{1,5}(?![0-9]|[.,][0-9])"
 )
@@ -59,6 +68,16 @@ def _capital(source: Folded, start: int) -> bool:
     first, _ = source.span(start, start + 1)
     char = source.text[first] if first < len(source.text) else ""
     return unicodedata.category(char) in ("Lu", "Lt")
+
+
+def _named(source: Folded, base: int, name: str) -> bool:
+    """Whether every word of a street name but particles is written with a capital or
+    is a number, and one is ("calle Mayor 12", "Carrera 9 # 82-51"; not "calle
+    durante 3 horas")."""
+    words = [w for w in re.finditer(r"[^\W_]+", name) if w.group() not in NAME_PARTICLES]
+    return bool(words) and all(
+        w.group().isdigit() or _capital(source, base + w.start()) for w in words
+    )
 
 
 def address_hits(source: Folded) -> list[Hit]:
@@ -89,7 +108,10 @@ def address_hits(source: Folded) -> list[Hit]:
                 continue
             if _CYRILLIC.match(folded, start) and not _capital(source, start):
                 continue
-        elif not (_capital(source, start) or folded[start].isdigit()):
+        elif not _named(source, match.start("name"), name):
             continue
+        number = folded[match.end() - 4 : match.end()]
+        if _YEAR.fullmatch(number) and not mark:
+            continue  # "Rua Augusta em 2019"
         hits.append(("address", match.start(), match.end()))
     return hits

@@ -448,9 +448,14 @@ class Scanner:
 
     def _joined_in_name(self, word: str, entry: _NameToken) -> bool:
         """Whether `word`, joined to a name token by a hyphen, may be part of the same
-        name: a particle ("Saint-Fleur") or another of the person's tokens."""
-        return word in NAME_PARTICLES or any(
-            e.group == entry.group and e.token != entry.token for e in self._forms.get(word, ())
+        name: a particle ("Saint-Fleur"), another of the person's tokens, or a number
+        ("OKAFOR-2026" is a reference made of the name)."""
+        return (
+            word in NAME_PARTICLES
+            or word.isdigit()
+            or any(
+                e.group == entry.group and e.token != entry.token for e in self._forms.get(word, ())
+            )
         )
 
     def _has_neighbour(

@@ -192,15 +192,19 @@ ISSUANCE_WORDS: Final = _folded(
 
 STREET_WORDS_BEFORE: Final = cue_words(
     "rue|boulevard|bd|avenue|av|allée|impasse|chemin|quai|cours|place|route"
-    "|calle|c/|avenida|avda|plaza|paseo|carrera|calle|camino|ronda|travesía|transversal"
-    "|rua|travessa|praça|largo|estrada|alameda|rodovia|via|viale|piazza"
+    "|calle|c/|avenida|avda|plaza|paseo|carrera|camino|ronda|travesía|transversal"
+    "|rua|travessa|praça|largo|estrada|alameda|rodovia"
     "|ул|улица|пр|проспект|пер|переулок|бульвар|шоссе|наб|набережная|пл|площадь"
     "|شارع|زنقة|درب|طريق"
 )
 """Street words written before the street's name ("rue", "calle", "ул.", "شارع")."""
 
+STREET_WORDS_NUMBER_FIRST: Final = cue_words("place|route|cours|quai")
+"""Street words that make an address only after a house number ("3 place Vendôme"),
+never with the number after the name ("took place March 3")."""
+
 STREET_WORDS_AFTER: Final = cue_words(
-    "street|road|avenue|lane|close|crescent|drive|way|square|court|terrace|gardens"
+    "street|road|avenue|lane|close|crescent|drive|way|square|terrace|gardens"
     "|grove|hill|row|walk|mews|boulevard|parade|high street"
 )
 """Street words written after the street's name ("Adeola Odeku Street")."""
