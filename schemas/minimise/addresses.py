@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from typing import Final
 
 from .textview import Folded, scan_fold
@@ -55,7 +56,10 @@ _NUMBER_AFTER: Final = re.compile(
     rf"(?P<mark>(?:n\.?\s?o\.?|no|n°|numero|#|д|дом|{scan_fold('بناية|رقم|عمارة|منزل')})\.?\s*)?"
     r"[0-9]{1,5}(?![0-9]|[.,][0-9])"
 )
-_STREET: Final = re.compile(rf"(?<!\w)(?:{_BEFORE}|{_AFTER})(?!\w)")
+# An address is looked for around each street word only: from a house number before it
+# to a house number after its name.
+_REACH_BEFORE: Final = 60
+_REACH_AFTER: Final = 90
 _CASELESS_MARKS: Final = frozenset(
     scan_fold(w) for w in ("д", "дом", "بناية", "رقم", "عمارة", "منزل")
 )
@@ -80,17 +84,29 @@ def _named(source: Folded, base: int, name: str) -> bool:
     )
 
 
-def address_hits(source: Folded) -> list[Hit]:
-    """Street addresses with a house number in `source` (folded offsets)."""
+def address_hits(source: Folded, streets: Iterable[int]) -> list[Hit]:
+    """Street addresses with a house number in `source` (folded offsets), around the
+    street words starting at `streets` (`patterns.CUE_WORDS` finds them)."""
     folded = source.folded
-    if _STREET.search(folded) is None:
-        return []
     hits: list[Hit] = []
-    for match in _NUMBER_FIRST.finditer(folded):
+    done = 0
+    for street in sorted(streets):
+        low = max(done, street - _REACH_BEFORE)
+        high = min(len(folded), street + _REACH_AFTER)
+        if low < high:
+            hits += _addresses(source, low, high)
+        done = high
+    return hits
+
+
+def _addresses(source: Folded, low: int, high: int) -> list[Hit]:
+    folded = source.folded
+    hits: list[Hit] = []
+    for match in _NUMBER_FIRST.finditer(folded, low, high):
         start = match.start("name")
         if _ARABIC.match(folded, start) or _capital(source, start):
             hits.append(("address", match.start(), match.end()))
-    for match in _ENGLISH.finditer(folded):
+    for match in _ENGLISH.finditer(folded, low, high):
         house = folded[match.start() : match.start("name")].strip(" ,")
         words = list(re.finditer(r"[^\W_]+", match.group("name")))
         base = match.start("name")
@@ -98,7 +114,7 @@ def address_hits(source: Folded) -> list[Hit]:
             _capital(source, base + w.start()) for w in words
         ):
             hits.append(("address", match.start(), match.end()))
-    for match in _NUMBER_AFTER.finditer(folded):
+    for match in _NUMBER_AFTER.finditer(folded, low, high):
         name = match.group("name")
         start = match.start("name") + len(name) - len(name.lstrip())
         mark = (match.group("mark") or "").strip(" .")

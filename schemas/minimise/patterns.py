@@ -11,7 +11,7 @@ see is listed in `docs/minimisation.md`.
 """
 
 # Word lists and patterns in Cyrillic and Arabic script are the point of this module:
-# ruff: noqa: RUF001, RUF003
+# ruff: noqa: RUF001, RUF002, RUF003
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ from .words import (
     NUMBER_CUE_WORDS,
     PHONE_CUE_WORDS,
     REFERENCE_CUE_WORDS,
+    STREET_WORDS_AFTER,
+    STREET_WORDS_BEFORE,
     trie_pattern,
 )
 
@@ -152,6 +154,7 @@ _CUE: Final = re.compile(
     rf"(?<!\w)(?:{trie_pattern(w for _, words in _CUE_LISTS for w in words)})(?!\w)"
 )
 _CUE_WINDOW: Final = 32
+_RARE_WORD: Final = 3
 _BARE_PHONE_DIGITS: Final = 9
 _AREA_CODE: Final = re.compile(r"[0-9]{1,5}\)")
 _YEAR_GROUP: Final = re.compile(r"^(?:19|20)[0-9]{2}[/\-]|[/\-](?:19|20)[0-9]{2}$")
@@ -261,19 +264,25 @@ class DigitScan:
 
 
 def scan_digits(
-    source: Folded, regions: Sequence[str], *, patterns: bool, dates: bool = True
+    source: Folded,
+    regions: Sequence[str],
+    *,
+    patterns: bool,
+    dates: bool = True,
+    birth_word: bool | None = None,
 ) -> DigitScan:
     """Dates and, with `patterns`, identifier patterns in `source` (folded offsets).
 
     `regions` are the ISO 3166-1 alpha-2 codes whose national phone numbers are read
     (besides `DEFAULT_REGIONS` for numbers written with a trunk prefix). Without
-    `dates`, full dates are listed only when a birth cue may make one a date of birth.
+    `dates`, full dates are listed only when a birth cue may make one a date of birth
+    (`birth_word`: whether `CUE_WORDS` found a birth cue's word, if the caller knows).
     """
     found = DigitScan()
     folded = source.folded
     # A full date matters for a protected date of birth, or near a birth cue; a text
     # without any birth cue's word in it needs its dates neither read nor checked.
-    read_dates = dates or (patterns and _BIRTH_WORDS.find(folded))
+    read_dates = dates or (patterns and _has_birth_word(folded, birth_word))
     if patterns and "@" in folded:
         found.hits += [("email", m.start(), m.end()) for m in _EMAIL.finditer(folded)]
     skip_until = 0
@@ -305,35 +314,72 @@ def scan_digits(
     return found
 
 
-class _AnyOf:
-    """Whether a text contains any of some words as whole words, with one Aho-Corasick
-    automaton. A word written with a final `*` may go on ("родил*": "родилась")."""
+def _birth_word(cue: str) -> str:
+    """The word of a birth cue to look for: its longest, or the whole cue (with single
+    spaces) when that word is too short to be rare ("г." of "г. р" is in every date)."""
+    longest = max(cue.split(" "), key=len)
+    return longest if len(longest.strip(".")) >= _RARE_WORD else cue
 
-    def __init__(self, words: Iterable[str]) -> None:
+
+def _has_birth_word(folded: str, known: bool | None) -> bool:
+    return known if known is not None else "birth" in CUE_WORDS.starts(folded)
+
+
+class WordSet:
+    """Where a text contains some words as whole words, each word with a tag, with one
+    Aho-Corasick automaton. A word written with a final `*` may go on ("родил*":
+    "родилась").
+
+    The automaton holds each word after a space and after a newline, so that it reports
+    words only where a word starts, not every time one is part of a longer word ("born"
+    in "stubborn", "ولد" inside Arabic words); a word at the very start of the text is
+    looked for on its own. A word right after other punctuation ("(born") is missed: the
+    set only decides where to look closer, and its users look at the words it lists
+    after white space."""
+
+    def __init__(self, tagged: dict[str, Iterable[str]]) -> None:
         self._automaton = ahocorasick.Automaton()
-        for word in words:
-            needle, open_end = (word[:-1], True) if word.endswith("*") else (word, False)
-            self._automaton.add_word(needle, (len(needle), open_end))
+        self._first: dict[str, tuple[str, ...]] = {}
+        for tag, words in tagged.items():
+            needles = []
+            for word in words:
+                needle, open_end = (word[:-1], True) if word.endswith("*") else (word, False)
+                needles.append(needle)
+                for space in (" ", "\n"):
+                    self._automaton.add_word(space + needle, (tag, len(needle), open_end))
+            self._first[tag] = tuple(needles)
         self._automaton.make_automaton()
 
-    def find(self, text: str) -> bool:
+    def starts(self, text: str) -> dict[str, list[int]]:
+        """tag → where its words start in `text` (in the order their ends come)."""
+        found: dict[str, list[int]] = {}
+        for tag, needles in self._first.items():
+            if text.startswith(needles):
+                found.setdefault(tag, []).append(0)
         size = len(text)
-        for last, (length, open_end) in self._automaton.iter(text):
-            start, end = last + 1 - length, last + 1
-            if start > 0 and text[start].isalnum() and text[start - 1].isalnum():
-                continue
+        for last, (tag, length, open_end) in self._automaton.iter(text):
+            end = last + 1
             if not open_end and end < size and text[end - 1].isalnum() and text[end].isalnum():
                 continue
-            return True
-        return False
+            found.setdefault(tag, []).append(end - length)
+        return found
 
 
-# One word of each birth cue (its longest): a text holding a birth cue holds that word
-# as a whole word (the converse need not hold; it only decides whether to look).
-_BIRTH_WORDS: Final = _AnyOf(max(w.split(" "), key=len) for w in BIRTH_CUE_WORDS)
+# One word of each birth cue (its longest), and the street words of addresses, found in
+# one pass; a text holding a birth cue holds that word as a whole word (the converse need
+# not hold; it only decides whether to look).
+CUE_WORDS: Final = WordSet(
+    {
+        "birth": [_birth_word(w) for w in BIRTH_CUE_WORDS],
+        "street": [w for words in (STREET_WORDS_BEFORE, STREET_WORDS_AFTER) for w in words],
+    }
+)
 
 
-_AT_WORDS: Final = ("at", "arroba", "arobase", "собака")
+_AT_SEPARATORS: Final = (
+    *(f" {w} " for w in ("at", "arroba", "arobase", "собака")),
+    *(f"{o}{w}{c}" for w in ("at", "@", "arroba", "arobase", "собака") for o, c in ("()", "[]")),
+)
 _AT: Final = (
     r"(?:\s*[(\[{<]\s*(?:at|@|arroba|arobase|собака)\s*[)\]}>]\s*"
     r"|\s+(?:at|arroba|arobase|собака)\s+)"
@@ -343,28 +389,45 @@ _DOT: Final = (
     r"|\s+(?:dot|point|punto|ponto|точка)\s+|\.)"
 )
 _TLD: Final = r"(?:com|org|net|info|biz|edu|gov|mail|[a-z]{2}|рф)"
-_OBFUSCATED: Final = re.compile(
-    rf"(?<![\w.+-])(?P<local>[a-z0-9][\w.+-]*?){_AT}(?P<domain>[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*?"
-    rf"{_DOT}){_TLD}(?![\w@])"
+_LOCAL_BEFORE: Final = re.compile(r"(?<![\w.+-])[a-z0-9][\w.+-]*\Z")
+_OBFUSCATED_REST: Final = re.compile(
+    rf"{_AT}(?P<domain>[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*?{_DOT}){_TLD}(?![\w@])"
 )
 _PLAIN_DOMAIN: Final = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.")
+_LOCAL_MARK: Final = re.compile(r"[0-9._+\-]")
 
 
 def obfuscated_emails(folded: str) -> list[Hit]:
     """E-mail addresses written with words: "name at domain dot com", "name (at) domain
     (dot) org", "nombre arroba dominio punto es", "имя собака домен точка рф". Only with a
     top-level domain at the end; written with a plain " at " and plain dots, the local
-    part must hold a digit, ".", "_", "+" or "-" ("worked at hotel.com" is no address)."""
-    if not any(word in folded for word in _AT_WORDS):
-        return []
+    part must hold a digit, ".", "_", "+" or "-" ("worked at hotel.com" is no address).
+
+    Each separator ("at", "(at)", "arroba", …) is found with `str.find`; the local part
+    before it and the domain after it are then matched there only."""
     hits: list[Hit] = []
-    for match in _OBFUSCATED.finditer(folded):
-        at = folded[match.end("local") : match.start("domain")]
-        plain = at.strip() == "at" and _PLAIN_DOMAIN.fullmatch(match.group("domain"))
-        if plain and not re.search(r"[0-9._+\-]", match.group("local")):
-            continue
-        hits.append(("email", match.start(), match.end()))
+    for separator in _AT_SEPARATORS:
+        at = folded.find(separator)
+        while at >= 0:
+            hit = _obfuscated_at(folded, at)
+            if hit is not None:
+                hits.append(hit)
+            at = folded.find(separator, at + 1)
     return hits
+
+
+def _obfuscated_at(folded: str, at: int) -> Hit | None:
+    # The separator may start with white space the local part is not followed by.
+    while at > 0 and folded[at - 1].isspace():
+        at -= 1
+    rest = _OBFUSCATED_REST.match(folded, at)
+    local = _LOCAL_BEFORE.search(folded, max(0, at - 64), at) if rest is not None else None
+    if local is None or rest is None:
+        return None
+    plain = folded[at : rest.start("domain")].strip() == "at"
+    if plain and _PLAIN_DOMAIN.fullmatch(rest.group("domain")) and not _LOCAL_MARK.search(local[0]):
+        return None
+    return ("email", local.start(), rest.end())
 
 
 def _month(word: str) -> int:

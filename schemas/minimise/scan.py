@@ -24,7 +24,7 @@ import ahocorasick
 from ..records import PseudonymKind
 from .addresses import address_hits
 from .normalise import tokens
-from .patterns import Hit, iban_valid, obfuscated_emails, scan_digits
+from .patterns import CUE_WORDS, Hit, iban_valid, obfuscated_emails, scan_digits
 from .textview import Folded, scan_fold
 from .words import COMMON_WORD_NAMES, NAME_PARTICLES, PLACE_WORDS, REPORTING_WORDS, TITLES
 
@@ -339,10 +339,17 @@ class Scanner:
                     for m in pattern.finditer(folded)
                 ]
         if has_digit and (patterns or self._dates):
-            digits = scan_digits(source, self._regions, patterns=patterns, dates=bool(self._dates))
+            cues = CUE_WORDS.starts(folded) if patterns else {}
+            digits = scan_digits(
+                source,
+                self._regions,
+                patterns=patterns,
+                dates=bool(self._dates),
+                birth_word="birth" in cues,
+            )
             hits += digits.hits
-            if patterns:
-                hits += address_hits(source)
+            if "street" in cues:
+                hits += address_hits(source, cues["street"])
             if self._dates:
                 hits += [
                     ("date_of_birth", s, e) for s, e, found in digits.dates if found & self._dates
