@@ -154,6 +154,7 @@ _CUE: Final = re.compile(
     rf"(?<!\w)(?:{trie_pattern(w for _, words in _CUE_LISTS for w in words)})(?!\w)"
 )
 _CUE_WINDOW: Final = 32
+_AT_WORDS: Final = ("at", "arroba", "arobase", "собака")
 _RARE_WORD: Final = 3
 _BARE_PHONE_DIGITS: Final = 9
 _AREA_CODE: Final = re.compile(r"[0-9]{1,5}\)")
@@ -335,11 +336,16 @@ class WordSet:
     in "stubborn", "ولد" inside Arabic words); a word at the very start of the text is
     looked for on its own. A word right after other punctuation ("(born") is missed: the
     set only decides where to look closer, and its users look at the words it lists
-    after white space."""
+    after white space. Words of `anywhere` are reported wherever they occur."""
 
-    def __init__(self, tagged: dict[str, Iterable[str]]) -> None:
+    def __init__(
+        self, tagged: dict[str, Iterable[str]], anywhere: dict[str, Iterable[str]]
+    ) -> None:
         self._automaton = ahocorasick.Automaton()
         self._first: dict[str, tuple[str, ...]] = {}
+        for tag, words in anywhere.items():
+            for word in words:
+                self._automaton.add_word(word, (tag, len(word), True))
         for tag, words in tagged.items():
             needles = []
             for word in words:
@@ -372,14 +378,18 @@ CUE_WORDS: Final = WordSet(
     {
         "birth": [_birth_word(w) for w in BIRTH_CUE_WORDS],
         "street": [w for words in (STREET_WORDS_BEFORE, STREET_WORDS_AFTER) for w in words],
-    }
+        "at": [f"{w} " for w in _AT_WORDS],
+    },
+    {
+        "at": [
+            f"{o}{w}{c}"
+            for w in ("at", "@", "arroba", "arobase", "собака")
+            for o, c in ("()", "[]")
+        ]
+    },
 )
 
 
-_AT_SEPARATORS: Final = (
-    *(f" {w} " for w in ("at", "arroba", "arobase", "собака")),
-    *(f"{o}{w}{c}" for w in ("at", "@", "arroba", "arobase", "собака") for o, c in ("()", "[]")),
-)
 _AT: Final = (
     r"(?:\s*[(\[{<]\s*(?:at|@|arroba|arobase|собака)\s*[)\]}>]\s*"
     r"|\s+(?:at|arroba|arobase|собака)\s+)"
@@ -397,22 +407,19 @@ _PLAIN_DOMAIN: Final = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.")
 _LOCAL_MARK: Final = re.compile(r"[0-9._+\-]")
 
 
-def obfuscated_emails(folded: str) -> list[Hit]:
+def obfuscated_emails(folded: str, separators: Iterable[int]) -> list[Hit]:
     """E-mail addresses written with words: "name at domain dot com", "name (at) domain
     (dot) org", "nombre arroba dominio punto es", "имя собака домен точка рф". Only with a
     top-level domain at the end; written with a plain " at " and plain dots, the local
     part must hold a digit, ".", "_", "+" or "-" ("worked at hotel.com" is no address).
 
-    Each separator ("at", "(at)", "arroba", …) is found with `str.find`; the local part
-    before it and the domain after it are then matched there only."""
+    `separators` are where "at", "(at)", "arroba", … start (`CUE_WORDS` finds them); the
+    local part before each and the domain after it are matched there only."""
     hits: list[Hit] = []
-    for separator in _AT_SEPARATORS:
-        at = folded.find(separator)
-        while at >= 0:
-            hit = _obfuscated_at(folded, at)
-            if hit is not None:
-                hits.append(hit)
-            at = folded.find(separator, at + 1)
+    for at in separators:
+        hit = _obfuscated_at(folded, at)
+        if hit is not None:
+            hits.append(hit)
     return hits
 
 
