@@ -164,6 +164,9 @@ def test_birth_cue_must_govern_the_date(text: str) -> None:
         "Nascida aos 3 dias do mês de maio de 2006, em Belém.",
         "Родилась 12.03.2007 в Ташкенте.",
         "ولدت في حلب في ١٢/٠٣/٢٠٠٧",
+        "Passenger list: Ms X (born 3 May 2007) boarded.",
+        "Victim (DOB: 14/03/2008) was moved.",
+        "Свидетельница (г.р. 12.03.2007) опрошена.",
     ],
 )
 def test_dates_of_birth_still_block(text: str) -> None:

@@ -155,6 +155,7 @@ _CUE: Final = re.compile(
 )
 _CUE_WINDOW: Final = 32
 _AT_WORDS: Final = ("at", "arroba", "arobase", "собака")
+_WORD_STARTS: Final = " \n\t\r([{<«»\"'“”„‘’,.;:/-–—*•"
 _RARE_WORD: Final = 3
 _BARE_PHONE_DIGITS: Final = 9
 _AREA_CODE: Final = re.compile(r"[0-9]{1,5}\)")
@@ -331,12 +332,13 @@ class WordSet:
     Aho-Corasick automaton. A word written with a final `*` may go on ("родил*":
     "родилась").
 
-    The automaton holds each word after a space and after a newline, so that it reports
-    words only where a word starts, not every time one is part of a longer word ("born"
-    in "stubborn", "ولد" inside Arabic words); a word at the very start of the text is
-    looked for on its own. A word right after other punctuation ("(born") is missed: the
-    set only decides where to look closer, and its users look at the words it lists
-    after white space. Words of `anywhere` are reported wherever they occur."""
+    The automaton holds each word after each character of `_WORD_STARTS` (white space,
+    brackets, quotes, punctuation), so that it reports words only where a word starts,
+    not every time one is part of a longer word ("born" in "stubborn", "ولد" inside
+    Arabic words); a word at the very start of the text is looked for on its own. A
+    word right after another character (a letter, a digit, a rarer symbol) is missed:
+    the set only decides where to look closer. Words of `anywhere` are reported
+    wherever they occur."""
 
     def __init__(
         self, tagged: dict[str, Iterable[str]], anywhere: dict[str, Iterable[str]]
@@ -351,8 +353,8 @@ class WordSet:
             for word in words:
                 needle, open_end = (word[:-1], True) if word.endswith("*") else (word, False)
                 needles.append(needle)
-                for space in (" ", "\n"):
-                    self._automaton.add_word(space + needle, (tag, len(needle), open_end))
+                for before in _WORD_STARTS:
+                    self._automaton.add_word(before + needle, (tag, len(needle), open_end))
             self._first[tag] = tuple(needles)
         self._automaton.make_automaton()
 
