@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.minimise import scan
+from schemas.minimise import ProtectedPerson, Scanner, scan
 from schemas.minimise.scan import family_tokens
 
 
@@ -276,3 +276,31 @@ def test_arabic_common_word_names_with_proclitics(text: str, blocks: bool) -> No
 def test_street_look_alikes_pass(text: str) -> None:
     """A number after prose words, a year, or a court is no house number."""
     assert "address" not in scan(text)
+
+
+def test_own_phone_found_in_national_form_of_a_short_plan() -> None:
+    """A protected phone written internationally is looked for by its national number,
+    whatever its length: "+216 20 867 908" is found as "20 867 908"."""
+    scanner = Scanner([ProtectedPerson(identifiers=(("phone", "+216 20 867 908"),))])
+    assert scanner.scan("Elle répondait au 20 867 908 le soir.", patterns=False) == ["phone"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "regions"),
+    [
+        ("A man whose national identity number, 62142774846, is on the lease.", "document", ()),
+        ("يرجى عدم الاتصال بالضحية على الرقم ٢٠٨٦٧٩٠٨.", "phone", ("TN",)),
+    ],
+)
+def test_identity_number_and_arabic_number_cues(
+    text: str, kind: str, regions: tuple[str, ...]
+) -> None:
+    """ "national identity number" is a document cue; "الرقم" a number cue."""
+    assert kind in scan(text, regions=regions)
+
+
+def test_arabic_name_parts_across_bin() -> None:
+    """In a script without capitals, two of the person's tokens across a particle."""
+    assert scan("مريم بن سالم، المولودة في الدار البيضاء", names=["مريم بن سالم"]) == [
+        "victim_name"
+    ]

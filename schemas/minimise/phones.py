@@ -68,6 +68,15 @@ def valid_international(digits: str) -> bool:
     return False
 
 
+def national_digits(digits: str) -> str:
+    """The national significant number of `digits` written internationally (after "+"
+    or "00"), or `digits` as they are when no calling code is recognised."""
+    for size in (1, 2, 3):
+        if int(digits[:size] or "0") in COUNTRY_CODE_TO_REGION_CODE:
+            return digits[size:]
+    return digits
+
+
 def valid_national(digits: str, regions: Iterable[str]) -> bool:
     """Whether `digits` are a valid national number of one of `regions`."""
     for region in regions:

@@ -25,6 +25,7 @@ from ..records import PseudonymKind
 from .addresses import address_hits
 from .normalise import tokens
 from .patterns import CUE_WORDS, Hit, iban_valid, obfuscated_emails, scan_digits
+from .phones import national_digits
 from .textview import Folded, scan_fold
 from .words import COMMON_WORD_NAMES, NAME_PARTICLES, PLACE_WORDS, REPORTING_WORDS, TITLES
 
@@ -295,6 +296,12 @@ class Scanner:
         elif kind == "phone":
             digits = _digits(value)
             if len(digits) >= 7:
+                # The national significant number when written internationally: the
+                # last nine digits of "+216 20 867 908" would hold the calling code.
+                stripped = value.strip()
+                if stripped.startswith(("+", "00")):
+                    national = national_digits(digits.removeprefix("00"))
+                    digits = national if len(national) >= 7 else digits
                 pattern = _spread(digits[-_PHONE_SUFFIX:]) + r"(?![0-9])"
                 literal = digits
         elif kind in ("document", "bank_account"):
@@ -497,12 +504,12 @@ class Scanner:
                     for e in self._forms.get(text, ())
                     if e.group == entry.group and e.token != entry.token
                 ]
-                # The nearest word, no particle between: any other token of the
-                # person's. Across a particle or further away, two common words count
-                # only written as names are ("vitória da luz", "pronto-socorro; a lima"
-                # are words).
+                # The nearest word, no particle between (or in a script without
+                # capitals, across one: "مريم بن سالم"): any other token of the
+                # person's. Otherwise two common words count only written as names are
+                # ("vitória da luz", "pronto-socorro; a lima" are words).
                 if others and (
-                    (counted == 1 and not skipped)
+                    (counted == 1 and (not skipped or not _CASED.match(folded[start])))
                     or any(not e.common for e in others)
                     or self._capitalised(source, start)
                     or self._capitalised(source, word.start())

@@ -114,7 +114,9 @@ PLACE_WORDS: Final = _folded(
     "|sydney|orlando|austin|paris|adelaide|madison|florida|carolina|virginia|santa|lagos"
     "|florencia|valencia|alicante|sevilla|granada|elche|almería|guadalupe|soledad|montserrat"
     "|caridad|esperanza|concepción|asunción|rosario|salvador|socorro|belém|natal|vitoria"
-    "|nascimento|conceição|assunção|piedade|guia|vera|liberté"
+    "|nascimento|conceição|assunção|piedade|guia|vera|liberté|charity|justice|liberty"
+    "|unity|charlotte|nancy|lorraine|madeleine|victoire|pilar|belén|covadonga|graça|luz"
+    "|estrela|penha|madalena|esperança|sunday|monday|friday|april|may|june|summer"
     "|نجاة|أمل|امل|نور|ليلى|ليلي|أسماء|اسماء|علي|على|الدين|عبد|سعاد|حياة|سلام|وفاء|هدى"
     "|فرح|بشرى|ملاك|رحمة|إيمان|ايمان|سعيدة|زهرة|وردة|صباح|سماح|حنان|نوال|أحلام|منى"
     "|вера|надежда|любовь|роза|лилия|мира|виктория|слава|майя|злата|победа|звезда|ангелина"
@@ -220,7 +222,7 @@ PHONE_CUE_WORDS: Final = cue_words(
 )
 """Phone cues: a 7-15-digit number after one of them is a phone number."""
 
-NUMBER_CUE_WORDS: Final = cue_words("number|numéro|número|номер*|رقم*")
+NUMBER_CUE_WORDS: Final = cue_words("number|numéro|número|номер*|رقم*|الرقم|برقم|بالرقم")
 """Cue words for a number of any kind: a number written after one is read as a phone
 number if valid for any region tried (`DEFAULT_REGIONS` too), and they never make a
 case number a phone."""
@@ -232,6 +234,7 @@ reference unless a phone or document cue comes before it in the same clause."""
 
 DOCUMENT_CUE_WORDS: Final = cue_words(
     "passport*|id card|identity card|identity document|national id|id number|id no|nin|ssn"
+    "|identity number|national identity number|identification number"
     "|document number|residence permit|permit|licence|license|travel document|id"
     "|social security|sécurité sociale|seguridad social|segurança social|nir|nss|niss"
     "|passeport*|carte d'identité|carte d identité|pièce d'identité|pièce d identité"
