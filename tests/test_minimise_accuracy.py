@@ -221,6 +221,7 @@ def test_streets_without_house_numbers_pass(text: str) -> None:
         ("The adverts gave sandra.obaseki77 at gmail dot com as the contact.", "email"),
         ("Escriba a maria (arroba) correo (punto) es para citas.", "email"),
         ("Пишите: ivanova собака mail точка ru.", "email"),
+        ("Bookings went through john at gmail.com only.", "email"),
     ],
 )
 def test_documents_accounts_and_obfuscated_emails(text: str, kind: str) -> None:
@@ -304,3 +305,16 @@ def test_arabic_name_parts_across_bin() -> None:
     assert scan("مريم بن سالم، المولودة في الدار البيضاء", names=["مريم بن سالم"]) == [
         "victim_name"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Viajó en autobús hasta La Paz. Dijo que no volvería.", "Paz Ortega"),
+        ("She stayed in Florence; said nothing more about it.", "Florence Nwachukwu"),
+        ("Il a été entendu comme témoin. Victoire est une rue de Lyon.", "Victoire Mbala"),
+    ],
+)
+def test_cues_do_not_reach_across_punctuation(text: str, name: str) -> None:
+    """A reporting verb or a title counts only with white space between."""
+    assert scan(text, names=[name]) == []

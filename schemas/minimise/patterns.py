@@ -407,13 +407,51 @@ _OBFUSCATED_REST: Final = re.compile(
 )
 _PLAIN_DOMAIN: Final = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.")
 _LOCAL_MARK: Final = re.compile(r"[0-9._+\-]")
+# Webmail domains: "john at gmail.com" is an address even with a plain local part.
+_WEBMAIL: Final = frozenset(
+    [
+        "gmail",
+        "googlemail",
+        "yahoo",
+        "ymail",
+        "hotmail",
+        "outlook",
+        "live",
+        "msn",
+        "icloud",
+        "me",
+        "aol",
+        "proton",
+        "protonmail",
+        "gmx",
+        "mail",
+        "yandex",
+        "rambler",
+        "inbox",
+        "bk",
+        "list",
+        "ukr",
+        "orange",
+        "free",
+        "wanadoo",
+        "laposte",
+        "sfr",
+        "hotmail",
+        "terra",
+        "uol",
+        "bol",
+        "ig",
+        "sapo",
+    ]
+)
 
 
 def obfuscated_emails(folded: str, separators: Iterable[int]) -> list[Hit]:
     """E-mail addresses written with words: "name at domain dot com", "name (at) domain
     (dot) org", "nombre arroba dominio punto es", "имя собака домен точка рф". Only with a
     top-level domain at the end; written with a plain " at " and plain dots, the local
-    part must hold a digit, ".", "_", "+" or "-" ("worked at hotel.com" is no address).
+    part must hold a digit, ".", "_", "+" or "-", or the domain be a webmail's ("john at
+    gmail.com"; "worked at hotel.com" is no address).
 
     `separators` are where "at", "(at)", "arroba", … start (`CUE_WORDS` finds them); the
     local part before each and the domain after it are matched there only."""
@@ -434,7 +472,13 @@ def _obfuscated_at(folded: str, at: int) -> Hit | None:
     if local is None or rest is None:
         return None
     plain = folded[at : rest.start("domain")].strip() == "at"
-    if plain and _PLAIN_DOMAIN.fullmatch(rest.group("domain")) and not _LOCAL_MARK.search(local[0]):
+    domain = rest.group("domain")
+    if (
+        plain
+        and _PLAIN_DOMAIN.fullmatch(domain)
+        and not _LOCAL_MARK.search(local[0])
+        and domain.split(".")[0] not in _WEBMAIL
+    ):
         return None
     return ("email", local.start(), rest.end())
 

@@ -66,6 +66,7 @@ _RU_FAMILY: Final = tuple(
 )
 _QUOTES: Final = frozenset("\"'«»„“”‘’‹›")
 _CLAUSE_BREAK: Final = re.compile(r"[.;:!?\n]")
+_ABBREVIATION: Final = 4
 _NEIGHBOURS: Final = 3
 """How many words (particles not counted) a name token looks for another of the same
 person's tokens on each side."""
@@ -424,8 +425,7 @@ class Scanner:
             return True
         if entry.token in _FUNCTION_WORDS:
             return False
-        title = next((w.group() for w in reversed(before) if w.group() not in NAME_PARTICLES), "")
-        if title in TITLES:
+        if self._titled(folded, start, before):
             return True
         if self._reported(folded, start, end, before, after):
             return True
@@ -523,9 +523,22 @@ class Scanner:
     def _reported(
         folded: str, start: int, end: int, before: list[re.Match[str]], after: list[re.Match[str]]
     ) -> bool:
-        """Whether a reporting verb stands right before or after the word."""
-        near_after = [m.group() for m in after[:2]]
-        near_before = [m.group() for m in before[-2:]]
+        """Whether a reporting verb stands right before or after the word, with only
+        white space between (a two-word verb as a whole)."""
+        near_after: list[str] = []
+        edge = end
+        for word in after[:2]:
+            if folded[edge : word.start()].strip():
+                break
+            near_after.append(word.group())
+            edge = word.end()
+        near_before: list[str] = []
+        edge = start
+        for word in reversed(before[-2:]):
+            if folded[word.end() : edge].strip():
+                break
+            near_before.insert(0, word.group())
+            edge = word.start()
         candidates = [
             *near_after[:1],
             " ".join(near_after),
@@ -533,6 +546,22 @@ class Scanner:
             " ".join(near_before),
         ]
         return any(c in REPORTING_WORDS for c in candidates if c)
+
+    @staticmethod
+    def _titled(folded: str, start: int, before: list[re.Match[str]]) -> bool:
+        """Whether a title or role word stands right before the word (particles
+        skipped; a dot after a title of up to four letters allowed: "Mr.", "Sra.",
+        "Mlle."; "г-жа"), not across other punctuation ("… a witness. Grace …")."""
+        edge = start
+        for word in reversed(before):
+            gap = folded[word.end() : edge].strip()
+            text = word.group()
+            if text in NAME_PARTICLES and gap in ("", "-", "'"):
+                edge = word.start()
+                continue
+            abbreviation = len(text) <= _ABBREVIATION and gap == "."
+            return text in TITLES and (gap in ("", "-", "'") or abbreviation)
+        return False
 
     @staticmethod
     def _capitalised(source: Folded, start: int) -> bool:

@@ -207,7 +207,7 @@ never with the number after the name ("took place March 3")."""
 
 STREET_WORDS_AFTER: Final = cue_words(
     "street|road|avenue|lane|close|crescent|drive|way|square|terrace|gardens"
-    "|grove|hill|row|walk|mews|boulevard|parade|high street"
+    "|grove|hill|row|walk|mews|boulevard|parade|high street|expressway|highway|estate"
 )
 """Street words written after the street's name ("Adeola Odeku Street")."""
 
