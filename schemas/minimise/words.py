@@ -102,9 +102,9 @@ COMMON_WORD_NAMES: Final = _folded(
     "|فضيلة|شيماء|إسراء|مريم|سارة|رشا|ندى|سحر|غادة|أحلام|احلام|مني|يسرى|صفاء|بهجة"
 )
 """Given names that are also ordinary words, per language and, for Arabic, as they read
-after normalisation: alone they do not block; next to another of the person's name
-tokens, after a title or role word, or (Latin and Cyrillic) capitalised mid-sentence
-they do."""
+after normalisation: alone they do not block; near another of the person's name tokens,
+after a title or role word, next to a reporting verb, or (Latin and Cyrillic)
+capitalised mid-sentence they do (`Scanner._is_name`)."""
 
 PLACE_WORDS: Final = _folded(
     # Places, organisations and ordinary words that are also given or family names, in
