@@ -150,8 +150,12 @@ _CUE_STARRED: Final = [
     for w in words
     if "*" in w
 ]
+_CUE_ALL: Final = [w for _, words in _CUE_LISTS for w in words]
+# The class of first characters comes first: a position that cannot start a cue (white
+# space, most punctuation) fails there, before the lookbehind and the trie are tried.
 _CUE: Final = re.compile(
-    rf"(?<!\w)(?:{trie_pattern(w for _, words in _CUE_LISTS for w in words)})(?!\w)"
+    rf"(?=[{''.join(sorted({re.escape(w[0]) for w in _CUE_ALL}))}])(?<!\w)"
+    rf"(?:{trie_pattern(_CUE_ALL)})(?!\w)"
 )
 _CUE_WINDOW: Final = 32
 _AT_WORDS: Final = ("at", "arroba", "arobase", "собака")
