@@ -234,6 +234,8 @@ def test_documents_accounts_and_obfuscated_emails(text: str, kind: str) -> None:
     "text",
     [
         "He worked at hotel.com in Lagos for a year.",
+        "She was 17 at school.in 2020 she left.",
+        "عن طريق الوسيط رقم 3 وصلت إلى طنجة.",
         "She arrived at night. In the morning she left.",
         "Дело № 12401450001000123 передано в суд.",
         "Sumario 67.127.684-X, juzgado de instrucción.",

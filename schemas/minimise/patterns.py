@@ -453,9 +453,10 @@ _WEBMAIL: Final = frozenset(
 def obfuscated_emails(folded: str, separators: Iterable[int]) -> list[Hit]:
     """E-mail addresses written with words: "name at domain dot com", "name (at) domain
     (dot) org", "nombre arroba dominio punto es", "имя собака домен точка рф". Only with a
-    top-level domain at the end; written with a plain " at " and plain dots, the local
-    part must hold a digit, ".", "_", "+" or "-", or the domain be a webmail's ("john at
-    gmail.com"; "worked at hotel.com" is no address).
+    top-level domain at the end and a letter in the local part; written with a plain
+    " at " and plain dots, the local part must hold a digit, ".", "_", "+" or "-", or
+    the domain be a webmail's ("john at gmail.com"; "worked at hotel.com" is no
+    address).
 
     `separators` are where "at", "(at)", "arroba", … start (`CUE_WORDS` finds them); the
     local part before each and the domain after it are matched there only."""
@@ -473,8 +474,8 @@ def _obfuscated_at(folded: str, at: int) -> Hit | None:
         at -= 1
     rest = _OBFUSCATED_REST.match(folded, at)
     local = _LOCAL_BEFORE.search(folded, max(0, at - 64), at) if rest is not None else None
-    if local is None or rest is None:
-        return None
+    if local is None or rest is None or not any(c.isalpha() for c in local[0]):
+        return None  # "she was 17 at school.in 2020" has no local part
     plain = folded[at : rest.start("domain")].strip() == "at"
     domain = rest.group("domain")
     if (

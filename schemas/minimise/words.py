@@ -197,7 +197,7 @@ STREET_WORDS_BEFORE: Final = cue_words(
     "|calle|c/|avenida|avda|plaza|paseo|carrera|camino|ronda|travesía|transversal"
     "|rua|travessa|praça|largo|estrada|alameda|rodovia"
     "|ул|улица|пр|проспект|пер|переулок|бульвар|шоссе|наб|набережная|пл|площадь"
-    "|شارع|زنقة|درب|طريق"
+    "|شارع|زنقة|درب"
 )
 """Street words written before the street's name ("rue", "calle", "ул.", "شارع")."""
 
