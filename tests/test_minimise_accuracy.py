@@ -320,3 +320,18 @@ def test_arabic_name_parts_across_bin() -> None:
 def test_cues_do_not_reach_across_punctuation(text: str, name: str) -> None:
     """A reporting verb or a title counts only with white space between."""
     assert scan(text, names=[name]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "regions"),
+    [
+        ("The modern slavery helpline 08000 121 700 is open day and night.", ("GB",)),
+        ("Elle peut appeler le 0800 00 50 10, numéro vert gratuit.", ("FR",)),
+        ("Горячая линия 8 800 200-01-22 работает круглосуточно.", ("RU",)),
+        ("Call the helpline on +44 800 121 700.", ()),
+    ],
+)
+def test_freephone_and_service_numbers_are_not_phones(text: str, regions: tuple[str, ...]) -> None:
+    """A helpline is a service (libphonenumber's toll-free, premium-rate, shared-cost,
+    universal access and voicemail types), not a person's line."""
+    assert "phone" not in scan(text, regions=regions)

@@ -28,7 +28,13 @@ from stdnum.it import codicefiscale
 from stdnum.pt import cc as pt_cc
 from stdnum.ru import inn
 
-from .phones import DEFAULT_REGIONS, has_trunk_prefix, valid_international, valid_national
+from .phones import (
+    DEFAULT_REGIONS,
+    has_trunk_prefix,
+    is_service,
+    valid_international,
+    valid_national,
+)
 from .textview import Folded, scan_fold
 from .words import (
     ACCOUNT_CUE_WORDS,
@@ -600,6 +606,16 @@ def _shaped_document(source: Folded, start: int, end: int) -> Hit | None:
 
 
 def _number(folded: str, start: int, end: int, regions: Sequence[str]) -> list[Hit]:
+    hits = _number_hits(folded, start, end, regions)
+    if hits and hits[0][0] == "phone":
+        digits = _NOT_DIGIT.sub("", folded[start:end])
+        international = folded[hits[0][1]] == "+" or digits.startswith("00")
+        if is_service(digits.removeprefix("00"), international, (*regions, *DEFAULT_REGIONS)):
+            return []  # a helpline or another service number, not a person's line
+    return hits
+
+
+def _number_hits(folded: str, start: int, end: int, regions: Sequence[str]) -> list[Hit]:
     raw = folded[start:end]
     digits = _NOT_DIGIT.sub("", raw)
     if len(digits) < 5 or _GLUED_AFTER.match(folded, end) or _is_amount(folded, start, end):
