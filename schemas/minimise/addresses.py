@@ -88,14 +88,18 @@ def address_hits(source: Folded, streets: Iterable[int]) -> list[Hit]:
     """Street addresses with a house number in `source` (folded offsets), around the
     street words starting at `streets` (`patterns.CUE_WORDS` finds them)."""
     folded = source.folded
-    hits: list[Hit] = []
-    done = 0
+    # The windows around street words, overlapping ones merged: each part of the text
+    # is read once, and an address is never cut between two windows.
+    ranges: list[list[int]] = []
     for street in sorted(streets):
-        low = max(done, street - _REACH_BEFORE)
-        high = min(len(folded), street + _REACH_AFTER)
-        if low < high:
-            hits += _addresses(source, low, high)
-        done = high
+        low, high = max(0, street - _REACH_BEFORE), min(len(folded), street + _REACH_AFTER)
+        if ranges and low <= ranges[-1][1]:
+            ranges[-1][1] = high
+        else:
+            ranges.append([low, high])
+    hits: list[Hit] = []
+    for low, high in ranges:
+        hits += _addresses(source, low, high)
     return hits
 
 
