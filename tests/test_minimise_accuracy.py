@@ -335,3 +335,13 @@ def test_freephone_and_service_numbers_are_not_phones(text: str, regions: tuple[
     """A helpline is a service (libphonenumber's toll-free, premium-rate, shared-cost,
     universal access and voicemail types), not a person's line."""
     assert "phone" not in scan(text, regions=regions)
+
+
+def test_every_address_of_a_text_is_found() -> None:
+    """Addresses close together are each reported, with their spans."""
+    text = (
+        "Her aunt lives at 47 Sapele Road and her cousin at 12 Allen Avenue; the "
+        "recruiter's sister rents 3 rue de la Paix in Lyon."
+    )
+    found = [text[f.start : f.end] for f in Scanner([]).findings(text) if f.kind == "address"]
+    assert found == ["47 Sapele Road", "12 Allen Avenue", "3 rue de la Paix"]
