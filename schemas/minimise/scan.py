@@ -394,7 +394,9 @@ class Scanner:
         person's name ("rue Jean-Jaurès"). Otherwise it is when another of the same
         person's tokens stands within three words (particles not counted, not across a
         clause break or "and"), when a title or role word stands right before it or a
-        reporting verb right before or after it; and, on its own, when it is a family
+        reporting verb right before or after it, when an Arabic common word is joined by
+        و to another protected name or has a proclitic and a feminine verb after it
+        (`_arabic_name`); and, on its own, when it is a family
         name that is no common word, a given name that is no common word written with a
         capital (or in a script without capitals), or a common word not on
         `PLACE_WORDS` written with a capital where a sentence does not start."""
