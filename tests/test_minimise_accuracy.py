@@ -110,6 +110,8 @@ def test_places_and_words_do_not_block_alone(text: str, name: str) -> None:
         ("Nadège Jean-Baptiste a été entendue.", "Nadège Jean-Baptiste"),
         ("Le témoignage de Jean-Baptiste est joint.", "Nadège Jean-Baptiste"),
         ("Joana visitou Santos antes de fugir.", "Joana Santos"),
+        ("The victim, Victoria, was moved to Luton.", "Victoria Eghosa"),
+        ("Testemunha: Fátima, 17 anos.", "Fátima Rodrigues"),
     ],
 )
 def test_cued_common_word_names_block(text: str, name: str) -> None:

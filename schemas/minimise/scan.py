@@ -552,8 +552,9 @@ class Scanner:
     @staticmethod
     def _titled(folded: str, start: int, before: list[re.Match[str]]) -> bool:
         """Whether a title or role word stands right before the word (particles
-        skipped; a dot after a title of up to four letters allowed: "Mr.", "Sra.",
-        "Mlle."; "г-жа"), not across other punctuation ("… a witness. Grace …")."""
+        skipped; a comma or colon allowed: "the victim, Victoria,", "witness: Paz"; a
+        dot only after a title of up to four letters: "Mr.", "Sra.", "Mlle."; "г-жа"),
+        not across a sentence end ("… a witness. Grace …")."""
         edge = start
         for word in reversed(before):
             gap = folded[word.end() : edge].strip()
@@ -562,7 +563,7 @@ class Scanner:
                 edge = word.start()
                 continue
             abbreviation = len(text) <= _ABBREVIATION and gap == "."
-            return text in TITLES and (gap in ("", "-", "'") or abbreviation)
+            return text in TITLES and (gap in ("", "-", "'", ",", ":") or abbreviation)
         return False
 
     @staticmethod
