@@ -174,6 +174,9 @@ def linearity() -> None:
         "digit run": "7",
         "dots then @": "a.",
         "dates": "14.03.2008 ",
+        "streets": "1 rue A ",
+        "at at at": "a at ",
+        "name words": "Okafor Blessing Okafor-Eze «Okafor» ",
     }
     scanner = Scanner([PERSONS["en"]])
     sizes = (1, 4, 16, 64)

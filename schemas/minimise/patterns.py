@@ -11,7 +11,7 @@ see is listed in `docs/minimisation.md`.
 """
 
 # Word lists and patterns in Cyrillic and Arabic script are the point of this module:
-# ruff: noqa: RUF001, RUF003
+# ruff: noqa: RUF001, RUF002, RUF003
 
 from __future__ import annotations
 
@@ -28,16 +28,27 @@ from stdnum.it import codicefiscale
 from stdnum.pt import cc as pt_cc
 from stdnum.ru import inn
 
-from .phones import DEFAULT_REGIONS, has_trunk_prefix, valid_international, valid_national
+from .phones import (
+    DEFAULT_REGIONS,
+    has_trunk_prefix,
+    is_service,
+    valid_international,
+    valid_national,
+)
 from .textview import Folded, scan_fold
 from .words import (
+    ACCOUNT_CUE_WORDS,
     BIRTH_CUE_WORDS,
     BIRTH_CUES,
     CURRENCY_CUES,
     DOCUMENT_CUE_WORDS,
+    ISSUANCE_WORDS,
+    NUMBER_ABBREVIATION_WORDS,
     NUMBER_CUE_WORDS,
     PHONE_CUE_WORDS,
     REFERENCE_CUE_WORDS,
+    STREET_WORDS_AFTER,
+    STREET_WORDS_BEFORE,
     trie_pattern,
 )
 
@@ -88,7 +99,11 @@ _DIGITS: Final = re.compile(
     rf"|{_NO_DIGIT_BEFORE}(?P<ymd>[0-9]{{3}}{_SEP}[0-9]{{1,2}}{_SEP}[0-9]{{1,2}}){_DATE_END}"
     # 14 March 2001, 1er mars 2001, 14 de marzo de 2001, 14 марта 2001 г., 14 مارس 2001
     rf"|(?<![0-9][0-9])(?P<word>[0-9]?(?:st|nd|rd|th|er|º|o)?\.?\s+(?:de\s+|of\s+)?"
+    # Brazilian notarial style: "aos 3 dias do mês de maio de 2006"
+    r"(?:dias?\s+do\s+mes\s+de\s+)?"
     rf"(?:{_MONTH})\.?,?\s+(?:de\s+|del\s+|of\s+)?[0-9]{{4}})(?![0-9])"
+    # Spanish DNI with dots: 67.127.684-E (checked in Python)
+    rf"|(?P<dnidot>[0-9]?\.[0-9]{{3}}\.[0-9]{{3}}[\s-]?[a-z]){_END}"
     # French passport 12AB34567
     rf"|{_NO_WORD_BEFORE}(?P<frpass>[0-9][a-z]{{2}}[0-9]{{5}}){_END}"
     # Portuguese citizen card 12345678 9 ZZ4
@@ -108,6 +123,7 @@ _NUMBER_AT: Final = re.compile(f"[0-9]{_NUMBER_REST}")
 _DATE_PARTS: Final = re.compile(r"[0-9]+")
 _WORD_DATE: Final = re.compile(rf"([0-9]{{1,2}})\D+?({_MONTH})\W.*?([0-9]{{4}})$")
 _YEAR: Final = re.compile(r"[0-9]{4}$")
+_MONTH_AFTER: Final = re.compile(rf"\s+(?:de\s+|of\s+)?(?:{_MONTH})(?!\w)")
 _MONTH_BEFORE: Final = re.compile(rf"(?<!\w)({_MONTH})\.?\s+$")
 _SPACE_DASH: Final = re.compile(r"[\s\-]")
 _ASCII_ALNUM: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -117,13 +133,19 @@ _CODICE_FISCALE: Final = re.compile(r"[a-z]{6}[0-9]{2}[a-z][0-9]{2}[a-z][0-9]{3}
 
 _BIRTH: Final = re.compile(rf"(?<!\w)(?:{BIRTH_CUES})(?!\w)")
 _SENTENCE_END: Final = re.compile(r"[.!?;]\s|[!?;\n]")
+# What stands between a birth cue and a date it governs: no clause punctuation, no
+# conjunction starting another complement, no issuance verb.
+_CLAUSE_BREAK: Final = re.compile(r"[.!?;,]\s|[!?;\n]")
+_AND_WORDS: Final = frozenset(("and", "et", "y", "e", "и", "а", "но", "but", "mais", "pero", "mas"))
 _CURRENCY_BEFORE: Final = re.compile(rf"(?:(?<!\w)(?:{CURRENCY_CUES}))\.?\s*$")
 _CURRENCY_AFTER: Final = re.compile(rf"\s*(?:{CURRENCY_CUES})(?!\w)")
 # Cue words of every kind in one trie; the kind of a match is looked up afterwards,
 # phone before document before reference before number when a word is in two lists.
 _CUE_LISTS: Final = (
     ("number", NUMBER_CUE_WORDS),
+    ("abbreviation", NUMBER_ABBREVIATION_WORDS),
     ("reference", REFERENCE_CUE_WORDS),
+    ("account", ACCOUNT_CUE_WORDS),
     ("document", DOCUMENT_CUE_WORDS),
     ("phone", PHONE_CUE_WORDS),
 )
@@ -134,15 +156,31 @@ _CUE_STARRED: Final = [
     for w in words
     if "*" in w
 ]
+_CUE_ALL: Final = [w for _, words in _CUE_LISTS for w in words]
+# The class of first characters comes first: a position that cannot start a cue (white
+# space, most punctuation) fails there, before the lookbehind and the trie are tried.
 _CUE: Final = re.compile(
-    rf"(?<!\w)(?:{trie_pattern(w for _, words in _CUE_LISTS for w in words)})(?!\w)"
+    rf"(?=[{''.join(sorted({re.escape(w[0]) for w in _CUE_ALL}))}])(?<!\w)"
+    rf"(?:{trie_pattern(_CUE_ALL)})(?!\w)"
 )
 _CUE_WINDOW: Final = 32
+_AT_WORDS: Final = ("at", "arroba", "arobase", "собака")
+_WORD_STARTS: Final = " \n\t\r([{<«»\"'“”„‘’,.;:/-–—*•"
+_RARE_WORD: Final = 3
+_BARE_PHONE_DIGITS: Final = 9
+_AREA_CODE: Final = re.compile(r"[0-9]{1,5}\)")
+_YEAR_GROUP: Final = re.compile(r"^(?:19|20)[0-9]{2}[/\-]|[/\-](?:19|20)[0-9]{2}$")
 
 # The lookbehind lets a match start only where a run of local-part characters starts,
 # so a long run without "@" is scanned once, not once per position (quadratic).
 _EMAIL: Final = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
 _NOT_DIGIT: Final = re.compile(r"[^0-9]")
+_WORDS: Final = re.compile(r"[^\W_]+")
+_GLUED_BEFORE: Final = re.compile(r"[\w./\-]")
+_RU_ACCOUNT_PREFIXES: Final = ("40817", "40820", "42301", "42307")
+_EG_GOVERNORATES: Final = frozenset(
+    (*(f"{n:02d}" for n in (1, 2, 3, 4)), *(f"{n:02d}" for n in range(11, 36)), "88")
+)
 _GLUED_AFTER: Final = re.compile(r"[^\W_]|[/.\-][^\W_]")
 _RU_PASSPORT: Final = re.compile(r"[0-9]{4}\s[0-9]{6}|[0-9]{2}\s[0-9]{2}\s[0-9]{6}")
 
@@ -238,19 +276,25 @@ class DigitScan:
 
 
 def scan_digits(
-    source: Folded, regions: Sequence[str], *, patterns: bool, dates: bool = True
+    source: Folded,
+    regions: Sequence[str],
+    *,
+    patterns: bool,
+    dates: bool = True,
+    birth_word: bool | None = None,
 ) -> DigitScan:
     """Dates and, with `patterns`, identifier patterns in `source` (folded offsets).
 
     `regions` are the ISO 3166-1 alpha-2 codes whose national phone numbers are read
     (besides `DEFAULT_REGIONS` for numbers written with a trunk prefix). Without
-    `dates`, full dates are listed only when a birth cue may make one a date of birth.
+    `dates`, full dates are listed only when a birth cue may make one a date of birth
+    (`birth_word`: whether `CUE_WORDS` found a birth cue's word, if the caller knows).
     """
     found = DigitScan()
     folded = source.folded
     # A full date matters for a protected date of birth, or near a birth cue; a text
     # without any birth cue's word in it needs its dates neither read nor checked.
-    read_dates = dates or (patterns and _BIRTH_WORDS.find(folded))
+    read_dates = dates or (patterns and _has_birth_word(folded, birth_word))
     if patterns and "@" in folded:
         found.hits += [("email", m.start(), m.end()) for m in _EMAIL.finditer(folded)]
     skip_until = 0
@@ -282,32 +326,172 @@ def scan_digits(
     return found
 
 
-class _AnyOf:
-    """Whether a text contains any of some words as whole words, with one Aho-Corasick
-    automaton. A word written with a final `*` may go on ("родил*": "родилась")."""
+def _birth_word(cue: str) -> str:
+    """The word of a birth cue to look for: its longest, or the whole cue (with single
+    spaces) when that word is too short to be rare ("г." of "г. р" is in every date)."""
+    longest = max(cue.split(" "), key=len)
+    return longest if len(longest.strip(".")) >= _RARE_WORD else cue
 
-    def __init__(self, words: Iterable[str]) -> None:
+
+def _has_birth_word(folded: str, known: bool | None) -> bool:
+    return known if known is not None else "birth" in CUE_WORDS.starts(folded)
+
+
+class WordSet:
+    """Where a text contains some words as whole words, each word with a tag, with one
+    Aho-Corasick automaton. A word written with a final `*` may go on ("родил*":
+    "родилась").
+
+    The automaton holds each word after each character of `_WORD_STARTS` (white space,
+    brackets, quotes, punctuation), so that it reports words only where a word starts,
+    not every time one is part of a longer word ("born" in "stubborn", "ولد" inside
+    Arabic words); a word at the very start of the text is looked for on its own. A
+    word right after another character (a letter, a digit, a rarer symbol) is missed:
+    the set only decides where to look closer. Words of `anywhere` are reported
+    wherever they occur."""
+
+    def __init__(
+        self, tagged: dict[str, Iterable[str]], anywhere: dict[str, Iterable[str]]
+    ) -> None:
         self._automaton = ahocorasick.Automaton()
-        for word in words:
-            needle, open_end = (word[:-1], True) if word.endswith("*") else (word, False)
-            self._automaton.add_word(needle, (len(needle), open_end))
+        self._first: dict[str, tuple[str, ...]] = {}
+        for tag, words in anywhere.items():
+            for word in words:
+                self._automaton.add_word(word, (tag, len(word), True))
+        for tag, words in tagged.items():
+            needles = []
+            for word in words:
+                needle, open_end = (word[:-1], True) if word.endswith("*") else (word, False)
+                needles.append(needle)
+                for before in _WORD_STARTS:
+                    self._automaton.add_word(before + needle, (tag, len(needle), open_end))
+            self._first[tag] = tuple(needles)
         self._automaton.make_automaton()
 
-    def find(self, text: str) -> bool:
+    def starts(self, text: str) -> dict[str, list[int]]:
+        """tag → where its words start in `text` (in the order their ends come)."""
+        found: dict[str, list[int]] = {}
+        for tag, needles in self._first.items():
+            if text.startswith(needles):
+                found.setdefault(tag, []).append(0)
         size = len(text)
-        for last, (length, open_end) in self._automaton.iter(text):
-            start, end = last + 1 - length, last + 1
-            if start > 0 and text[start].isalnum() and text[start - 1].isalnum():
-                continue
+        for last, (tag, length, open_end) in self._automaton.iter(text):
+            end = last + 1
             if not open_end and end < size and text[end - 1].isalnum() and text[end].isalnum():
                 continue
-            return True
-        return False
+            found.setdefault(tag, []).append(end - length)
+        return found
 
 
-# One word of each birth cue (its longest): a text holding a birth cue holds that word
-# as a whole word (the converse need not hold; it only decides whether to look).
-_BIRTH_WORDS: Final = _AnyOf(max(w.split(" "), key=len) for w in BIRTH_CUE_WORDS)
+# One word of each birth cue (its longest), and the street words of addresses, found in
+# one pass; a text holding a birth cue holds that word as a whole word (the converse need
+# not hold; it only decides whether to look).
+CUE_WORDS: Final = WordSet(
+    {
+        "birth": [_birth_word(w) for w in BIRTH_CUE_WORDS],
+        "street": [w for words in (STREET_WORDS_BEFORE, STREET_WORDS_AFTER) for w in words],
+        "at": [f"{w} " for w in _AT_WORDS],
+    },
+    {
+        "at": [
+            f"{o}{w}{c}"
+            for w in ("at", "@", "arroba", "arobase", "собака")
+            for o, c in ("()", "[]")
+        ]
+    },
+)
+
+
+_AT: Final = (
+    r"(?:\s*[(\[{<]\s*(?:at|@|arroba|arobase|собака)\s*[)\]}>]\s*"
+    r"|\s+(?:at|arroba|arobase|собака)\s+)"
+)
+_DOT: Final = (
+    r"(?:\s*[(\[{<]\s*(?:dot|point|punto|ponto|точка)\s*[)\]}>]\s*"
+    r"|\s+(?:dot|point|punto|ponto|точка)\s+|\.)"
+)
+_TLD: Final = r"(?:com|org|net|info|biz|edu|gov|mail|[a-z]{2}|рф)"
+_LOCAL_BEFORE: Final = re.compile(r"(?<![\w.+-])[a-z0-9][\w.+-]*\Z")
+_OBFUSCATED_REST: Final = re.compile(
+    rf"{_AT}(?P<domain>[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*?{_DOT}){_TLD}(?![\w@])"
+)
+_PLAIN_DOMAIN: Final = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.")
+_LOCAL_MARK: Final = re.compile(r"[0-9._+\-]")
+# Webmail domains: "john at gmail.com" is an address even with a plain local part.
+_WEBMAIL: Final = frozenset(
+    [
+        "gmail",
+        "googlemail",
+        "yahoo",
+        "ymail",
+        "hotmail",
+        "outlook",
+        "live",
+        "msn",
+        "icloud",
+        "me",
+        "aol",
+        "proton",
+        "protonmail",
+        "gmx",
+        "mail",
+        "yandex",
+        "rambler",
+        "inbox",
+        "bk",
+        "list",
+        "ukr",
+        "orange",
+        "free",
+        "wanadoo",
+        "laposte",
+        "sfr",
+        "hotmail",
+        "terra",
+        "uol",
+        "bol",
+        "ig",
+        "sapo",
+    ]
+)
+
+
+def obfuscated_emails(folded: str, separators: Iterable[int]) -> list[Hit]:
+    """E-mail addresses written with words: "name at domain dot com", "name (at) domain
+    (dot) org", "nombre arroba dominio punto es", "имя собака домен точка рф". Only with a
+    top-level domain at the end and a letter in the local part; written with a plain
+    " at " and plain dots, the local part must hold a digit, ".", "_", "+" or "-", or
+    the domain be a webmail's ("john at gmail.com"; "worked at hotel.com" is no
+    address).
+
+    `separators` are where "at", "(at)", "arroba", … start (`CUE_WORDS` finds them); the
+    local part before each and the domain after it are matched there only."""
+    hits: list[Hit] = []
+    for at in separators:
+        hit = _obfuscated_at(folded, at)
+        if hit is not None:
+            hits.append(hit)
+    return hits
+
+
+def _obfuscated_at(folded: str, at: int) -> Hit | None:
+    # The separator may start with white space the local part is not followed by.
+    while at > 0 and folded[at - 1].isspace():
+        at -= 1
+    rest = _OBFUSCATED_REST.match(folded, at)
+    local = _LOCAL_BEFORE.search(folded, max(0, at - 64), at) if rest is not None else None
+    if local is None or rest is None or not any(c.isalpha() for c in local[0]):
+        return None  # "she was 17 at school.in 2020" has no local part
+    plain = folded[at : rest.start("domain")].strip() == "at"
+    domain = rest.group("domain")
+    if (
+        plain
+        and _PLAIN_DOMAIN.fullmatch(domain)
+        and not _LOCAL_MARK.search(local[0])
+        and domain.split(".")[0] not in _WEBMAIL
+    ):
+        return None
+    return ("email", local.start(), rest.end())
 
 
 def _month(word: str) -> int:
@@ -356,15 +540,10 @@ def _document(source: Folded, match: re.Match[str], group: str) -> Hit | None:
     folded = source.folded
     start, end = match.span()
     compact = _SPACE_DASH.sub("", match.group()).upper()
+    if group == "dnidot":
+        return _dni_with_dots(folded, start, end, compact)
     if group == "dni":
-        before = folded[max(0, start - 2) : start]
-        if before[-1:] in ("x", "y", "z") or before in ("x-", "y-", "z-"):
-            start -= 1 if before[-1:] != "-" else 2
-            compact = folded[start].upper() + compact
-        elif before[-1:].isalnum():
-            return None
-        valid = dni.is_valid(compact) or nie.is_valid(compact)
-        return ("document", start, end) if valid else None
+        return _dni_or_nie(folded, start, end, compact)
     if group == "ptcc":
         return ("document", start, end) if pt_cc.is_valid(compact) else None
     if group == "frpass":
@@ -384,12 +563,31 @@ def _document(source: Folded, match: re.Match[str], group: str) -> Hit | None:
     if _GLUED_AFTER.match(folded, end):
         return None
     tail = _SPLIT_TAIL.match(folded, end)
-    if tail is not None:
-        end = tail.end()
+    if tail is not None and _MONTH_AFTER.match(folded, tail.end()) is None:
+        end = tail.end()  # "BA057 958", but not the day of "TK1193 25 августа"
     shape = _LETTER_DOCUMENT.fullmatch(folded, first, end)
     if shape is None or not 6 <= len(_NOT_DIGIT.sub("", shape.group())) <= 9:
         return None
     return _shaped_document(source, first, end)
+
+
+def _dni_or_nie(folded: str, start: int, end: int, compact: str) -> Hit | None:
+    """A Spanish DNI (12345678Z) or NIE (X1234567L) with a correct check letter."""
+    before = folded[max(0, start - 2) : start]
+    if before[-1:] in ("x", "y", "z") or before in ("x-", "y-", "z-"):
+        start -= 1 if before[-1:] != "-" else 2
+        compact = folded[start].upper() + compact
+    elif before[-1:].isalnum():
+        return None
+    valid = dni.is_valid(compact) or nie.is_valid(compact)
+    return ("document", start, end) if valid else None
+
+
+def _dni_with_dots(folded: str, start: int, end: int, compact: str) -> Hit | None:
+    """A Spanish DNI written "67.127.684-E", with a correct check letter."""
+    if _GLUED_BEFORE.match(folded[max(0, start - 1) : start]):
+        return None
+    return ("document", start, end) if dni.is_valid(compact.replace(".", "")) else None
 
 
 def _shaped_document(source: Folded, start: int, end: int) -> Hit | None:
@@ -408,6 +606,16 @@ def _shaped_document(source: Folded, start: int, end: int) -> Hit | None:
 
 
 def _number(folded: str, start: int, end: int, regions: Sequence[str]) -> list[Hit]:
+    hits = _number_hits(folded, start, end, regions)
+    if hits and hits[0][0] == "phone":
+        digits = _NOT_DIGIT.sub("", folded[start:end])
+        international = folded[hits[0][1]] == "+" or digits.startswith("00")
+        if is_service(digits.removeprefix("00"), international, (*regions, *DEFAULT_REGIONS)):
+            return []  # a helpline or another service number, not a person's line
+    return hits
+
+
+def _number_hits(folded: str, start: int, end: int, regions: Sequence[str]) -> list[Hit]:
     raw = folded[start:end]
     digits = _NOT_DIGIT.sub("", raw)
     if len(digits) < 5 or _GLUED_AFTER.match(folded, end) or _is_amount(folded, start, end):
@@ -416,34 +624,65 @@ def _number(folded: str, start: int, end: int, regions: Sequence[str]) -> list[H
     if before.endswith("+") or before == "+ ":
         start -= len(before) - before.index("+")
         raw = "+" + raw
+    international = raw.startswith("+") or digits.startswith("00")
+    if not international and _YEAR_GROUP.search(raw):
+        return []  # "2024-85434", "06409/2024": a year joined to a number is a reference
     cue, numbered = _cue_before(folded, start)
-    if cue == "reference":
-        # A case number is no phone, unless it is written as phones are: "+" first, or
-        # a trunk prefix and valid for a region.
-        strong = raw.startswith("+") or has_trunk_prefix(digits)
-        return [("phone", start, end)] if strong and _is_phone(raw, digits, False, regions) else []
+    if len(digits) == 20 and (cue == "account" or digits.startswith(_RU_ACCOUNT_PREFIXES)):
+        return [("bank_account", start, end)]  # a Russian account of a person
+    if cue in ("reference", "abbreviation"):
+        # A case number is no phone, unless it is written as phones are: "+" or "00"
+        # first, or a trunk prefix and valid for a region.
+        strong = international or has_trunk_prefix(digits)
+        valid = strong and _is_phone(raw, digits, numbered or cue == "abbreviation", regions)
+        return [("phone", start, end)] if valid else []
     if cue == "phone" and 7 <= len(digits) <= 15:
         return [("phone", start, end)]
     if cue == "document":
         return [("document", start, end)]
     if not raw.startswith("+") and _is_national_id(raw, digits):
         return [("document", start, end)]
-    if _is_phone(raw, digits, numbered, regions):
+    # "(71) 921 007": a first group in brackets is written as an area code.
+    area_code = folded[start - 1 : start] == "(" and _AREA_CODE.match(folded, start) is not None
+    if area_code:
+        start -= 1
+    if _is_phone(raw, digits, numbered, regions, area_code=area_code):
         return [("phone", start, end)]
     return []
 
 
 def _near_birth_cue(folded: str, start: int, end: int) -> bool:
+    """Whether a birth cue governs the date at [start, end): at most 40 characters
+    before it or 25 after it, with nothing between that starts another clause."""
     before = folded[max(0, start - 40) : start]
     cues = list(_BIRTH.finditer(before))
     if cues:
         # A dot right after the cue is an abbreviation ("DOB.:"), not a sentence end.
         between = before[cues[-1].end() :].removeprefix(".")
-        if not _SENTENCE_END.search(between):
+        cue_start = max(0, start - 40) + cues[-1].start()
+        # "صدرت شهادة الميلاد المقدمة في …": a certificate issued, not a birth.
+        lead = folded[max(0, cue_start - 30) : cue_start]
+        lead = _CLAUSE_BREAK.split(lead)[-1]
+        issued = any(w in ISSUANCE_WORDS for w in _WORDS.findall(lead))
+        if not issued and _governs(between):
             return True
     after = folded[end : end + 25]
     cue_after = _BIRTH.search(after)
-    return cue_after is not None and not _SENTENCE_END.search(after[: cue_after.start()])
+    return cue_after is not None and _governs(after[: cue_after.start()])
+
+
+def _governs(between: str) -> bool:
+    """Whether a birth cue and a date with `between` them belong to one clause: no
+    sentence or clause punctuation, no conjunction ("born in Benin City and on …"), no
+    issuance verb ("birth certificate issued on …")."""
+    if _CLAUSE_BREAK.search(between):
+        return False
+    for word in _WORDS.findall(between):
+        if word in _AND_WORDS or word in ISSUANCE_WORDS:
+            return False
+        if word.startswith("و") and len(word) > 2 and not _BIRTH.fullmatch(word):
+            return False  # an Arabic "and" joined to the next word
+    return True
 
 
 def _is_amount(folded: str, start: int, end: int) -> bool:
@@ -467,7 +706,8 @@ def _cue_before(folded: str, start: int) -> tuple[str | None, bool]:
         kind = _cue_kind(match.group())
         if kind == "number":
             numbered = True
-        else:
+        elif kind != "abbreviation" or nearest in (None, "reference", "abbreviation"):
+            # "phone no.", "passport №": the abbreviation numbers what the cue names.
             nearest = kind
     return nearest, numbered
 
@@ -480,24 +720,43 @@ def _cue_kind(word: str) -> str:
     return next((kind for pattern, kind in _CUE_STARRED if pattern.fullmatch(word)), "number")
 
 
-def _is_phone(raw: str, digits: str, numbered: bool, regions: Sequence[str]) -> bool:
+def _is_phone(
+    raw: str, digits: str, numbered: bool, regions: Sequence[str], *, area_code: bool = False
+) -> bool:
     if raw.startswith("+"):
         return 8 <= len(digits) <= 15
     if len(digits) < 7 or len(digits) > 17:
         return False
     if digits.startswith("00"):
         return valid_international(digits[2:])
-    if has_trunk_prefix(digits) or numbered:
+    if has_trunk_prefix(digits) or numbered or area_code:
         if valid_national(digits, (*regions, *DEFAULT_REGIONS)):
             return True
         return numbered and digits.startswith("0") and 9 <= len(digits) <= 15
-    return valid_national(digits, regions)
+    # A bare run: no "+", "00", trunk prefix or cue. Seven- and eight-digit runs are
+    # valid subscriber numbers in many plans and are far more often vessel, file or
+    # record numbers.
+    return len(digits) >= _BARE_PHONE_DIGITS and valid_national(digits, regions)
+
+
+def _egyptian_id(digits: str) -> bool:
+    """The shape of an Egyptian national number: century digit (2: 1900s, 3: 2000s), a
+    valid birth date YYMMDD, a governorate code, four digits and a check digit (whose
+    algorithm is not published, so it is not checked)."""
+    if digits[0] not in "23":
+        return False
+    year = (1900 if digits[0] == "2" else 2000) + int(digits[1:3])
+    born = _date(year, int(digits[3:5]), int(digits[5:7]))
+    return born is not None and born <= dt.date.today() and digits[7:9] in _EG_GOVERNORATES
 
 
 def _is_national_id(raw: str, digits: str) -> bool:
     """A bare number that passes a national id's check digits (Brazilian CPF, French
-    NIR, Russian INN of a person) or has the shape of a Russian passport."""
+    NIR, Russian INN of a person), has the shape of an Egyptian national number, or has
+    the shape of a Russian passport."""
     size = len(digits)
+    if size == 14:
+        return _egyptian_id(digits)
     if size == 11:
         return bool(cpf.is_valid(digits))
     if size == 15:

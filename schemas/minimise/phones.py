@@ -27,8 +27,10 @@ from phonenumbers import (
     COUNTRY_CODE_TO_REGION_CODE,
     PhoneMetadata,
     PhoneNumber,
+    PhoneNumberType,
     is_valid_number,
     is_valid_number_for_region,
+    number_type,
 )
 
 DEFAULT_REGIONS: Final = ("GB", "FR", "ES", "PT", "IT", "DE", "RU", "NG", "MA", "CO", "BR")
@@ -66,6 +68,54 @@ def valid_international(digits: str) -> bool:
             number = _number(code, digits[size:])
             return number is not None and is_valid_number(number)
     return False
+
+
+SERVICE_TYPES: Final = frozenset(
+    (
+        PhoneNumberType.TOLL_FREE,
+        PhoneNumberType.PREMIUM_RATE,
+        PhoneNumberType.SHARED_COST,
+        PhoneNumberType.UAN,
+        PhoneNumberType.VOICEMAIL,
+    )
+)
+"""Number types that are services, not a person's line: freephone helplines ("0800 …",
+"8 800 …"), premium-rate, shared-cost and universal access numbers, voicemail."""
+
+
+def is_service(digits: str, international: bool, regions: Iterable[str]) -> bool:
+    """Whether `digits` (after "+" or "00" when `international`) are a valid service
+    number (`SERVICE_TYPES`) of their country; or, written nationally with a trunk
+    prefix ("0800 …", "8 800 …"), a service number of the first of `regions` where it is
+    valid."""
+    if international:
+        for size in (1, 2, 3):
+            code = int(digits[:size] or "0")
+            if code in COUNTRY_CODE_TO_REGION_CODE:
+                number = _number(code, digits[size:])
+                return number is not None and number_type(number) in SERVICE_TYPES
+        return False
+    if not has_trunk_prefix(digits):
+        return False
+    for region in regions:
+        known = _region(region)
+        if known is None:
+            continue
+        code, prefix = known
+        national = digits[len(prefix) :] if prefix and digits.startswith(prefix) else digits
+        number = _number(code, national)
+        if number is not None and is_valid_number_for_region(number, region.upper()):
+            return number_type(number) in SERVICE_TYPES
+    return False
+
+
+def national_digits(digits: str) -> str:
+    """The national significant number of `digits` written internationally (after "+"
+    or "00"), or `digits` as they are when no calling code is recognised."""
+    for size in (1, 2, 3):
+        if int(digits[:size] or "0") in COUNTRY_CODE_TO_REGION_CODE:
+            return digits[size:]
+    return digits
 
 
 def valid_national(digits: str, regions: Iterable[str]) -> bool:

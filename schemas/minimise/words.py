@@ -76,6 +76,7 @@ COMMON_WORD_NAMES: Final = _folded(
     "|espérance|grâce|joie|victoire|aimée|blanche|claire|constance|fleur|perle|céleste"
     "|reine|marine|pierre|france|rené|désiré|désirée|modeste|prosper|félicité|noël|pascal"
     "|ange|bienvenue|dieudonné|merveille|chance|bénédicte|gloire|divine|sagesse|patience"
+    "|espoir|clémence|aurore|prudence|innocence|providence|fidèle|liberté|paix"
     # Spanish.
     "|dolores|esperanza|paz|rosa|luz|consuelo|soledad|pilar|mercedes|socorro|milagros"
     "|rocío|amparo|cruz|reyes|ángeles|sol|estrella|blanca|clara|alegría|gloria|victoria"
@@ -101,9 +102,47 @@ COMMON_WORD_NAMES: Final = _folded(
     "|فضيلة|شيماء|إسراء|مريم|سارة|رشا|ندى|سحر|غادة|أحلام|احلام|مني|يسرى|صفاء|بهجة"
 )
 """Given names that are also ordinary words, per language and, for Arabic, as they read
-after normalisation: alone they do not block; next to another of the person's name
-tokens, after a title or role word, or (Latin and Cyrillic) capitalised mid-sentence
-they do."""
+after normalisation: alone they do not block; near another of the person's name tokens,
+after a title or role word, next to a reporting verb, or (Latin and Cyrillic)
+capitalised mid-sentence they do (`Scanner._is_name`)."""
+
+PLACE_WORDS: Final = _folded(
+    # Places, organisations and ordinary words that are also given or family names, in
+    # any script: written with a capital they are still more often the place.
+    "florence|victoria|lima|santos|costa|cruz|paz|fátima|vitória|aparecida|glória|gloria"
+    "|mercedes|lourdes|santiago|trinidad|dolores|regina|georgia|hope|israel|jordan|chad"
+    "|sydney|orlando|austin|paris|adelaide|madison|florida|carolina|virginia|santa|lagos"
+    "|florencia|valencia|alicante|sevilla|granada|elche|almería|guadalupe|soledad|montserrat"
+    "|caridad|esperanza|concepción|asunción|rosario|salvador|socorro|belém|natal|vitoria"
+    "|nascimento|conceição|assunção|piedade|guia|vera|liberté|charity|justice|liberty"
+    "|unity|charlotte|nancy|lorraine|madeleine|victoire|pilar|belén|covadonga|graça|luz"
+    "|estrela|penha|madalena|esperança|sunday|monday|friday|april|may|june|summer"
+    "|نجاة|أمل|امل|نور|ليلى|ليلي|أسماء|اسماء|علي|على|الدين|عبد|سعاد|حياة|سلام|وفاء|هدى"
+    "|فرح|بشرى|ملاك|رحمة|إيمان|ايمان|سعيدة|زهرة|وردة|صباح|سماح|حنان|نوال|أحلام|منى"
+    "|вера|надежда|любовь|роза|лилия|мира|виктория|слава|майя|злата|победа|звезда|ангелина"
+    "|лада|мила|дина|нина|марина|лилиана|алиса|кира|софия|маргарита|александрия|анапа"
+)
+"""Ordinary words and place names that are also names (a subset of the tokens that
+never block alone): besides not blocking alone, a capital does not make them a name
+("Hope for Justice", "Victoria Island", "La Paz", "гостиница «Виктория»")."""
+
+REPORTING_WORDS: Final = _folded(
+    "said|says|told|tells|stated|states|declared|explained|reported|recalled|testified"
+    "|added|confirmed|described|recounted|disclosed|admitted|insisted|alleged|according to"
+    "|was born|is afraid|was afraid|fled|escaped"
+    "|a déclaré|a expliqué|a indiqué|a raconté|a affirmé|a précisé|a dit|déclare|explique"
+    "|raconte|affirme|précise|indique|est née|est arrivée|selon"
+    "|declaró|afirmó|explicó|relató|contó|dijo|manifestó|señaló|indicó|nació|declara|afirma"
+    "|explica|relata|según"
+    "|afirmou|declarou|disse|contou|relatou|explicou|nasceu|afirma|declara|conta|segundo"
+    "|заявила|заявил|сообщила|сообщил|пояснила|пояснил|показала|показал|рассказала"
+    "|рассказал|родилась|родился|заявляет|сообщает|поясняет|показывает|рассказывает"
+    "|по словам"
+    "|أفادت|أفاد|قالت|قال|صرحت|صرح|أوضحت|أوضح|روت|روى|أكدت|أكد|أضافت|أضاف"
+    "|ولدت|حسب|وأفادت|وقالت|وصرحت|وأوضحت|وروت|وأكدت|وأضافت"
+)
+"""Reporting and person verbs: a name token right before or after one (a two-word verb
+as a whole) is a person's name."""
 
 NAME_PARTICLES: Final = _folded(
     "de|da|das|do|dos|del|della|di|du|la|le|les|van|von|der|den|ter|ten|y|e|mc|mac|st"
@@ -143,8 +182,37 @@ BIRTH_CUE_WORDS: Final = cue_words(
 """Birth cues: a full date near one of them is a date of birth."""
 BIRTH_CUES: Final = trie_pattern(BIRTH_CUE_WORDS)
 
+ISSUANCE_WORDS: Final = _folded(
+    "issued|issue|delivered|registered|dated|délivré|délivrée|délivrance|établi|établie"
+    "|enregistré|enregistrée|expedida|expedido|expedición|emitida|emitido|emisión"
+    "|registrada|registrado|emissão|registada|registado|lavrada|lavrado"
+    "|выдан|выдана|выдано|выданы|выдачи|выдача|зарегистрировано|зарегистрирован"
+    "|صدرت|صدر|الصادرة|صادرة|الإصدار|إصدار|اصدار"
+)
+"""Issuance verbs: between a birth cue and a date, one makes the date a date of issue
+("birth certificate issued on …", "свидетельство о рождении выдано …")."""
+
+STREET_WORDS_BEFORE: Final = cue_words(
+    "rue|boulevard|bd|avenue|av|allée|impasse|chemin|quai|cours|place|route"
+    "|calle|c/|avenida|avda|plaza|paseo|carrera|camino|ronda|travesía|transversal"
+    "|rua|travessa|praça|largo|estrada|alameda|rodovia"
+    "|ул|улица|пр|проспект|пер|переулок|бульвар|шоссе|наб|набережная|пл|площадь"
+    "|شارع|زنقة|درب"
+)
+"""Street words written before the street's name ("rue", "calle", "ул.", "شارع")."""
+
+STREET_WORDS_NUMBER_FIRST: Final = cue_words("place|route|cours|quai")
+"""Street words that make an address only after a house number ("3 place Vendôme"),
+never with the number after the name ("took place March 3")."""
+
+STREET_WORDS_AFTER: Final = cue_words(
+    "street|road|avenue|lane|close|crescent|drive|way|square|terrace|gardens"
+    "|grove|hill|row|walk|mews|boulevard|parade|high street|expressway|highway|estate"
+)
+"""Street words written after the street's name ("Adeola Odeku Street")."""
+
 PHONE_CUE_WORDS: Final = cue_words(
-    "phone*|telephone*|tel|tel.|mobile*|cell*|whatsapp|viber|telegram|signal|imo|sms"
+    "phone*|telephone*|tel|tel.|mobile*|cell*|whatsapp|viber|telegram|signal|sms"
     "|contact number|call* on|reached on|reachable on|hotline"
     "|téléphon*|portable|joignable au|numéro de téléphone|appel*"
     "|teléfon*|telefon*|móvil|movil|celular*|contacto|llamar al|whats"
@@ -154,12 +222,19 @@ PHONE_CUE_WORDS: Final = cue_words(
 )
 """Phone cues: a 7-15-digit number after one of them is a phone number."""
 
-NUMBER_CUE_WORDS: Final = cue_words("number|no|nr|num|numéro|n°|no.|número|núm|nº|n.º|номер*|№|رقم")
-"""Cue words for a number of any kind: they make a valid phone number's hit certain,
-and they never make a case number a phone."""
+NUMBER_CUE_WORDS: Final = cue_words("number|numéro|número|номер*|رقم*|الرقم|برقم|بالرقم")
+"""Cue words for a number of any kind: a number written after one is read as a phone
+number if valid for any region tried (`DEFAULT_REGIONS` too), and they never make a
+case number a phone."""
+
+NUMBER_ABBREVIATION_WORDS: Final = cue_words("no|nr|num|n°|no.|núm|nº|n.º|n. º|№")
+"""Abbreviations of "number" ("№" and "nº" fold to "no"): they number case files,
+laws and vessels far more often than phones, so a number right after one is read as a
+reference unless a phone or document cue comes before it in the same clause."""
 
 DOCUMENT_CUE_WORDS: Final = cue_words(
     "passport*|id card|identity card|identity document|national id|id number|id no|nin|ssn"
+    "|identity number|national identity number|identification number"
     "|document number|residence permit|permit|licence|license|travel document|id"
     "|social security|sécurité sociale|seguridad social|segurança social|nir|nss|niss"
     "|passeport*|carte d'identité|carte d identité|pièce d'identité|pièce d identité"
@@ -167,25 +242,32 @@ DOCUMENT_CUE_WORDS: Final = cue_words(
     "|pasaporte*|dni|nie|nif|documento*|cédula|tarjeta de residencia|permiso de residencia"
     "|passaporte*|bilhete de identidade|cartão de cidadão|cartao de cidadao|cpf|bi"
     "|carteira de identidade|título de residência|autorização de residência"
-    "|جواز*|جواز سفر*|جواز السفر|رقم الهوية|الهوية|هوية|بطاقة*|الرقم الوطني|رقم قومي|الإقامة|إقامة"
+    "|جواز*|جواز سفر*|جواز السفر|رقم الهوية|الهوية|هوية|بطاقة*|الرقم الوطني|رقم قومي"
+    "|الرقم القومي|الإقامة|إقامة"
     "|паспорт*|удостоверени*|снилс|инн|документ*|вид на жительство|загранпаспорт*"
 )
 """Document cues: a number with five or more digits after one is a document number."""
 
 REFERENCE_CUE_WORDS: Final = cue_words(
     "case|case no|case number|cases|proceedings|proceeding|file|ref|reference|refs|our ref"
-    "|your ref|indictment|court|crown court|docket|claim|invoice|order|warrant|report|crime"
-    "|crime reference|urn|incident|operation|flight|art|article|section|law|act|decision"
-    "|affaire|dossier|parquet|procédure|procès-verbal|pv|jugement|arrêt|plainte|rg|enquête"
+    "|your ref|indictment|court|crown court|docket|claim|invoice|order|warrant|report|crime|imo"
+    "|crime reference|urn|incident|operation|flight|vol|vuelo|voo|رحلة|الرحلة|art|article"
+    "|section|law|act|decision"
+    "|affaire|dossier|parquet|procédure|procès-verbal|pv|jugement|arrêt|plainte|rg|enquête|loi"
     "|procedimiento|proceso|expediente|diligencias|diligencias previas|causa|sumario|atestado"
-    "|denuncia|nuc|noticia criminal|sentencia|auto|juzgado|tribunal|radicado|spoa"
-    "|processo|processo n|autos|inquérito|inquerito|cnj|boletim de ocorrência|ação penal"
+    "|denuncia|nuc|noticia criminal|sentencia|auto|juzgado|tribunal|radicado|spoa|ley|nig"
+    "|processo|processo n|proc|autos|inquérito|inquerito|cnj|boletim de ocorrência|ação penal|lei"
     "|قضية*|القضية|ملف*|الملف|محضر|المحضر|الدعوى|دعوى|مرجع*|المرجع|القرار|حكم|المادة"
     "|дело|дела|делу|делом|деле|уголовное дело|уголовного дела|материал*|производств*"
-    "|постановлени*|приговор*|статья|ст|кусп|протокол*|рейс"
+    "|постановлени*|приговор*|статья|ст|кусп|ердр|протокол*|рейс*"
 )
 """Case and court reference cues: a number after one is a reference, not a phone or
 document number (unless a phone or document cue stands nearer the number)."""
+
+ACCOUNT_CUE_WORDS: Final = cue_words(
+    "account|bank account|compte|cuenta|conta|счёт|счет|счета|счету|р/с|л/с|حساب|الحساب"
+)
+"""Account cues: a Russian 20-digit account number after one is a bank account."""
 
 CURRENCY_CUE_WORDS: Final = cue_words(
     "eur|euro|euros|usd|gbp|ngn|rub|mad|aed|egp|cfa|xof|xaf|brl|cop|mxn|aoa|naira"
