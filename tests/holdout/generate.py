@@ -60,6 +60,7 @@ class Victim:
     forms: dict[str, str] = dataclasses.field(default_factory=dict)
     address: str = ""
     held: list[list[str]] = dataclasses.field(default_factory=list)
+    dob: dt.date | None = None
 
     def hold(self, kind: str, value: str) -> None:
         if kind == "date_of_birth":  # one date of birth: the one the text gives
@@ -89,7 +90,8 @@ def _date(ctx: Ctx, day: dt.date) -> tuple[str, str]:
 
 
 def slot_dob(ctx: Ctx) -> Piece:
-    day = birth(ctx.rng)
+    day = ctx.victim.dob or birth(ctx.rng)
+    ctx.victim.dob = day
     text, form = _date(ctx, day)
     ctx.victim.hold("date_of_birth", day.isoformat())
     return Piece(text, "date_of_birth", "victim", f"dob_{form}")

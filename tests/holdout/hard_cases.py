@@ -143,7 +143,7 @@ CASES: list[tuple[str, list[str], list[dict[str, Any]], list[str], str]] = [
     (
         "pt",
         ["PT", "BR"],
-        [_p(["Rayane Cristina Lopes"], [])],
+        [_p(["Rayane Cristina Lopes"], [], ("date_of_birth", "2008-08-07"))],
         ["dob_numeric", "dob_inflected_cue", "name_with_title"],
         "A menina [[victim_name:victim|Rayane]], nascida aos [[date_of_birth:victim|"
         "07/08/2008]], foi acolhida pela CPCJ de Braga.",
