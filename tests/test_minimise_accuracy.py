@@ -347,3 +347,70 @@ def test_every_address_of_a_text_is_found() -> None:
     )
     found = [text[f.start : f.end] for f in Scanner([]).findings(text) if f.kind == "address"]
     assert found == ["47 Sapele Road", "12 Allen Avenue", "3 rue de la Paix"]
+
+
+@pytest.mark.parametrize(
+    ("text", "regions"),
+    [
+        ("The charity's helpline, 0207 946 0958, is open at night.", ("GB",)),
+        ("Le numéro vert de l'association, le 01 45 67 89 10, répond jour et nuit.", ("FR",)),
+        ("La línea de ayuda de la fundación (91 123 45 67) atiende las 24 horas.", ("ES",)),
+        ("A linha de apoio da associação, 21 123 4567, funciona todos os dias.", ("PT",)),
+        ("يمكن الاتصال بالرقم الأخضر للجمعية 0522 123 456 في أي وقت.", ("MA",)),
+        ("Телефон доверия центра — 8 495 123-45-67, круглосуточно.", ("RU",)),
+    ],
+)
+def test_helpline_numbers_are_not_a_persons_phone(text: str, regions: tuple[str, ...]) -> None:
+    """A number after a helpline cue (hotline, numéro vert, línea de ayuda, linha de
+    apoio, الرقم الأخضر, телефон доверия), up to 60 characters before it in the same
+    sentence and with no nearer phone cue, is an institution's line."""
+    assert "phone" not in _kinds(text, regions)
+
+
+@pytest.mark.parametrize(
+    ("text", "regions"),
+    [
+        ("The helpline passed on her mobile number, 07700 900123, to the police.", ("GB",)),
+        ("Appelez la hotline ; son portable est le 06 12 34 56 78.", ("FR",)),
+    ],
+)
+def test_a_phone_cue_nearer_than_the_helpline_cue_still_blocks(
+    text: str, regions: tuple[str, ...]
+) -> None:
+    """The nearest cue decides: a person's phone named after a helpline still blocks."""
+    assert "phone" in _kinds(text, regions)
+
+
+def test_postal_codes_and_flight_numbers_are_no_phone_or_address() -> None:
+    """A Brazilian postal code (5-3 digits) is no phone; a street-word abbreviation with
+    numbers only ("vuelo AV 010 el 19/02") is no address, while a full street word named
+    by a number ("Carrera 9 # 82-51") is."""
+    assert _kinds("Foi levada para um apartamento em 01310-100 São Paulo.", ("BR",)) == []
+    assert _kinds("Viajó en el vuelo AV 010 el 19/02/2024 a Madrid.", ("ES", "CO")) == []
+    assert _kinds("Vivía en la Carrera 9 # 82-51 de Bogotá.", ("CO",)) == ["address"]
+
+
+@pytest.mark.parametrize(
+    ("text", "blocks"),
+    [
+        ("El captador vivió en Los Ángeles durante años.", False),
+        ("Se entrevistó a la señora Ángeles en Madrid.", True),
+        ("Ayer hablamos con Ángeles en la comisaría.", True),
+        ("La marina mercante colaboró en la inspección.", False),
+        ("El informe de Marina llegó tarde.", True),
+    ],
+)
+def test_common_words_in_other_proper_nouns_and_inferred_family_names(
+    text: str, blocks: bool
+) -> None:
+    """A common-word name right after another capitalised word that is no protected
+    name is part of another proper noun; an inferred family token ("Marina" of "Luz
+    Marina Ocampo", read as a family name) blocks only written with a capital."""
+    names = ["Ángeles Sanabria"] if "ngeles" in text else ["Luz Marina Ocampo"]
+    assert (scan(text, names=names) == ["victim_name"]) is blocks
+
+
+def test_maghreb_month_names_in_a_date_of_birth() -> None:
+    """Moroccan month names (غشت, يوليوز, شتنبر, نونبر, دجنبر) read as months."""
+    assert _kinds("وهي من مواليد 12 غشت 2006 بمدينة فاس.") == ["date_of_birth"]
+    assert _kinds("من مواليد 3 دجنبر 2004.") == ["date_of_birth"]

@@ -345,6 +345,7 @@ def test_cue_lists_in_the_specification_are_the_code_s() -> None:
     lists = {
         "Birth": words.BIRTH_CUE_WORDS,
         "Phone": words.PHONE_CUE_WORDS,
+        "Helpline": words.HELPLINE_CUE_WORDS,
         "Number": words.NUMBER_CUE_WORDS,
         "Number abbreviations": words.NUMBER_ABBREVIATION_WORDS,
         "Document": words.DOCUMENT_CUE_WORDS,

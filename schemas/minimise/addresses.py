@@ -52,7 +52,7 @@ _ENGLISH: Final = re.compile(
     rf"{_HOUSE},?\s+(?P<name>(?:{_NAME_WORD}\s+){{1,4}})(?:{_AFTER})\.?(?!\w)"
 )
 _NUMBER_AFTER: Final = re.compile(
-    rf"(?<!\w)(?:{_BEFORE_NAMED})\.?\s+(?P<name>{_LINK}(?:[^\W_]+[\s,،]+){{1,5}}?)"
+    rf"(?<!\w)(?P<street>{_BEFORE_NAMED})\.?\s+(?P<name>{_LINK}(?:[^\W_]+[\s,،]+){{1,5}}?)"
     rf"(?P<mark>(?:n\.?\s?o\.?|no|n°|numero|#|д|дом|{scan_fold('بناية|رقم|عمارة|منزل')})\.?\s*)?"
     r"[0-9]{1,5}(?![0-9]|[.,][0-9])"
 )
@@ -74,14 +74,17 @@ def _capital(source: Folded, start: int) -> bool:
     return unicodedata.category(char) in ("Lu", "Lt")
 
 
-def _named(source: Folded, base: int, name: str) -> bool:
+def _named(source: Folded, base: int, name: str, street: str) -> bool:
     """Whether every word of a street name but particles is written with a capital or
     is a number, and one is ("calle Mayor 12", "Carrera 9 # 82-51"; not "calle
-    durante 3 horas")."""
+    durante 3 horas"); a name of numbers only needs a street word of more than three
+    letters."""
     words = [w for w in re.finditer(r"[^\W_]+", name) if w.group() not in NAME_PARTICLES]
-    return bool(words) and all(
-        w.group().isdigit() or _capital(source, base + w.start()) for w in words
-    )
+    named = all(w.group().isdigit() or _capital(source, base + w.start()) for w in words)
+    # Streets named by a number ("Carrera 9 # 82-51") after a full street word only: an
+    # abbreviation and numbers alone ("vuelo AV 010 el 19/02") are no address.
+    lettered = any(not w.group().isdigit() for w in words) or len(street) > 3
+    return bool(words) and named and lettered
 
 
 def address_hits(source: Folded, streets: Iterable[int]) -> list[Hit]:
@@ -128,7 +131,7 @@ def _addresses(source: Folded, low: int, high: int) -> list[Hit]:
                 continue
             if _CYRILLIC.match(folded, start) and not _capital(source, start):
                 continue
-        elif not _named(source, match.start("name"), name):
+        elif not _named(source, match.start("name"), name, match.group("street")):
             continue
         number = folded[match.end() - 4 : match.end()]
         if _YEAR.fullmatch(number) and not mark:

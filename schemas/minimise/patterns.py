@@ -42,6 +42,7 @@ from .words import (
     BIRTH_CUES,
     CURRENCY_CUES,
     DOCUMENT_CUE_WORDS,
+    HELPLINE_CUE_WORDS,
     ISSUANCE_WORDS,
     NUMBER_ABBREVIATION_WORDS,
     NUMBER_CUE_WORDS,
@@ -62,13 +63,13 @@ _MONTHS: Final = {
     4: "april|apr|avril|avr|abril|abr|апреля|апрель|أبريل|إبريل|ابريل|نيسان|افريل",
     5: "may|mai|mayo|maio|мая|май|مايو|أيار|ماي",
     6: "june|jun|juin|junio|junho|июня|июнь|يونيو|يونيه|حزيران|جوان",
-    7: "july|jul|juillet|juil|julio|julho|июля|июль|يوليو|يوليه|تموز|جويلية",
-    8: "august|aug|aout|août|agosto|ago|августа|август|أغسطس|آب|اوت",
+    7: "july|jul|juillet|juil|julio|julho|июля|июль|يوليو|يوليه|تموز|جويلية|يوليوز",
+    8: "august|aug|aout|août|agosto|ago|августа|август|أغسطس|آب|اوت|أوت|غشت",
     9: "september|sept|sep|septembre|septiembre|setiembre|setembro|set|сентября|сентябрь"
-    "|سبتمبر|أيلول",
+    "|سبتمبر|أيلول|شتنبر",
     10: "october|oct|octobre|octubre|outubro|out|октября|октябрь|أكتوبر|اكتوبر|تشرين الأول",
-    11: "november|nov|novembre|noviembre|novembro|ноября|ноябрь|نوفمبر|تشرين الثاني",
-    12: "december|dec|decembre|diciembre|dic|dezembro|dez|декабря|декабрь|ديسمبر|كانون الأول",
+    11: "november|nov|novembre|noviembre|novembro|ноября|ноябрь|نوفمبر|تشرين الثاني|نونبر",
+    12: "december|dec|decembre|diciembre|dic|dezembro|dez|декабря|декабрь|ديسمبر|كانون الأول|دجنبر",
 }
 # Month words folded like the text they are matched in.
 _MONTH_NUMBER: Final = {
@@ -148,7 +149,9 @@ _CUE_LISTS: Final = (
     ("account", ACCOUNT_CUE_WORDS),
     ("document", DOCUMENT_CUE_WORDS),
     ("phone", PHONE_CUE_WORDS),
+    ("helpline", HELPLINE_CUE_WORDS),
 )
+_POSTAL_CODE: Final = re.compile(r"[0-9]{5}-[0-9]{3}")
 _CUE_KIND: Final = {w: kind for kind, words in _CUE_LISTS for w in words if "*" not in w}
 _CUE_STARRED: Final = [
     (re.compile(trie_pattern([w])), kind)
@@ -164,6 +167,8 @@ _CUE: Final = re.compile(
     rf"(?:{trie_pattern(_CUE_ALL)})(?!\w)"
 )
 _CUE_WINDOW: Final = 32
+_HELPLINE_WINDOW: Final = 60
+_HELPLINE: Final = re.compile(rf"(?<!\w)(?:{trie_pattern(HELPLINE_CUE_WORDS)})(?!\w)")
 _AT_WORDS: Final = ("at", "arroba", "arobase", "собака")
 _WORD_STARTS: Final = " \n\t\r([{<«»\"'“”„‘’,.;:/-–—*•"
 _RARE_WORD: Final = 3
@@ -628,6 +633,10 @@ def _number_hits(folded: str, start: int, end: int, regions: Sequence[str]) -> l
     if not international and _YEAR_GROUP.search(raw):
         return []  # "2024-85434", "06409/2024": a year joined to a number is a reference
     cue, numbered = _cue_before(folded, start)
+    if cue == "helpline" or (cue is None and _helpline_before(folded, start)):
+        return []  # "the association's freephone, 900 10 50 90": an institution's line
+    if _POSTAL_CODE.fullmatch(raw):
+        return []  # "01310-100 São Paulo": a Brazilian postal code (CEP)
     if len(digits) == 20 and (cue == "account" or digits.startswith(_RU_ACCOUNT_PREFIXES)):
         return [("bank_account", start, end)]  # a Russian account of a person
     if cue in ("reference", "abbreviation"):
@@ -710,6 +719,17 @@ def _cue_before(folded: str, start: int) -> tuple[str | None, bool]:
             # "phone no.", "passport №": the abbreviation numbers what the cue names.
             nearest = kind
     return nearest, numbered
+
+
+def _helpline_before(folded: str, start: int) -> bool:
+    """Whether a helpline cue stands in the same sentence up to `_HELPLINE_WINDOW`
+    characters before `start` ("le numéro vert de l'association, le 01 44 52 00 10")."""
+    low = max(0, start - _HELPLINE_WINDOW)
+    for stop in "\n!?;.":
+        cut = folded.rfind(stop, low, start)
+        if cut >= 0:
+            low = cut + 1
+    return _HELPLINE.search(folded, low, start) is not None
 
 
 def _cue_kind(word: str) -> str:

@@ -111,6 +111,10 @@ class Finding:
     end: int
 
 
+_PROPER_GAP: Final = re.compile(r"[\w\s']*")
+"""What may stand between two words of one proper noun: spaces and particles."""
+
+
 @dataclasses.dataclass(frozen=True)
 class _NameToken:
     group: int
@@ -121,6 +125,9 @@ class _NameToken:
     """An ordinary word or place as well as a name: never blocks alone."""
     place: bool
     """On `PLACE_WORDS`: a capital does not make it a name either."""
+    inferred: bool = False
+    """The family/given split was inferred (`family_tokens`), not recorded: an inferred
+    family token blocks alone only where a given name would (written with a capital)."""
 
 
 def family_tokens(name: str) -> set[str]:
@@ -249,7 +256,7 @@ class Scanner:
         for group, person in enumerate(persons):
             family = {t for name in person.family_names for t in tokens(scan_fold(name))}
             for name in person.names:
-                self._add_name(group, name, family or family_tokens(name))
+                self._add_name(group, name, family or family_tokens(name), not family)
             for kind, value in person.identifiers:
                 self._add_identifier(kind, value)
         self._automaton: ahocorasick.Automaton | None = None
@@ -265,13 +272,13 @@ class Scanner:
     def _compile(self, patterns: list[str]) -> re.Pattern[str] | None:
         return re.compile("|".join(patterns)) if patterns else None
 
-    def _add_name(self, group: int, name: str, family: set[str]) -> None:
+    def _add_name(self, group: int, name: str, family: set[str], inferred: bool) -> None:
         for token in tokens(scan_fold(name)):
             if len(token) < _MIN_TOKEN or token in NAME_PARTICLES or token.isdigit():
                 continue
             place = token in PLACE_WORDS
             common = place or token in COMMON_WORD_NAMES
-            entry = _NameToken(group, token, token in family, common, place)
+            entry = _NameToken(group, token, token in family, common, place, inferred)
             for form in _surface_forms(token):
                 entries = self._forms.setdefault(form, [])
                 if entry not in entries:
@@ -438,16 +445,31 @@ class Scanner:
         ):
             return True
         if not entry.common:
-            if entry.family:
+            if entry.family and not entry.inferred:
                 return True
             return _script(folded[start]) not in ("LATIN", "CYRILLIC") or self._capitalised(
                 source, start
             )
-        if entry.place:
+        return not entry.place and self._common_word_alone(source, start, end, before)
+
+    def _common_word_alone(
+        self, source: Folded, start: int, end: int, before: list[re.Match[str]]
+    ) -> bool:
+        """Whether a common word that is also a name is that name with no cue or
+        neighbour: written with a capital where no sentence starts, and not right after
+        another capitalised word ("Los Ángeles", "Hope" in "Pray Hope Trust"), which makes
+        it part of another proper noun, unless that word is one of the protected names."""
+        folded = source.folded
+        if not self._capitalised(source, start):
             return False
-        return self._capitalised(source, start) and not _starts_sentence(
-            source.text, source.span(start, end)[0]
-        )
+        if _starts_sentence(source.text, source.span(start, end)[0]):
+            return False
+        previous = next((w for w in reversed(before) if w.group() not in NAME_PARTICLES), None)
+        if previous is None or not _PROPER_GAP.fullmatch(folded, previous.end(), start):
+            return True
+        if self._forms.get(previous.group()) or not self._capitalised(source, previous.start()):
+            return True
+        return _starts_sentence(source.text, source.span(previous.start(), previous.end())[0])
 
     def _arabic_name(
         self, word: str, entry: _NameToken, before: list[re.Match[str]], after: list[re.Match[str]]

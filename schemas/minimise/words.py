@@ -51,7 +51,9 @@ _HEADS: Final = {_STAR: r"\w*", " ": r"\s+"}
 
 def _emit(node: dict[str, Any]) -> str:
     branches = []
-    for key in sorted(k for k in node if k != _END):
+    # A word's continuation "*" is tried last, so a longer cue of several words that
+    # starts with the word ("телефон доверия" after "телефон*") is found whole.
+    for key in sorted((k for k in node if k != _END), key=lambda k: (k == _STAR, k)):
         head = _HEADS.get(key) or re.escape(key)
         branches.append(head + _emit(node[key]))
     if not branches:
@@ -78,7 +80,7 @@ COMMON_WORD_NAMES: Final = _folded(
     "|ange|bienvenue|dieudonné|merveille|chance|bénédicte|gloire|divine|sagesse|patience"
     "|espoir|clémence|aurore|prudence|innocence|providence|fidèle|liberté|paix"
     # Spanish.
-    "|dolores|esperanza|paz|rosa|luz|consuelo|soledad|pilar|mercedes|socorro|milagros"
+    "|dolores|esperanza|paz|rosa|luz|consuelo|soledad|pilar|mercedes|socorro|milagros|marina"
     "|rocío|amparo|cruz|reyes|ángeles|sol|estrella|blanca|clara|alegría|gloria|victoria"
     "|concepción|asunción|inmaculada|ángel|jesús|fe|caridad|remedios|montserrat|nieves"
     "|rosario|salvador|modesto|felicidad|fortunato|primavera|perla|cielo|dulce|libertad"
@@ -92,7 +94,7 @@ COMMON_WORD_NAMES: Final = _folded(
     "|ангелина|виктория|победа|звезда|весна|зоря|заря|лада|мила|милана|доброслава"
     "|сила|ума|руслана|дина|инна|нина|роман|максим|марат|тимур|даниил"
     # Portuguese.
-    "|graça|esperança|vitória|luz|glória|rosa|socorro|conceição|aparecida|fátima|dores"
+    "|graça|graças|esperança|vitória|luz|glória|rosa|socorro|conceição|aparecida|fátima|dores"
     "|céu|estrela|branca|clara|flor|bela|alegria|paz|fé|felicidade|piedade|assunção"
     "|lourdes|jesus|cruz|anjo|amor|serena|pureza|benedita|rosário|prazeres|neves|luzia"
     "|perpétua|natividade|remédios|consolação|salvação|guia|lua|sol|mar|pérola|dádiva"
@@ -213,7 +215,7 @@ STREET_WORDS_AFTER: Final = cue_words(
 
 PHONE_CUE_WORDS: Final = cue_words(
     "phone*|telephone*|tel|tel.|mobile*|cell*|whatsapp|viber|telegram|signal|sms"
-    "|contact number|call* on|reached on|reachable on|hotline"
+    "|contact number|call* on|reached on|reachable on"
     "|téléphon*|portable|joignable au|numéro de téléphone|appel*"
     "|teléfon*|telefon*|móvil|movil|celular*|contacto|llamar al|whats"
     "|telemóvel|telemovel|telefone*|contato|ligar para"
@@ -221,6 +223,18 @@ PHONE_CUE_WORDS: Final = cue_words(
     "|телефон*|тел|моб|мобильн*|сотов*|вотсап|ватсап|телеграм|позвонить|звонил*"
 )
 """Phone cues: a 7-15-digit number after one of them is a phone number."""
+
+HELPLINE_CUE_WORDS: Final = cue_words(
+    "helpline|hotline|help line|freephone|free phone|toll-free|toll free|free line"
+    "|numéro vert|ligne d'écoute|ligne d écoute|ligne gratuite|numéro gratuit|ligne d'urgence"
+    "|línea gratuita|línea de ayuda|línea de atención|línea 24 horas|número gratuito"
+    "|linha gratuita|linha de apoio|linha verde|número verde|linha de denúncia"
+    "|горячая линия|горячей линии|горячую линию|телефон доверия|телефона доверия"
+    "|телефону доверия|бесплатная линия|бесплатной линии"
+    "|الرقم الأخضر|الخط الأخضر|الخط الساخن|رقم أخضر|خط المساعدة|الرقم المجاني|الخط المجاني"
+    "|بالرقم الأخضر|بالخط الأخضر|بالرقم المجاني|بالخط الساخن"
+)
+"""Helpline cues: a number right after one is an institution's line, not a person's."""
 
 NUMBER_CUE_WORDS: Final = cue_words("number|numéro|número|номер*|رقم*|الرقم|برقم|بالرقم")
 """Cue words for a number of any kind: a number written after one is read as a phone
