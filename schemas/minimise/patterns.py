@@ -16,6 +16,7 @@ see is listed in `docs/minimisation.md`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Final
@@ -40,6 +41,7 @@ from .words import (
     ACCOUNT_CUE_WORDS,
     BIRTH_CUE_WORDS,
     BIRTH_CUES,
+    CURRENCY_CUE_WORDS,
     CURRENCY_CUES,
     DOCUMENT_CUE_WORDS,
     HELPLINE_CUE_WORDS,
@@ -86,6 +88,8 @@ _NO_DIGIT_BEFORE: Final = r"(?<![0-9][0-9])(?<![0-9][/.\-][0-9])"
 _NO_WORD_BEFORE: Final = r"(?<![^\W_][0-9])(?<![^\W_][/.\-][0-9])"
 _DATE_END: Final = r"(?![0-9]|[/.\-][0-9])"
 _END: Final = r"(?![\w/\-])"
+_RUN_GOES_ON: Final = r"./\-()–"
+"""What may follow a run of digits that goes on as a date or a longer number."""
 _NUMBER_REST: Final = (
     # At most 24 groups: a longer run is no identifier, and a bounded repetition keeps
     # the engine linear on pathological input (one match per 24 groups).
@@ -93,7 +97,13 @@ _NUMBER_REST: Final = (
 )
 _DIGITS: Final = re.compile(
     # Every alternative starts a run of digits: a digit inside a run fails at once.
-    r"[0-9](?<![0-9][0-9])(?:"
+    r"[0-9](?<![0-9][0-9])"
+    # A run of three or four digits (a year, a small reference) can start only `ymd`
+    # (a separator after four digits), `number` (a separator, then more digits) or
+    # `glued` (a letter before it); a run followed by anything else, or by white space
+    # and anything else, fails here, before each alternative is tried in turn.
+    rf"(?:(?<=[a-z][0-9])|(?![0-9]{{2,3}}(?:[^0-9\s{_RUN_GOES_ON}]|\s[^0-9\s{_RUN_GOES_ON}])))"
+    r"(?:"
     # 14/03/2001, 14.03.01, 3-14-2001 (both orders of day and month are tried)
     rf"{_NO_DIGIT_BEFORE}(?P<dmy>[0-9]?{_SEP}[0-9]{{1,2}}{_SEP}(?:[0-9]{{4}}|[0-9]{{2}})){_DATE_END}"
     # 2001-03-14
@@ -138,7 +148,11 @@ _SENTENCE_END: Final = re.compile(r"[.!?;]\s|[!?;\n]")
 # conjunction starting another complement, no issuance verb.
 _CLAUSE_BREAK: Final = re.compile(r"[.!?;,]\s|[!?;\n]")
 _AND_WORDS: Final = frozenset(("and", "et", "y", "e", "и", "а", "но", "but", "mais", "pero", "mas"))
-_CURRENCY_BEFORE: Final = re.compile(rf"(?:(?<!\w)(?:{CURRENCY_CUES}))\.?\s*$")
+_CURRENCY_FIRST: Final = "".join(sorted({re.escape(w[0]) for w in CURRENCY_CUE_WORDS}))
+# The class of first characters first: most positions fail there (see `_CUE`).
+_CURRENCY_BEFORE: Final = re.compile(
+    rf"(?=[{_CURRENCY_FIRST}])(?:(?<!\w)(?:{CURRENCY_CUES}))\.?\s*$"
+)
 _CURRENCY_AFTER: Final = re.compile(rf"\s*(?:{CURRENCY_CUES})(?!\w)")
 # Cue words of every kind in one trie; the kind of a match is looked up afterwards,
 # phone before document before reference before number when a word is in two lists.
@@ -168,7 +182,10 @@ _CUE: Final = re.compile(
 )
 _CUE_WINDOW: Final = 32
 _HELPLINE_WINDOW: Final = 60
-_HELPLINE: Final = re.compile(rf"(?<!\w)(?:{trie_pattern(HELPLINE_CUE_WORDS)})(?!\w)")
+_HELPLINE: Final = re.compile(
+    rf"(?=[{''.join(sorted({re.escape(w[0]) for w in HELPLINE_CUE_WORDS}))}])(?<!\w)"
+    rf"(?:{trie_pattern(HELPLINE_CUE_WORDS)})(?!\w)"
+)
 _AT_WORDS: Final = ("at", "arroba", "arobase", "собака")
 _WORD_STARTS: Final = " \n\t\r([{<«»\"'“”„‘’,.;:/-–—*•"
 _RARE_WORD: Final = 3
@@ -711,8 +728,8 @@ def _cue_before(folded: str, start: int) -> tuple[str | None, bool]:
             low = cut + 1
     nearest: str | None = None
     numbered = False
-    for match in _CUE.finditer(folded, low, start):
-        kind = _cue_kind(match.group())
+    for word in _CUE.findall(folded, low, start):
+        kind = _cue_kind(word)
         if kind == "number":
             numbered = True
         elif kind != "abbreviation" or nearest in (None, "reference", "abbreviation"):
@@ -732,6 +749,7 @@ def _helpline_before(folded: str, start: int) -> bool:
     return _HELPLINE.search(folded, low, start) is not None
 
 
+@functools.lru_cache(maxsize=4096)
 def _cue_kind(word: str) -> str:
     word = " ".join(word.split())
     kind = _CUE_KIND.get(word)
