@@ -376,7 +376,8 @@ class WordSet:
         self, tagged: dict[str, Iterable[str]], anywhere: dict[str, Iterable[str]]
     ) -> None:
         self._automaton = ahocorasick.Automaton()
-        self._first: dict[str, tuple[str, ...]] = {}
+        # The words a text may start with, by their first character: tag and words.
+        self._first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
         for tag, words in anywhere.items():
             for word in words:
                 self._automaton.add_word(word, (tag, len(word), True))
@@ -387,13 +388,15 @@ class WordSet:
                 needles.append(needle)
                 for before in _WORD_STARTS:
                     self._automaton.add_word(before + needle, (tag, len(needle), open_end))
-            self._first[tag] = tuple(needles)
+            for first in sorted({n[0] for n in needles}):
+                starting = tuple(n for n in needles if n[0] == first)
+                self._first.setdefault(first, []).append((tag, starting))
         self._automaton.make_automaton()
 
     def starts(self, text: str) -> dict[str, list[int]]:
         """tag → where its words start in `text` (in the order their ends come)."""
         found: dict[str, list[int]] = {}
-        for tag, needles in self._first.items():
+        for tag, needles in self._first.get(text[:1], ()):
             if text.startswith(needles):
                 found.setdefault(tag, []).append(0)
         size = len(text)
