@@ -19,10 +19,13 @@ Marks are removed whatever letter carries them, so "й" reads as "и" and "ё" a
 names, cue words and month names are folded the same way, so they still match. Since
 each pass maps each code point on its own (NFKD's reordering of marks keeps lengths),
 `Folded.span` maps a folded span back to the original text exactly.
+Text that fits in one 8-bit code page (Latin-1, Windows Western, Cyrillic or Arabic,
+the last two with Latin) is folded in one table lookup per byte (`_CodePage`), built
+from the passes above character by character, which gives the same text.
 """
 
 # The letter map is written in the scripts it maps:
-# ruff: noqa: RUF002
+# ruff: noqa: RUF002, RUF003
 
 from __future__ import annotations
 
@@ -135,6 +138,26 @@ def scan_fold(text: str) -> str:
     """`text` folded for scanning (see the module docstring)."""
     if text.isascii():
         return text.lower()
+    # The code page of the first character beyond ASCII, then of the first character
+    # that page lacks: text in one script and Latin fits in two tries.
+    if sys.getsizeof(text) == _LATIN1_HEADER + len(text):
+        folded, _ = _LATIN1.fold(text)  # every code point below U+0100
+        if folded is not None:
+            return folded
+    first = _NON_ASCII.search(text)
+    outside = first.group() if first is not None else ""
+    for _ in range(2):
+        page = _PAGES.get(ord(outside) >> 8) if outside else None
+        if page is None:
+            break
+        folded, outside = page.fold(text)
+        if folded is not None:
+            return folded
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    """`scan_fold`, pass by pass."""
     text = unicodedata.normalize("NFKD", text)
     for mark in _COMMON_MARKS:
         if mark in text:
@@ -158,6 +181,82 @@ def scan_fold(text: str) -> str:
     if astral:
         text = _DIGIT_ASTRAL.sub(_digit, text)
     return text
+
+
+class _CodePage:
+    """`scan_fold` as one byte-to-byte table over the text encoded in an 8-bit code
+    page (Windows Western, Cyrillic, Arabic), for text that fits in one.
+
+    Every pass of the fold maps each code point on its own, except NFKD's reordering
+    of combining marks; every mark of these pages, and every mark their letters
+    decompose to, is removed by the fold, so folding the code points one by one gives
+    the same text. A character that folds to several ASCII letters ("ß" → "ss", "№" →
+    "no") is replaced first; text with a character that folds to anything else ("µ"
+    → "μ"), or outside the page, is folded pass by pass."""
+
+    __slots__ = ("_codec", "_delete", "_spelled", "_table", "_unsafe")
+
+    def __init__(self, codec: str) -> None:
+        self._codec = codec
+        table = bytearray(range(256))
+        delete = bytearray()
+        self._spelled: list[tuple[str, str]] = []
+        unsafe = bytearray()
+        for byte in range(256):
+            try:
+                char = bytes([byte]).decode(codec)
+            except UnicodeDecodeError:
+                continue  # a byte no character encodes to
+            folded = _fold(char)
+            try:
+                encoded = folded.encode(codec)
+            except UnicodeEncodeError:
+                encoded = b""
+            marks = [c for c in unicodedata.normalize("NFKD", char) if unicodedata.combining(c)]
+            if marks and any(_fold(c) for c in marks):
+                unsafe.append(byte)  # a mark the fold keeps: reordering would matter
+            elif not folded:
+                delete.append(byte)
+            elif len(encoded) == 1:
+                table[byte] = encoded[0]
+            elif folded.isascii() and folded.lower() == folded:
+                self._spelled.append((char, folded))
+            else:
+                unsafe.append(byte)
+        self._table = bytes(table)
+        self._delete = bytes(delete)
+        self._unsafe = bytes(unsafe)
+
+    def fold(self, text: str) -> tuple[str | None, str]:
+        """(`scan_fold(text)`, ""), or (None, the first character of `text` the page
+        lacks, or "") when the page cannot fold `text`."""
+        for char, spelled in self._spelled:
+            if char in text:
+                text = text.replace(char, spelled)
+        try:
+            raw = text.encode(self._codec)
+        except UnicodeEncodeError as error:
+            return None, error.object[error.start]
+        if any(byte in raw for byte in self._unsafe):
+            return None, ""
+        return raw.translate(self._table, self._delete).decode(self._codec), ""
+
+
+_NON_ASCII: Final = re.compile(r"[^\x00-\x7f]")
+# The code page for a text, by the block (code point >> 8) of its first non-ASCII
+# character.
+_LATIN1: Final = _CodePage("latin-1")
+_LATIN1_HEADER: Final = sys.getsizeof("\u00e9") - 1
+"""`sys.getsizeof` of a text of code points below U+0100, some beyond ASCII, minus its
+length: CPython stores such text with one byte per code point, and its encoding in
+Latin-1 is a copy."""
+_WESTERN: Final = _CodePage("cp1252")
+_PAGES: Final = {
+    0x00: _WESTERN,  # Latin-1 Supplement
+    0x20: _WESTERN,  # General Punctuation: ’ “ ” – — …
+    0x04: _CodePage("cp1251"),  # Cyrillic
+    0x06: _CodePage("cp1256"),  # Arabic
+}
 
 
 class _Lengths(dict[str, int]):
