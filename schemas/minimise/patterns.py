@@ -166,6 +166,7 @@ _CUE_LISTS: Final = (
     ("helpline", HELPLINE_CUE_WORDS),
 )
 _POSTAL_CODE: Final = re.compile(r"[0-9]{5}-[0-9]{3}")
+_POSTAL_CODE_SIZE: Final = 9
 _CUE_KIND: Final = {w: kind for kind, words in _CUE_LISTS for w in words if "*" not in w}
 _CUE_STARRED: Final = [
     (re.compile(trie_pattern([w])), kind)
@@ -650,12 +651,12 @@ def _number_hits(folded: str, start: int, end: int, regions: Sequence[str]) -> l
         start -= len(before) - before.index("+")
         raw = "+" + raw
     international = raw.startswith("+") or digits.startswith("00")
-    if not international and _YEAR_GROUP.search(raw):
+    if not international and ("/" in raw or "-" in raw) and _YEAR_GROUP.search(raw):
         return []  # "2024-85434", "06409/2024": a year joined to a number is a reference
     cue, numbered = _cue_before(folded, start)
     if cue == "helpline" or (cue is None and _helpline_before(folded, start)):
         return []  # "the association's freephone, 900 10 50 90": an institution's line
-    if _POSTAL_CODE.fullmatch(raw):
+    if len(raw) == _POSTAL_CODE_SIZE and _POSTAL_CODE.fullmatch(raw):
         return []  # "01310-100 São Paulo": a Brazilian postal code (CEP)
     if len(digits) == 20 and (cue == "account" or digits.startswith(_RU_ACCOUNT_PREFIXES)):
         return [("bank_account", start, end)]  # a Russian account of a person
@@ -725,10 +726,13 @@ def _cue_before(folded: str, start: int) -> tuple[str | None, bool]:
     """The nearest phone, document or reference cue before `start` in the same line
     and clause, and whether a number cue ("number", "n°", "номер", "رقم") is there."""
     low = max(0, start - _CUE_WINDOW)
-    for stop in "\n!?;":
-        cut = folded.rfind(stop, low, start)
-        if cut >= 0:
-            low = cut + 1
+    low = 1 + max(
+        low - 1,
+        folded.rfind("\n", low, start),
+        folded.rfind("!", low, start),
+        folded.rfind("?", low, start),
+        folded.rfind(";", low, start),
+    )
     nearest: str | None = None
     numbered = False
     for word in _CUE.findall(folded, low, start):
