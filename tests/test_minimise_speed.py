@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.minimise import Scanner
+from schemas.minimise.patterns import CUE_WORDS
 from schemas.minimise.textview import _fold, scan_fold
 
 _PAGES = ("latin-1", "cp1252", "cp1251", "cp1256")
@@ -74,3 +75,20 @@ def test_runs_of_three_or_four_digits(text: str, found: list[tuple[str, int, int
     """Years and short numbers that cannot go on are passed over; those that start a
     date, a longer number, a document or an account are still found."""
     assert [(f.kind, f.start, f.end) for f in Scanner([]).findings(text)] == found
+
+
+_WORDS = ["born", "birth", "d.o.b", "d. o. b", "rue", "c/", "high street", "street", "at", "(at)"]
+_WORDS += ["[@]", "arroba", "stubborn", "x", "1", *" \n\t([{<\"',.;:/-*)]}>!?&_"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=16).map("".join))
+def test_cue_words_of_ascii_text_are_those_of_the_general_automaton(text: str) -> None:
+    """ASCII text, read by the automaton of spaced words, gives the cue words the
+    general automaton gives: the same text followed by an arrow (beyond ASCII, no
+    letter, no word start) is read by the general one."""
+
+    def positions(found: dict[str, list[int]]) -> dict[str, list[int]]:
+        return {tag: sorted(starts) for tag, starts in found.items()}
+
+    assert positions(CUE_WORDS.starts(text)) == positions(CUE_WORDS.starts(text + "→"))
