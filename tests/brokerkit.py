@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -16,9 +18,11 @@ from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
 from broker import topology
+from broker.auditlog import export_audit, verify_export
 from broker.config import BrokerConfig, load_config
 from broker.directory_store import DirectoryAdmin, broker_record
 from broker.service import Broker, topology_settings
+from broker.tlog_proofs import latest_checkpoint
 from schemas.audit import AuditEvent, decode_event
 from schemas.directory import (
     AuthorityRecord,
@@ -30,6 +34,7 @@ from schemas.envelope import now_ms, seal
 from schemas.keys import AuthorityKeys, SigningKey
 from schemas.keystore import BrokerKeys
 from schemas.kinds import CaseReferral, Message
+from schemas.note import verifier_key
 from schemas.notice import NoticeBatch, open_notices
 from schemas.records import Victim
 
@@ -186,3 +191,21 @@ async def running_broker(url: str, harness: Harness, **overrides: Any) -> AsyncI
 def binding_fields(event: AuditEvent) -> dict[str, Any]:
     """An audit event as a plain dict (for readable assertions)."""
     return msgspec.structs.asdict(event)
+
+
+async def verified_audit_export(h: Harness, path: Path) -> tuple[bytes, str]:
+    """Wait for a signed checkpoint covering every audit event, export the audit log to
+    `path` and check that it verifies offline; the checkpoint and the verifier key."""
+    last = (await h.js.stream_info(topology.AUDIT)).state.last_seq
+    async with asyncio.timeout(30):
+        while True:
+            checkpoint = await latest_checkpoint(h.js)
+            if checkpoint and int(checkpoint.split(b"\n")[1]) >= last:
+                break
+            await asyncio.sleep(0.2)
+    out = io.StringIO()
+    await export_audit(h.js, out)
+    await asyncio.to_thread(path.write_text, out.getvalue())
+    vkey = verifier_key("palermo.example/audit", h.broker_keys.log)
+    assert verify_export(path, [checkpoint], vkey).ok
+    return checkpoint, vkey

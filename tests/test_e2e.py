@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import io
 import os
 from pathlib import Path
 
@@ -12,17 +10,14 @@ import msgspec
 from nats.aio.client import Client
 
 from broker import topology
-from broker.auditlog import export_audit, verify_export
 from broker.natsserver import NatsServer
-from broker.tlog_proofs import latest_checkpoint
 from clients.gateway_client import GatewayClient
 from clients.gateway_evidence import directory_export, load_directory_export, verify_record
 from clients.gateway_schema import StoredMessage, WebhookPayload
 from schemas.directory_bucket import list_signed_records
 from schemas.kinds import MlaRequest, MlaResponse, MlaStatus, Receipt
-from schemas.note import verifier_key
 
-from .brokerkit import running_broker
+from .brokerkit import running_broker, verified_audit_export
 from .test_gateway import (
     KEYS,
     SECRET,
@@ -135,18 +130,7 @@ async def test_mla_request_with_50_mb_evidence_end_to_end(
             )
 
         # The audit log verifies offline against the broker's signed checkpoint.
-        last = (await h.js.stream_info(topology.AUDIT)).state.last_seq
-        async with asyncio.timeout(30):
-            while True:
-                checkpoint = await latest_checkpoint(h.js)
-                if checkpoint and int(checkpoint.split(b"\n")[1]) >= last:
-                    break
-                await asyncio.sleep(0.2)
-        out = io.StringIO()
-        await export_audit(h.js, out)
-        (tmp_path / "audit.jsonl").write_text(out.getvalue())
-        vkey = verifier_key("palermo.example/audit", h.broker_keys.log)
-        assert verify_export(tmp_path / "audit.jsonl", [checkpoint], vkey).ok
+        await verified_audit_export(h, tmp_path / "audit.jsonl")
 
         # B's evidence record proves offline what A asked, and names the envelope the
         # audit log accepted at the position A was told.

@@ -4,10 +4,8 @@ erasure notice it honours and confirms — while evidence and the audit log stil
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
-import io
 import json
 import sqlite3
 from pathlib import Path
@@ -19,9 +17,7 @@ import pytest
 from nats.aio.client import Client
 
 from broker import topology
-from broker.auditlog import export_audit, verify_export
 from broker.natsserver import NatsServer
-from broker.tlog_proofs import latest_checkpoint
 from clients.gateway_casekeys import CaseErased, KekInvalid, StoreUnreadable, load_kek
 from clients.gateway_client import GatewayClient, GatewayError
 from clients.gateway_config import ErasureConfig
@@ -54,12 +50,11 @@ from schemas.kinds import (
     encode_message,
     encode_message_json,
 )
-from schemas.note import verifier_key
 from schemas.records import PersonIdentity, Victim
 from schemas.wire import VERSION, AttachmentRef, Binding, Recipient
 
 from . import forge
-from .brokerkit import running_broker
+from .brokerkit import running_broker, verified_audit_export
 from .test_gateway import KEYS, A, B, config, eventually, gateway, world
 from .test_gateway_evidence import cli
 
@@ -315,18 +310,7 @@ def test_evidence_of_an_erased_body_is_checked_over_its_hash() -> None:
 
 async def _audit_verifies(h: Any, tmp_path: Path) -> None:
     """Export the broker's audit log and verify it against its latest checkpoint."""
-    last = (await h.js.stream_info(topology.AUDIT)).state.last_seq
-    async with asyncio.timeout(30):
-        while True:
-            checkpoint = await latest_checkpoint(h.js)
-            if checkpoint and int(checkpoint.split(b"\n")[1]) >= last:
-                break
-            await asyncio.sleep(0.2)
-    out = io.StringIO()
-    await export_audit(h.js, out)
-    (tmp_path / "audit.jsonl").write_text(out.getvalue())
-    vkey = verifier_key("palermo.example/audit", h.broker_keys.log)
-    assert verify_export(tmp_path / "audit.jsonl", [checkpoint], vkey).ok
+    checkpoint, vkey = await verified_audit_export(h, tmp_path / "audit.jsonl")
     # And as an operator runs it: `palermo audit verify`.
     (tmp_path / "checkpoint").write_bytes(checkpoint)
     assert await cli("audit", "verify", str(tmp_path / "audit.jsonl"), "--checkpoint",
