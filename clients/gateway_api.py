@@ -357,8 +357,40 @@ async def send_message(request: web.Request) -> web.Response:
     )
 
 
+_EXACT_FLOAT: Final = 2**53
+"""Floats up to this magnitude hold every integer exactly."""
+
+
+def _integral(value: Any) -> tuple[Any, bool]:
+    """`value` with every float that is a whole number ("sequence": 7.0) as an int, and
+    whether any was changed. JSON Schema calls 7.0 an integer, so a client generated from
+    the document may write it; the message format has no floats to keep."""
+    match value:
+        case float() if value.is_integer() and abs(value) <= _EXACT_FLOAT:
+            return int(value), True
+        case dict():
+            items = {k: _integral(v) for k, v in value.items()}
+            return {k: v for k, (v, _) in items.items()}, any(c for _, c in items.values())
+        case list():
+            pairs = [_integral(v) for v in value]
+            return [v for v, _ in pairs], any(c for _, c in pairs)
+        case _:
+            return value, False
+
+
+def _whole_numbers(raw: bytes) -> bytes:
+    """The request with whole-number floats written as integers (see `_integral`);
+    the same bytes when it has none, or is not JSON (the decoder then says why)."""
+    try:
+        tree, changed = _integral(msgspec.json.decode(raw))
+    except (msgspec.MsgspecError, RecursionError):
+        return raw  # the request's own decoder says why, or how deep is too deep
+    return _encoder.encode(tree) if changed else raw
+
+
 def _decode_send(raw: bytes, caller: ApiKey) -> tuple[SendRequestRaw, Message]:
     """The request and its body (the author set for officer keys), or a 400/422 problem."""
+    raw = _whole_numbers(raw)
     try:
         req = _send_decoder.decode(raw)
     except msgspec.MsgspecError as exc:

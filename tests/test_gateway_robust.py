@@ -60,6 +60,32 @@ async def test_json_nested_too_deep_is_400(
             assert r.status == 200
 
 
+async def test_whole_number_floats_are_integers_and_fractions_are_400(
+    nats_server: NatsServer, nc: Client, tmp_path: Path
+) -> None:
+    """JSON Schema counts 3.0 as an integer, so a client generated from the document may
+    write "sequence": 3.0: it is sent as 3. A fraction in an integer field is a 400."""
+    h = await world(nc)
+    auth = {"Authorization": f"Bearer {KEYS['system']}"}
+    send = {"to": [B], "message": {"kind": "case_referral", "summary": "Moved via Agadez."}}
+    async with gateway(config(h, nats_server.url, tmp_path / "a"), h.keys[A]) as gw, \
+            aiohttp.ClientSession() as http:  # fmt: skip
+        for sequence, status in ((3.0, (201, 202)), (3.5, (400,)), (1e300, (400,))):
+            document = json.dumps({**send, "sequence": sequence}).encode()
+            async with http.post(f"{gw.url}/v1/messages", data=document, headers=auth) as r:
+                assert r.status in status, (sequence, r.status, await r.read())
+                answer = json.loads(await r.read())
+            if status == (400,):
+                assert answer["detail"] == "invalid request at $.sequence"
+            else:
+                stored = msgspec.json.decode(
+                    await (await http.get(f"{gw.url}/v1/messages/{answer['message_id']}",
+                                          headers=auth)).read(),
+                    type=StoredMessage,
+                )  # fmt: skip
+                assert stored.sequence == 3
+
+
 async def test_upload_past_the_evidence_quota_is_507(
     nats_server: NatsServer, nc: Client, tmp_path: Path
 ) -> None:
