@@ -18,10 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Final
 
-import ahocorasick
 from stdnum.br import cpf
 from stdnum.es import dni, nie
 from stdnum.fr import nir
@@ -29,6 +28,7 @@ from stdnum.it import codicefiscale
 from stdnum.pt import cc as pt_cc
 from stdnum.ru import inn
 
+from .emails import AT_WORDS
 from .phones import (
     DEFAULT_REGIONS,
     has_trunk_prefix,
@@ -54,6 +54,7 @@ from .words import (
     STREET_WORDS_BEFORE,
     trie_pattern,
 )
+from .wordset import WordSet
 
 Hit = tuple[str, int, int]
 """(kind, start, end) in folded offsets."""
@@ -187,10 +188,6 @@ _HELPLINE: Final = re.compile(
     rf"(?=[{''.join(sorted({re.escape(w[0]) for w in HELPLINE_CUE_WORDS}))}])(?<!\w)"
     rf"(?:{trie_pattern(HELPLINE_CUE_WORDS)})(?!\w)"
 )
-_AT_WORDS: Final = ("at", "arroba", "arobase", "собака")
-_WORD_STARTS: Final = " \n\t\r([{<«»\"'“”„‘’,.;:/-–—*•"
-_SPACED: Final = str.maketrans(dict.fromkeys(_WORD_STARTS, " "))
-"""Every word-start character as a space."""
 _RARE_WORD: Final = 3
 _BARE_PHONE_DIGITS: Final = 9
 _AREA_CODE: Final = re.compile(r"[0-9]{1,5}\)")
@@ -362,92 +359,6 @@ def _has_birth_word(folded: str, known: bool | None) -> bool:
     return known if known is not None else "birth" in CUE_WORDS.starts(folded)
 
 
-class WordSet:
-    """Where a text contains some words as whole words, each word with a tag, with one
-    Aho-Corasick automaton. A word written with a final `*` may go on ("родил*":
-    "родилась").
-
-    The automaton holds each word after each character of `_WORD_STARTS` (white space,
-    brackets, quotes, punctuation), so that it reports words only where a word starts,
-    not every time one is part of a longer word ("born" in "stubborn", "ولد" inside
-    Arabic words); a word at the very start of the text is looked for on its own. A
-    word right after another character (a letter, a digit, a rarer symbol) is missed:
-    the set only decides where to look closer. Words of `anywhere` are reported
-    wherever they occur.
-
-    ASCII text is read by a second automaton of the ASCII words, over the text with
-    every word-start character written as a space (a copy made at C speed), so that
-    each word is held once, after a space: fewer branches to try at each character.
-    Where a word or the text holds a word-start character other than a space, the
-    text itself is compared, so both automata report the same words."""
-
-    def __init__(
-        self, tagged: dict[str, Iterable[str]], anywhere: dict[str, Iterable[str]]
-    ) -> None:
-        self._automaton = ahocorasick.Automaton()
-        # The words a text may start with, by their first character: tag and words.
-        self._first: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-        # Each ASCII word as the first automaton holds it, by its spaced form: the
-        # word, tag, length, whether it may go on, and whether to compare the text.
-        spaced: dict[str, dict[str, tuple[str, int, bool, bool]]] = {}
-        for tag, words in anywhere.items():
-            for word in words:
-                self._automaton.add_word(word, (tag, len(word), True))
-                if word.isascii():
-                    entry = (tag, len(word), True, True)
-                    spaced.setdefault(word.translate(_SPACED), {})[word] = entry
-        for tag, words in tagged.items():
-            needles = []
-            for word in words:
-                needle, open_end = (word[:-1], True) if word.endswith("*") else (word, False)
-                needles.append(needle)
-                for before in _WORD_STARTS:
-                    if before + needle in spaced.get(" " + needle.translate(_SPACED), {}):
-                        raise ValueError("a word after a word start is also a word anywhere")
-                    self._automaton.add_word(before + needle, (tag, len(needle), open_end))
-                if needle.isascii():
-                    compare = any(char in _WORD_STARTS for char in needle)
-                    entry = (tag, len(needle), open_end, compare)
-                    spaced.setdefault(" " + needle.translate(_SPACED), {})[needle] = entry
-            for first in sorted({n[0] for n in needles}):
-                starting = tuple(n for n in needles if n[0] == first)
-                self._first.setdefault(first, []).append((tag, starting))
-        self._automaton.make_automaton()
-        self._spaced = ahocorasick.Automaton()
-        for key, entries in spaced.items():
-            self._spaced.add_word(key, tuple((w, *e) for w, e in entries.items()))
-        self._spaced.make_automaton()
-
-    def starts(self, text: str) -> dict[str, list[int]]:
-        """tag → where its words start in `text` (in the order their ends come)."""
-        found: dict[str, list[int]] = {}
-        for tag, needles in self._first.get(text[:1], ()):
-            if text.startswith(needles):
-                found.setdefault(tag, []).append(0)
-        size = len(text)
-        if text.isascii():
-            for last, entries in self._spaced.iter(text.translate(_SPACED)):
-                end = last + 1
-                for word, tag, length, open_end, compare in entries:
-                    if compare and not text.startswith(word, end - length):
-                        continue
-                    if (
-                        not open_end
-                        and end < size
-                        and text[end - 1].isalnum()
-                        and text[end].isalnum()
-                    ):
-                        continue
-                    found.setdefault(tag, []).append(end - length)
-            return found
-        for last, (tag, length, open_end) in self._automaton.iter(text):
-            end = last + 1
-            if not open_end and end < size and text[end - 1].isalnum() and text[end].isalnum():
-                continue
-            found.setdefault(tag, []).append(end - length)
-        return found
-
-
 # One word of each birth cue (its longest), and the street words of addresses, found in
 # one pass; a text holding a birth cue holds that word as a whole word (the converse need
 # not hold; it only decides whether to look).
@@ -455,7 +366,7 @@ CUE_WORDS: Final = WordSet(
     {
         "birth": [_birth_word(w) for w in BIRTH_CUE_WORDS],
         "street": [w for words in (STREET_WORDS_BEFORE, STREET_WORDS_AFTER) for w in words],
-        "at": [f"{w} " for w in _AT_WORDS],
+        "at": [f"{w} " for w in AT_WORDS],
     },
     {
         "at": [
@@ -465,98 +376,6 @@ CUE_WORDS: Final = WordSet(
         ]
     },
 )
-
-
-_AT: Final = (
-    r"(?:\s*[(\[{<]\s*(?:at|@|arroba|arobase|собака)\s*[)\]}>]\s*"
-    r"|\s+(?:at|arroba|arobase|собака)\s+)"
-)
-_DOT: Final = (
-    r"(?:\s*[(\[{<]\s*(?:dot|point|punto|ponto|точка)\s*[)\]}>]\s*"
-    r"|\s+(?:dot|point|punto|ponto|точка)\s+|\.)"
-)
-_TLD: Final = r"(?:com|org|net|info|biz|edu|gov|mail|[a-z]{2}|рф)"
-_LOCAL_BEFORE: Final = re.compile(r"(?<![\w.+-])[a-z0-9][\w.+-]*\Z")
-_OBFUSCATED_REST: Final = re.compile(
-    rf"{_AT}(?P<domain>[a-z0-9-]+(?:{_DOT}[a-z0-9-]+)*?{_DOT}){_TLD}(?![\w@])"
-)
-_PLAIN_DOMAIN: Final = re.compile(r"[a-z0-9-]+(?:\.[a-z0-9-]+)*\.")
-_LOCAL_MARK: Final = re.compile(r"[0-9._+\-]")
-# Webmail domains: "john at gmail.com" is an address even with a plain local part.
-_WEBMAIL: Final = frozenset(
-    [
-        "gmail",
-        "googlemail",
-        "yahoo",
-        "ymail",
-        "hotmail",
-        "outlook",
-        "live",
-        "msn",
-        "icloud",
-        "me",
-        "aol",
-        "proton",
-        "protonmail",
-        "gmx",
-        "mail",
-        "yandex",
-        "rambler",
-        "inbox",
-        "bk",
-        "list",
-        "ukr",
-        "orange",
-        "free",
-        "wanadoo",
-        "laposte",
-        "sfr",
-        "hotmail",
-        "terra",
-        "uol",
-        "bol",
-        "ig",
-        "sapo",
-    ]
-)
-
-
-def obfuscated_emails(folded: str, separators: Iterable[int]) -> list[Hit]:
-    """E-mail addresses written with words: "name at domain dot com", "name (at) domain
-    (dot) org", "nombre arroba dominio punto es", "имя собака домен точка рф". Only with a
-    top-level domain at the end and a letter in the local part; written with a plain
-    " at " and plain dots, the local part must hold a digit, ".", "_", "+" or "-", or
-    the domain be a webmail's ("john at gmail.com"; "worked at hotel.com" is no
-    address).
-
-    `separators` are where "at", "(at)", "arroba", … start (`CUE_WORDS` finds them); the
-    local part before each and the domain after it are matched there only."""
-    hits: list[Hit] = []
-    for at in separators:
-        hit = _obfuscated_at(folded, at)
-        if hit is not None:
-            hits.append(hit)
-    return hits
-
-
-def _obfuscated_at(folded: str, at: int) -> Hit | None:
-    # The separator may start with white space the local part is not followed by.
-    while at > 0 and folded[at - 1].isspace():
-        at -= 1
-    rest = _OBFUSCATED_REST.match(folded, at)
-    local = _LOCAL_BEFORE.search(folded, max(0, at - 64), at) if rest is not None else None
-    if local is None or rest is None or not any(c.isalpha() for c in local[0]):
-        return None  # "she was 17 at school.in 2020" has no local part
-    plain = folded[at : rest.start("domain")].strip() == "at"
-    domain = rest.group("domain")
-    if (
-        plain
-        and _PLAIN_DOMAIN.fullmatch(domain)
-        and not _LOCAL_MARK.search(local[0])
-        and domain.split(".")[0] not in _WEBMAIL
-    ):
-        return None
-    return ("email", local.start(), rest.end())
 
 
 def _month(word: str) -> int:

@@ -23,8 +23,9 @@ import ahocorasick
 
 from ..records import PseudonymKind
 from .addresses import address_hits
+from .emails import obfuscated_emails
 from .normalise import tokens
-from .patterns import CUE_WORDS, Hit, iban_valid, obfuscated_emails, scan_digits
+from .patterns import CUE_WORDS, Hit, iban_valid, scan_digits
 from .phones import national_digits
 from .textview import Folded, scan_fold
 from .words import COMMON_WORD_NAMES, NAME_PARTICLES, PLACE_WORDS, REPORTING_WORDS, TITLES
