@@ -1,0 +1,167 @@
+"""A broker with real traffic for the dashboard: the browser test and the screenshots
+for the docs share it.
+
+`dashboard_world` starts a real nats-server, a broker with its ops API (consumer lags
+sampled twice a second), three authorities and real envelopes: some accepted, some
+rejected (two codes), and, with a short delivery deadline nobody meets, the
+non-deliveries that follow. It yields once the audit log holds every outcome, with
+the ground truth read back from the audit stream itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import nats
+
+from broker.natsserver import NatsServer
+from broker.ops import OpsServer
+from broker.ops_history import HOUR_MS
+from broker.service import Broker
+from schemas.audit import AuditEvent
+from schemas.envelope import parse
+from schemas.kinds import SpontaneousInformation
+
+from .brokerkit import Harness
+
+TOKEN = "operator-token-for-the-dashboard-0123456789"  # noqa: S105 (a test token)
+MALFORMED = b"\x93not an envelope"
+LAG_INTERVAL = 0.5
+DELIVERY_DEADLINE = 3.0
+AUTHORITIES = ("ng-naptip", "it-dna", "gb-nca")
+
+
+@dataclass
+class Traffic:
+    """What was sent, in counts."""
+
+    accepted: list[tuple[str, str]] = field(default_factory=list)
+    """(sender, recipient) of each envelope meant to be accepted."""
+    malformed: list[str] = field(default_factory=list)
+    """Senders of malformed bytes."""
+    tampered: list[str] = field(default_factory=list)
+    """Senders of a tampered envelope."""
+
+
+@dataclass
+class World:
+    """The running broker, its ops URL, the harness and the audit log's ground truth."""
+
+    h: Harness
+    broker: Broker
+    url: str
+    traffic: Traffic
+    events: list[AuditEvent]
+
+    def hourly(self) -> dict[int, tuple[int, int]]:
+        """(accepted, rejected) per hour start, from the audit events."""
+        out: dict[int, tuple[int, int]] = {}
+        for e in self.events:
+            if e.event in ("accepted", "rejected"):
+                hour = e.time_ms // HOUR_MS * HOUR_MS
+                a, r = out.get(hour, (0, 0))
+                out[hour] = (a + e.count, r) if e.event == "accepted" else (a, r + e.count)
+        return out
+
+    def rejected_by_code(self) -> Counter[str]:
+        """Rejections by code, from the audit events."""
+        c: Counter[str] = Counter()
+        for e in self.events:
+            if e.event == "rejected":
+                c[e.reason or "unknown"] += e.count
+        return c
+
+
+def _flip_last(data: bytes) -> bytes:
+    return data[:-1] + bytes([data[-1] ^ 0x01])
+
+
+async def send_traffic(h: Harness, scale: int = 1) -> Traffic:
+    """Accepted referrals and information, malformed bytes and a tampered envelope."""
+    t = Traffic()
+    for _ in range(3 * scale):
+        t.accepted.append(("ng-naptip", "it-dna"))
+        await h.send("ng-naptip", h.seal("ng-naptip", "it-dna"))
+    for _ in range(2 * scale):
+        t.accepted.append(("it-dna", "gb-nca"))
+        body = SpontaneousInformation(summary="Route via Agadez.")
+        await h.send("it-dna", h.seal("it-dna", "gb-nca", body=body))
+    for _ in range(2 * scale):
+        t.malformed.append("gb-nca")
+        await h.send("gb-nca", MALFORMED)
+    t.tampered.append("ng-naptip")
+    tampered = _flip_last(h.seal("ng-naptip", "it-dna"))
+    assert parse(tampered)  # still parses: the broker rejects it for its AEAD tag
+    await h.send("ng-naptip", tampered)
+    return t
+
+
+async def _settled(h: Harness, t: Traffic, wait: float) -> list[AuditEvent]:
+    """The audit events once every outcome of `t` is in the log."""
+    async with asyncio.timeout(wait):
+        while True:
+            events = await h.audit()
+            n = Counter[str]()
+            for e in events:
+                n[e.event] += e.count
+            if (
+                n["accepted"] == len(t.accepted)
+                and n["rejected"] == len(t.malformed) + len(t.tampered)
+                and n["non_delivery"] == len(t.accepted)
+            ):
+                return events
+            await asyncio.sleep(0.2)
+
+
+@contextlib.asynccontextmanager
+async def dashboard_world(store: Path, scale: int = 1) -> AsyncIterator[World]:
+    """A nats-server in `store`, a broker with its ops API and settled traffic."""
+    overrides = {
+        "ops.token": TOKEN,
+        "ops.port": 0,
+        "time.delivery_deadline": DELIVERY_DEADLINE,
+        "time.sweep_interval": 0.2,
+    }
+    async with NatsServer(store) as server:
+        nc = await nats.connect(server.url, connect_timeout=5, max_reconnect_attempts=0)
+        try:
+            h = Harness(nc)
+            await h.setup(**overrides)
+            for name in AUTHORITIES:
+                await h.add(name)
+            bnc = await nats.connect(server.url)
+            stop = asyncio.Event()
+            ops = OpsServer(lag_interval=LAG_INTERVAL)
+            broker = Broker(h.config(**overrides), h.broker_keys, bnc, extra_tasks=[ops])
+            task = asyncio.create_task(broker.run(stop))
+            try:
+                async with asyncio.timeout(10):
+                    await ops.bound.wait()
+                await asyncio.sleep(2 * LAG_INTERVAL)  # a flat start to the lag line
+                traffic = await send_traffic(h, scale)
+                events = await _settled(h, traffic, wait=30)
+                await _checkpoint_covers(ops.url, len(events))
+                yield World(h, broker, ops.url, traffic, events)
+            finally:
+                stop.set()
+                await task
+                await bnc.drain()
+        finally:
+            await nc.drain()
+
+
+async def _checkpoint_covers(url: str, size: int) -> None:
+    """Wait until the published checkpoint covers `size` audit events."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession() as http, asyncio.timeout(30):
+        while True:
+            async with http.get(url + "/v1/checkpoint", headers=headers) as r:
+                if r.status == 200 and int((await r.text()).split("\n")[1]) >= size:
+                    return
+            await asyncio.sleep(0.2)
