@@ -54,8 +54,8 @@ input { min-width: 14rem; }
 .key { display: inline-block; width: .8em; height: .8em; margin-inline-end: .3em;
   border-radius: 2px; vertical-align: middle; }
 .key.acc { background: var(--acc); } .key.rej { background: var(--rej); }
-svg.chart { width: 100%; height: auto; display: block; }
-svg.chart text { fill: currentColor; font-size: 11px; }
+svg.chart { max-width: 100%; height: auto; display: block; }
+svg.chart text { fill: currentColor; font-size: 12px; }
 svg.chart .axis { stroke: currentColor; stroke-opacity: .5; }
 svg.chart .grid { stroke: var(--line); }
 svg.chart rect.acc { fill: var(--acc); } svg.chart rect.rej { fill: var(--rej); }
@@ -70,6 +70,7 @@ _SCRIPT: Final = r"""
 const T = __LABELS__;
 const NAMES = __NAMES__;
 const RTL = __RTL__;
+const LOCALES = __LOCALES__;
 const SVGNS = "http://www.w3.org/2000/svg";
 const pick = (l) => (l && Object.hasOwn(T, l) ? l : "");
 let lang = pick(new URLSearchParams(location.search).get("lang"))
@@ -88,15 +89,17 @@ const $ = (id) => document.getElementById(id);
 const t = (key) => T[lang][key] ?? key;
 
 // Numbers and times in the chosen language; every time shows its zone.
-const num = (n) => new Intl.NumberFormat(lang).format(n);
-const when = (ms) => new Intl.DateTimeFormat(lang, {
+const loc = () => LOCALES[lang];
+const num = (n) => new Intl.NumberFormat(loc()).format(n);
+const when = (ms) => new Intl.DateTimeFormat(loc(), {
   year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
   second: "2-digit", timeZoneName: "short" }).format(new Date(ms));
-const hourLabel = (ms) => new Intl.DateTimeFormat(lang, win === "7d"
+const hourLabel = (ms) => new Intl.DateTimeFormat(loc(), win === "7d"
   ? { weekday: "short", day: "numeric" } : { hour: "2-digit", minute: "2-digit" })
   .format(new Date(ms));
 function zoneName() {
-  const parts = new Intl.DateTimeFormat(lang, { timeZoneName: "short" }).formatToParts(new Date());
+  const parts = new Intl.DateTimeFormat(loc(), { timeZoneName: "short" })
+    .formatToParts(new Date());
   return (parts.find((p) => p.type === "timeZoneName") || {}).value || "";
 }
 
@@ -170,12 +173,18 @@ function renderReadiness() {
 
 // --- charts ---------------------------------------------------------------------------
 
-const W = 720, H = 240, PAD = { top: 12, bottom: 46, side: 54, end: 10 };
+// Charts are as wide as their box (text keeps its size); the height is fixed.
+let W = 720, H = 240;
+const PAD = { top: 12, bottom: 46, side: 54, end: 10 };
+function size(box, height) {
+  W = Math.max(300, Math.floor(box.clientWidth || 720)); H = height;
+}
+// The top of the count axis: four whole steps of 1, 2 or 5 times a power of ten.
 function niceMax(v) {
-  if (v <= 4) return 4;
-  const p = Math.pow(10, Math.floor(Math.log10(v)));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+  const quarter = Math.max(v / 4, 1);
+  const p = Math.pow(10, Math.floor(Math.log10(quarter)));
+  for (const m of [1, 2, 5, 10]) if (m * p >= quarter) return 4 * m * p;
+  return 40 * p;
 }
 // x from the start of the time axis: right to left in a right-to-left language.
 function xAt(frac) {
@@ -200,13 +209,15 @@ function axes(g, max, ylabel) {
     t("axisTime") + " (" + zoneName() + ")"));
 }
 function chartFrame(id, title, desc) {
-  const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img",
+  const s = svg("svg", { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: "chart",
+    role: "img",
     "aria-labelledby": id + "-t " + id + "-d" });
   s.append(svg("title", { id: id + "-t" }, title), svg("desc", { id: id + "-d" }, desc));
   return s;
 }
 
 function drawBars() {
+  size($("bars"), 240);
   const hours = hist.hours;
   const max = niceMax(Math.max(0, ...hours.map((h) => Math.max(h.accepted, h.rejected))));
   const s = chartFrame("bars", t("chartTitle") + " — " + t(win === "7d" ? "last7d" : "last24h"),
@@ -248,6 +259,7 @@ function drawLag() {
     $("lag-rows").replaceChildren();
     return;
   }
+  size($("lag"), 180);
   const max = niceMax(Math.max(0, ...samples.map((p) => p.total)));
   const t0 = samples[0].time_ms, span = Math.max(samples[samples.length - 1].time_ms - t0, 1);
   const s = chartFrame("lagc", t("lagTitle"), t("lagDesc"));
@@ -265,7 +277,7 @@ function drawLag() {
   });
   for (const [p, i] of [[samples[0], 0], [samples[samples.length - 1], samples.length - 1]]) {
     g.append(svg("text", { x: pts[i][0], y: y0 + 16, "text-anchor": i ? "end" : "start",
-      class: "tick-x" }, new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" })
+      class: "tick-x" }, new Intl.DateTimeFormat(loc(), { hour: "2-digit", minute: "2-digit" })
       .format(new Date(p.time_ms))));
   }
   s.append(g);
@@ -575,6 +587,7 @@ SCRIPT: Final = (
     _SCRIPT.replace("__LABELS__", _json(ops_i18n.table()))
     .replace("__NAMES__", json.dumps(ops_i18n.NAMES, ensure_ascii=False))
     .replace("__RTL__", json.dumps(sorted(ops_i18n.RTL)))
+    .replace("__LOCALES__", json.dumps(ops_i18n.LOCALES))
 )
 """The page's script, labels included."""
 

@@ -30,6 +30,18 @@ NAMES: Final = {
 RTL: Final = frozenset({"ar"})
 """Languages written right to left."""
 
+LOCALES: Final = {
+    "ar": "ar-u-nu-arab",
+    "zh": "zh-CN",
+    "en": "en",
+    "fr": "fr",
+    "ru": "ru",
+    "es": "es",
+}
+"""The locale each language's numbers and times are formatted in. Arabic asks for
+Arabic-Indic digits explicitly: browsers differ on the default for "ar" (Chromium
+writes Latin digits), and the page should look the same in all of them."""
+
 LABELS: Final[dict[str, dict[str, str]]] = {
     "title": {
         "ar": "باليرمو — لوحة التشغيل",
