@@ -121,8 +121,9 @@ class Page:
         result: dict[str, Any] = answer.get("result", {})
         return result
 
-    async def start(self, width: int, height: int) -> None:
-        """Turn on the domains the driver listens to, set the viewport, add the probe."""
+    async def start(self, width: int, height: int, timezone: str) -> None:
+        """Turn on the domains the driver listens to, set the viewport and time zone,
+        add the probe."""
         for domain in ("Page", "Runtime", "Log"):
             await self.call(f"{domain}.enable")
         await self.call(
@@ -132,6 +133,7 @@ class Page:
             deviceScaleFactor=1,
             mobile=False,
         )
+        await self.call("Emulation.setTimezoneOverride", timezoneId=timezone)
         await self.call("Page.addScriptToEvaluateOnNewDocument", source=_CSP_PROBE)
 
     async def navigate(self, url: str) -> None:
@@ -273,15 +275,16 @@ class Chromium:
                 await asyncio.sleep(0.05)
         self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT))
 
-    async def new_page(self, width: int = 1280, height: int = 900) -> Page:
-        """A new tab with a `width` x `height` viewport."""
+    async def new_page(self, width: int = 1280, height: int = 900, timezone: str = "UTC") -> Page:
+        """A new tab (its own session storage) with a `width` x `height` viewport, in
+        `timezone`."""
         assert self._http is not None
         async with self._http.put(f"http://127.0.0.1:{self.port}/json/new?about:blank") as r:
             target = await r.json()
         ws = await self._http.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=64 << 20)
         page = Page(ws)
         self._pages.append(page)
-        await page.start(width, height)
+        await page.start(width, height, timezone)
         return page
 
     async def aclose(self) -> None:
