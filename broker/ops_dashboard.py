@@ -254,9 +254,12 @@ function drawBars() {
 
 function drawLag() {
   const samples = hist.lag;
+  $("lag-hist-rows").replaceChildren(...samples.slice().reverse().map((p) =>
+    row([[when(p.time_ms)], [num(p.total), "num"]])));
   if (!samples.length) {
     $("lag").replaceChildren(el("p", t("lagEmpty")));
     $("lag-rows").replaceChildren();
+    $("lag-at").textContent = "";
     return;
   }
   size($("lag"), 180);
@@ -527,6 +530,13 @@ _BODY: Final = """<!doctype html>
   <section>
     <h2 data-t="lags">Consumer lag</h2>
     <div id="lag"></div>
+    <details><summary data-t="dataTable">Data table</summary>
+      <div class="scroll"><table>
+        <thead><tr><th data-t="readingAt">Reading at</th>
+          <th data-t="allConsumers">All consumers</th></tr></thead>
+        <tbody id="lag-hist-rows"></tbody>
+      </table></div>
+    </details>
     <p><small id="lag-at"></small></p>
     <table>
       <thead><tr><th data-t="consumer">Consumer</th><th data-t="waiting">Waiting</th></tr></thead>

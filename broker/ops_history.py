@@ -25,12 +25,15 @@ from typing import Any, Final, Literal
 
 import msgspec
 import nats.js.errors
+import structlog
 from nats.js import JetStreamContext
 
 from schemas.audit import AuditEvent
 from schemas.nats_names import CHECKPOINT_KEY, INBOX_CONSUMER_PREFIX, kv_stream
 
 from . import ops_audit, topology
+
+log = structlog.get_logger(__name__)
 
 HOUR_MS: Final = 3_600_000
 WINDOWS: Final = {"24h": 24, "7d": 7 * 24}
@@ -126,13 +129,14 @@ async def sample_lags(
     clock: Callable[[], float] = time.time,
 ) -> None:
     """Read the lags into `ring` now and every `interval` seconds until cancelled; a
-    reading NATS cannot answer is skipped (the chart shows a gap in time, not a zero)."""
+    reading that fails is skipped and logged (the chart shows a gap in time, not a
+    zero), so the sampler outlives a NATS outage."""
     while True:
         try:
             async with asyncio.timeout(max(interval, 5.0)):
                 ring.add(int(clock() * 1000), await consumer_lags(js))
-        except ops_audit.NATS_ERRORS:
-            pass
+        except Exception as exc:  # one failed reading must not end the sampling
+            log.warning("ops_lag_sample_failed", error=type(exc).__name__)
         await asyncio.sleep(interval)
 
 

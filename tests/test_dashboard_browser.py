@@ -246,6 +246,8 @@ async def test_charts_show_the_brokers_real_counts(page: Page, world: World) -> 
     assert max(v for _, v in points) >= len(world.traffic.accepted)  # the waiting messages
     assert points[0][1] == 0  # before the traffic
     assert await page.evaluate("$('lag').querySelector('polyline').points.length") == len(points)
+    table = await page.evaluate(f"{CELLS}('lag-hist-rows')")  # the line's data table
+    assert [int(total) for _, total in table] == [v for _, v in reversed(points)]
 
 
 def _cosigned_note(size: int, witnesses: list[tuple[str, SigningKey, int]]) -> str:
