@@ -43,10 +43,8 @@ class Traffic:
 
     accepted: list[tuple[str, str]] = field(default_factory=list)
     """(sender, recipient) of each envelope meant to be accepted."""
-    malformed: list[str] = field(default_factory=list)
-    """Senders of malformed bytes."""
-    tampered: list[str] = field(default_factory=list)
-    """Senders of a tampered envelope."""
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    """(sender, rejection code) of each envelope meant to be rejected."""
 
 
 @dataclass
@@ -83,7 +81,13 @@ def _flip_last(data: bytes) -> bytes:
 
 
 async def send_traffic(h: Harness, scale: int = 1) -> Traffic:
-    """Accepted referrals and information, malformed bytes and a tampered envelope."""
+    """Accepted referrals and information; rejected: malformed bytes, an envelope sent
+    on another authority's subject, and tampered envelopes.
+
+    Rejections decided before the signature is checked are audited at once only for the
+    first batch of each sender and code in a minute (later ones wait for the minute's
+    summary), so each (sender, code) of those occurs once here.
+    """
     t = Traffic()
     for _ in range(3 * scale):
         t.accepted.append(("ng-naptip", "it-dna"))
@@ -92,31 +96,38 @@ async def send_traffic(h: Harness, scale: int = 1) -> Traffic:
         t.accepted.append(("it-dna", "gb-nca"))
         body = SpontaneousInformation(summary="Route via Agadez.")
         await h.send("it-dna", h.seal("it-dna", "gb-nca", body=body))
-    for _ in range(2 * scale):
-        t.malformed.append("gb-nca")
-        await h.send("gb-nca", MALFORMED)
-    t.tampered.append("ng-naptip")
-    tampered = _flip_last(h.seal("ng-naptip", "it-dna"))
-    assert parse(tampered)  # still parses: the broker rejects it for its AEAD tag
-    await h.send("ng-naptip", tampered)
+    for sender in ("gb-nca", "it-dna"):
+        t.rejected.append((sender, "malformed"))
+        await h.send(sender, MALFORMED)
+    t.rejected.append(("ng-naptip", "sender_mismatch"))
+    await h.send("ng-naptip", h.seal("gb-nca", "it-dna"))
+    for _ in range(scale):
+        t.rejected.append(("ng-naptip", "tampered"))
+        tampered = _flip_last(h.seal("ng-naptip", "it-dna"))
+        assert parse(tampered)  # still parses: the broker rejects it for its AEAD tag
+        await h.send("ng-naptip", tampered)
     return t
 
 
 async def _settled(h: Harness, t: Traffic, wait: float) -> list[AuditEvent]:
     """The audit events once every outcome of `t` is in the log."""
-    async with asyncio.timeout(wait):
-        while True:
-            events = await h.audit()
-            n = Counter[str]()
-            for e in events:
-                n[e.event] += e.count
-            if (
-                n["accepted"] == len(t.accepted)
-                and n["rejected"] == len(t.malformed) + len(t.tampered)
-                and n["non_delivery"] == len(t.accepted)
-            ):
-                return events
-            await asyncio.sleep(0.2)
+    n = Counter[str]()
+    try:
+        async with asyncio.timeout(wait):
+            while True:
+                events = await h.audit()
+                n = Counter[str]()
+                for e in events:
+                    n[e.event] += e.count
+                if (
+                    n["accepted"] == len(t.accepted)
+                    and n["rejected"] == len(t.rejected)
+                    and n["non_delivery"] == len(t.accepted)
+                ):
+                    return events
+                await asyncio.sleep(0.2)
+    except TimeoutError:
+        raise TimeoutError(f"the audit log did not settle: {dict(n)}") from None
 
 
 @contextlib.asynccontextmanager
