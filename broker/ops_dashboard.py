@@ -46,6 +46,8 @@ td.num { text-align: end; font-variant-numeric: tabular-nums; }
 .code { font-family: ui-monospace, monospace; direction: ltr; unicode-bidi: isolate;
   word-break: break-all; }
 .ok { color: var(--ok); } .bad { color: var(--bad); }
+.badge { margin-inline-start: .4em; padding: 0 .45em; border: 1px solid currentColor;
+  border-radius: .3em; font-size: .9em; }
 #status { min-height: 1.4em; padding: 0 1rem; margin: .5rem 0 0; }
 input { min-width: 14rem; }
 .bar { display: flex; flex-wrap: wrap; gap: .75rem; align-items: center; }
@@ -160,7 +162,7 @@ function renderReadiness() {
   const body = readyBody;
   if (!body) return;
   $("ready").textContent = body.ready ? t("ready") : t("notReady");
-  $("ready").className = body.ready ? "ok" : "bad";
+  $("ready").className = "badge " + (body.ready ? "ok" : "bad");
   const tb = $("ready-rows"); tb.replaceChildren();
   for (const k of ["directory_loaded", "directory_fresh", "nats_connected", "audit_appends_ok"]) {
     tb.append(row([[t(k)], [body[k] ? t("ok") : t("failing"), body[k] ? "ok" : "bad"]]));
@@ -232,8 +234,8 @@ function drawBars() {
       const height = (value / max) * inner;
       const r = svg("rect", { x: Math.min(a, b), y: y0 - height, width: Math.abs(b - a),
         height, class: cls, "data-hour": h.start_ms, "data-value": value });
-      r.append(svg("title", {}, hourLabel(h.start_ms) + " · " + t(cls === "acc" ? "accepted"
-        : "rejected") + ": " + num(value)));
+      r.append(svg("title", {}, [hourLabel(h.start_ms), t(cls === "acc" ? "accepted"
+        : "rejected"), num(value)].join(" · ")));
       g.append(r);
     }
     if (i % step === 0) {
@@ -259,7 +261,6 @@ function drawLag() {
   if (!samples.length) {
     $("lag").replaceChildren(el("p", t("lagEmpty")));
     $("lag-rows").replaceChildren();
-    $("lag-at").textContent = "";
     return;
   }
   size($("lag"), 180);
@@ -287,10 +288,10 @@ function drawLag() {
   $("lag").replaceChildren(s);
   const last = samples[samples.length - 1];
   const tb = $("lag-rows"); tb.replaceChildren();
+  tb.append(row([[t("readingAt")], [when(last.time_ms), "num"]]));
   tb.append(row([[t("allConsumers")], [num(last.total), "num"]]));
   for (const [name, n] of Object.entries(last.consumers)) tb.append(row([[name, "code"],
     [num(n), "num"]]));
-  $("lag-at").textContent = t("readingAt") + ": " + when(last.time_ms);
 }
 
 function renderHistory() {
@@ -509,7 +510,7 @@ _BODY: Final = """<!doctype html>
     </details>
   </section>
   <section>
-    <h2><span data-t="readiness">Readiness</span>: <span id="ready">—</span></h2>
+    <h2><span data-t="readiness">Readiness</span> <span id="ready" class="badge">—</span></h2>
     <table><tbody id="ready-rows"></tbody></table>
   </section>
   <section>
@@ -537,7 +538,6 @@ _BODY: Final = """<!doctype html>
         <tbody id="lag-hist-rows"></tbody>
       </table></div>
     </details>
-    <p><small id="lag-at"></small></p>
     <table>
       <thead><tr><th data-t="consumer">Consumer</th><th data-t="waiting">Waiting</th></tr></thead>
       <tbody id="lag-rows"></tbody>

@@ -103,7 +103,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "ar": "فشل الطلب:",
         "zh": "请求失败：",
         "en": "Request failed:",
-        "fr": "Échec de la requête :",
+        "fr": "Échec de la requête\u00a0:",
         "ru": "Ошибка запроса:",
         "es": "Error en la solicitud:",
     },
@@ -315,7 +315,8 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "ar": "لا تزال قراءة سجل التدقيق جارية: الأعداد غير مكتملة بعد.",
         "zh": "仍在读取审计日志：计数尚不完整。",
         "en": "Still reading the audit log: the counts are not complete yet.",
-        "fr": "Lecture du journal d’audit en cours : les chiffres ne sont pas encore complets.",
+        "fr": "Lecture du journal d’audit en cours\u00a0: les chiffres ne sont pas encore "
+        "complets.",
         "ru": "Журнал аудита ещё читается: данные пока неполные.",
         "es": "Aún se está leyendo el registro de auditoría: las cifras no están completas.",
     },
@@ -351,7 +352,7 @@ LABELS: Final[dict[str, dict[str, str]]] = {
         "ar": "لا توجد قراءات بعد؛ تبدأ القراءات عند بدء عملية التشغيل.",
         "zh": "尚无采样数据；运维进程启动后开始采样。",
         "en": "No readings yet: they start when the ops process starts.",
-        "fr": "Aucun relevé pour l’instant : ils commencent au démarrage du processus "
+        "fr": "Aucun relevé pour l’instant\u00a0: ils commencent au démarrage du processus "
         "d’exploitation.",
         "ru": "Замеров пока нет: они начинаются с запуска процесса мониторинга.",
         "es": "Aún no hay lecturas: empiezan cuando arranca el proceso de operaciones.",
