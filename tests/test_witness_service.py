@@ -5,14 +5,18 @@ that survives a restart, and the `palermo witness` commands."""
 from __future__ import annotations
 
 import asyncio
+import tomllib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import msgspec
 import pytest
 
+from broker.config import WitnessingConfig
 from clients.cli import main
+from clients.gateway_config import AuditConfig
 from schemas import tlog
 from schemas.keys import SigningKey
 from schemas.note import Checkpoint, NoteVerifier, sign_checkpoint, sign_note
@@ -23,7 +27,15 @@ from schemas.witness import (
     parse_cosignature_response,
     verify_quorum,
 )
-from witness import ConfigError, LogConfig, StateError, WitnessConfig, origin_hash, running
+from witness import (
+    ConfigError,
+    LogConfig,
+    StateError,
+    WitnessConfig,
+    load_config,
+    origin_hash,
+    running,
+)
 from witness.config import HttpConfig
 
 ORIGIN = "palermo.example/audit"
@@ -206,3 +218,41 @@ def test_log_vkey_must_name_its_origin(tmp_path: Path) -> None:
     bad = WitnessConfig(name=WITNESS.name, logs=[LogConfig("other.example/log", LOG.vkey)])
     with pytest.raises(ConfigError, match="its vkey is for"):
         bad.verifiers()
+
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _block(text: str, start: str, end: str) -> str:
+    """The text between the first line `start` and the next line `end`."""
+    head = text.index(start + "\n") + len(start) + 1
+    return text[head : text.index("\n" + end + "\n", head) + 1]
+
+
+def test_documented_configurations_load(tmp_path: Path) -> None:
+    """The witness.toml of audit-log.md, the [witnessing] block of the operator guide
+    and the [audit] block of the gateway guide decode as printed."""
+    guide = (DOCS / "audit-log.md").read_text()
+    vkey = guide.split("LOG_VKEY='", 1)[1].split("'", 1)[0]
+    toml = _block(guide, "cat > witness.toml <<EOF", "EOF").replace("$LOG_VKEY", vkey)
+    (tmp_path / "witness.toml").write_text(toml)
+    config = load_config(tmp_path / "witness.toml", env={})
+    assert config.verifiers()["palermo.example/audit"].vkey == vkey
+    assert config.http.port == 8680
+    assert config.path(config.keystore) == tmp_path / "witness.keystore"
+
+    operator = (DOCS / "operator-guide.md").read_text()
+    start = operator.index("[witnessing]")
+    block = operator[start : operator.index("[[policy.rules]]", start)]
+    broker = tomllib.loads(block)
+    witnessing = msgspec.convert(broker["witnessing"], WitnessingConfig)
+    (peer,) = witnessing.witnesses
+    assert WitnessKey.from_vkey(peer.vkey).name == peer.name
+
+    gateway = (DOCS / "gateway-guide.md").read_text()
+    section = gateway[gateway.index('[audit]\norigin = "palermo.example/audit"\nwitnesses = [') :]
+    parsed = tomllib.loads(section[: section.index("```")])
+    checked = msgspec.convert(parsed["audit"], AuditConfig)
+    assert (len(checked.witness_keys()), checked.quorum) == (3, 2)
+    with pytest.raises(msgspec.ValidationError, match="quorum"):
+        msgspec.convert({**parsed["audit"], "quorum": 4}, AuditConfig)
