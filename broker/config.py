@@ -19,7 +19,9 @@ from msgspec import Meta
 
 from schemas.config_layers import decode_layers
 from schemas.directory import Role
+from schemas.note import NoteError
 from schemas.records import LegalBasis
+from schemas.witness import WitnessKey
 
 from .errors import ConfigError
 
@@ -190,6 +192,13 @@ class WitnessingConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         names = [w.name for w in self.witnesses]
         if len(set(names)) != len(names):
             raise ValueError("witnessing.witnesses: a witness name is listed twice")
+        for peer in self.witnesses:
+            try:
+                key = WitnessKey.from_vkey(peer.vkey)
+            except NoteError as exc:
+                raise ValueError(f"witness {peer.name!r}: {exc}") from exc
+            if key.name != peer.name:
+                raise ValueError(f"witness {peer.name!r}: its vkey is for {key.name!r}")
 
 
 class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

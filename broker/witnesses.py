@@ -5,8 +5,10 @@ It runs beside the sequencer, never in its way: the sequencer publishes `latest`
 before, and the collector reads it, sends `add-checkpoint` to every witness that has
 not cosigned it yet (concurrently, each bounded by `witnessing.timeout`), and stores
 the log's note with the cosignatures it got under `cosigned` in the checkpoints bucket.
-A witness that is down or slow costs its own cosignature only: it is left alone for
-`witnessing.backoff` seconds and asked again with whatever checkpoint is latest then.
+Each witness has at most one request in flight, and each request publishes what it got
+when it ends: a witness that is down or hangs costs its own cosignature only. After a
+failure it is left alone for `witnessing.backoff` seconds and asked again with
+whatever checkpoint is latest then.
 
 Per witness it remembers the size the witness last cosigned (0 at start). A 409 says
 the witness holds another size: the collector retries once from that size with the
@@ -71,6 +73,8 @@ class _Peer:
     """Its cosignature of the checkpoint it last cosigned for us."""
     retry_at: float = 0.0
     failures: int = 0
+    request: asyncio.Task[None] | None = None
+    """The add-checkpoint request in flight, if any (one at a time per witness)."""
 
 
 class WitnessCollector:
@@ -104,6 +108,7 @@ class WitnessCollector:
         for peer, configured in zip(self._peers, config.witnesses, strict=True):
             if peer.key.name != configured.name:
                 raise ValueError(f"witness {configured.name!r}: its vkey is for {peer.key.name!r}")
+        self._publishing = asyncio.Lock()
         self.published = asyncio.Event()
         """Set each time a cosigned checkpoint is stored (for tests and readiness)."""
 
@@ -119,17 +124,30 @@ class WitnessCollector:
             return
         kv = await self._js.key_value(topology.KV_CHECKPOINTS)
         timeout = aiohttp.ClientTimeout(total=self._config.timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            while not stop.is_set():
-                try:
-                    await self.step(kv, session)
-                except Exception as exc:  # a witness or the bucket failing is never fatal
-                    log.warning("witness_step_failed", error=type(exc).__name__)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self._config.interval)
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as session,
+            asyncio.TaskGroup() as requests,
+        ):
+            try:
+                while not stop.is_set():
+                    try:
+                        await self.step(kv, session, requests)
+                    except Exception as exc:  # a witness or the bucket failing is never fatal
+                        log.warning("witness_step_failed", error=type(exc).__name__)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), self._config.interval)
+            finally:
+                for peer in self._peers:
+                    if peer.request is not None:
+                        peer.request.cancel()
 
-    async def step(self, kv: KeyValue, session: aiohttp.ClientSession) -> None:
-        """One look at the latest checkpoint: ask the witnesses that lack it, publish."""
+    async def step(
+        self, kv: KeyValue, session: aiohttp.ClientSession, requests: asyncio.TaskGroup
+    ) -> None:
+        """One look at the latest checkpoint: ask each witness that lacks it, is not
+        backing off and has no request in flight. Each request is a task of `requests`
+        and publishes what it got when it ends, so a witness that hangs holds up its own
+        cosignature only."""
         if not self._leading():
             return
         try:
@@ -143,25 +161,44 @@ class WitnessCollector:
             log.error("witness_latest_unverified", error=str(exc))
             return
         now = self._clock()
-        due = [
-            p
-            for p in self._peers
-            if (p.line is None or p.line[0] != checkpoint) and p.retry_at <= now
-        ]
-        if not due:
-            return
-        await asyncio.gather(*(self._ask(p, note, checkpoint, session) for p in due))
-        lines = [p.line[1] for p in self._peers if p.line is not None and p.line[0] == checkpoint]
-        if lines:
-            await self._publish(kv, merge_signatures(note, lines), checkpoint, len(lines))
+        for peer in self._peers:
+            if (
+                peer.request is None
+                and peer.retry_at <= now
+                and (peer.line is None or peer.line[0] != checkpoint)
+            ):
+                peer.request = requests.create_task(
+                    self._ask_and_publish(kv, peer, note, checkpoint, session)
+                )
+
+    async def _ask_and_publish(
+        self,
+        kv: KeyValue,
+        peer: _Peer,
+        note: bytes,
+        checkpoint: Checkpoint,
+        session: aiohttp.ClientSession,
+    ) -> None:
+        try:
+            if not await self._ask(peer, note, checkpoint, session):
+                return
+            async with self._publishing:
+                lines = [p.line[1] for p in self._peers if p.line and p.line[0] == checkpoint]
+                try:
+                    await self._publish(kv, merge_signatures(note, lines), checkpoint, len(lines))
+                except _NATS_ERRORS as exc:
+                    log.warning("cosigned_checkpoint_unpublished", error=type(exc).__name__)
+        finally:
+            peer.request = None
 
     async def _ask(
         self, peer: _Peer, note: bytes, checkpoint: Checkpoint, session: aiohttp.ClientSession
-    ) -> None:
+    ) -> bool:
+        """Ask one witness; whether it cosigned (failures are logged and backed off)."""
         try:
             async with asyncio.timeout(self._config.timeout):
                 line = await self._submit(peer, note, checkpoint, session, retry=True)
-        except (WitnessFailed, aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except Exception as exc:  # down, slow, refusing, or a proof we cannot make: logged
             peer.failures += 1
             peer.retry_at = self._clock() + self._config.backoff
             log.warning(
@@ -170,11 +207,12 @@ class WitnessCollector:
                 size=checkpoint.size,
                 error=str(exc) if isinstance(exc, WitnessFailed) else type(exc).__name__,
             )
-            return
+            return False
         peer.line = (checkpoint, line)
         peer.size = checkpoint.size
         peer.failures = 0
         log.info("witness_cosigned", witness=peer.key.name, size=checkpoint.size)
+        return True
 
     async def _submit(
         self,

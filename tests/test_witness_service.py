@@ -256,3 +256,19 @@ def test_documented_configurations_load(tmp_path: Path) -> None:
     assert (len(checked.witness_keys()), checked.quorum) == (3, 2)
     with pytest.raises(msgspec.ValidationError, match="quorum"):
         msgspec.convert({**parsed["audit"], "quorum": 4}, AuditConfig)
+
+
+def test_broker_refuses_a_witness_whose_vkey_is_another_name() -> None:
+    """A `[[witnessing.witnesses]]` entry whose vkey names another witness, or does not
+    parse, or a name listed twice, is a configuration error at start."""
+    other = WitnessKey.for_key("witness.it.example/w2", SigningKey(bytes([2]) * 32)).vkey
+    peer = {"name": WITNESS.name, "vkey": WITNESS.vkey, "url": "http://127.0.0.1:1"}
+    bad = [
+        ([{**peer, "vkey": other}], "its vkey is for 'witness.it.example/w2'"),
+        ([{**peer, "vkey": LOG.vkey}], "not an Ed25519 cosignature key"),
+        ([peer, peer], "listed twice"),
+    ]
+    for witnesses, message in bad:
+        with pytest.raises(msgspec.ValidationError, match=message):
+            msgspec.convert({"witnesses": witnesses}, WitnessingConfig)
+    assert msgspec.convert({"witnesses": [peer]}, WitnessingConfig).witnesses[0].url
