@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from schemas import logs
 from schemas.errors import ProtocolError
 from schemas.keys import SigningKey
 from schemas.keystore import (
@@ -68,6 +69,7 @@ def _vkey(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     config = load_config(Path(args.config))
+    logs.configure(config.log_format, config.log_level)
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
@@ -67,6 +67,8 @@ class WitnessConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     passphrase_file: str | None = None
     logs: list[LogConfig] = msgspec.field(default_factory=list)
     http: HttpConfig = msgspec.field(default_factory=HttpConfig)
+    log_format: Literal["console", "json"] = "console"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
     base: str = "."
     """Directory relative paths are resolved in (set to the config file's own)."""
 
@@ -85,7 +87,10 @@ class WitnessConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         return found
 
 
-ENV_OVERRIDES: dict[str, tuple[str, ...]] = {"PALERMO_WITNESS_PASSPHRASE": ("passphrase",)}
+ENV_OVERRIDES: dict[str, tuple[str, ...]] = {
+    "PALERMO_WITNESS_PASSPHRASE": ("passphrase",),
+    "PALERMO_LOG_FORMAT": ("log_format",),
+}
 
 
 def load_config(
