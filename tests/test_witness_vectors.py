@@ -5,6 +5,7 @@ hashlib and PyNaCl directly; and the example of the tlog-cosignature spec."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -12,11 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nacl.signing import VerifyKey
 
 from schemas.keys import SigningKey
 from schemas.note import (
     Checkpoint,
+    NoteError,
     NoteMalformed,
     NoteUnverified,
     NoteVerifier,
@@ -154,3 +158,26 @@ def test_generator_reproduces_file() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.render() == (HERE / "witness.json").read_bytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    old=st.integers(0, 2**64 - 1),
+    proof=st.lists(st.binary(min_size=32, max_size=32), max_size=63),
+    note=st.binary(max_size=200),
+)
+def test_add_checkpoint_round_trips(old: int, proof: list[bytes], note: bytes) -> None:
+    """Any old size and proof of up to 63 hashes encodes to a body that parses back."""
+    request = AddCheckpoint(old, tuple(proof), note)
+    assert AddCheckpoint.parse(request.encode()) == request
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.binary(max_size=400))
+def test_random_bytes_fail_with_our_errors_only(body: bytes) -> None:
+    """Random request bodies, answers and notes are refused with our own errors only."""
+    for parse in (AddCheckpoint.parse, parse_cosignature_response, parse_size):
+        with contextlib.suppress(NoteMalformed):
+            parse(body)
+    with contextlib.suppress(NoteError):
+        verify_quorum(body, LOG, WITNESSES, 1)
