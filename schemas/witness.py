@@ -263,20 +263,8 @@ def merge_signatures(note_bytes: bytes, lines: Iterable[str]) -> bytes:
     present = set(note.splitlines(keepends=True))
     extra = [line for line in dict.fromkeys(lines) if line not in present]
     merged = (note + "".join(extra)).encode()
-    if len(parse_note(merged).signatures) > MAX_SIGNATURES:  # pragma: no cover - parse refuses
-        raise NoteMalformed("too many signatures")
+    parse_note(merged)  # refuses a line that is not one, or too many of them
     return merged
-
-
-def cosignature_lines(note_bytes: bytes, witnesses: Sequence[WitnessKey]) -> list[str]:
-    """The signature lines of `note_bytes` that claim to be by one of `witnesses`."""
-    note = parse_note(note_bytes)
-    lines = note_bytes.decode("utf-8")[len(note.text) + 1 :].splitlines(keepends=True)
-    return [
-        line
-        for line, sig in zip(lines, note.signatures, strict=True)
-        if any(w.matches(sig) for w in witnesses)
-    ]
 
 
 # --- add-checkpoint ------------------------------------------------------------------
@@ -371,7 +359,6 @@ __all__ = [
     "WitnessKey",
     "WitnessResponseMalformed",
     "cosign",
-    "cosignature_lines",
     "cosigned_message",
     "cosigner_key_hash",
     "count_cosignatures",
