@@ -143,16 +143,14 @@ class Witness:
             if request.proof:
                 raise Refused(422, "old size 0 takes no consistency proof")
             return
-        assert latest is not None  # old_size == held > 0  # noqa: S101
-        if request.old_size == checkpoint.size and latest.checkpoint.root_hash != (
-            checkpoint.root_hash
-        ):
+        # old_size is the size held, above 0 here: `latest` is what was cosigned at it.
+        old_root = latest.checkpoint.root_hash if latest else tlog.empty_root()
+        if request.old_size == checkpoint.size and old_root != checkpoint.root_hash:
             raise Refused(422, f"another root for size {checkpoint.size} was cosigned before")
         try:
             tlog.verify_consistency(
-                request.old_size, checkpoint.size, latest.checkpoint.root_hash,
-                checkpoint.root_hash, request.proof,
-            )  # fmt: skip
+                request.old_size, checkpoint.size, old_root, checkpoint.root_hash, request.proof
+            )
         except tlog.TreeError as exc:
             raise Refused(422, f"consistency proof does not verify: {exc}") from exc
 
