@@ -253,3 +253,26 @@ async def test_split_view_is_caught_by_witnesses_and_clients(
         with pytest.raises(SplitView, match="two different roots for tree size 4"):
             await lenient.refresh()
         assert lenient.latest == view_x
+
+
+async def test_cosigned_route_without_witnesses(nats_server: NatsServer, nc: Client) -> None:
+    """With no witness configured, `/v1/checkpoint/cosigned` answers 404 with a problem
+    document once checkpoints exist, the API's `cosigned` field is null, and the route
+    needs the operator token like every other."""
+    h = Harness(nc)
+    await h.setup()
+    await h.add("it-dna")
+    await h.add("gb-nca")
+    async with ops_broker(nats_server.url, h) as (_, url), aiohttp.ClientSession() as http:
+        await h.send("it-dna", h.seal("it-dna", "gb-nca"))
+        await wait_for(lambda: latest_checkpoint(h.js))
+        async with http.get(f"{url}/v1/checkpoint/cosigned", headers=BEARER) as r:
+            assert r.status == 404
+            assert r.content_type == "application/problem+json"
+            assert (await r.json())["title"] == "No cosigned checkpoint"
+        async with http.get(f"{url}/v1/checkpoint/cosigned") as r:
+            assert r.status == 401
+        reply = await nc.request(SUBJECT_CHECKPOINT, b"{}", timeout=5)
+        answer = json.loads(reply.data)
+        assert answer["cosigned"] is None
+        assert answer["checkpoint"].startswith(ORIGIN + "\n")
