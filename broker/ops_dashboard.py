@@ -44,7 +44,8 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: start; padding: .2rem .4rem; border-block-end: 1px solid var(--line); }
 td.num { text-align: end; font-variant-numeric: tabular-nums; }
 .code { font-family: ui-monospace, monospace; direction: ltr; unicode-bidi: isolate;
-  word-break: break-all; }
+  overflow-wrap: break-word; }
+.hash { word-break: break-all; }
 .ok { color: var(--ok); } .bad { color: var(--bad); }
 .badge { margin-inline-start: .4em; padding: 0 .45em; border: 1px solid currentColor;
   border-radius: .3em; font-size: .9em; }
@@ -517,7 +518,7 @@ _BODY: Final = """<!doctype html>
     <h2 data-t="checkpoint">Latest signed checkpoint</h2>
     <table><tbody>
       <tr><th data-t="size">Tree size</th><td id="cp-size" class="num">—</td></tr>
-      <tr><th data-t="root">Root hash</th><td id="cp-root" class="code">—</td></tr>
+      <tr><th data-t="root">Root hash</th><td id="cp-root" class="code hash">—</td></tr>
       <tr><th data-t="published">Published</th><td id="cp-time">—</td></tr>
     </tbody></table>
     <h3 data-t="cosignatures">Witness cosignatures</h3>

@@ -1,11 +1,13 @@
 """A broker with real traffic for the dashboard: the browser test and the screenshots
 for the docs share it.
 
-`dashboard_world` starts a real nats-server, a broker with its ops API (consumer lags
-sampled twice a second), three authorities and real envelopes: some accepted, some
-rejected (two codes), and, with a short delivery deadline nobody meets, the
-non-deliveries that follow. It yields once the audit log holds every outcome, with
-the ground truth read back from the audit stream itself.
+`dashboard_world` starts a real nats-server, two witnesses of the audit log (the
+`palermo witness` service on loopback), a broker with its ops API (consumer lags
+sampled twice a second) that asks them to cosign its checkpoints, three authorities and
+real envelopes: some accepted, some rejected (three codes), and, with a short delivery
+deadline nobody meets, the non-deliveries that follow. It yields once the audit log
+holds every outcome and a cosigned checkpoint covers it, with the ground truth read
+back from the audit stream itself.
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ from broker.ops_history import HOUR_MS
 from broker.service import Broker
 from schemas.audit import AuditEvent
 from schemas.envelope import parse
+from schemas.keys import SigningKey
 from schemas.kinds import SpontaneousInformation
+from schemas.note import NoteVerifier
+from schemas.witness import WitnessKey
+from witness import LogConfig, WitnessConfig, running
+from witness.config import HttpConfig
 
 from .brokerkit import Harness
 
@@ -35,6 +42,8 @@ MALFORMED = b"\x93not an envelope"
 LAG_INTERVAL = 0.5
 DELIVERY_DEADLINE = 3.0
 AUTHORITIES = ("ng-naptip", "it-dna", "gb-nca")
+ORIGIN = "palermo.example/audit"
+WITNESSES = ("witness.un.example/w1", "witness.it.example/w2")
 
 
 @dataclass
@@ -56,6 +65,8 @@ class World:
     url: str
     traffic: Traffic
     events: list[AuditEvent]
+    cosigned: str
+    """The cosigned checkpoint note the ops API served once it covered every event."""
 
     def hourly(self) -> dict[int, tuple[int, int]]:
         """(accepted, rejected) per hour start, from the audit events."""
@@ -132,47 +143,67 @@ async def _settled(h: Harness, t: Traffic, wait: float) -> list[AuditEvent]:
 
 @contextlib.asynccontextmanager
 async def dashboard_world(store: Path, scale: int = 1) -> AsyncIterator[World]:
-    """A nats-server in `store`, a broker with its ops API and settled traffic."""
-    overrides = {
+    """A nats-server in `store`, witnesses, a broker with its ops API, settled traffic."""
+    overrides: dict[str, object] = {
         "ops.token": TOKEN,
         "ops.port": 0,
         "time.delivery_deadline": DELIVERY_DEADLINE,
         "time.sweep_interval": 0.2,
+        "witnessing.timeout": 2.0,
+        "witnessing.backoff": 0.5,
+        "witnessing.interval": 0.1,
     }
-    async with NatsServer(store) as server:
+    async with NatsServer(store / "nats") as server, contextlib.AsyncExitStack() as stack:
         nc = await nats.connect(server.url, connect_timeout=5, max_reconnect_attempts=0)
+        stack.push_async_callback(nc.drain)
+        h = Harness(nc)
+        log_vkey = NoteVerifier.for_key(ORIGIN, h.broker_keys.log).vkey
+        peers = []
+        for name in WITNESSES:
+            key = SigningKey.generate()
+            config = WitnessConfig(
+                name=name,
+                state_dir=str(store / name.replace("/", "_")),
+                logs=[LogConfig(ORIGIN, log_vkey)],
+                http=HttpConfig(port=0),
+            )
+            url = await stack.enter_async_context(running(config, key))
+            peers.append({"name": name, "vkey": WitnessKey.for_key(name, key).vkey, "url": url})
+        overrides["witnessing.witnesses"] = peers
+        await h.setup(**overrides)
+        for name in AUTHORITIES:
+            await h.add(name)
+        bnc = await nats.connect(server.url)
+        stop = asyncio.Event()
+        ops = OpsServer(lag_interval=LAG_INTERVAL)
+        broker = Broker(h.config(**overrides), h.broker_keys, bnc, extra_tasks=[ops])
+        task = asyncio.create_task(broker.run(stop))
         try:
-            h = Harness(nc)
-            await h.setup(**overrides)
-            for name in AUTHORITIES:
-                await h.add(name)
-            bnc = await nats.connect(server.url)
-            stop = asyncio.Event()
-            ops = OpsServer(lag_interval=LAG_INTERVAL)
-            broker = Broker(h.config(**overrides), h.broker_keys, bnc, extra_tasks=[ops])
-            task = asyncio.create_task(broker.run(stop))
-            try:
-                async with asyncio.timeout(10):
-                    await ops.bound.wait()
-                await asyncio.sleep(2 * LAG_INTERVAL)  # a flat start to the lag line
-                traffic = await send_traffic(h, scale)
-                events = await _settled(h, traffic, wait=30)
-                await _checkpoint_covers(ops.url, len(events))
-                yield World(h, broker, ops.url, traffic, events)
-            finally:
-                stop.set()
-                await task
-                await bnc.drain()
+            async with asyncio.timeout(10):
+                await ops.bound.wait()
+            await asyncio.sleep(2 * LAG_INTERVAL)  # a flat start to the lag line
+            traffic = await send_traffic(h, scale)
+            events = await _settled(h, traffic, wait=30)
+            cosigned = await _cosigned_covers(ops.url, len(events))
+            yield World(h, broker, ops.url, traffic, events, cosigned)
         finally:
-            await nc.drain()
+            stop.set()
+            await task
+            await bnc.drain()
 
 
-async def _checkpoint_covers(url: str, size: int) -> None:
-    """Wait until the published checkpoint covers `size` audit events."""
+async def _cosigned_covers(url: str, size: int) -> str:
+    """Wait until the cosigned checkpoint covers `size` audit events and carries every
+    witness's cosignature; the note."""
     headers = {"Authorization": f"Bearer {TOKEN}"}
     async with aiohttp.ClientSession() as http, asyncio.timeout(30):
         while True:
-            async with http.get(url + "/v1/checkpoint", headers=headers) as r:
-                if r.status == 200 and int((await r.text()).split("\n")[1]) >= size:
-                    return
+            async with http.get(url + "/v1/checkpoint/cosigned", headers=headers) as r:
+                note = await r.text() if r.status == 200 else ""
+            if (
+                note
+                and int(note.split("\n")[1]) >= size
+                and all(f"\u2014 {name} " in note for name in WITNESSES)
+            ):
+                return note
             await asyncio.sleep(0.2)

@@ -2,8 +2,8 @@
 
     python -m tests.dashboard_screenshots [OUT_DIR]     (default docs/img; `make screenshots`)
 
-It starts what the browser test starts — a real nats-server, a broker with its ops
-API, real traffic (accepted, rejected, not delivered) — opens the page in headless
+It starts what the browser test starts — a real nats-server, two witnesses, a broker
+with its ops API, real traffic (accepted, rejected, not delivered) — opens the page in headless
 chromium at 1280x900, types the token, and writes `dashboard-<lang>.png`. Chinese
 needs a CJK font (Debian: fonts-wqy-microhei or fonts-noto-cjk); Arabic and Cyrillic
 come with DejaVu.
@@ -35,7 +35,7 @@ async def shoot(out: Path) -> list[Path]:
         profile = Path(tmp) / "chromium"
         profile.mkdir()
         async with (
-            dashboard_world(Path(tmp) / "nats", scale=4) as world,
+            dashboard_world(Path(tmp) / "world", scale=4) as world,
             Chromium(profile, executable) as browser,
         ):
             page = await browser.new_page(1280, 900)

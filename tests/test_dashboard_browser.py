@@ -11,10 +11,10 @@ skipped with the command that installs it, except under CI, where it fails.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import struct
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,11 +26,9 @@ import pytest_asyncio
 
 from broker.ops_history import HOUR_MS
 from broker.ops_i18n import LABELS, LANGUAGES, NAMES
-from schemas.keys import SigningKey
-from schemas.note import Checkpoint, sign_checkpoint
 
 from .cdp import CHROMIUM, INSTALL_HINT, Chromium, Page, chromium_path
-from .dashboard_kit import TOKEN, World, dashboard_world
+from .dashboard_kit import TOKEN, WITNESSES, World, dashboard_world
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -68,7 +66,7 @@ async def browser(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Chr
 async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     """One broker with its ops API and settled traffic for the module."""
     _chromium()  # no broker for nothing
-    async with dashboard_world(tmp_path_factory.mktemp("nats") / "store") as w:
+    async with dashboard_world(tmp_path_factory.mktemp("world")) as w:
         yield w
 
 
@@ -146,7 +144,7 @@ async def test_each_language_renders(page: Page, world: World, lang: str, tmp_pa
         ("[data-t=traffic]", "traffic"),
         ("[data-t=checkpoint]", "checkpoint"),
         ("[data-t=failures]", "failures"),
-        ("#no-cosig", "noCosignatures"),
+        ("[data-t=cosignatures]", "cosignatures"),
         ("[data-t=tail]", "tail"),
     ):
         text = await page.evaluate(f"document.querySelector({json.dumps(selector)}).textContent")
@@ -256,40 +254,58 @@ async def test_charts_show_the_brokers_real_counts(page: Page, world: World) -> 
     assert [int(total) for _, total in table] == [v for _, v in reversed(points)]
 
 
-def _cosigned_note(size: int, witnesses: list[tuple[str, SigningKey, int]]) -> str:
-    """A checkpoint signed by a log key and cosigned (C2SP tlog-cosignature v1)."""
-    log = SigningKey.generate()
-    checkpoint = Checkpoint("palermo.example/audit", size, bytes(range(32)))
-    note = sign_checkpoint(checkpoint, log).decode()
-    for name, key, when in witnesses:
-        signed = f"cosignature/v1\ntime {when}\n".encode() + checkpoint.text().encode()
-        key_hash = hashlib.sha256(name.encode() + b"\n\x04" + key.public).digest()[:4]
-        sig = key_hash + when.to_bytes(8, "big") + key.sign(signed)
-        note += f"— {name} {base64.b64encode(sig).decode()}\n"
-    return note
+def _cosignature_rows(note: str) -> list[tuple[str, int | None]]:
+    """(witness name, cosigning time in seconds or None) of every signature line of
+    `note` but the log's own, read from the bytes as C2SP tlog-cosignature v1 lays
+    them out: 4-byte key hash, 8-byte big-endian time, 64-byte signature."""
+    text, _, sigs = note.partition("\n\n")
+    origin = text.split("\n")[0]
+    rows: list[tuple[str, int | None]] = []
+    for line in sigs.splitlines():
+        _, name, b64 = line.split(" ")
+        raw = base64.b64decode(b64)
+        if name != origin:
+            rows.append((name, int.from_bytes(raw[4:12], "big") if len(raw) == 76 else None))
+    return rows
 
 
 async def test_cosignatures_show_each_witness_and_time(page: Page, world: World) -> None:
-    """Without a cosigned checkpoint (the route answers 404) the page says "no
-    cosignatures"; given a cosigned note it lists each witness, not the log itself,
-    with the cosigning time decoded from the signature, in the page's language."""
+    """The latest checkpoint's witness cosignatures, as the broker's two real witnesses
+    made them, are listed with each witness's name (not the log's own signature) and
+    the cosigning time decoded from the signature, in the page's language; a
+    signature of another shape shows no time; with no cosigned note (the route's 404)
+    the page says "no cosignatures"."""
     await _open(page, f"{world.url}/?lang=fr", len(world.events))
+    note = await page.evaluate("cosigned")
+    rows = _cosignature_rows(note)
+    assert sorted(name for name, _ in rows) == sorted(WITNESSES)
+    assert {name for name, _ in _cosignature_rows(world.cosigned)} == set(WITNESSES)
+    now = time.time()
+    size = int(note.split("\n")[1])
+    expected = []
+    for name, when in rows:
+        assert when is not None
+        assert now - 300 < when <= now + 5
+        expected.append(
+            [name, await page.evaluate(f"when({when * 1000})"), f"{size:,}".replace(",", "\u202f")]
+        )
+    assert await page.evaluate(f"{CELLS}('cosig-rows')") == expected
+    assert "UTC" in expected[0][1]
+    assert await page.evaluate("[$('no-cosig').hidden, $('cosig-table').hidden]") == [True, False]
+
+    # A line that is not a v1 cosignature (the log's own 68-byte shape under another
+    # name) is listed without a time.
+    odd = base64.b64encode(bytes(68)).decode()
+    other = note + f"— witness.old.example {odd}\n"
+    shown = await page.evaluate(
+        f"cosigned = {json.dumps(other)}; renderCosigned(); {CELLS}('cosig-rows')"
+    )
+    assert shown[-1][:2] == ["witness.old.example", "—"]
+
+    # What the page shows while the route answers 404: api() gives null.
+    await page.evaluate("cosigned = null; renderCosigned()")
     assert await page.evaluate("[$('no-cosig').hidden, $('cosig-table').hidden]") == [False, True]
     assert await page.evaluate("$('no-cosig').textContent") == "Aucune cosignature"
-    t1, t2 = 1_790_000_000, 1_790_000_042
-    note = _cosigned_note(
-        1234, [("witness.un.example", SigningKey.generate(), t1),
-               ("witness.example.it", SigningKey.generate(), t2)],
-    )  # fmt: skip
-    rows = await page.evaluate(
-        f"cosigned = {json.dumps(note)}; renderCosigned(); {CELLS}('cosig-rows')"
-    )
-    assert rows == [
-        ["witness.un.example", await page.evaluate(f"when({t1 * 1000})"), "1\u202f234"],
-        ["witness.example.it", await page.evaluate(f"when({t2 * 1000})"), "1\u202f234"],
-    ]
-    assert "UTC" in rows[0][1]
-    assert await page.evaluate("[$('no-cosig').hidden, $('cosig-table').hidden]") == [True, False]
 
 
 async def test_language_choice_is_remembered(page: Page, world: World) -> None:
