@@ -21,7 +21,7 @@ import structlog
 
 from broker.ops_i18n import LANGUAGES
 
-from .cdp import INSTALL_HINT, Chromium, chromium_path
+from .cdp import INSTALL_HINT, CdpError, Chromium, chromium_path
 from .dashboard_kit import TOKEN, dashboard_world
 
 
@@ -59,7 +59,10 @@ def main() -> None:
     # The broker's own log (non-deliveries are warnings) is not what this command is for.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
     out.mkdir(parents=True, exist_ok=True)
-    written = asyncio.run(shoot(out))
+    try:
+        written = asyncio.run(shoot(out))
+    except (OSError, TimeoutError, CdpError) as exc:
+        raise SystemExit(f"screenshots failed: {type(exc).__name__}: {exc}") from None
     print(f"wrote {len(written)} screenshots to {out}/: " + " ".join(p.name for p in written))
 
 
