@@ -146,11 +146,18 @@ class History:
     Args:
         js: JetStream context.
         clock: seconds since the epoch (a seam for tests).
+        budget: most events one refresh reads.
     """
 
-    def __init__(self, js: JetStreamContext, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        js: JetStreamContext,
+        clock: Callable[[], float] = time.time,
+        budget: int = SCAN_BUDGET,
+    ) -> None:
         self._js = js
         self._clock = clock
+        self._budget = budget
         self._hours: dict[int, _Hour] = {}
         self._recent: deque[dict[str, Any]] = deque(maxlen=RECENT_FAILURES)
         self._next_seq: int | None = None
@@ -167,7 +174,7 @@ class History:
 
     async def refresh(self) -> None:
         """Read the events appended since the last refresh (the last seven days the
-        first time), at most `SCAN_BUDGET` of them."""
+        first time), at most `budget` of them."""
         async with self._lock:
             now_ms = int(self._clock() * 1000)
             oldest = (now_ms // HOUR_MS - KEEP_HOURS + 1) * HOUR_MS
@@ -177,8 +184,9 @@ class History:
                 cursor = ops_audit.AuditCursor(self._js, start_seq=self._next_seq)
             scanned = 0
             async with cursor:
-                while cursor.pending > 0 and scanned < SCAN_BUDGET:
-                    batch = await cursor.read(min(ops_audit.BATCH, cursor.pending))
+                while cursor.pending > 0 and scanned < self._budget:
+                    want = min(ops_audit.BATCH, cursor.pending, self._budget - scanned)
+                    batch = await cursor.read(want)
                     if not batch:
                         break
                     for msg, seq in batch:

@@ -150,6 +150,16 @@ async def test_each_language_renders(page: Page, world: World, lang: str, tmp_pa
         text = await page.evaluate(f"document.querySelector({json.dumps(selector)}).textContent")
         assert text == LABELS[key][lang], (lang, key)
     assert await page.evaluate("document.title") == LABELS["title"][lang]
+    # The layout mirrors in Arabic: the title at the right, the picker at the left,
+    # and the chart's time axis running from right to left.
+    title_x, picker_x, first_bar, last_bar = await page.evaluate(
+        "(() => { const r = [...$('bars').querySelectorAll('rect')];"
+        " return [document.querySelector('h1').getBoundingClientRect().x,"
+        " $('lang').getBoundingClientRect().x, Number(r[0].getAttribute('x')),"
+        " Number(r[r.length - 1].getAttribute('x'))]; })()"
+    )
+    assert (title_x > picker_x) == (lang == "ar")
+    assert (first_bar > last_bar) == (lang == "ar")
     options = await page.evaluate("[...$('lang').options].map((o) => [o.value, o.text])")
     assert options == [[code, NAMES[code]] for code in LANGUAGES]
     assert await page.evaluate("$('lang').value") == lang

@@ -63,8 +63,9 @@ async def test_history_counts_by_hour_and_authority_and_reads_only_new_events(
 ) -> None:
     """/v1/history gives every hour of the window (24 or 168) with accepted and rejected
     counts by code, and sent/received/rejected per authority; a second refresh of the
-    cache reads only the events appended since; events older than seven days drop
-    out; a bad window is a 400."""
+    cache reads only the events appended since; a refresh reads at most its budget
+    and the next goes on; events older than seven days drop out; a bad window is a
+    400."""
     h = Harness(nc)
     await h.setup()
     for name in ("ng-naptip", "it-dna", "gb-nca"):
@@ -119,6 +120,17 @@ async def test_history_counts_by_hour_and_authority_and_reads_only_new_events(
         await history.refresh()
         assert history.scanned == last - first  # only what is new
         assert sum(row["accepted"] for row in history.json("24h")["hours"]) == 3
+
+    bounded = History(h.js, budget=2)
+    seen = []
+    while True:
+        await bounded.refresh()
+        seen.append(bounded.scanned)
+        if bounded.complete:
+            break
+    assert seen[:-1] == [2] * (len(seen) - 1)
+    assert sum(seen) == last  # in steps of at most 2, each starting where one ended
+    assert bounded.json("24h")["hours"] == history.json("24h")["hours"]
 
     later = History(h.js, clock=lambda: time.time() + 8 * 24 * 3600)
     await later.refresh()
