@@ -312,8 +312,13 @@ async def test_cosignatures_show_each_witness_and_time(page: Page, world: World)
     )
     assert shown[-1][:2] == ["witness.old.example", "—"]
 
-    # What the page shows while the route answers 404: api() gives null.
-    await page.evaluate("cosigned = null; renderCosigned()")
+    # What the page shows when the route answers 404 (before any witness has cosigned,
+    # or with none configured): a real 404 from the ops API, through the page's api().
+    await page.evaluate(
+        "(async () => { cosigned = await api('/v1/checkpoint/cosigned/none', 'text/plain');"
+        " renderCosigned(); })()"
+    )
+    assert await page.evaluate("cosigned") is None
     assert await page.evaluate("[$('no-cosig').hidden, $('cosig-table').hidden]") == [False, True]
     assert await page.evaluate("$('no-cosig').textContent") == "Aucune cosignature"
 
