@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 TOOLS  := .lock-tool
 UV     := $(TOOLS)/bin/uv
 
-.PHONY: run test lint format lock upgrade vectors jsonschema bench clean
+.PHONY: run test lint format lock upgrade vectors jsonschema bench screenshots clean
 
 # A changed lock rebuilds the venv from nothing: installing over an old venv would keep
 # packages the new lock no longer lists.
@@ -90,6 +90,11 @@ jsonschema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/seal_open.py
 	$(BIN)/python bench/broker_relay.py --messages 5000
+
+# The dashboard in the six UN languages, for docs/operator-guide.md: a real broker with
+# real traffic, shot in headless chromium (Chinese needs a CJK font: fonts-wqy-microhei).
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.dashboard_screenshots docs/img
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

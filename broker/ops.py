@@ -1,5 +1,6 @@
 """The operator HTTP API: health, readiness, metrics, audit query and live tail, the
-signed checkpoint and proofs, suppressed statistics, and the dashboard page.
+signed checkpoint and proofs, suppressed statistics, the dashboard page and the history
+its charts draw.
 
 Nothing here can reveal message content: the broker never holds it, and every answer
 is built from audit metadata, counters or the Merkle tree. `/healthz`, `/readyz` and
@@ -36,10 +37,10 @@ from schemas.http_problem import (
     token_digest,
 )
 from schemas.http_problem import Problem as HttpProblem
-from schemas.nats_names import COSIGNED_KEY, INBOX_CONSUMER_PREFIX
+from schemas.nats_names import COSIGNED_KEY
 from schemas.note import NoteError, NoteVerifier, open_checkpoint
 
-from . import ops_audit, topology
+from . import ops_audit, ops_history, topology
 from .errors import ConfigError
 from .ops_dashboard import CSP, PAGE
 from .quotas import QuotaError, StoreUsage, store_usage
@@ -91,6 +92,9 @@ CLOSING: Final = web.AppKey("closing", asyncio.Event)
 TAILS: Final = web.AppKey("tails", asyncio.Semaphore)
 VERIFIER: Final = web.AppKey("verifier", NoteVerifier)
 STORE: Final = web.AppKey("store", _StoreReading)
+HISTORY: Final = web.AppKey("history", ops_history.History)
+LAGS: Final = web.AppKey("lags", ops_history.LagRing)
+LAG_EVERY: Final = web.AppKey("lag_every", float)
 
 _Q = TypeVar("_Q", bound=msgspec.Struct)
 
@@ -247,18 +251,7 @@ async def _refresh_gauges(request: web.Request) -> None:
     """Consumer lags and the audit tree size, read fresh for each scrape."""
     broker = request.app[BROKER]
     js, metrics = broker.js, broker.metrics
-    lags: dict[str, int] = {}
-    ingress = await js.consumer_info(topology.INGRESS, topology.INGRESS_CONSUMER)
-    lags[topology.INGRESS_CONSUMER] = (ingress.num_pending or 0) + (ingress.num_ack_pending or 0)
-    offset = 0
-    while True:
-        page = await js.consumers_info(topology.DELIVERY, offset=offset)
-        for info in page:
-            if info.name.startswith(INBOX_CONSUMER_PREFIX):
-                lags[info.name] = (info.num_pending or 0) + (info.num_ack_pending or 0)
-        if len(page) < 256:  # the server's page size
-            break
-        offset += len(page)
+    lags = await ops_history.consumer_lags(js)
     metrics.consumer_lag.clear()  # an authority removed from the directory drops out
     for name, lag in lags.items():
         metrics.consumer_lag.labels(name).set(lag)
@@ -433,6 +426,30 @@ async def stats(request: web.Request) -> web.Response:
     return _json(body)
 
 
+async def history(request: web.Request) -> web.Response:
+    """What the dashboard's charts draw: hourly outcomes over the window, traffic per
+    authority, failures by reason, the consumer-lag ring and the latest checkpoint."""
+    q = _params(request, ops_history.HistoryQuery)
+    app = request.app
+    async with asyncio.timeout(60.0):
+        await app[HISTORY].refresh()
+        latest = await ops_history.checkpoint_state(app[BROKER].js)
+    body = app[HISTORY].json(q.window)
+    body["lag_interval_s"] = app[LAG_EVERY]
+    body["lag"] = app[LAGS].json()
+    body["checkpoint"] = None
+    if latest is not None:
+        note, published_ms = latest
+        with contextlib.suppress(NoteError):
+            cp = open_checkpoint(note, app[VERIFIER])
+            body["checkpoint"] = {
+                "size": cp.size,
+                "root_hash": base64.b64encode(cp.root_hash).decode("ascii"),
+                "published_ms": published_ms,
+            }
+    return _json(body)
+
+
 async def dashboard(request: web.Request) -> web.Response:
     """The static operator page; it holds no data and fetches everything with the token."""
     response = _text(PAGE, "text/html; charset=utf-8")
@@ -454,8 +471,18 @@ async def _tail_slots(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-def make_app(broker: Broker) -> web.Application:
-    """The ops application for `broker`.
+async def _lag_sampler(app: web.Application) -> AsyncIterator[None]:
+    """Sample the consumer lags into the ring while the app runs."""
+    task = asyncio.create_task(ops_history.sample_lags(app[BROKER].js, app[LAGS], app[LAG_EVERY]))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def make_app(broker: Broker, *, lag_interval: float = ops_history.LAG_INTERVAL) -> web.Application:
+    """The ops application for `broker`; it samples consumer lags every `lag_interval`
+    seconds for the history.
 
     Raises `ConfigError` if no operator token is configured: the API never runs open.
     """
@@ -470,7 +497,11 @@ def make_app(broker: Broker) -> web.Application:
     app[CLOSING] = asyncio.Event()
     app[VERIFIER] = NoteVerifier.for_key(broker.config.origin, broker.keys.log)
     app[STORE] = _StoreReading()
+    app[HISTORY] = ops_history.History(broker.js)
+    app[LAGS] = ops_history.LagRing()
+    app[LAG_EVERY] = lag_interval
     app.cleanup_ctx.append(_tail_slots)
+    app.cleanup_ctx.append(_lag_sampler)
     app.on_shutdown.append(_closing)
     app.router.add_get("/", dashboard)
     app.router.add_get("/healthz", healthz)
@@ -484,6 +515,7 @@ def make_app(broker: Broker) -> web.Application:
     app.router.add_get("/v1/proof/inclusion", proof_inclusion)
     app.router.add_get("/v1/proof/consistency", proof_consistency)
     app.router.add_get("/v1/stats", stats)
+    app.router.add_get("/v1/history", history)
     return app
 
 
@@ -496,14 +528,15 @@ class OpsServer:
     `SHUTDOWN_TIMEOUT` of the broker's `stop`.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, lag_interval: float = ops_history.LAG_INTERVAL) -> None:
+        self.lag_interval = lag_interval
         self.url = ""
         self.bound = asyncio.Event()
 
     async def __call__(self, broker: Broker, stop: asyncio.Event) -> None:
         """Serve until `stop` is set. Raises `ConfigError` without a token or when the
         address cannot be bound."""
-        app = make_app(broker)
+        app = make_app(broker, lag_interval=self.lag_interval)
         host, port = broker.config.ops.host, broker.config.ops.port
         runner = web.AppRunner(app, shutdown_timeout=SHUTDOWN_TIMEOUT / 2, access_log=None)
         await runner.setup()
