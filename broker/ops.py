@@ -61,7 +61,7 @@ __all__ = ["OpsServer", "make_app", "serve_ops"]
 
 log = structlog.get_logger(__name__)
 
-PUBLIC_PATHS: Final = frozenset({"/", "/healthz", "/readyz"})
+PUBLIC_PATHS: Final = frozenset({"/", "/favicon.ico", "/healthz", "/readyz"})
 SHUTDOWN_TIMEOUT: Final = 5.0
 """Bound on stopping the server, open tails included."""
 MAX_TAILS: Final = 32
@@ -349,6 +349,11 @@ async def audit_tail(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def favicon(request: web.Request) -> web.Response:
+    """No icon: an empty answer, so a browser's automatic request is not a 401."""
+    return web.Response(status=204)
+
+
 # --- checkpoint and proofs -----------------------------------------------------------
 
 
@@ -504,6 +509,7 @@ def make_app(broker: Broker, *, lag_interval: float = ops_history.LAG_INTERVAL) 
     app.cleanup_ctx.append(_lag_sampler)
     app.on_shutdown.append(_closing)
     app.router.add_get("/", dashboard)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)

@@ -412,6 +412,8 @@ async def test_dashboard_is_static_multilingual_and_holds_no_data(ops: Ops) -> N
     assert "href=" not in page
     for secret in ("ng-naptip", "it-dna", parse(data).binding.message_id.hex(), TOKEN):
         assert secret not in page
+    async with ops.http.get(ops.url + "/favicon.ico") as r:
+        assert r.status == 204  # a browser's own request, answered without a token
 
 
 async def _accepted(ops: Ops) -> bool | None:
