@@ -40,7 +40,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 DEFAULT_THRESHOLD: Final = 5
 DEFAULT_BASE: Final = 5
@@ -254,34 +254,40 @@ class PublishedLine:
     total: int | None
 
 
+TotalState = Literal["shown", "known", "unknown"]
+"""A line's total: published; not published but perhaps known to an attacker from
+elsewhere; or neither (another line already keeps it from being derived)."""
+
+
 def protect_line(
     counts: Mapping[str, int],
     threshold: int = DEFAULT_THRESHOLD,
     base: int = DEFAULT_BASE,
-    total_hidden: bool = False,
+    total: TotalState = "shown",
+    force: Iterable[str] = (),
+    hide_at_least: int = 0,
 ) -> PublishedLine:
-    """Round `counts` (zeros are left out), hide those below `threshold`, and make sure
-    the total (shown, or known to an attacker from elsewhere even when `total_hidden`)
-    does not give away a hidden count: one equation leaves a hidden count free only if
-    another is hidden with it, so a single hidden count takes the smallest other one
-    with it (by rounded value, then name); with no other, the total is hidden (which
-    only helps when the attacker cannot learn it elsewhere: say so where it is used)."""
+    """Round `counts` (zeros are left out), hide those below `threshold` and those in
+    `force`, hide more (the smallest rounded count first, then by name) until at least
+    `hide_at_least` are hidden, and, when the total is shown or known, until the hidden
+    counts are none or at least two: with one equation, a hidden count stays free only
+    if another is hidden with it. A line with a single count to hide and no other hides
+    its total instead (which protects only a total nobody knows from elsewhere)."""
     _check(threshold, base)
     if any(v < 0 for v in counts.values()):
         raise ValueError("counts are non-negative")
     rounded = {k: round_to(v, base) for k, v in sorted(counts.items()) if v > 0}
-    hidden = {k for k, v in counts.items() if 0 < v < threshold}
-    hide_total = total_hidden
-    if len(hidden) == 1:
-        others = sorted((v, k) for k, v in rounded.items() if k not in hidden)
-        if others:
-            hidden.add(others[0][1])
-        else:
-            hide_total = True
-    total = sum(rounded.values())
+    hidden = {k for k, v in counts.items() if 0 < v < threshold} | (set(force) & set(rounded))
+    need = hide_at_least
+    if total != "unknown" and len(hidden) == 1:
+        need = max(need, 2)
+    others = sorted((v, k) for k, v in rounded.items() if k not in hidden)
+    while len(hidden) < need and others:
+        hidden.add(others.pop(0)[1])
+    hide_total = total != "shown" or (0 < len(hidden) < need)
     return PublishedLine(
         parts={k: None if k in hidden else v for k, v in rounded.items()},
-        total=None if hide_total else total,
+        total=None if hide_total else sum(rounded.values()),
     )
 
 

@@ -328,3 +328,6 @@ def test_line_with_one_small_count_hides_another() -> None:
     assert alone.parts == {"malformed": None}
     assert alone.total is None
     assert protect_line({"a": 2, "b": 1, "c": 9}, base=1).parts == {"a": None, "b": None, "c": 9}
+    forced = protect_line({"a": 20, "b": 7, "c": 9}, base=1, total="unknown", hide_at_least=1)
+    assert forced.parts == {"a": 20, "b": None, "c": 9}
+    assert forced.total is None
