@@ -235,7 +235,11 @@ _COLOURS: Final = ("#1f5f99", "#d9822b", "#5a9e4b", "#a23b72", "#6c6c6c", "#c9b0
 
 
 def bar_chart(
-    title: str, groups: Sequence[str], series: Mapping[str, Sequence[int | None]], y_label: str
+    title: str,
+    groups: Sequence[str],
+    series: Mapping[str, Sequence[int | None]],
+    y_label: str,
+    note: str = "",
 ) -> str:
     """A grouped bar chart as SVG text: one group per category, one bar per series,
     a legend, axis labels and a title; a suppressed value is drawn as no bar marked
@@ -295,10 +299,7 @@ def bar_chart(
             f'fill="{_COLOURS[s % len(_COLOURS)]}"/>'
             f'<text x="{width - 142}" y="{y}">{e(name)}</text>'
         )
-    out.append(
-        f'<text x="{left}" y="{height - 8}" font-size="10">{SUPPRESSED} = suppressed; '
-        "counts rounded to the base shown in the JSON</text>"
-    )
+    out.append(f'<text x="{left}" y="{height - 8}" font-size="10">{e(note)}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
@@ -316,10 +317,14 @@ def charts(agg: Aggregate) -> dict[str, str]:
     period = f"{agg.period_start.isoformat()} to {agg.period_end.isoformat()}"
     by_sex = {m: t.tables["exploitation"].row_totals for m, t in agg.measures.items()}
     by_form = {m: t.tables["exploitation"].col_totals for m, t in agg.measures.items()}
+    note = (
+        f"{SUPPRESSED} = suppressed; counts rounded to multiples of {agg.base}; "
+        f"{', '.join(agg.reporters)}; definitions {agg.definitions}"
+    )
     return {
-        "by_sex.svg": bar_chart(f"Persons by sex, {period}", SEXES, by_sex, "persons"),
+        "by_sex.svg": bar_chart(f"Persons by sex, {period}", SEXES, by_sex, "persons", note),
         "by_exploitation.svg": bar_chart(
-            f"Persons by form of exploitation, {period}", FORMS, by_form, "persons"
+            f"Persons by form of exploitation, {period}", FORMS, by_form, "persons", note
         ),
     }
 
