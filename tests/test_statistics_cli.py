@@ -13,7 +13,9 @@ import pytest
 
 from clients.cli import main
 from clients.statistics import bar_chart
+from schemas.errors import IdentifierInFreeText
 from schemas.kinds import StatisticsDefinitions, StatisticsReport, encode_message_json
+from schemas.minimise import minimise
 
 from .test_kinds import EXAMPLES
 from .test_statistics_e2e import REPORT_A, REPORT_B
@@ -132,3 +134,21 @@ def test_chart_text_is_escaped() -> None:
     assert "&lt;script&gt;&amp;" in svg
     assert "a&lt;b" in svg
     assert "s&quot;1" in svg
+
+
+def test_definitions_text_is_scanned_and_the_level_is_none() -> None:
+    """Minimisation leaves a clean report at level none and refuses one whose
+    definitions text carries an identifier (here a phone number), naming the field."""
+    clean = msgspec.structs.replace(
+        REPORT_A,
+        definitions=StatisticsDefinitions(code="glotip-2024", text="Counts from case files."),
+    )
+    assert minimise(clean, linkage_key=None, today=dt.date(2026, 1, 1)) == (clean, "none")
+    leaky = msgspec.structs.replace(
+        REPORT_A,
+        definitions=StatisticsDefinitions(
+            code="glotip-2024", text="Ask the victim on +234 803 123 4567 for details."
+        ),
+    )
+    with pytest.raises(IdentifierInFreeText, match=r"definitions\.text"):
+        minimise(leaky, linkage_key=None, today=dt.date(2026, 1, 1))
