@@ -167,9 +167,42 @@ def _reach(start: _Node, edges: Iterable[Position], skip: Position) -> set[_Node
 
 def bridges(hidden: Iterable[Position]) -> list[Position]:
     """Hidden positions that the row and column equations determine, in order: those
-    on no cycle of the bipartite graph of hidden entries."""
+    on no cycle of the bipartite graph of hidden entries (Tarjan's bridge search,
+    iterative; the graph has no parallel edges, one entry per row and column)."""
     edges = sorted(set(hidden))
-    return [e for e in edges if _ends(e)[1] not in _reach(_ends(e)[0], edges, e)]
+    adjacent: dict[_Node, list[tuple[_Node, Position]]] = {}
+    for e in edges:
+        a, b = _ends(e)
+        adjacent.setdefault(a, []).append((b, e))
+        adjacent.setdefault(b, []).append((a, e))
+    order: dict[_Node, int] = {}
+    low: dict[_Node, int] = {}
+    found: list[Position] = []
+    for root in sorted(adjacent):
+        if root in order:
+            continue
+        order[root] = low[root] = len(order)
+        stack: list[tuple[_Node, Position | None, int]] = [(root, None, 0)]
+        while stack:
+            node, via, k = stack[-1]
+            if k < len(adjacent[node]):
+                stack[-1] = (node, via, k + 1)
+                nxt, e = adjacent[node][k]
+                if e == via:
+                    continue
+                if nxt in order:
+                    low[node] = min(low[node], order[nxt])
+                else:
+                    order[nxt] = low[nxt] = len(order)
+                    stack.append((nxt, e, 0))
+                continue
+            stack.pop()
+            if stack and via is not None:
+                parent = stack[-1][0]
+                low[parent] = min(low[parent], low[node])
+                if low[node] > order[parent]:
+                    found.append(via)
+    return sorted(found)
 
 
 def _complete(hidden: set[Position], grid: list[list[int]], true: list[list[int]]) -> set[Position]:

@@ -248,7 +248,7 @@ def test_no_hidden_cell_follows_from_the_totals(seed: int) -> None:
     """Random tables, no rounding: every count from 1 to 4 is hidden, no hidden entry is
     fixed by the row, column and grand totals, and the attacker's exact interval for
     every hidden cell holds its true value and at least one other."""
-    for table in tables(12, seed):
+    for table in tables(40, seed):
         p = protect_table(table, base=1)
         true = [[table.count(r, c) for c in table.cols] for r in table.rows]
         assert all(0 < true[i][j] < 5 for i, j in p.primary)
@@ -269,7 +269,7 @@ def test_no_hidden_cell_follows_from_the_totals(seed: int) -> None:
 def test_rounded_tables_give_no_count_away(seed: int) -> None:
     """With rounding to 5, the attacker's interval for every count, shown or hidden,
     holds at least three values: a true count is never learnt."""
-    for table in tables(10, seed):
+    for table in tables(30, seed):
         p = protect_table(table)
         true = [[table.count(r, c) for c in table.cols] for r in table.rows]
         assert determined_by_equations(p) == set()
@@ -308,7 +308,7 @@ def test_differencing_two_releases_learns_no_small_count(seed: int) -> None:
     bounds each of B's counts by an interval that holds it and at least two other
     values, so no count of B below the threshold is learnt."""
     rng = random.Random(100 + seed)  # noqa: S311 - reproducible test tables
-    for _ in range(8):
+    for _ in range(25):
         a = random_table(rng, small=0.2)
         b = Table(a.rows, a.cols, {k: rng.choice([0, 0, 1, 2, 3, 4, 7]) for k in a.counts})
         diff = _difference(protect_table(a), protect_table(_plus(a, b)))
@@ -331,3 +331,44 @@ def test_line_with_one_small_count_hides_another() -> None:
     forced = protect_line({"a": 20, "b": 7, "c": 9}, base=1, total="unknown", hide_at_least=1)
     assert forced.parts == {"a": 20, "b": None, "c": 9}
     assert forced.total is None
+
+
+def _on_no_cycle(hidden: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Bridges by their definition: an edge whose ends nothing else connects."""
+    out = []
+    for e in sorted(hidden):
+        adjacent: dict[tuple[str, int], set[tuple[str, int]]] = {}
+        for i, j in hidden - {e}:
+            adjacent.setdefault(("r", i), set()).add(("c", j))
+            adjacent.setdefault(("c", j), set()).add(("r", i))
+        seen, todo = {("r", e[0])}, [("r", e[0])]
+        while todo:
+            for nxt in adjacent.get(todo.pop(), set()) - seen:
+                seen.add(nxt)
+                todo.append(nxt)
+        if ("c", e[1]) not in seen:
+            out.append(e)
+    return out
+
+
+def test_bridge_search_matches_its_definition() -> None:
+    """The linear-time bridge search finds exactly the hidden entries on no cycle."""
+    rng = random.Random(7)  # noqa: S311 - reproducible graphs
+    for _ in range(400):
+        n, m = rng.randint(1, 5), rng.randint(1, 5)
+        hidden = {(rng.randrange(n), rng.randrange(m)) for _ in range(rng.randint(0, 12))}
+        assert bridges(hidden) == _on_no_cycle(hidden)
+
+
+def test_wide_table_leaves_no_bridge() -> None:
+    """A sex-by-nationality table of 200 nationalities, many small: every small count
+    hidden, no hidden entry on a bridge."""
+    rng = random.Random(8)  # noqa: S311 - a reproducible table
+    cols = tuple(f"N{k}" for k in range(200))
+    counts = {(s, c): rng.choice([0, 0, 1, 2, 3, 4, 6, 9, 15, 40]) for s in SEX for c in cols}
+    p = protect_table(Table(SEX, cols, counts))
+    assert bridges(p.hidden()) == []
+    assert all(
+        p.cells[i][j] is None for i, s in enumerate(SEX) for j, c in enumerate(cols)
+        if 0 < counts[(s, c)] < 5
+    )  # fmt: skip
