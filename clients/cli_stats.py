@@ -1,7 +1,8 @@
 """`palermo stats ...`: a coordinator's statistics (resolution para. 14).
 
-`stats aggregate` reads the JSON lines `palermo endpoint inbox` wrote (the statistics
-reports the coordinator received, verified and opened), adds up one period's reports
+`stats aggregate` reads the JSON lines `palermo endpoint inbox` wrote, or messages
+`palermo read` shows from a gateway (the statistics reports the coordinator received,
+verified and opened), adds up one period's reports
 and writes them protected (rounded, small cells and their complements suppressed) as
 JSON, CSV and SVG charts. `stats check` validates a report file before it is sent with
 `palermo endpoint send` (or a gateway's send API), which carry any kind.
@@ -23,11 +24,11 @@ def _aggregate(args: argparse.Namespace) -> int:
     reports = []
     for name in args.inbox:
         path = Path(name)
-        with path.open(encoding="utf-8", errors="strict") as f:
-            try:
-                reports.extend(read_reports(f, source=str(path)))
-            except UnicodeDecodeError as exc:
-                raise StatisticsRefused(f"{path} is not UTF-8 text") from exc
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise StatisticsRefused(f"{path} is not UTF-8 text") from exc
+        reports.extend(read_reports(text, source=str(path)))
     if args.threshold < 1 or args.base < 1:
         raise UsageError("--threshold and --base are at least 1")
     agg = aggregate(reports, threshold=args.threshold, base=args.base)
@@ -61,7 +62,10 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
         help="aggregate received statistics reports and publish them protected",
     )
     agg.add_argument(
-        "inbox", nargs="+", help="JSON lines from palermo endpoint inbox (other lines skipped)"
+        "inbox",
+        nargs="+",
+        help="JSON lines from palermo endpoint inbox (other lines skipped), or a message "
+        "from palermo read",
     )
     agg.add_argument("--out", required=True, help="directory for JSON, CSV and SVG charts")
     agg.add_argument("--threshold", type=int, default=5, help="smallest count shown")

@@ -16,7 +16,7 @@ import datetime as dt
 import html
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, get_args
@@ -58,34 +58,44 @@ class ReceivedReport:
     report: StatisticsReport
 
 
-def read_reports(lines: Iterable[str], source: str = "input") -> list[ReceivedReport]:
-    """The statistics reports among JSON lines written by `palermo endpoint inbox`
-    (other events and kinds are skipped). Raises `StatisticsRefused` for a line that is
-    not JSON or a report whose body does not decode or whose reporting authority is not
-    its verified sender."""
+def read_reports(text: str, source: str = "input") -> list[ReceivedReport]:
+    """The statistics reports in `text`: the JSON lines `palermo endpoint inbox` writes
+    (events other than received messages, and other kinds, are skipped), or one message
+    as a gateway stores it (`palermo read MESSAGE_ID`: a received message of kind
+    statistics_report). Raises `StatisticsRefused` for text that is neither, or a report
+    whose body does not decode or whose reporting authority is not its verified sender."""
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        whole = None
+    if isinstance(whole, dict) and "direction" in whole:
+        found = _report(whole, whole.get("direction") == "received", f"{source}")
+        return [found] if found else []
     out = []
-    for number, line in enumerate(lines, 1):
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             event = json.loads(line)
         except json.JSONDecodeError as exc:
             raise StatisticsRefused(f"{source} line {number} is not JSON") from exc
-        if not isinstance(event, dict) or event.get("event") != "message":
-            continue
-        if event.get("kind") != "statistics_report":
-            continue
-        try:
-            body = decode_message_json(json.dumps(event.get("body")))
-        except ProtocolError as exc:
-            raise StatisticsRefused(f"{source} line {number}: {exc}") from exc
-        sender = event.get("sender")
-        if not isinstance(body, StatisticsReport) or body.reporting_authority != sender:
-            raise StatisticsRefused(
-                f"{source} line {number}: the reporting authority is not the sender"
-            )
-        out.append(ReceivedReport(sender, body))
+        received = isinstance(event, dict) and event.get("event") == "message"
+        if found := _report(event, received, f"{source} line {number}"):
+            out.append(found)
     return out
+
+
+def _report(item: Any, received: bool, where: str) -> ReceivedReport | None:
+    if not received or item.get("kind") != "statistics_report":
+        return None
+    try:
+        body = decode_message_json(json.dumps(item.get("body")))
+    except ProtocolError as exc:
+        raise StatisticsRefused(f"{where}: {exc}") from exc
+    sender = item.get("sender")
+    if not isinstance(body, StatisticsReport) or body.reporting_authority != sender:
+        raise StatisticsRefused(f"{where}: the reporting authority is not the sender")
+    return ReceivedReport(sender, body)
 
 
 @dataclass(frozen=True)

@@ -152,3 +152,23 @@ def test_definitions_text_is_scanned_and_the_level_is_none() -> None:
     )
     with pytest.raises(IdentifierInFreeText, match=r"definitions\.text"):
         minimise(leaky, linkage_key=None, today=dt.date(2026, 1, 1))
+
+
+def test_aggregate_reads_messages_a_gateway_stored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A coordinator with a gateway passes the messages `palermo read` shows (indented
+    JSON, one per file); a sent message is not a received report and is skipped."""
+    files = []
+    for name, sender, body, direction in (
+        ("a", "ng-naptip", REPORT_A, "received"), ("b", "gh-ahtu", REPORT_B, "received"),
+        ("mine", "ng-naptip", REPORT_A, "sent"),
+    ):  # fmt: skip
+        stored = {"message_id": "00" * 16, "direction": direction, "kind": "statistics_report",
+                  "sender": sender, "body": json.loads(encode_message_json(body))}  # fmt: skip
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(stored, indent=2))
+        files.append(str(path))
+    code, out, _ = run(capsys, "stats", "aggregate", *files, "--out", str(tmp_path / "o"))
+    assert code == 0
+    assert out.startswith("aggregated 2 report(s) for 2025-01-01..2025-12-31")
