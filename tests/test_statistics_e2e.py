@@ -128,6 +128,9 @@ async def test_reports_to_a_coordinator_are_aggregated_and_resist_differencing(
                 ):
                     assert event.notice.type == "rejected"
                     assert event.notice.reason == "policy_denied"
+                    assert event.notice.detail == (
+                        "statistics_report goes only to a coordinator; gh-ahtu (police) is not one"
+                    )
                     break
 
     (tmp_path / "release1.jsonl").write_text(lines[A] + "\n")
