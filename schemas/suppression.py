@@ -15,9 +15,10 @@ What is published and why (the threat model is written out in docs/statistics.md
    Nothing published is then a function of the true counts other than through each
    count's own rounding, so whatever an attacker combines (totals, several tables, two
    releases of the same table) it can learn a true count at best to within the
-   rounding interval: `r - base//2 .. r + base//2`. Two releases that differ by one
-   report are two such roundings of each count, and their difference is known at best
-   to within an interval of `2 * (base//2) + 1` values (clipped at zero): never one.
+   rounding interval: `r - base//2 .. r + base//2` (clipped at zero). Two releases
+   that differ by one report are two such roundings of each count, so their difference
+   bounds the report's count to at least `base//2 + 1` values: never one for a base of
+   2 or more.
 2. **Primary suppression.** A count with `0 < count < threshold` (default 5) is not
    shown at all.
 3. **Complementary suppression.** The table with its totals is a set of linear
@@ -25,11 +26,12 @@ What is published and why (the threat model is written out in docs/statistics.md
    exactly when it is a *bridge* of the bipartite graph whose nodes are the rows and
    columns (the totals' row and column included) and whose edges are the hidden
    entries: summing the equations on one side of a bridge leaves the bridge alone.
-   Entries are hidden until no hidden entry is a bridge, choosing each time the
-   smallest non-zero entry that closes a cycle through the bridge (cells before totals,
-   then by position), so the result is deterministic. Every hidden entry then lies on a
-   cycle, along which the hidden values can move by +b and -b without changing anything
-   shown. A line of a table holds therefore either no hidden entry or at least two.
+   Entries are hidden until no hidden entry is a bridge: each time, the cheapest path
+   of shown entries between the two sides of the first bridge is hidden too (non-zero
+   cells first, then totals, then zero cells; small before large; ties by position),
+   so the result is deterministic. Every hidden entry then lies on a cycle, along which
+   the hidden values can move up and down together without changing anything shown,
+   and every line of the table holds either no hidden entry or at least two.
 
 Zero cells are shown (rounded, a zero says "0 to base//2"); there are no structural
 zeros in these tables, so none is hidden for being impossible.
@@ -38,7 +40,7 @@ zeros in these tables, so none is hidden for being impossible.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
@@ -322,10 +324,3 @@ def protect_line(
         parts={k: None if k in hidden else v for k, v in rounded.items()},
         total=None if hide_total else sum(rounded.values()),
     )
-
-
-def protect_lines(
-    lines: Sequence[Mapping[str, int]], threshold: int = DEFAULT_THRESHOLD, base: int = DEFAULT_BASE
-) -> list[PublishedLine]:
-    """`protect_line` over several independent lines."""
-    return [protect_line(line, threshold, base) for line in lines]
