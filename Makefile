@@ -82,6 +82,7 @@ upgrade: $(UV)
 vectors: $(STAMP)
 	$(BIN)/python tests/vectors/generate.py
 	$(BIN)/python tests/vectors/generate_pseudonyms.py
+	$(BIN)/python tests/vectors/generate_witness.py
 
 jsonschema: $(STAMP)
 	$(BIN)/python -m schemas.jsonschema

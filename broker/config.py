@@ -19,7 +19,9 @@ from msgspec import Meta
 
 from schemas.config_layers import decode_layers
 from schemas.directory import Role
+from schemas.note import NoteError
 from schemas.records import LegalBasis
+from schemas.witness import WitnessKey
 
 from .errors import ConfigError
 
@@ -163,6 +165,45 @@ class ApiConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Bytes of requests waiting per subject; more are dropped unread."""
 
 
+class WitnessPeer(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A witness the broker asks to cosign its checkpoints (c2sp.org/tlog-witness)."""
+
+    name: Annotated[str, Meta(pattern=r"^[!-*,-~]{1,200}\Z")]
+    """Its key name, e.g. "witness.un.example/w1"."""
+    vkey: str
+    """Its verifier key (`palermo witness vkey`): its cosignatures are checked with it."""
+    url: Annotated[str, Meta(pattern=r"^https?://[^\s]+\Z")]
+    """Its submission prefix: the broker POSTs to `<url>/add-checkpoint`."""
+
+
+class WitnessingConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Witnesses of the audit log, asked after each new checkpoint (`broker.witnesses`).
+
+    None by default: checkpoints are then published as before, without cosignatures.
+    """
+
+    witnesses: list[WitnessPeer] = msgspec.field(default_factory=list)
+    timeout: Annotated[float, Meta(gt=0, le=300)] = 5.0
+    """Seconds one witness has to answer (a 409 and the one retry it allows included)."""
+    backoff: Annotated[float, Meta(ge=0)] = 30.0
+    """Seconds a witness that failed is left alone before it is asked again; the others
+    and the checkpoints do not wait for it."""
+    interval: Annotated[float, Meta(gt=0)] = 0.5
+    """Seconds between two looks at the latest checkpoint."""
+
+    def __post_init__(self) -> None:
+        names = [w.name for w in self.witnesses]
+        if len(set(names)) != len(names):
+            raise ValueError("witnessing.witnesses: a witness name is listed twice")
+        for peer in self.witnesses:
+            try:
+                key = WitnessKey.from_vkey(peer.vkey)
+            except NoteError as exc:
+                raise ValueError(f"witness {peer.name!r}: {exc}") from exc
+            if key.name != peer.name:
+                raise ValueError(f"witness {peer.name!r}: its vkey is for {key.name!r}")
+
+
 class OpsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The operator HTTP API."""
 
@@ -249,6 +290,7 @@ class BrokerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     policy: PolicyConfig = msgspec.field(default_factory=PolicyConfig)
     time: TimeConfig = msgspec.field(default_factory=TimeConfig)
     quotas: QuotaConfig = msgspec.field(default_factory=QuotaConfig)
+    witnessing: WitnessingConfig = msgspec.field(default_factory=WitnessingConfig)
 
     def __post_init__(self) -> None:
         n = self.nats

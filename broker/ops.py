@@ -36,7 +36,7 @@ from schemas.http_problem import (
     token_digest,
 )
 from schemas.http_problem import Problem as HttpProblem
-from schemas.nats_names import INBOX_CONSUMER_PREFIX
+from schemas.nats_names import COSIGNED_KEY, INBOX_CONSUMER_PREFIX
 from schemas.note import NoteError, NoteVerifier, open_checkpoint
 
 from . import ops_audit, topology
@@ -367,6 +367,18 @@ async def checkpoint(request: web.Request) -> web.Response:
     return _text(note)
 
 
+async def checkpoint_cosigned(request: web.Request) -> web.Response:
+    """The latest checkpoint with witness cosignatures, exactly as stored: the log's
+    signed note and the witnesses' lines (c2sp.org/tlog-cosignature); 404 before one."""
+    note = await latest_checkpoint(request.app[BROKER].js, COSIGNED_KEY)
+    if note is None:
+        raise Problem(
+            404, "no-cosigned-checkpoint", "No cosigned checkpoint",
+            "no witness has cosigned a checkpoint yet",
+        )  # fmt: skip
+    return _text(note)
+
+
 async def log_key(request: web.Request) -> web.Response:
     """The log's verifier key string (C2SP vkey)."""
     return _text(request.app[VERIFIER].vkey + "\n")
@@ -467,6 +479,7 @@ def make_app(broker: Broker) -> web.Application:
     app.router.add_get("/v1/audit", audit)
     app.router.add_get("/v1/audit/tail", audit_tail)
     app.router.add_get("/v1/checkpoint", checkpoint)
+    app.router.add_get("/v1/checkpoint/cosigned", checkpoint_cosigned)
     app.router.add_get("/v1/log-key", log_key)
     app.router.add_get("/v1/proof/inclusion", proof_inclusion)
     app.router.add_get("/v1/proof/consistency", proof_consistency)

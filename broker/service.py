@@ -1,8 +1,9 @@
 """The broker process: its tasks, their owner, readiness, and a bounded drain.
 
 `Broker.run()` owns every background task in one `asyncio.TaskGroup`: the directory
-watch, the ingress worker, the sweeper, the audit sequencer, the request API (proofs
-and checkpoints, in a process of its own: `broker.api_process`) and the ops API.
+watch, the ingress worker, the sweeper, the audit sequencer, the witness collector (when
+witnesses are configured), the request API (proofs and checkpoints, in a process of its
+own: `broker.api_process`) and the ops API.
 `stop` (SIGTERM, SIGINT) makes the worker finish the batch in hand — nothing is acked
 that was not processed — and the rest wind down within `shutdown_timeout`.
 """
@@ -23,6 +24,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from schemas.keystore import BrokerKeys
+from schemas.note import NoteVerifier
 
 from . import topology
 from .api_process import ApiProcess
@@ -32,6 +34,7 @@ from .metrics import Metrics
 from .sequencer import Sequencer
 from .sweeper import Sweeper
 from .tlog_proofs import ErrorCallback
+from .witnesses import WitnessCollector
 from .worker import Health, Worker
 
 log = structlog.get_logger(__name__)
@@ -100,6 +103,8 @@ class Broker:
         self.ready = asyncio.Event()
         self.api: ApiProcess | None = None
         """The request API's process, once started."""
+        self.collector: WitnessCollector | None = None
+        """The witness collector, once started (only with witnesses configured)."""
 
     @property
     def is_ready(self) -> bool:
@@ -162,6 +167,7 @@ class Broker:
                         group.create_task(_or_stop(worker.run(stop), stop)),
                         group.create_task(_or_stop(sweeper.run(stop), stop)),
                         group.create_task(_or_stop(self._sequence(stop), stop)),
+                        group.create_task(_or_stop(self._collect(stop), stop)),
                         api_task,
                         *(
                             group.create_task(_or_stop(task(self, stop), stop))
@@ -196,6 +202,27 @@ class Broker:
             self.sequencer.stop()
             stopping.cancel()
             await _settle(run, self.shutdown_timeout)
+
+    async def _collect(self, stop: asyncio.Event) -> None:
+        """Ask the witnesses to cosign each new checkpoint (`broker.witnesses`). Its own
+        task: a collector that fails is logged and stops alone, never the sequencer."""
+        if not self.config.witnessing.witnesses:
+            return
+        try:
+            self.collector = WitnessCollector(
+                self.js,
+                NoteVerifier.for_key(self.config.origin, self.keys.log),
+                self.config.witnessing,
+                leading=self._leading,
+            )
+            await self.collector.run(stop)
+        except Exception as exc:
+            log.error("witness_collector_halted", error=f"{type(exc).__name__}: {exc}")
+            await stop.wait()
+
+    def _leading(self) -> bool:
+        sequencer: Sequencer | None = getattr(self, "sequencer", None)
+        return sequencer is not None and sequencer.leading.is_set()
 
     async def _wait_for(self, event: asyncio.Event, stop: asyncio.Event) -> None:
         loaded = asyncio.ensure_future(event.wait())

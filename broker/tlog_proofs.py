@@ -4,7 +4,8 @@ request-reply, so that authorities can check what they were told.
 Subjects (JSON in, JSON out; errors are `{"error": {"code", "message"}}`, the codes
 `malformed`, `unavailable`, `internal` and `overloaded`):
 
-- `palermo.api.checkpoint` — `{}` → `{"checkpoint": "<signed note text>"}`
+- `palermo.api.checkpoint` — `{}` → `{"checkpoint": "<signed note text>", "cosigned":
+  "<the latest note with witness cosignatures>" or null}`
 - `palermo.api.proof.inclusion` — `{"index", "tree_size"}` →
   `{"index", "tree_size", "leaf_hash", "proof": [...]}` (hashes in standard base64)
 - `palermo.api.proof.consistency` — `{"old_size", "new_size"}` →
@@ -44,6 +45,7 @@ from schemas.errors import ProtocolError
 from schemas.keys import check_authority_id
 from schemas.nats_names import (
     CHECKPOINT_KEY,
+    COSIGNED_KEY,
     SUBJECT_CHECKPOINT,
     SUBJECT_CONSISTENCY,
     SUBJECT_INCLUSION,
@@ -94,11 +96,12 @@ class ConsistencyRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True
     new_size: Size
 
 
-async def latest_checkpoint(js: JetStreamContext) -> bytes | None:
-    """The latest signed checkpoint note as published, or None before the first."""
+async def latest_checkpoint(js: JetStreamContext, key: str = CHECKPOINT_KEY) -> bytes | None:
+    """The latest signed checkpoint note as published, or None before the first; with
+    `key=COSIGNED_KEY`, the latest one with witness cosignatures."""
     try:
         kv = await js.key_value(topology.KV_CHECKPOINTS)
-        entry = await kv.get(CHECKPOINT_KEY)
+        entry = await kv.get(key)
     except nats.js.errors.KeyNotFoundError:
         return None
     except (nats.errors.Error, nats.js.errors.Error) as exc:
@@ -354,7 +357,11 @@ class ProofService:
             note = await latest_checkpoint(self._js)
             if note is None:
                 return _error("unavailable", "no checkpoint has been published yet")
-            return {"checkpoint": note.decode()}
+            cosigned = await latest_checkpoint(self._js, COSIGNED_KEY)
+            return {
+                "checkpoint": note.decode(),
+                "cosigned": cosigned.decode() if cosigned else None,
+            }
         if subject == SUBJECT_INCLUSION:
             inc = msgspec.json.decode(data, type=InclusionRequest)
             leaf, proof = await inclusion_with_leaf(self._js, inc.index, inc.tree_size)

@@ -27,7 +27,14 @@ from .events import (
     Replayed,
     Unopenable,
 )
-from .evidence import AuditUnavailable, CheckpointWatcher, EvidenceChain, EvidenceLog, SplitView
+from .evidence import (
+    AuditUnavailable,
+    CheckpointWatcher,
+    EvidenceChain,
+    EvidenceLog,
+    QuorumNotMet,
+    SplitView,
+)
 from .gateway_client import GatewayClient
 from .threads import HandlingViolation, MlaTracker, NotThreadParty, StatusTracker, check_forward
 
@@ -47,6 +54,7 @@ __all__ = [
     "HandlingViolation",
     "MlaTracker",
     "NotThreadParty",
+    "QuorumNotMet",
     "Received",
     "Refused",
     "Replayed",

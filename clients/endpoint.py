@@ -52,6 +52,7 @@ from schemas.notice import BROKER_AUTHORITY, open_notices
 from schemas.records import Disclosure, HandlingCode, NonRetrievalReason, Priority
 from schemas.replay import SeenSet
 from schemas.wire import AttachmentRef, CheckpointRef
+from schemas.witness import WitnessKey
 
 from .delivery import BadHeader, named, notice_key_id, read_delivery
 from .directory import DirectoryKeeper
@@ -114,6 +115,8 @@ class Endpoint:
         clock: Callable[[], int] = now_ms,
         receipts: bool = True,
         audit_origin: str = "palermo.example/audit",
+        witnesses: Sequence[WitnessKey] = (),
+        quorum: int = 0,
         domain: str | None = None,
         publish_timeout: float = 5.0,
     ) -> None:
@@ -128,6 +131,8 @@ class Endpoint:
         self._directory = DirectoryKeeper(self._js, root_public, clock=clock, store=store)
         self._receipts = receipts
         self._audit_origin = audit_origin
+        self._witnesses = tuple(witnesses)
+        self._quorum = quorum
         self._publish_timeout = publish_timeout
         self.evidence = EvidenceLog()
         self.threads = StatusTracker()
@@ -241,12 +246,15 @@ class Endpoint:
             if not log_keys:
                 raise UnknownRecipient("the directory lists no valid audit log key")
             verifier = NoteVerifier(self._audit_origin, log_keys[-1].public)
-            self._checkpoints = CheckpointWatcher(self._nc, verifier)
+            self._checkpoints = CheckpointWatcher(
+                self._nc, verifier, witnesses=self._witnesses, quorum=self._quorum
+            )
         return self._checkpoints
 
     async def refresh_checkpoint(self) -> Checkpoint:
         """Fetch the audit log's signed checkpoint; `SplitView` if it does not extend the
-        last one seen. Later sends echo it."""
+        last one seen, `QuorumNotMet` if a quorum of witnesses is asked for and it lacks
+        it (see `CheckpointWatcher`). Later sends echo it."""
         return await (await self.checkpoints()).refresh()
 
     # --- sending --------------------------------------------------------------------

@@ -6,11 +6,17 @@ non-retrieval) receipt, and any signed non-delivery notice. It also keeps the au
 log's signed checkpoints it sees and checks each new one extends the last with a
 consistency proof, so a broker that shows different histories to different
 authorities (a split view) is caught; the latest one is echoed in what it sends.
+
+Configured with witnesses it trusts and a quorum k > 0, it adopts only the broker's
+cosigned checkpoint, and only with valid cosignatures by at least k of those witnesses
+(`QuorumNotMet` otherwise): a broker that wants to show two histories must then fool k
+independent witnesses too, each of which refuses a second root for a size it cosigned.
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import msgspec
@@ -24,6 +30,7 @@ from schemas.nats_names import SUBJECT_CHECKPOINT, SUBJECT_CONSISTENCY
 from schemas.note import Checkpoint, NoteError, NoteVerifier, open_checkpoint
 from schemas.notice import Notice
 from schemas.wire import CheckpointRef
+from schemas.witness import QuorumNotMet, WitnessKey, verify_quorum
 
 from .errors import ClientError
 
@@ -109,12 +116,29 @@ class _Consistency(msgspec.Struct):
 
 class CheckpointWatcher:
     """Fetches the audit log's signed checkpoint and refuses one that does not extend
-    the last one we accepted."""
+    the last one we accepted.
 
-    def __init__(self, nc: Client, verifier: NoteVerifier, *, timeout: float = 5.0) -> None:
+    With `quorum` k > 0 it reads the cosigned checkpoint instead and refuses it unless
+    at least k distinct `witnesses` cosigned it (`QuorumNotMet`). k = 0, the default,
+    checks the log's signature only, as before witnesses existed.
+    """
+
+    def __init__(
+        self,
+        nc: Client,
+        verifier: NoteVerifier,
+        *,
+        timeout: float = 5.0,
+        witnesses: Sequence[WitnessKey] = (),
+        quorum: int = 0,
+    ) -> None:
+        if not 0 <= quorum <= len({w.name for w in witnesses}):
+            raise ValueError(f"quorum {quorum} needs as many distinct trusted witnesses")
         self._nc = nc
         self._verifier = verifier
         self._timeout = timeout
+        self._witnesses = tuple(witnesses)
+        self._quorum = quorum
         self.latest: Checkpoint | None = None
 
     @property
@@ -128,11 +152,21 @@ class CheckpointWatcher:
         """Fetch, verify and (if it extends the last) adopt the current checkpoint.
 
         Raises `SplitView` if it does not extend the last one, `AuditUnavailable` if the
-        proof service cannot be asked, `NoteError` subclasses if the signature fails.
+        proof service cannot be asked, `NoteError` subclasses if the signature fails,
+        and with a quorum `QuorumNotMet` (or `CosignatureInvalid` for a forged line).
+        The checkpoint held is kept on every error.
         """
         answer = await self._ask(SUBJECT_CHECKPOINT, {})
-        text = str(answer.get("checkpoint", "")).encode()
-        checkpoint = open_checkpoint(text, self._verifier)
+        if self._quorum:
+            cosigned = answer.get("cosigned")
+            if not isinstance(cosigned, str):
+                raise QuorumNotMet(0, self._quorum)
+            checkpoint = verify_quorum(
+                cosigned.encode(), self._verifier, self._witnesses, self._quorum
+            )
+        else:
+            text = str(answer.get("checkpoint", "")).encode()
+            checkpoint = open_checkpoint(text, self._verifier)
         await self.adopt(checkpoint)
         return checkpoint
 
@@ -181,5 +215,6 @@ __all__ = [
     "EvidenceChain",
     "EvidenceLog",
     "NoteError",
+    "QuorumNotMet",
     "SplitView",
 ]

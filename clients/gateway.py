@@ -119,6 +119,8 @@ class Gateway:
                 nkey_seed_file=config.nats.nkey_seed_file,
                 domain=config.nats.domain,
                 audit_origin=config.audit.origin,
+                witnesses=config.audit.witness_keys(),
+                quorum=config.audit.quorum,
                 publish_timeout=config.nats.publish_timeout,
             )
             async with endpoint:

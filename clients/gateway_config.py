@@ -18,7 +18,9 @@ import msgspec
 from msgspec import Meta
 
 from schemas.config_layers import decode_layers
+from schemas.note import NoteError
 from schemas.records import Officer
+from schemas.witness import WitnessKey
 
 from .errors import ClientError
 
@@ -81,6 +83,27 @@ class AuditConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The log's origin line in its signed checkpoints (the broker's `origin`)."""
     checkpoint_interval: Annotated[float, Meta(gt=0)] = 60.0
     """Seconds between two fetches of the signed checkpoint."""
+    witnesses: list[str] = msgspec.field(default_factory=list)
+    """Verifier keys of the witnesses this gateway trusts (`palermo witness vkey`)."""
+    quorum: Annotated[int, Meta(ge=0)] = 0
+    """Cosignatures by distinct trusted witnesses a checkpoint needs. 0 (the default)
+    checks the log's signature only; k > 0 adopts only the cosigned checkpoint and
+    refuses one with fewer than k valid cosignatures."""
+
+    def __post_init__(self) -> None:
+        keys = self.witness_keys()
+        if self.quorum > len({k.name for k in keys}):
+            raise ValueError(
+                f"audit.quorum ({self.quorum}) is above the number of trusted witnesses "
+                f"({len(keys)})"
+            )
+
+    def witness_keys(self) -> list[WitnessKey]:
+        """The trusted witnesses; `ValueError` naming a vkey that does not parse."""
+        try:
+            return [WitnessKey.from_vkey(v) for v in self.witnesses]
+        except NoteError as exc:
+            raise ValueError(f"audit.witnesses: {exc}") from exc
 
 
 class HttpConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

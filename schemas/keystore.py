@@ -33,9 +33,10 @@ MIN_PASSPHRASE = 12
 """Shorter passphrases are refused at creation: Argon2id slows guessing, it cannot
 make a short passphrase strong."""
 
-Purpose = Literal["authority", "directory_root", "broker"]
+Purpose = Literal["authority", "directory_root", "broker", "witness"]
 """What the file holds: an authority's signing and encryption keys; the directory root
-signing key; or the broker's notice key and audit log key."""
+signing key; the broker's notice key and audit log key; or an audit log witness's
+cosigning key."""
 
 Seed = Annotated[bytes, Meta(min_length=32, max_length=32)]
 
@@ -189,6 +190,24 @@ def load_broker_keys_bytes(data: bytes, passphrase: str) -> BrokerKeys:
     if secrets.second is None:
         raise KeystoreError("broker keystore lacks its log key")
     return BrokerKeys(SigningKey(secrets.first), SigningKey(secrets.second))
+
+
+def dump_witness_key(
+    key: SigningKey,
+    passphrase: str,
+    *,
+    opslimit: int = _crypto.ARGON2ID_OPS_MODERATE,
+    memlimit: int = _crypto.ARGON2ID_MEM_MODERATE,
+) -> bytes:
+    """A keystore holding an audit log witness's cosigning key (`palermo witness`)."""
+    secrets = _Secrets(key.seed, None)
+    return _dump("witness", "zz-witness", secrets, passphrase, opslimit=opslimit, memlimit=memlimit)
+
+
+def load_witness_key_bytes(data: bytes, passphrase: str) -> SigningKey:
+    """The witness's cosigning key in a keystore's bytes; errors as `load_keystore_bytes`."""
+    _, secrets = _load(data, passphrase, "witness")
+    return SigningKey(secrets.first)
 
 
 def write_private(path: Path, data: bytes) -> None:

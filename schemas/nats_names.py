@@ -19,6 +19,7 @@ __all__ = [
     "AUDIT",
     "AUDIT_SUBJECT",
     "CHECKPOINT_KEY",
+    "COSIGNED_KEY",
     "DEADLETTER",
     "DEADLETTER_SUBJECTS",
     "DELIVERY",
@@ -90,13 +91,17 @@ DEADLETTER_SUBJECTS: Final = "palermo.dead.*"
 API_SUBJECTS: Final = "palermo.api.>"
 """The broker's request-reply API (checkpoints and proofs); every authority may ask."""
 SUBJECT_CHECKPOINT: Final = "palermo.api.checkpoint"
-"""Request: `{}`; answer: the latest signed checkpoint note."""
+"""Request: `{}`; answer: the latest signed checkpoint note, and the latest cosigned one."""
 SUBJECT_INCLUSION: Final = "palermo.api.proof.inclusion"
 """Request: `{"index", "tree_size"}`; answer: an inclusion proof."""
 SUBJECT_CONSISTENCY: Final = "palermo.api.proof.consistency"
 """Request: `{"old_size", "new_size"}`; answer: a consistency proof."""
 CHECKPOINT_KEY: Final = "latest"
 """The checkpoints bucket key of the latest signed checkpoint note."""
+COSIGNED_KEY: Final = "cosigned"
+"""The checkpoints bucket key of the latest checkpoint with witness cosignatures: the
+log's signed note and the witnesses' cosignature lines (c2sp.org/tlog-cosignature). It
+only moves forward, and may lag `latest` while witnesses answer."""
 DIRECTORY_HEAD_KEY: Final = "head"
 """The directory bucket key of the signed head."""
 DIRECTORY_RECORD_PREFIX: Final = "rec."

@@ -110,6 +110,7 @@ DOCUMENTED = {
     "demo": ["send", "exchange", "gateways"],
     "gateway": ["erase", "erasures"],
     "endpoint": ["send", "inbox", "directory"],
+    "witness": ["keygen", "vkey", "run"],
     **{c: [] for c in ("send", "inbox", "read", "thread", "fetch", "evidence", "ack")},
     **{c: [] for c in ("evidence-export", "evidence-directory", "evidence-verify")},
 }

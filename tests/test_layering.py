@@ -1,4 +1,5 @@
-"""The packages depend one way: broker/ and clients/ on schemas/ only, never on each other.
+"""The packages depend one way: broker/, clients/ and witness/ on schemas/ only, never on
+each other.
 
 The broker and the authority side are separate deployables; what both need lives in
 the protocol package. Only `schemas` touches its libsodium wrapper, `schemas._crypto`.
@@ -62,7 +63,12 @@ def _is(name: str, module: str) -> bool:
 def violations(source: str, package: str) -> list[str]:
     """What `source`, a module of top-level `package`, must not import, as `line: name`."""
     top = package.partition(".")[0]
-    forbidden = {"broker": ["clients"], "clients": ["broker"], "bench": []}[top]
+    forbidden = {
+        "broker": ["clients", "witness"],
+        "clients": ["broker", "witness"],
+        "witness": ["broker", "clients"],
+        "bench": [],
+    }[top]
     found = []
     for line, name in imported_names(source, package):
         if any(_is(name, f) for f in forbidden) or _is(name, "schemas._crypto"):
@@ -74,10 +80,11 @@ def _modules(package: str) -> list[Path]:
     return sorted((ROOT / package).rglob("*.py"))
 
 
-@pytest.mark.parametrize("package", ["broker", "clients", "bench"])
+@pytest.mark.parametrize("package", ["broker", "clients", "witness", "bench"])
 def test_packages_import_one_way(package: str) -> None:
-    """No broker module refers to clients, no clients module to broker, and no product
-    module (broker, clients, bench) to schemas._crypto."""
+    """No broker module refers to clients or witness, no clients module to broker or
+    witness, no witness module to either, and no product module (broker, clients,
+    witness, bench) to schemas._crypto."""
     modules = _modules(package)
     assert modules, f"no modules found under {package}/"
     problems = {}
@@ -111,6 +118,9 @@ def test_packages_import_one_way(package: str) -> None:
         ("clients", "import schemas._crypto"),
         ("broker", "def f():\n    from schemas import _crypto\n"),
         ("bench", "from schemas import _crypto"),
+        ("witness", "from broker import tlog_proofs"),
+        ("witness", "from clients.evidence import CheckpointWatcher"),
+        ("broker", "from witness.service import Witness"),
         ("bench", "import importlib\nimportlib.import_module('schemas._crypto')"),
     ],
 )
