@@ -29,6 +29,7 @@ from schemas.kinds import SpontaneousInformation
 from schemas.note import NoteVerifier, open_checkpoint, verifier_key
 
 from .brokerkit import Harness
+from .test_kinds import EXAMPLES
 
 TOKEN = "operator-token-for-tests-0123456789"  # noqa: S105 (a test token)
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -415,8 +416,10 @@ async def test_stats_differencing_learns_no_single_event(ops: Ops) -> None:
     h = ops.h
     for _ in range(12):
         await h.send("ng-naptip", h.seal("ng-naptip", "it-dna"))
+    # Verified rejections are audited one by one (a statistics report goes only to a
+    # coordinator), unlike malformed envelopes, which are summarised per minute.
     for _ in range(6):
-        await h.send("gb-nca", MALFORMED)
+        await h.send("gb-nca", h.seal("gb-nca", "it-dna", body=EXAMPLES["statistics_report"]))
     before = _numbers(await _stats_after(ops, accepted=12, rejected=6))
     await h.send("it-dna", h.seal("it-dna", "gb-nca", body=SpontaneousInformation(summary="x")))
     after = _numbers(await _stats_after(ops, accepted=13, rejected=6))
