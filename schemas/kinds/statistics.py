@@ -3,9 +3,10 @@
 A reporting authority sends its counts for a period to a network or regional
 coordinator (an authority with the `coordinator` role; broker policy routes the kind
 nowhere else). A report holds only counts in cells; no cell, and no field of the report,
-can name or describe a person: every dimension of a cell is a closed code, the count a
-bounded integer. The one free-text field, the optional text of the definitions used, is
-scanned by minimisation like any other free text.
+can name or describe anyone counted: every dimension of a cell is a closed code, the
+count a bounded integer. The one free-text field, the optional text of the definitions
+used, is scanned by minimisation like any other free text; `author`, as on every kind,
+names the official who sends the report.
 
 The categories, their sources and the suppression applied to what a coordinator
 publishes are described in docs/statistics.md.
