@@ -11,6 +11,7 @@ JSON, CSV and SVG charts. `stats check` validates a report file before it is sen
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,11 @@ def _aggregate(args: argparse.Namespace) -> int:
         reports.extend(read_reports(text, source=str(path)))
     if args.threshold < 1 or args.base < 1:
         raise UsageError("--threshold and --base are at least 1")
+    if args.period is not None:
+        start, end = _period(args.period)
+        reports = [
+            r for r in reports if (r.report.period_start, r.report.period_end) == (start, end)
+        ]
     agg = aggregate(reports, threshold=args.threshold, base=args.base)
     written = publish(agg, Path(args.out))
     print(
@@ -38,6 +44,16 @@ def _aggregate(args: argparse.Namespace) -> int:
         f"({agg.definitions}) into {args.out}: {', '.join(p.name for p in written)}"
     )
     return 0
+
+
+def _period(text: str) -> tuple[dt.date, dt.date]:
+    try:
+        start, end = (dt.date.fromisoformat(part) for part in text.split("..", 1))
+    except ValueError as exc:
+        raise UsageError(
+            f"--period {text!r} is not START..END (e.g. 2025-01-01..2025-12-31)"
+        ) from exc
+    return start, end
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -68,6 +84,9 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
         "from palermo read",
     )
     agg.add_argument("--out", required=True, help="directory for JSON, CSV and SVG charts")
+    agg.add_argument(
+        "--period", help="only the reports of this period, START..END (default: all, one period)"
+    )
     agg.add_argument("--threshold", type=int, default=5, help="smallest count shown")
     agg.add_argument("--base", type=int, default=5, help="published counts are multiples of it")
     agg.set_defaults(run=_aggregate)

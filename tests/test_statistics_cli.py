@@ -172,3 +172,21 @@ def test_aggregate_reads_messages_a_gateway_stored(
     code, out, _ = run(capsys, "stats", "aggregate", *files, "--out", str(tmp_path / "o"))
     assert code == 0
     assert out.startswith("aggregated 2 report(s) for 2025-01-01..2025-12-31")
+
+
+def test_aggregate_selects_one_period(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --period, reports of other periods in the same inbox are left aside; a
+    period that is not START..END is one line."""
+    half = msgspec.structs.replace(REPORT_B, period_end=dt.date(2025, 6, 30))
+    inbox = tmp_path / "inbox.jsonl"
+    inbox.write_text(line("ng-naptip", REPORT_A) + "\n" + line("gh-ahtu", half) + "\n")
+    out_dir = str(tmp_path / "o")
+    code, out, _ = run(capsys, "stats", "aggregate", str(inbox), "--out", out_dir,
+                       "--period", "2025-01-01..2025-06-30")  # fmt: skip
+    assert code == 0
+    assert out.startswith("aggregated 1 report(s) for 2025-01-01..2025-06-30")
+    code, _, err = run(capsys, "stats", "aggregate", str(inbox), "--out", out_dir,
+                       "--period", "2025")  # fmt: skip
+    assert (code, err) == (
+        1, "palermo: --period '2025' is not START..END (e.g. 2025-01-01..2025-12-31)\n"
+    )  # fmt: skip
