@@ -12,8 +12,8 @@ What is published and why (the threat model is written out in docs/statistics.md
 
 1. **Rounding.** Every count is rounded to a multiple of `base` (default 5, nearest,
    halves up), and every total shown is the sum of the *rounded* counts it adds up.
-   Nothing published is then a function of the true counts other than through each
-   count's own rounding, so whatever an attacker combines (totals, several tables, two
+   Nothing a table publishes is then a function of the true counts other than through
+   each count's own rounding, so whatever an attacker combines (the totals, two
    releases of the same table) it can learn a true count at best to within the
    rounding interval: `r - base//2 .. r + base//2` (clipped at zero). Two releases
    that differ by one report are two such roundings of each count, so their difference
