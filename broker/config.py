@@ -72,6 +72,9 @@ def _default_rules() -> list[PolicyRule]:
             senders=["*"],
             recipients=["*"],
         ),
+        # Statistics reports (aggregated counts) go to a network or regional coordinator
+        # and to nobody else: the coordinator publishes them only after suppression.
+        PolicyRule(kinds=["statistics_report"], senders=["*"], recipients=["coordinator"]),
     ]
 
 

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable
 from types import TracebackType
 from typing import Annotated, Any, Final
 
@@ -29,6 +28,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from schemas.audit import AuditEvent, AuditEventType, decode_event
 from schemas.errors import ProtocolError
 from schemas.records import AuthorityId
+from schemas.suppression import PublishedLine, protect_line
 from schemas.wire import Kind, UInt
 
 from . import topology
@@ -45,7 +45,9 @@ CLOCK_SKEW_MS: Final = 5 * 60 * 1000
 time for message events), give or take the clocks of broker hosts; time filters start
 and stop the scan this far beyond their bound so no event is missed."""
 SMALL_CELL: Final = 5
-"""Counts from 1 to SMALL_CELL - 1 are reported as "<5" in statistics."""
+"""Counts from 1 to SMALL_CELL - 1 are suppressed in statistics."""
+ROUNDING_BASE: Final = 5
+"""Statistics show counts rounded to multiples of this (see `schemas.suppression`)."""
 _CONSUMER_IDLE: Final = 30.0
 
 MessageIdHex = Annotated[str, Meta(pattern=r"^[0-9a-f]{32}$(?!\n)")]
@@ -252,17 +254,64 @@ async def query(js: JetStreamContext, q: AuditQuery) -> dict[str, Any]:
     return {"events": events, "next_after_seq": None}
 
 
-def _cells(counter: Counter[str], keep: Iterable[str] | None = None) -> dict[str, int | str]:
-    """Counts with small-cell suppression: 1..4 become "<5"; zero is left out."""
-    names = sorted(counter) if keep is None else sorted(keep)
-    return {k: counter[k] if counter[k] >= SMALL_CELL else "<5" for k in names if counter[k] > 0}
+SUPPRESSED: Final = "x"
+"""How statistics show a suppressed count (the usual mark in official tables)."""
+
+
+def _shown(line: PublishedLine) -> dict[str, int | str]:
+    return {k: SUPPRESSED if v is None else v for k, v in line.parts.items()}
+
+
+def _protected(
+    by_event: Counter[str],
+    by_reason: dict[str, Counter[str]],
+    by_kind: Counter[str],
+    by_sender: Counter[str],
+) -> dict[str, Any]:
+    """The counts, protected by `schemas.suppression`: rounded to multiples of
+    ROUNDING_BASE, counts below SMALL_CELL hidden, and complementary suppression so that
+    no hidden count follows from the others of its group and its total.
+
+    An event's count is the total of its reason codes, so the two are one line: the
+    event's published count is the sum of its rounded reasons, hidden with one of them
+    when needed. The events, the kinds and the senders are lines whose totals an
+    operator may know from elsewhere (the log's size, the accepted count), so each holds
+    either no hidden count or two. Senders below the threshold, and a sender hidden as a
+    complement, are left out rather than marked, so none is named below it."""
+    parts: dict[str, Counter[str]] = {}
+    for event, counter in by_reason.items():
+        residual = by_event[event] - sum(counter.values())
+        parts[event] = counter + Counter({"none": residual}) if residual > 0 else counter
+    reasons = {e: protect_line(c, SMALL_CELL, ROUNDING_BASE) for e, c in parts.items()}
+    events = protect_line(
+        by_event, SMALL_CELL, ROUNDING_BASE, total="known",
+        force=[e for e, line in reasons.items() if line.total is None],
+    )  # fmt: skip
+    shown_events = _shown(events)
+    for event, line in list(reasons.items()):
+        if events.parts.get(event) is None:
+            if all(v is not None for v in line.parts.values()):
+                # The event's count must not follow from its reasons: hide one of them.
+                reasons[event] = protect_line(
+                    parts[event], SMALL_CELL, ROUNDING_BASE, total="unknown", hide_at_least=1
+                )
+        else:
+            shown_events[event] = line.total if line.total is not None else SUPPRESSED
+    senders = protect_line(by_sender, SMALL_CELL, ROUNDING_BASE, total="known")
+    return {
+        "threshold": SMALL_CELL,
+        "rounding_base": ROUNDING_BASE,
+        "by_event": shown_events,
+        "by_reason": {event: _shown(line) for event, line in sorted(reasons.items())},
+        "by_kind": _shown(protect_line(by_kind, SMALL_CELL, ROUNDING_BASE, total="known")),
+        "by_sender": {k: v for k, v in senders.parts.items() if v is not None},
+    }
 
 
 async def stats(js: JetStreamContext, since_ms: int | None, now_ms: int) -> dict[str, Any]:
     """Aggregate counts of events since `since_ms` (weighted by each event's `count`), by
-    event, by reason code within each event, by kind and by sender, with small-cell
-    suppression. A sender appears
-    only if it reaches the threshold, so no authority is broken out below it."""
+    event, by reason code within each event, by kind and by sender, rounded and with
+    small-cell and complementary suppression (`_protected`)."""
     by_event: Counter[str] = Counter()
     by_reason: dict[str, Counter[str]] = {}
     by_kind: Counter[str] = Counter()
@@ -287,9 +336,5 @@ async def stats(js: JetStreamContext, since_ms: int | None, now_ms: int) -> dict
     return {
         "since_ms": since_ms,
         "until_ms": now_ms,
-        "threshold": SMALL_CELL,
-        "by_event": _cells(by_event),
-        "by_reason": {event: _cells(c) for event, c in sorted(by_reason.items())},
-        "by_kind": _cells(by_kind),
-        "by_sender": _cells(by_sender, [k for k, n in by_sender.items() if n >= SMALL_CELL]),
+        **_protected(by_event, by_reason, by_kind, by_sender),
     }

@@ -9,11 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 from schemas.directory import AuthorityRecord
 
 from .config import PolicyConfig
+
+STATISTICS_KIND: Final = "statistics_report"
+COORDINATOR: Final = "coordinator"
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,17 @@ class Policy:
         victim_level: str,
         legal_basis: str | None,
     ) -> Refusal | None:
-        """`None` if allowed, else the `policy_denied` or `disclosure_denied` refusal."""
+        """`None` if allowed, else the `policy_denied` or `disclosure_denied` refusal.
+
+        Whatever the rules say, a `statistics_report` goes only to coordinators: its
+        counts are published only after the coordinator's suppression."""
         for recipient in recipients:
+            if kind == STATISTICS_KIND and COORDINATOR not in recipient.roles:
+                return Refusal(
+                    "policy_denied",
+                    f"{kind} goes only to a coordinator; {recipient.id} "
+                    f"({', '.join(recipient.roles)}) is not one",
+                )
             if not self._allowed(sender, kind, recipient):
                 return Refusal(
                     "policy_denied",

@@ -103,6 +103,8 @@ EXAMPLES: Final[dict[str, str]] = {
     "nats-config": "palermo nats-config --root-public ROOT --nkeys nkeys.json "
     "--broker-nkey UBROKER... --governor-nkey UGOVERNOR...",
     "up": "palermo up --config broker.toml",
+    "stats aggregate": "palermo stats aggregate received.jsonl --out published",
+    "stats check": "palermo stats check report.json",
 }
 """One example per command, shown at the end of its `--help`."""
 

@@ -45,9 +45,12 @@ Role = Literal[
     "labour_inspectorate",
     "victim_services",
     "fiu",
+    "coordinator",
     "broker",
 ]
-"""`broker` is the role of the broker's own record (`zz-broker`), which lists its notice
+"""`coordinator` is a network or regional coordinator: it receives its members'
+statistics reports and publishes their aggregate (docs/statistics.md). `broker` is the
+role of the broker's own record (`zz-broker`), which lists its notice
 key (use `sign`) and its audit log key (use `log`); nobody sends messages to it."""
 Status = Literal["active", "suspended", "revoked"]
 KeyUse = Literal["sign", "encrypt", "log"]

@@ -111,6 +111,7 @@ DOCUMENTED = {
     "gateway": ["erase", "erasures"],
     "endpoint": ["send", "inbox", "directory"],
     "witness": ["keygen", "vkey", "run"],
+    "stats": ["aggregate", "check"],
     **{c: [] for c in ("send", "inbox", "read", "thread", "fetch", "evidence", "ack")},
     **{c: [] for c in ("evidence-export", "evidence-directory", "evidence-verify")},
 }

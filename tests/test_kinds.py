@@ -47,6 +47,9 @@ from schemas.kinds import (
     Receipt,
     RequestingAuthority,
     SpontaneousInformation,
+    StatisticsCell,
+    StatisticsDefinitions,
+    StatisticsReport,
     VictimCompensationRequest,
     VideoconferenceHearing,
     decode_message,
@@ -284,6 +287,18 @@ def _examples() -> Iterator[Message]:
         erased_ms=1_741_080_700_000,
         messages=3,
     )
+    yield StatisticsReport(
+        author=AUTHOR,
+        reporting_authority="ng-naptip",
+        period_start=dt.date(2025, 1, 1),
+        period_end=dt.date(2025, 6, 30),
+        definitions=StatisticsDefinitions(code="glotip-2024"),
+        measures=["victims_identified", "prosecuted"],
+        cells=[
+            StatisticsCell("victims_identified", "female", "12-17", "sexual", "NG", 14),
+            StatisticsCell("prosecuted", "male", "25-59", "sexual", "NG", 3),
+        ],
+    )
     yield Receipt(
         receipt_type="non_retrieval",
         message_id=REQUEST_ID,
@@ -316,7 +331,7 @@ def _mutated(kind: str, change: Callable[[dict[str, Any]], None]) -> bytes:
 def test_examples_cover_every_kind() -> None:
     """The test examples hold one fully populated body of every kind."""
     assert EXAMPLES.keys() == KINDS.keys()
-    assert len(KINDS) == 17
+    assert len(KINDS) == 18
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -491,6 +506,12 @@ BOUNDS: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
     ("network_notice", lambda d: d.update(network_id="Route.Central")),
     ("erasure_notice", lambda d: d.update(reference="Ordinanza n\u00ba 7")),
     ("erasure_confirmation", lambda d: d.update(notice_id="AAAA")),
+    ("statistics_report", lambda d: d["cells"][0].__setitem__(5, 0)),
+    ("statistics_report", lambda d: d["cells"][0].__setitem__(5, 10_000_001)),
+    ("statistics_report", lambda d: d["cells"][0].__setitem__(1, "woman")),
+    ("statistics_report", lambda d: d["cells"][0].__setitem__(4, "Nigeria")),
+    ("statistics_report", lambda d: d["cells"][0].append("Jane Doe")),
+    ("statistics_report", lambda d: d.update(victims=[{"ref": "V1"}])),
     ("receipt", lambda d: d.update(envelope_hash="AAAA")),
 ]
 
@@ -533,6 +554,10 @@ INVARIANTS: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("joint_investigation", lambda d: d.update(members=["it-dna"] * 2), "twice"),
     ("network_notice", lambda d: d.update(case_reference="RG 1"), "no case_reference"),
     ("erasure_notice", lambda d: d.update(message_ids=d["message_ids"] * 2), "listed twice"),
+    ("statistics_report", lambda d: d.update(cells=d["cells"] * 2), "same categories"),
+    ("statistics_report", lambda d: d.update(measures=["prosecuted"]), "not listed"),
+    ("statistics_report", lambda d: d.update(case_reference="RG 1"), "no case_reference"),
+    ("statistics_report", lambda d: d.update(period_end="2024-01-01"), "ends before"),
     ("receipt", lambda d: d.update(reason=None), "reason is required"),
     ("receipt", lambda d: d.update(receipt_type="delivered"), "reason is required"),
 ]
@@ -605,6 +630,24 @@ def test_network_notice_has_no_person_fields() -> None:
     assert not reachable & set(_PERSON_TYPES)
     names = {f.name for f in msgspec.structs.fields(NetworkNotice)}
     assert not {n for n in names if re.search("victim|witness|suspect|person|name", n)}
+
+
+def test_statistics_report_has_no_person_fields() -> None:
+    """statistics_report reaches no person record, and its only free text is the
+    definitions' text: a cell is closed codes and a count."""
+    reachable = set(_struct_types(msgspec.inspect.type_info(StatisticsReport)))
+    assert not reachable & set(_PERSON_TYPES)
+    info = msgspec.inspect.type_info(StatisticsCell)
+    assert isinstance(info, msgspec.inspect.StructType)
+    types = [
+        f.type.type if isinstance(f.type, msgspec.inspect.Metadata) else f.type for f in info.fields
+    ]
+    assert [t for t in types if isinstance(t, msgspec.inspect.StrType) and t.pattern is None] == []
+    assert {type(t) for t in types} == {
+        msgspec.inspect.LiteralType,
+        msgspec.inspect.StrType,
+        msgspec.inspect.IntType,
+    }
 
 
 def test_person_walk_finds_persons() -> None:

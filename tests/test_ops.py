@@ -27,6 +27,7 @@ from schemas.kinds import SpontaneousInformation
 from schemas.note import NoteVerifier, open_checkpoint, verifier_key
 
 from .brokerkit import Harness
+from .test_kinds import EXAMPLES
 
 TOKEN = "operator-token-for-tests-0123456789"  # noqa: S105 (a test token)
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -359,36 +360,80 @@ async def test_checkpoint_and_proofs_verify(ops: Ops) -> None:
         assert problem["detail"]
 
 
+async def _stats_after(ops: Ops, accepted: int, rejected: int) -> dict[str, Any]:
+    """/v1/stats once the audit log holds `accepted` and `rejected` envelopes."""
+    h = ops.h
+
+    async def settled() -> dict[str, Any] | None:
+        events = await h.audit()
+        done = sum(e.count for e in events if e.event == "rejected") == rejected and (
+            sum(e.count for e in events if e.event == "accepted") == accepted
+        )
+        return await ops.json("/v1/stats") if done else None
+
+    return await eventually(settled)
+
+
+def _numbers(stats: dict[str, Any]) -> dict[str, Any]:
+    """Every number /v1/stats shows, by a flat key."""
+    flat = {f"event.{k}": v for k, v in stats["by_event"].items()}
+    flat |= {f"kind.{k}": v for k, v in stats["by_kind"].items()}
+    flat |= {f"sender.{k}": v for k, v in stats["by_sender"].items()}
+    for event, codes in stats["by_reason"].items():
+        flat |= {f"reason.{event}.{k}": v for k, v in codes.items()}
+    return flat
+
+
 async def test_stats_suppress_small_cells(ops: Ops) -> None:
-    """/v1/stats reports counts of 5 or more as numbers and 1 to 4 as "<5", and breaks
-    out no sender below the threshold."""
+    """/v1/stats rounds counts to multiples of 5 and hides counts of 1 to 4 ("x") with a
+    complement wherever the rest of a group and its total would give one away: a lone
+    small reason hides its event's count, one small kind hides another, and no sender
+    below the threshold is named."""
     h = ops.h
     for _ in range(5):
         await h.send("ng-naptip", h.seal("ng-naptip", "it-dna"))
     await h.send("it-dna", h.seal("it-dna", "gb-nca", body=SpontaneousInformation(summary="x")))
     for _ in range(2):
         await h.send("gb-nca", MALFORMED)
-
-    async def settled() -> dict[str, Any] | None:
-        rejected = [e for e in await h.audit() if e.event == "rejected"]
-        body: dict[str, Any] = await ops.json("/v1/stats")
-        done = body["by_event"].get("accepted") == 6 and sum(e.count for e in rejected) == 2
-        return body if done else None
-
-    stats = await eventually(settled)
+    stats = await _stats_after(ops, accepted=6, rejected=2)
     assert stats["threshold"] == 5
-    assert stats["by_event"]["rejected"] == "<5"
-    assert stats["by_reason"]["rejected"] == {"malformed": "<5"}
-    assert stats["by_reason"]["directory"] == {"added": "<5"}
-    assert stats["by_kind"] == {"case_referral": 5, "spontaneous_information": "<5"}
+    assert stats["rounding_base"] == 5
+    assert stats["by_event"] == {"accepted": 5, "directory": "x", "rejected": "x"}
+    assert stats["by_reason"] == {"directory": {"added": "x"}, "rejected": {"malformed": "x"}}
+    assert stats["by_kind"] == {"case_referral": "x", "spontaneous_information": "x"}
     assert stats["by_sender"] == {"ng-naptip": 5}
-    cells = [
-        *stats["by_event"].values(), *stats["by_kind"].values(),
-        *(v for codes in stats["by_reason"].values() for v in codes.values()),
-    ]  # fmt: skip
-    assert all(v == "<5" or v >= 5 for v in cells)
+    assert all(v == "x" or v % 5 == 0 for v in _numbers(stats).values())
     later = await ops.json("/v1/stats", since_ms=FAR_FUTURE)
     assert later["by_event"] == later["by_kind"] == later["by_sender"] == {}
+
+
+async def test_stats_differencing_learns_no_single_event(ops: Ops) -> None:
+    """Two /v1/stats answers either side of one more accepted envelope: subtracting
+    them bounds every count's change by an interval of at least five values holding the
+    truth (each side is rounded to 5), so the single message is not learnt."""
+    h = ops.h
+    for _ in range(12):
+        await h.send("ng-naptip", h.seal("ng-naptip", "it-dna"))
+    # Verified rejections are audited one by one (a statistics report goes only to a
+    # coordinator), unlike malformed envelopes, which are summarised per minute.
+    for _ in range(6):
+        await h.send("gb-nca", h.seal("gb-nca", "it-dna", body=EXAMPLES["statistics_report"]))
+    before = _numbers(await _stats_after(ops, accepted=12, rejected=6))
+    await h.send("it-dna", h.seal("it-dna", "gb-nca", body=SpontaneousInformation(summary="x")))
+    after = _numbers(await _stats_after(ops, accepted=13, rejected=6))
+    changed = {"event.accepted", "kind.spontaneous_information", "sender.it-dna"}
+    compared = 0
+    for key in before.keys() & after.keys():
+        if before[key] == "x" or after[key] == "x":
+            continue  # hidden on one side: the attacker has less
+        compared += 1
+        lo, hi = max(0, after[key] - before[key] - 4), after[key] - before[key] + 4
+        assert lo <= (1 if key in changed else 0) <= hi
+        assert hi - lo >= 4
+    # 12 and 13 accepted read as 10 and 15: the change is anything from 1 to 9.
+    assert (before["event.accepted"], after["event.accepted"]) == (10, 15)
+    assert "sender.it-dna" not in after
+    assert compared >= 2  # event.accepted and sender.ng-naptip at least
 
 
 async def test_dashboard_is_static_multilingual_and_holds_no_data(ops: Ops) -> None:

@@ -45,6 +45,9 @@ from .legal import (
 from .mla import MlaRequest, MlaResponse, MlaStatus, RequestingAuthority
 from .receipts import Receipt
 from .referral import CaseReferral, SpontaneousInformation
+from .statistics import Cell as StatisticsCell
+from .statistics import Definitions as StatisticsDefinitions
+from .statistics import StatisticsReport
 from .status import (
     EXTRADITION_TERMINAL,
     EXTRADITION_TRANSITIONS,
@@ -93,6 +96,9 @@ __all__ = [
     "Receipt",
     "RequestingAuthority",
     "SpontaneousInformation",
+    "StatisticsCell",
+    "StatisticsDefinitions",
+    "StatisticsReport",
     "VictimCompensationRequest",
     "VideoconferenceHearing",
     "canonical_message",
@@ -123,6 +129,7 @@ Message: TypeAlias = (
     | NetworkNotice
     | ErasureNotice
     | ErasureConfirmation
+    | StatisticsReport
     | Receipt
 )
 """Any message body; the `kind` field says which."""

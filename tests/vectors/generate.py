@@ -41,6 +41,9 @@ from schemas.kinds import (  # noqa: E402
     ErasureNotice,
     Message,
     Receipt,
+    StatisticsCell,
+    StatisticsDefinitions,
+    StatisticsReport,
     encode_message,
     encode_message_json,
 )
@@ -269,6 +272,18 @@ def build() -> dict[str, Any]:
         in_reply_to=binding_of(notice_data).message_id,
     )  # fmt: skip
 
+    statistics = StatisticsReport(
+        reporting_authority=SENDER.authority, period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 6, 30), definitions=StatisticsDefinitions(code="glotip-2024"),
+        measures=["victims_identified", "convicted"],
+        cells=[
+            StatisticsCell("victims_identified", "female", "12-17", "sexual", "NG", 14),
+            StatisticsCell("victims_identified", "male", "25-59", "forced_labour", "NG", 9),
+            StatisticsCell("convicted", "male", "25-59", "sexual", "NG", 3),
+        ],
+    )  # fmt: skip
+    statistics_data = sealed("statistics", statistics, [IT])
+
     def with_entry(entries: list[tuple[str, bytes]], at: int, key: str, value: bytes) -> bytes:
         return forge.map_of([*entries[:at], (key, value), *entries[at:]])
 
@@ -308,6 +323,13 @@ def build() -> dict[str, Any]:
             confirmation_data,
             IT,
             json.loads(encode_message_json(confirmation)),
+        ),
+        ok(
+            "success-statistics-report",
+            "a statistics report: counts in cells of closed codes, victim level none",
+            statistics_data,
+            IT,
+            json.loads(encode_message_json(statistics)),
         ),
         # --- §4 size -----------------------------------------------------------------
         bad(
