@@ -64,6 +64,18 @@ class Metrics:
             ["reason"],
             registry=self.registry,
         )
+        self.witness_requests = Counter(
+            "palermo_witness_requests",
+            "add-checkpoint requests to the configured witnesses, by witness and outcome"
+            " (cosigned or failed)",
+            ["witness", "outcome"],
+            registry=self.registry,
+        )
+        self.cosigned_size = Gauge(
+            "palermo_cosigned_checkpoint_size",
+            "Size of the latest checkpoint published with witness cosignatures",
+            registry=self.registry,
+        )
         self.api_answered = Counter(
             "palermo_api_requests_answered",
             "Request-API requests answered, by outcome (ok or an error code)",

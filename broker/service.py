@@ -214,6 +214,7 @@ class Broker:
                 NoteVerifier.for_key(self.config.origin, self.keys.log),
                 self.config.witnessing,
                 leading=self._leading,
+                metrics=self.metrics,
             )
             await self.collector.run(stop)
         except Exception as exc:

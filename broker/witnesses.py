@@ -48,6 +48,7 @@ from schemas.witness import (
 from . import topology
 from .config import WitnessingConfig
 from .errors import BrokerError
+from .metrics import Metrics
 from .tlog_proofs import consistency_proof
 
 log = structlog.get_logger(__name__)
@@ -85,6 +86,7 @@ class WitnessCollector:
         verifier: the log's checkpoint verifier (origin and log key).
         config: the witnesses and their timeout, backoff and polling interval.
         leading: whether this instance's sequencer leads (only the leader collects).
+        metrics: where requests and the cosigned size are counted.
         clock: monotonic seconds (backoff).
     """
 
@@ -95,9 +97,11 @@ class WitnessCollector:
         config: WitnessingConfig,
         *,
         leading: Callable[[], bool] = lambda: True,
+        metrics: Metrics | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._js = js
+        self._metrics = metrics or Metrics()
         self._verifier = verifier
         self._config = config
         self._leading = leading
@@ -200,6 +204,7 @@ class WitnessCollector:
                 line = await self._submit(peer, note, checkpoint, session, retry=True)
         except Exception as exc:  # down, slow, refusing, or a proof we cannot make: logged
             peer.failures += 1
+            self._metrics.witness_requests.labels(peer.key.name, "failed").inc()
             peer.retry_at = self._clock() + self._config.backoff
             log.warning(
                 "witness_unavailable",
@@ -211,6 +216,7 @@ class WitnessCollector:
         peer.line = (checkpoint, line)
         peer.size = checkpoint.size
         peer.failures = 0
+        self._metrics.witness_requests.labels(peer.key.name, "cosigned").inc()
         log.info("witness_cosigned", witness=peer.key.name, size=checkpoint.size)
         return True
 
@@ -290,4 +296,5 @@ class WitnessCollector:
             log.info("cosigned_checkpoint_raced", size=checkpoint.size)
             return
         self.published.set()
+        self._metrics.cosigned_size.set(checkpoint.size)
         log.info("cosigned_checkpoint_published", size=checkpoint.size, cosignatures=count)

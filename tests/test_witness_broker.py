@@ -158,6 +158,31 @@ async def test_witnesses_cosign_and_a_down_witness_delays_nothing_else(
         again = await wait_for(lambda: _refreshed(strict, above=held.size))
         assert again.size > held.size
 
+        # Operators see each witness's answers and the cosigned size in /metrics; the
+        # hung w3 fails once its request times out (1 s).
+        async def metrics() -> dict[str, float] | None:
+            async with http.get(f"{ops_url}/metrics", headers=BEARER) as r:
+                samples = _samples(await r.text())
+            return samples if _requests(samples, w3, "failed") else None
+
+        samples = await wait_for(metrics)
+        assert _requests(samples, w1, "cosigned") >= 2  # `first` and `only_w1`
+        assert _requests(samples, w2, "failed") >= 1  # while it was stopped
+        assert _requests(samples, w3, "cosigned") == 0
+        assert samples["palermo_cosigned_checkpoint_size"] >= again.size
+
+
+def _requests(samples: dict[str, float], witness: str, outcome: str) -> float:
+    return samples.get(
+        f'palermo_witness_requests_total{{outcome="{outcome}",witness="{witness}"}}', 0.0
+    )
+
+
+def _samples(text: str) -> dict[str, float]:
+    """Prometheus text format: sample name with labels → value."""
+    lines = (line.rsplit(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+    return {name: float(value) for name, value in lines}
+
 
 def _port(url: str) -> int:
     return int(url.rsplit(":", 1)[1].split("/", maxsplit=1)[0])
