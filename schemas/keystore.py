@@ -211,7 +211,8 @@ def load_witness_key_bytes(data: bytes, passphrase: str) -> SigningKey:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Write `data` atomically, readable by its owner only (mode 0600)."""
+    """Write `data` atomically and durably, readable by its owner only (mode 0600): a
+    temporary file written and fsynced, renamed over `path`, the directory fsynced."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -224,6 +225,11 @@ def write_private(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def read_keystore_file(path: Path) -> bytes:

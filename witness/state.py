@@ -15,13 +15,12 @@ import asyncio
 import contextlib
 import fcntl
 import hashlib
-import os
-import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from schemas.keystore import write_private
 from schemas.note import Checkpoint, NoteError, NoteVerifier, open_checkpoint
 
 from .errors import StateError
@@ -106,18 +105,7 @@ class Ledger:
 
     @staticmethod
     def _write(path: Path, data: bytes) -> None:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
-            dir_fd = os.open(path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            write_private(path, data)
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             raise StateError(f"cannot write the state of {path.name}: {exc.strerror}") from exc
