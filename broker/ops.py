@@ -481,8 +481,7 @@ async def _lag_sampler(app: web.Application) -> AsyncIterator[None]:
     task = asyncio.create_task(ops_history.sample_lags(app[BROKER].js, app[LAGS], app[LAG_EVERY]))
     yield
     task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await asyncio.wait({task})  # its end, without swallowing a cancellation of ours
 
 
 def make_app(broker: Broker, *, lag_interval: float = ops_history.LAG_INTERVAL) -> web.Application:

@@ -56,7 +56,7 @@ def swallowed(source: str) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("package", ["broker", "clients", "schemas", "bench"])
+@pytest.mark.parametrize("package", ["broker", "clients", "schemas", "witness", "bench"])
 def test_no_module_swallows_cancellation(package: str) -> None:
     """Every `except` that can catch a cancellation raises again; nothing suppresses one."""
     problems = {
