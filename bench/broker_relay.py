@@ -121,6 +121,15 @@ async def drive(
     return len(envelopes) / elapsed, received
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds process `pid` has used so far (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
 
@@ -209,6 +218,7 @@ async def main(  # noqa: PLR0915  (one run, read top to bottom)
         seal(body, sender=sender, recipients=[recipient.recipient]).data
         for _ in range(sum(int(rate * seconds) for rate in rates))
     ]
+    total = len(envelopes) + len(paced)
     with tempfile.TemporaryDirectory(prefix="palermo-bench-") as tmp:
         work = Path(tmp)
         async with NatsServer(work / "nats") as server:
@@ -249,12 +259,14 @@ async def main(  # noqa: PLR0915  (one run, read top to bottom)
                 sys.executable, __file__, "--relay", server.url, cwd=ROOT
             )
             try:
+                cpu = cpu_seconds(relay_proc.pid)
                 relay_rate, relay_lat = await drive(
                     js, "relay.in.ng-naptip", "RELAY_OUT", "sink", envelopes
                 )
                 relay_curve = await sweep(
                     js, "relay.in.ng-naptip", "RELAY_OUT", "sink", paced, rates, seconds
                 )
+                relay_cpu = (cpu_seconds(relay_proc.pid) - cpu) / total * 1000
             finally:
                 relay_proc.terminate()
                 await relay_proc.wait()
@@ -299,8 +311,10 @@ async def main(  # noqa: PLR0915  (one run, read top to bottom)
             e2e_rate, e2e_lat = 0.0, [0.0, 0.0]
             try:
                 await asyncio.sleep(2.0)  # directory watch, bootstrap, readiness
+                cpu = cpu_seconds(broker_proc.pid)
                 broker_rate, broker_lat = await drive(js, *inbox, envelopes)
                 broker_curve = await sweep(js, *inbox, paced, rates, seconds)
+                broker_cpu = (cpu_seconds(broker_proc.pid) - cpu) / total * 1000
                 if e2e:
                     e2e_rate, e2e_lat = await client_to_client(
                         server.url, sender, recipient, root.public, body, e2e_messages
@@ -314,12 +328,25 @@ async def main(  # noqa: PLR0915  (one run, read top to bottom)
     throughput = {
         "title": f"Throughput, {messages} envelopes of {len(envelopes[0])} bytes published at "
         "once (latency includes queueing behind them)",
-        "columns": ["system", "msgs/s", "p50 ms", "p99 ms", "of the bare relay"],
+        "columns": [
+            "system",
+            "msgs/s",
+            "p50 ms",
+            "p99 ms",
+            "of the bare relay",
+            "CPU ms per message (whole run)",
+        ],
         "rows": [
-            [name, round(rate), round(pct(lat, 50), 1), round(pct(lat, 99), 1), share]
-            for name, rate, lat, share in (
-                ("bare relay", relay_rate, relay_lat, "100 %"),
-                ("broker", broker_rate, broker_lat, f"{ratio:.0%}".replace("%", " %")),
+            [name, round(rate), round(pct(lat, 50), 1), round(pct(lat, 99), 1), share, cpu]
+            for name, rate, lat, share, cpu in (
+                ("bare relay", relay_rate, relay_lat, "100 %", round(relay_cpu, 3)),
+                (
+                    "broker",
+                    broker_rate,
+                    broker_lat,
+                    f"{ratio:.0%}".replace("%", " %"),
+                    round(broker_cpu, 3),
+                ),
             )
         ],
     }
