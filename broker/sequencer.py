@@ -7,8 +7,10 @@ before the TTL, and stops writing the moment it cannot. The lease only decides *
 works; *what* gets written is guarded by compare-and-set on every write, so a deposed
 sequencer that wakes up late cannot overwrite its successor:
 
-- leaves are read by direct get, strictly by sequence; a missing sequence halts it
-  (`AuditGap`), because a leaf the tree skipped could never be proved;
+- leaves are read strictly by sequence — while leading, from an ordered consumer that
+  starts where the stored tree ends (one pushed message per event, no request each);
+  when resuming, by direct get — and a missing sequence halts it (`AuditGap`), because
+  a leaf the tree skipped could never be proved;
 - each batch is stored atomically (`tiles.TreeStore.save`), so a successor resumes
   from exactly where the predecessor's last completed batch ended;
 - a checkpoint is signed only after a consistency proof from the stored tiles shows it
@@ -29,7 +31,10 @@ from typing import Final
 import nats.errors
 import nats.js.errors
 import structlog
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.kv import KeyValue
 
 from schemas import tlog
@@ -241,29 +246,31 @@ class Sequencer:
         builder = TileBuilder(state)
         self.size = compact.size
         self.published_size = latest.size if latest else 0
+        events = _Follow(self._js, self._stream, compact.size + 1)
+        await events.start()
         self.leading.set()
         self._log.info("sequencer_leading", size=compact.size, published=self.published_size)
         last_publish = -math.inf
-        while not self._stop.is_set():
-            await self._renew_if_due(lock)
-            payloads = await self._read(compact.size + 1, self._batch)
-            if payloads:
-                for payload in payloads:
-                    builder.add(compact.append(tlog.leaf_hash(payload)))
-                self._check_lease()
-                state = builder.state(compact)
-                state_rev = await store.save(state, builder.full, state_rev)
-                builder.full.clear()
-                self.size = compact.size
-                self._log.debug("tree_stored", size=compact.size)
-            if compact.size > self.published_size and (
-                self._clock() - last_publish >= self._interval
-            ):
-                latest, cp_rev = await self._publish(checkpoints, store, state, latest, cp_rev)
-                last_publish = self._clock()
-            if not payloads:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), min(self._interval / 4, 0.25))
+        try:
+            while not self._stop.is_set():
+                await self._renew_if_due(lock)
+                payloads = await events.read(self._batch, min(self._interval / 4, 0.25))
+                if payloads:
+                    for payload in payloads:
+                        builder.add(compact.append(tlog.leaf_hash(payload)))
+                    self._check_lease()
+                    state = builder.state(compact)
+                    state_rev = await store.save(state, builder.full, state_rev)
+                    builder.full.clear()
+                    self.size = compact.size
+                    self._log.debug("tree_stored", size=compact.size)
+                if compact.size > self.published_size and (
+                    self._clock() - last_publish >= self._interval
+                ):
+                    latest, cp_rev = await self._publish(checkpoints, store, state, latest, cp_rev)
+                    last_publish = self._clock()
+        finally:
+            await events.close()
         if compact.size > self.published_size:
             await self._publish(checkpoints, store, state, latest, cp_rev)
 
@@ -367,3 +374,58 @@ class Sequencer:
         self.published_size = state.size
         self._log.info("checkpoint_published", size=state.size)
         return checkpoint, new_rev
+
+
+class _Follow:
+    """The audit stream's events from sequence `first` on, in order, pushed by an
+    ordered consumer (no acks, in memory, re-created by the client from where it was if
+    a message is lost in flight). A stream sequence other than the next expected one
+    means the stream lacks that sequence: `AuditGap`."""
+
+    def __init__(self, js: JetStreamContext, stream: str, first: int) -> None:
+        self._js = js
+        self._stream = stream
+        self._next = first
+        self._queue: asyncio.Queue[Msg] = asyncio.Queue()
+        self._sub: Subscription | None = None
+
+    async def start(self) -> None:
+        try:
+            info = await self._js.stream_info(self._stream)
+            subjects = list(info.config.subjects or [])
+            self._sub = await self._js.subscribe(
+                subjects[0],
+                stream=self._stream,
+                cb=self._queue.put,
+                ordered_consumer=True,
+                config=ConsumerConfig(
+                    deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                    opt_start_seq=self._next,
+                    filter_subjects=subjects,
+                ),
+            )
+        except _NATS_ERRORS as exc:
+            raise LeaseLost(f"audit stream unreadable ({type(exc).__name__})") from exc
+
+    async def read(self, most: int, wait: float) -> list[bytes]:
+        """Up to `most` payloads in sequence order: those already here, else the first
+        to arrive within `wait` seconds and any that came with it."""
+        msgs: list[Msg] = []
+        if self._queue.empty():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    msgs.append(await self._queue.get())
+        while len(msgs) < most and not self._queue.empty():
+            msgs.append(self._queue.get_nowait())
+        payloads: list[bytes] = []
+        for msg in msgs:
+            if msg.metadata.sequence.stream != self._next:
+                raise AuditGap(self._next)
+            payloads.append(msg.data or b"")
+            self._next += 1
+        return payloads
+
+    async def close(self) -> None:
+        if self._sub is not None:
+            with contextlib.suppress(*_NATS_ERRORS, TimeoutError):
+                await self._sub.unsubscribe()
