@@ -89,6 +89,11 @@ class Candidate:
         return self.parsed.binding
 
 
+def rate_limited() -> Rejection:
+    """The rejection of an envelope over its sender's rate."""
+    return Rejection("rate_limited", "too many envelopes from this sender; retry later")
+
+
 def sender_of(subject: str) -> str:
     """The authenticated sender token of an ingress subject `palermo.in.<id>`."""
     return subject.rsplit(".", 1)[-1]
@@ -103,7 +108,7 @@ def precheck(c: Candidate, directory: Directory, rate_allowed: bool) -> None:
     """
     c.hash = envelope.envelope_hash(c.data)
     if not rate_allowed:
-        raise Rejection("rate_limited", "too many envelopes from this sender; retry later")
+        raise rate_limited()
     try:
         c.parsed = envelope.parse(c.data)
     except TooLarge as exc:
