@@ -106,8 +106,8 @@ def precheck(c: Candidate, directory: Directory, rate_allowed: bool) -> None:
 
     Raises `Rejection`; `StaleDirectory` (not a rejection: the caller retries later).
     """
-    c.hash = envelope.envelope_hash(c.data)
     if not rate_allowed:
+        c.hash = envelope.envelope_hash(c.data)
         raise rate_limited()
     try:
         c.parsed = envelope.parse(c.data)
@@ -115,6 +115,9 @@ def precheck(c: Candidate, directory: Directory, rate_allowed: bool) -> None:
         raise Rejection("too_large", str(exc)) from exc
     except Malformed as exc:
         raise Rejection("malformed", str(exc)) from exc
+    finally:
+        # parse computes the same BLAKE2b of the same bytes: hash them once.
+        c.hash = c.parsed.hash if c.parsed is not None else envelope.envelope_hash(c.data)
     binding = c.parsed.binding
     if binding.sender != c.subject_sender:
         raise Rejection(
