@@ -7,10 +7,9 @@ before the TTL, and stops writing the moment it cannot. The lease only decides *
 works; *what* gets written is guarded by compare-and-set on every write, so a deposed
 sequencer that wakes up late cannot overwrite its successor:
 
-- leaves are read strictly by sequence — while leading, from an ordered consumer that
-  starts where the stored tree ends (one pushed message per event, no request each);
-  when resuming, by direct get — and a missing sequence halts it (`AuditGap`), because
-  a leaf the tree skipped could never be proved;
+- leaves are read strictly by sequence, by batched direct gets (one request per batch,
+  not per event); a missing sequence halts it (`AuditGap`), because a leaf the tree
+  skipped could never be proved;
 - each batch is stored atomically (`tiles.TreeStore.save`), so a successor resumes
   from exactly where the predecessor's last completed batch ended;
 - a checkpoint is signed only after a consistency proof from the stored tiles shows it
@@ -23,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 import time
 from collections.abc import Callable
@@ -31,10 +31,7 @@ from typing import Final
 import nats.errors
 import nats.js.errors
 import structlog
-from nats.aio.msg import Msg
-from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
-from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.kv import KeyValue
 
 from schemas import tlog
@@ -68,6 +65,8 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 LOCK_KEY: Final = "sequencer"
+BATCH_TIMEOUT: Final = 5.0
+"""Seconds a batched read of the audit stream may take before it counts as failed."""
 _NATS_ERRORS = (nats.errors.Error, nats.js.errors.Error)
 
 
@@ -246,31 +245,29 @@ class Sequencer:
         builder = TileBuilder(state)
         self.size = compact.size
         self.published_size = latest.size if latest else 0
-        events = _Follow(self._js, self._stream, compact.size + 1)
-        await events.start()
         self.leading.set()
         self._log.info("sequencer_leading", size=compact.size, published=self.published_size)
         last_publish = -math.inf
-        try:
-            while not self._stop.is_set():
-                await self._renew_if_due(lock)
-                payloads = await events.read(self._batch, min(self._interval / 4, 0.25))
-                if payloads:
-                    for payload in payloads:
-                        builder.add(compact.append(tlog.leaf_hash(payload)))
-                    self._check_lease()
-                    state = builder.state(compact)
-                    state_rev = await store.save(state, builder.full, state_rev)
-                    builder.full.clear()
-                    self.size = compact.size
-                    self._log.debug("tree_stored", size=compact.size)
-                if compact.size > self.published_size and (
-                    self._clock() - last_publish >= self._interval
-                ):
-                    latest, cp_rev = await self._publish(checkpoints, store, state, latest, cp_rev)
-                    last_publish = self._clock()
-        finally:
-            await events.close()
+        while not self._stop.is_set():
+            await self._renew_if_due(lock)
+            payloads = await self._get_batch(compact.size + 1, self._batch)
+            if payloads:
+                for payload in payloads:
+                    builder.add(compact.append(tlog.leaf_hash(payload)))
+                self._check_lease()
+                state = builder.state(compact)
+                state_rev = await store.save(state, builder.full, state_rev)
+                builder.full.clear()
+                self.size = compact.size
+                self._log.debug("tree_stored", size=compact.size)
+            if compact.size > self.published_size and (
+                self._clock() - last_publish >= self._interval
+            ):
+                latest, cp_rev = await self._publish(checkpoints, store, state, latest, cp_rev)
+                last_publish = self._clock()
+            if not payloads:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), min(self._interval / 4, 0.25))
         if compact.size > self.published_size:
             await self._publish(checkpoints, store, state, latest, cp_rev)
 
@@ -306,25 +303,44 @@ class Sequencer:
             raise TreeCorrupt(f"tree has {first - 1} leaves, the audit stream {last} events")
         if (info.state.first_seq or 1) > first and last >= first:
             raise AuditGap(first)
-        end = min(last, first + count - 1)
-        seqs = range(first, end + 1)
-        results = await asyncio.gather(*(self._get(seq) for seq in seqs), return_exceptions=True)
-        payloads: list[bytes] = []
-        for seq, result in zip(seqs, results, strict=True):
-            if isinstance(result, BaseException):
-                if isinstance(result, nats.js.errors.NotFoundError | AuditGap):
-                    raise AuditGap(seq) from result
-                if isinstance(result, Exception):
-                    raise LeaseLost(f"audit read failed ({type(result).__name__})") from result
-                raise result
-            payloads.append(result)
+        payloads = await self._get_batch(first, min(last, first + count - 1) - first + 1)
+        if len(payloads) < min(last, first + count - 1) - first + 1:
+            raise AuditGap(first + len(payloads))
         return payloads
 
-    async def _get(self, seq: int) -> bytes:
-        msg = await self._js.get_msg(self._stream, seq=seq, direct=True)
-        if msg.seq != seq:
-            raise AuditGap(seq)
-        return msg.data or b""
+    async def _get_batch(self, first: int, count: int) -> list[bytes]:
+        """Payloads of sequences first.. (at most `count`, fewer if the stream ends
+        sooner) in one batched direct get: one request, the events streamed back, an
+        end-of-batch status last. The server skips a missing sequence, so each event
+        must carry the next one: any other is a gap (`AuditGap`)."""
+        if count <= 0:
+            return []
+        # nats-py 2.16 has no batched direct get: the request is made on its connection.
+        nc = self._js._nc
+        subject = f"{self._js._prefix}.DIRECT.GET.{self._stream}"
+        inbox = nc.new_inbox()
+        request = json.dumps({"seq": first, "batch": count}).encode()
+        payloads: list[bytes] = []
+        try:
+            sub = await nc.subscribe(inbox)
+            try:
+                await nc.publish(subject, request, inbox)
+                async with asyncio.timeout(BATCH_TIMEOUT):
+                    while True:
+                        msg = await sub.next_msg(timeout=BATCH_TIMEOUT)
+                        headers = msg.headers or {}
+                        status = headers.get("Status")
+                        if status in {"204", "404"}:  # end of batch; none at first
+                            return payloads
+                        if status is not None:
+                            raise LeaseLost(f"audit read failed (status {status})")
+                        if int(headers.get("Nats-Sequence", "0")) != first + len(payloads):
+                            raise AuditGap(first + len(payloads))
+                        payloads.append(msg.data or b"")
+            finally:
+                await sub.unsubscribe()
+        except (*_NATS_ERRORS, TimeoutError) as exc:
+            raise LeaseLost(f"audit read failed ({type(exc).__name__})") from exc
 
     # --- checkpoints -----------------------------------------------------------------
 
@@ -374,58 +390,3 @@ class Sequencer:
         self.published_size = state.size
         self._log.info("checkpoint_published", size=state.size)
         return checkpoint, new_rev
-
-
-class _Follow:
-    """The audit stream's events from sequence `first` on, in order, pushed by an
-    ordered consumer (no acks, in memory, re-created by the client from where it was if
-    a message is lost in flight). A stream sequence other than the next expected one
-    means the stream lacks that sequence: `AuditGap`."""
-
-    def __init__(self, js: JetStreamContext, stream: str, first: int) -> None:
-        self._js = js
-        self._stream = stream
-        self._next = first
-        self._queue: asyncio.Queue[Msg] = asyncio.Queue()
-        self._sub: Subscription | None = None
-
-    async def start(self) -> None:
-        try:
-            info = await self._js.stream_info(self._stream)
-            subjects = list(info.config.subjects or [])
-            self._sub = await self._js.subscribe(
-                subjects[0],
-                stream=self._stream,
-                cb=self._queue.put,
-                ordered_consumer=True,
-                config=ConsumerConfig(
-                    deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-                    opt_start_seq=self._next,
-                    filter_subjects=subjects,
-                ),
-            )
-        except _NATS_ERRORS as exc:
-            raise LeaseLost(f"audit stream unreadable ({type(exc).__name__})") from exc
-
-    async def read(self, most: int, wait: float) -> list[bytes]:
-        """Up to `most` payloads in sequence order: those already here, else the first
-        to arrive within `wait` seconds and any that came with it."""
-        msgs: list[Msg] = []
-        if self._queue.empty():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(wait):
-                    msgs.append(await self._queue.get())
-        while len(msgs) < most and not self._queue.empty():
-            msgs.append(self._queue.get_nowait())
-        payloads: list[bytes] = []
-        for msg in msgs:
-            if msg.metadata.sequence.stream != self._next:
-                raise AuditGap(self._next)
-            payloads.append(msg.data or b"")
-            self._next += 1
-        return payloads
-
-    async def close(self) -> None:
-        if self._sub is not None:
-            with contextlib.suppress(*_NATS_ERRORS, TimeoutError):
-                await self._sub.unsubscribe()
