@@ -121,6 +121,15 @@ async def drive(
     return len(envelopes) / elapsed, received
 
 
+async def pulling(js: JetStreamContext, stream: str, durable: str) -> None:
+    """Wait until a process pulls from `durable`: both systems start before the clock."""
+    for _ in range(600):
+        if (await js.consumer_info(stream, durable)).num_waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"nothing pulls from {stream}/{durable}")
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU seconds process `pid` has used so far (Linux; 0 elsewhere)."""
     try:
@@ -259,6 +268,7 @@ async def main(  # noqa: PLR0915  (one run, read top to bottom)
                 sys.executable, __file__, "--relay", server.url, cwd=ROOT
             )
             try:
+                await pulling(js, "RELAY_IN", "relay")
                 cpu = cpu_seconds(relay_proc.pid)
                 relay_rate, relay_lat = await drive(
                     js, "relay.in.ng-naptip", "RELAY_OUT", "sink", envelopes
@@ -310,7 +320,7 @@ async def main(  # noqa: PLR0915  (one run, read top to bottom)
             )
             e2e_rate, e2e_lat = 0.0, [0.0, 0.0]
             try:
-                await asyncio.sleep(2.0)  # directory watch, bootstrap, readiness
+                await pulling(js, topology.INGRESS, topology.INGRESS_CONSUMER)
                 cpu = cpu_seconds(broker_proc.pid)
                 broker_rate, broker_lat = await drive(js, *inbox, envelopes)
                 broker_curve = await sweep(js, *inbox, paced, rates, seconds)
