@@ -9,13 +9,17 @@ nothing else; the broker (`palermo up`, a separate process like the relay) does 
 whole pipeline: canonical decode, directory and key checks, signature verification,
 time window, seen-set, policy, the audit event, the delivery, the signed notice and the
 audit tree. Sealing is the sender's cost and happens before the clock starts.
-Prints msgs/s for each, their ratio, and end-to-end latency p50/p99.
+Prints msgs/s for each, their ratio, and end-to-end latency p50/p99; then latency
+against offered load: each system is fed at steady rates (`--rates`, msgs/s, each for
+`--seconds`) and p50/p99 are taken per rate, so a reader sees where each saturates.
+`--json FILE` also writes every figure as JSON (tables, and one curve per system).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -50,8 +54,9 @@ from tests.brokerkit import record  # noqa: E402
 
 FAST = {"opslimit": OPSLIMIT_INTERACTIVE, "memlimit": MEMLIMIT_INTERACTIVE}
 PASS = "benchmark passphrase"  # noqa: S105  (a throwaway keystore)
-PACED_RATE = 500.0
-PACED_SECONDS = 4.0
+RATES = (250.0, 500.0, 1000.0, 2000.0, 4000.0)
+"""Offered loads of the sweep, msgs/s."""
+SWEEP_SECONDS = 2.0
 SUMMARY = (
     "Recruited in Benin City with a false offer of salon work; moved through Agadez and "
     "Tripoli; exploited in Castel Volturno. "
@@ -116,6 +121,24 @@ async def drive(
     return len(envelopes) / elapsed, received
 
 
+async def pulling(js: JetStreamContext, stream: str, durable: str) -> None:
+    """Wait until a process pulls from `durable`: both systems start before the clock."""
+    for _ in range(600):
+        if (await js.consumer_info(stream, durable)).num_waiting:
+            return
+        await asyncio.sleep(0.05)
+    raise TimeoutError(f"nothing pulls from {stream}/{durable}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds process `pid` has used so far (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000
 
@@ -156,7 +179,44 @@ async def client_to_client(
     return count / elapsed, latencies
 
 
-async def main(messages: int) -> None:  # noqa: PLR0915  (one run, read top to bottom)
+Point = dict[str, float]
+
+
+def point(offered: float, achieved: float, latencies: list[float]) -> Point:
+    return {
+        "offered": offered,
+        "achieved": achieved,
+        "p50_ms": pct(latencies, 50),
+        "p99_ms": pct(latencies, 99),
+    }
+
+
+async def sweep(
+    js: JetStreamContext,
+    subject: str,
+    stream: str,
+    durable: str,
+    envelopes: list[bytes],
+    rates: list[float],
+    seconds: float,
+) -> list[Point]:
+    """Latency at each steady offered rate; `envelopes` are used up in order."""
+    points = []
+    at = 0
+    for rate in rates:
+        count = int(rate * seconds)
+        achieved, latencies = await drive(
+            js, subject, stream, durable, envelopes[at : at + count], rate=rate
+        )
+        at += count
+        points.append(point(rate, achieved, latencies))
+    return points
+
+
+async def main(  # noqa: PLR0915  (one run, read top to bottom)
+    messages: int, rates: list[float], seconds: float, e2e: bool
+) -> dict[str, object]:
+    """Run both legs (and the end-to-end one); print the tables, return the JSON report."""
     sender, recipient = AuthorityKeys.generate("ng-naptip"), AuthorityKeys.generate("it-dna")
     body = CaseReferral(summary=SUMMARY[:1024], victims=[Victim(ref="V1", sex="female")])
     envelopes = [
@@ -165,8 +225,9 @@ async def main(messages: int) -> None:  # noqa: PLR0915  (one run, read top to b
     e2e_messages = min(messages, 2000)
     paced = [
         seal(body, sender=sender, recipients=[recipient.recipient]).data
-        for _ in range(int(PACED_RATE * PACED_SECONDS))
+        for _ in range(sum(int(rate * seconds) for rate in rates))
     ]
+    total = len(envelopes) + len(paced)
     with tempfile.TemporaryDirectory(prefix="palermo-bench-") as tmp:
         work = Path(tmp)
         async with NatsServer(work / "nats") as server:
@@ -207,12 +268,15 @@ async def main(messages: int) -> None:  # noqa: PLR0915  (one run, read top to b
                 sys.executable, __file__, "--relay", server.url, cwd=ROOT
             )
             try:
+                await pulling(js, "RELAY_IN", "relay")
+                cpu = cpu_seconds(relay_proc.pid)
                 relay_rate, relay_lat = await drive(
                     js, "relay.in.ng-naptip", "RELAY_OUT", "sink", envelopes
                 )
-                _, relay_paced = await drive(
-                    js, "relay.in.ng-naptip", "RELAY_OUT", "sink", paced, rate=PACED_RATE
+                relay_curve = await sweep(
+                    js, "relay.in.ng-naptip", "RELAY_OUT", "sink", paced, rates, seconds
                 )
+                relay_cpu = (cpu_seconds(relay_proc.pid) - cpu) / total * 1000
             finally:
                 relay_proc.terminate()
                 await relay_proc.wait()
@@ -249,58 +313,130 @@ async def main(messages: int) -> None:  # noqa: PLR0915  (one run, read top to b
                 cwd=ROOT,
                 env=env,
             )
+            inbox = (
+                topology.ingress_subject("ng-naptip"),
+                topology.DELIVERY,
+                topology.inbox_consumer("it-dna"),
+            )
+            e2e_rate, e2e_lat = 0.0, [0.0, 0.0]
             try:
-                await asyncio.sleep(2.0)  # directory watch, bootstrap, readiness
-                broker_rate, broker_lat = await drive(
-                    js,
-                    topology.ingress_subject("ng-naptip"),
-                    topology.DELIVERY,
-                    topology.inbox_consumer("it-dna"),
-                    envelopes,
-                )
-                _, broker_paced = await drive(
-                    js,
-                    topology.ingress_subject("ng-naptip"),
-                    topology.DELIVERY,
-                    topology.inbox_consumer("it-dna"),
-                    paced,
-                    rate=PACED_RATE,
-                )
-                e2e_rate, e2e_lat = await client_to_client(
-                    server.url, sender, recipient, root.public, body, e2e_messages
-                )
+                await pulling(js, topology.INGRESS, topology.INGRESS_CONSUMER)
+                cpu = cpu_seconds(broker_proc.pid)
+                broker_rate, broker_lat = await drive(js, *inbox, envelopes)
+                broker_curve = await sweep(js, *inbox, paced, rates, seconds)
+                broker_cpu = (cpu_seconds(broker_proc.pid) - cpu) / total * 1000
+                if e2e:
+                    e2e_rate, e2e_lat = await client_to_client(
+                        server.url, sender, recipient, root.public, body, e2e_messages
+                    )
             finally:
                 broker_proc.terminate()
                 await broker_proc.wait()
             await nc.close()
 
-    print(f"\n{messages} envelopes of {len(envelopes[0])} bytes (1 KiB body), one recipient")
-    print("throughput: all published at once; latency then includes queueing behind them")
-    print(f"{'':>12} {'msgs/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-    for name, rate, lat in (
-        ("bare relay", relay_rate, relay_lat),
-        ("broker", broker_rate, broker_lat),
-    ):
-        print(f"{name:>12} {rate:>9.0f} {pct(lat, 50):>8.1f} {pct(lat, 99):>8.1f}")
-    print(f"\nclient library end to end ({e2e_messages} messages, sealing and opening included,")
-    print("a signed retrieval receipt sent back for each)")
-    print(f"{'':>12} {'msgs/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
-    print(f"{'end to end':>12} {e2e_rate:>9.0f} {pct(e2e_lat, 50):>8.1f} {pct(e2e_lat, 99):>8.1f}")
-    print(
-        f"\nlatency at a steady {PACED_RATE:.0f} msgs/s for {PACED_SECONDS:.0f} s (not saturated)"
-    )
-    print(f"{'':>12} {'p50 ms':>8} {'p99 ms':>8}")
-    for name, lat in (("bare relay", relay_paced), ("broker", broker_paced)):
-        print(f"{name:>12} {pct(lat, 50):>8.1f} {pct(lat, 99):>8.1f}")
-    print(f"broker / bare relay: {broker_rate / relay_rate:.0%}")
+    ratio = broker_rate / relay_rate
+    throughput = {
+        "title": f"Throughput, {messages} envelopes of {len(envelopes[0])} bytes published at "
+        "once (latency includes queueing behind them)",
+        "columns": [
+            "system",
+            "msgs/s",
+            "p50 ms",
+            "p99 ms",
+            "of the bare relay",
+            "CPU ms per message (whole run)",
+        ],
+        "rows": [
+            [name, round(rate), round(pct(lat, 50), 1), round(pct(lat, 99), 1), share, cpu]
+            for name, rate, lat, share, cpu in (
+                ("bare relay", relay_rate, relay_lat, "100 %", round(relay_cpu, 3)),
+                (
+                    "broker",
+                    broker_rate,
+                    broker_lat,
+                    f"{ratio:.0%}".replace("%", " %"),
+                    round(broker_cpu, 3),
+                ),
+            )
+        ],
+    }
+    load = {
+        "title": "Latency against steady offered load (ms)",
+        "columns": [
+            "offered msgs/s",
+            "relay achieved",
+            "relay p50",
+            "relay p99",
+            "broker achieved",
+            "broker p50",
+            "broker p99",
+            "broker p99 / relay p99",
+        ],
+        "rows": [
+            [
+                round(r["offered"]),
+                round(r["achieved"]),
+                round(r["p50_ms"], 1),
+                round(r["p99_ms"], 1),
+                round(b["achieved"]),
+                round(b["p50_ms"], 1),
+                round(b["p99_ms"], 1),
+                round(b["p99_ms"] / r["p99_ms"], 1),
+            ]
+            for r, b in zip(relay_curve, broker_curve, strict=True)
+        ],
+    }
+    tables = [throughput, load]
+    curves = [
+        {"name": "bare relay", "points": [*relay_curve, point(0.0, relay_rate, relay_lat)]},
+        {"name": "broker", "points": [*broker_curve, point(0.0, broker_rate, broker_lat)]},
+    ]
+    if e2e:
+        tables.append(
+            {
+                "title": f"Client library end to end ({e2e_messages} messages, sealing and "
+                "opening included, a signed retrieval receipt sent back for each)",
+                "columns": ["system", "msgs/s", "p50 ms", "p99 ms"],
+                "rows": [
+                    [
+                        "end to end",
+                        round(e2e_rate),
+                        round(pct(e2e_lat, 50), 1),
+                        round(pct(e2e_lat, 99), 1),
+                    ]
+                ],
+            }
+        )
+    for table in tables:
+        print(f"\n{table['title']}")
+        print("  ".join(f"{c:>14}" for c in table["columns"]))
+        for row in table["rows"]:
+            print("  ".join(f"{c:>14}" for c in row))
+    print(f"\nbroker / bare relay: {ratio:.0%}")
+    return {"bench": "broker_relay", "tables": tables, "curves": curves}
+
+
+def _rates(text: str) -> list[float]:
+    return [float(r) for r in text.split(",") if r.strip()]
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=5000)
+    parser.add_argument(
+        "--rates",
+        type=_rates,
+        default=list(RATES),
+        help="offered loads of the latency sweep, msgs/s, comma-separated",
+    )
+    parser.add_argument("--seconds", type=float, default=SWEEP_SECONDS, help="per offered load")
+    parser.add_argument("--no-e2e", action="store_true", help="skip the client-library leg")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--relay", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.relay:
         asyncio.run(relay(args.relay))
     else:
-        asyncio.run(main(args.messages))
+        report = asyncio.run(main(args.messages, args.rates, args.seconds, not args.no_e2e))
+        if args.json:
+            Path(args.json).write_text(json.dumps(report, indent=1) + "\n")

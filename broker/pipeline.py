@@ -89,6 +89,11 @@ class Candidate:
         return self.parsed.binding
 
 
+def rate_limited() -> Rejection:
+    """The rejection of an envelope over its sender's rate."""
+    return Rejection("rate_limited", "too many envelopes from this sender; retry later")
+
+
 def sender_of(subject: str) -> str:
     """The authenticated sender token of an ingress subject `palermo.in.<id>`."""
     return subject.rsplit(".", 1)[-1]
@@ -101,15 +106,18 @@ def precheck(c: Candidate, directory: Directory, rate_allowed: bool) -> None:
 
     Raises `Rejection`; `StaleDirectory` (not a rejection: the caller retries later).
     """
-    c.hash = envelope.envelope_hash(c.data)
     if not rate_allowed:
-        raise Rejection("rate_limited", "too many envelopes from this sender; retry later")
+        c.hash = envelope.envelope_hash(c.data)
+        raise rate_limited()
     try:
         c.parsed = envelope.parse(c.data)
     except TooLarge as exc:
         raise Rejection("too_large", str(exc)) from exc
     except Malformed as exc:
         raise Rejection("malformed", str(exc)) from exc
+    finally:
+        # parse computes the same BLAKE2b of the same bytes: hash them once.
+        c.hash = c.parsed.hash if c.parsed is not None else envelope.envelope_hash(c.data)
     binding = c.parsed.binding
     if binding.sender != c.subject_sender:
         raise Rejection(

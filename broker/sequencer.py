@@ -7,8 +7,9 @@ before the TTL, and stops writing the moment it cannot. The lease only decides *
 works; *what* gets written is guarded by compare-and-set on every write, so a deposed
 sequencer that wakes up late cannot overwrite its successor:
 
-- leaves are read by direct get, strictly by sequence; a missing sequence halts it
-  (`AuditGap`), because a leaf the tree skipped could never be proved;
+- leaves are read strictly by sequence, by batched direct gets (one request per batch,
+  not per event); a missing sequence halts it (`AuditGap`), because a leaf the tree
+  skipped could never be proved;
 - each batch is stored atomically (`tiles.TreeStore.save`), so a successor resumes
   from exactly where the predecessor's last completed batch ended;
 - a checkpoint is signed only after a consistency proof from the stored tiles shows it
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import math
 import time
 from collections.abc import Callable
@@ -63,6 +65,8 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 LOCK_KEY: Final = "sequencer"
+BATCH_TIMEOUT: Final = 5.0
+"""Seconds a batched read of the audit stream may take before it counts as failed."""
 _NATS_ERRORS = (nats.errors.Error, nats.js.errors.Error)
 
 
@@ -246,7 +250,7 @@ class Sequencer:
         last_publish = -math.inf
         while not self._stop.is_set():
             await self._renew_if_due(lock)
-            payloads = await self._read(compact.size + 1, self._batch)
+            payloads = await self._get_batch(compact.size + 1, self._batch)
             if payloads:
                 for payload in payloads:
                     builder.add(compact.append(tlog.leaf_hash(payload)))
@@ -299,25 +303,44 @@ class Sequencer:
             raise TreeCorrupt(f"tree has {first - 1} leaves, the audit stream {last} events")
         if (info.state.first_seq or 1) > first and last >= first:
             raise AuditGap(first)
-        end = min(last, first + count - 1)
-        seqs = range(first, end + 1)
-        results = await asyncio.gather(*(self._get(seq) for seq in seqs), return_exceptions=True)
-        payloads: list[bytes] = []
-        for seq, result in zip(seqs, results, strict=True):
-            if isinstance(result, BaseException):
-                if isinstance(result, nats.js.errors.NotFoundError | AuditGap):
-                    raise AuditGap(seq) from result
-                if isinstance(result, Exception):
-                    raise LeaseLost(f"audit read failed ({type(result).__name__})") from result
-                raise result
-            payloads.append(result)
+        payloads = await self._get_batch(first, min(last, first + count - 1) - first + 1)
+        if len(payloads) < min(last, first + count - 1) - first + 1:
+            raise AuditGap(first + len(payloads))
         return payloads
 
-    async def _get(self, seq: int) -> bytes:
-        msg = await self._js.get_msg(self._stream, seq=seq, direct=True)
-        if msg.seq != seq:
-            raise AuditGap(seq)
-        return msg.data or b""
+    async def _get_batch(self, first: int, count: int) -> list[bytes]:
+        """Payloads of sequences first.. (at most `count`, fewer if the stream ends
+        sooner) in one batched direct get: one request, the events streamed back, an
+        end-of-batch status last. The server skips a missing sequence, so each event
+        must carry the next one: any other is a gap (`AuditGap`)."""
+        if count <= 0:
+            return []
+        # nats-py 2.16 has no batched direct get: the request is made on its connection.
+        nc = self._js._nc
+        subject = f"{self._js._prefix}.DIRECT.GET.{self._stream}"
+        inbox = nc.new_inbox()
+        request = json.dumps({"seq": first, "batch": count}).encode()
+        payloads: list[bytes] = []
+        try:
+            sub = await nc.subscribe(inbox)
+            try:
+                await nc.publish(subject, request, inbox)
+                async with asyncio.timeout(BATCH_TIMEOUT):
+                    while True:
+                        msg = await sub.next_msg(timeout=BATCH_TIMEOUT)
+                        headers = msg.headers or {}
+                        status = headers.get("Status")
+                        if status in {"204", "404"}:  # end of batch; none at first
+                            return payloads
+                        if status is not None:
+                            raise LeaseLost(f"audit read failed (status {status})")
+                        if int(headers.get("Nats-Sequence", "0")) != first + len(payloads):
+                            raise AuditGap(first + len(payloads))
+                        payloads.append(msg.data or b"")
+            finally:
+                await sub.unsubscribe()
+        except (*_NATS_ERRORS, TimeoutError) as exc:
+            raise LeaseLost(f"audit read failed ({type(exc).__name__})") from exc
 
     # --- checkpoints -----------------------------------------------------------------
 

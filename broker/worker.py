@@ -57,6 +57,8 @@ log = structlog.get_logger(__name__)
 
 SEEN_PREFIX = names.kv_subject_prefix(topology.KV_SEEN)
 VERIFY_CHUNK = 64
+SMALL_BATCH = 8
+"""A batch this small is checked inline, its rate decision overlapping the checks."""
 PUBLISH_TIMEOUT = 10.0
 """Bound on one round of pipelined writes: past it the batch is held and retried."""
 AUDIT_END_TTL = 5.0
@@ -233,36 +235,77 @@ class Worker:
         if batch.outcomes is None:
             self._watch.directory.check_fresh()
             batch.candidates = [_candidate(m) for m in batch.msgs]
-            if batch.allowed is None:
-                batch.allowed = await self._limiter.decide(
-                    [(c.subject_sender, c.ingress_ms) for c in batch.candidates]
-                )
-            batch.outcomes = await self._check(batch.candidates, batch.allowed)
+            if batch.allowed is None and len(batch.msgs) <= SMALL_BATCH:
+                outcomes = await self._check_small(batch)
+            else:
+                if batch.allowed is None:
+                    batch.allowed = await self._decide(batch)
+                outcomes = await self._check_signed(batch.candidates, batch.allowed)
+            batch.outcomes = await self._check_claimed(batch.candidates, outcomes)
         audit_seq = await self._audit(batch)
         if not batch.delivered:
             await self._deliver(batch, audit_seq)
             batch.delivered = True
 
-    async def _check(self, candidates: list[Candidate], allowed: list[bool]) -> list[Outcome]:
-        outcomes: list[Outcome] = [None] * len(candidates)
-        directory = self._watch.directory
+    async def _decide(self, batch: _Batch) -> list[bool]:
+        return await self._limiter.decide(
+            [(c.subject_sender, c.ingress_ms) for c in batch.candidates]
+        )
 
-        def guarded(i: int, step: Callable[[Candidate], None]) -> None:
-            if outcomes[i] is None:
-                outcomes[i] = _attempt(candidates[i], step)
-
-        for i in range(len(candidates)):
-            guarded(i, lambda c, ok=allowed[i]: pipeline.precheck(c, directory, ok))  # type: ignore[misc]
-        await self._verify(candidates, outcomes)
-        for i in range(len(candidates)):
-            guarded(i, lambda c: pipeline.check_time(c, self._config.time))
-        await self._seen(candidates, outcomes)
-        for i in range(len(candidates)):
-            guarded(i, lambda c: pipeline.check_recipients(c, directory, self._policy))
+    async def _check_small(self, batch: _Batch) -> list[Outcome]:
+        """A small batch (light load, where latency counts): the rate decision's round
+        trip overlaps the checks up to the signature, run inline (for a few envelopes a
+        thread-pool hop costs more than the verification). An envelope over its rate
+        then ends as if refused first, before anything else was read from it; the
+        verification spent on it is bounded by the batch's size — a flood arrives in
+        full batches, which decide first and verify nothing they refuse."""
+        decision = asyncio.ensure_future(self._decide(batch))
+        await asyncio.sleep(0)  # the decision's request goes out before the CPU work
+        try:
+            outcomes = await self._check_signed(
+                batch.candidates, [True] * len(batch.candidates), inline=True
+            )
+        finally:
+            # Decided (and charged) once even if the checks raised: a retry reuses it.
+            batch.allowed = await decision
+        for i, (c, ok) in enumerate(zip(batch.candidates, batch.allowed, strict=True)):
+            if not ok:
+                c.parsed, c.sender_public, c.verified = None, b"", False
+                outcomes[i] = pipeline.rate_limited()
         return outcomes
 
-    async def _verify(self, candidates: list[Candidate], outcomes: list[Outcome]) -> None:
-        """Signature checks off the event loop (libsodium releases the GIL), in chunks."""
+    async def _check_signed(
+        self, candidates: list[Candidate], allowed: list[bool], *, inline: bool = False
+    ) -> list[Outcome]:
+        """Steps 1-4a: rate, decode, sender and key, signature, time window."""
+        outcomes: list[Outcome] = [None] * len(candidates)
+        directory = self._watch.directory
+        for i, c in enumerate(candidates):
+            outcomes[i] = _attempt(c, lambda c, ok=allowed[i]: pipeline.precheck(c, directory, ok))  # type: ignore[misc]
+        await self._verify(candidates, outcomes, inline=inline)
+        for i, c in enumerate(candidates):
+            if outcomes[i] is None:
+                outcomes[i] = _attempt(c, lambda c: pipeline.check_time(c, self._config.time))
+        return outcomes
+
+    async def _check_claimed(
+        self, candidates: list[Candidate], outcomes: list[Outcome]
+    ) -> list[Outcome]:
+        """Steps 4b-5: the seen-set claim, then recipients and policy."""
+        directory = self._watch.directory
+        await self._seen(candidates, outcomes)
+        for i, c in enumerate(candidates):
+            if outcomes[i] is None:
+                outcomes[i] = _attempt(
+                    c, lambda c: pipeline.check_recipients(c, directory, self._policy)
+                )
+        return outcomes
+
+    async def _verify(
+        self, candidates: list[Candidate], outcomes: list[Outcome], *, inline: bool = False
+    ) -> None:
+        """Signature checks off the event loop (libsodium releases the GIL), in chunks;
+        `inline` on it (a few envelopes)."""
         todo = [i for i, o in enumerate(outcomes) if o is None]
 
         def run(indexes: list[int]) -> list[tuple[int, Outcome]]:
@@ -273,6 +316,10 @@ class Worker:
                     failed.append((i, outcome))
             return failed
 
+        if inline:
+            for i, outcome in run(todo):
+                outcomes[i] = outcome
+            return
         loop = asyncio.get_running_loop()
         chunks = [todo[k : k + VERIFY_CHUNK] for k in range(0, len(todo), VERIFY_CHUNK)]
         results = await asyncio.gather(
