@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dbm
-from collections.abc import AsyncIterator, Callable, MutableMapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -70,6 +70,7 @@ from .events import (
     Unopenable,
 )
 from .evidence import CheckpointWatcher, EvidenceLog
+from .pipelined import Background, Publisher
 from .threads import StatusTracker, check_forward
 
 __all__ = [
@@ -133,7 +134,8 @@ class Endpoint:
         self._audit_origin = audit_origin
         self._witnesses = tuple(witnesses)
         self._quorum = quorum
-        self._publish_timeout = publish_timeout
+        self._publisher = Publisher(nc, keys.authority, publish_timeout)
+        self._background = Background()
         self.evidence = EvidenceLog()
         self.threads = StatusTracker()
         self._checkpoints: CheckpointWatcher | None = None
@@ -215,6 +217,8 @@ class Endpoint:
     async def aclose(self) -> None:
         """Drain the connection (idempotent) and close the de-duplication record."""
         if not self._nc.is_closed:
+            await self._background.drain()  # receipts still awaiting their ack
+            await self._publisher.aclose()
             with contextlib.suppress(nats.errors.Error):
                 await self._nc.drain()
         if not self._nc.is_closed:  # drain refuses while reconnecting: stop trying
@@ -385,19 +389,55 @@ class Endpoint:
         return sealed
 
     async def _publish(self, sealed: Sealed) -> None:
-        try:
-            await self._js.publish(
-                topology.ingress_subject(self.keys.authority),
-                sealed.data,
-                timeout=self._publish_timeout,
-                headers={topology.HEADER_MSG_ID: sealed.binding.message_id.hex()},
-            )
-        except (nats.errors.Error, nats.js.errors.Error, TimeoutError) as exc:
-            raise SendFailed(
-                f"the ingress stream did not confirm envelope "
-                f"{sealed.binding.message_id.hex()}: {type(exc).__name__}; resend it",
-                sealed,
-            ) from exc
+        await (await self._publisher.start(sealed))()
+
+    async def send_many(
+        self,
+        bodies: Sequence[Message],
+        *,
+        to: Sequence[str] = (),
+        network: str | None = None,
+        handling: HandlingCode = "H0",
+        priority: Priority = "routine",
+        thread_id: bytes | None = None,
+        window: int = 256,
+    ) -> list[Sealed | ClientError | ProtocolError]:
+        """`send` each body in turn, with up to `window` publishes awaiting JetStream's
+        acknowledgement at once; one outcome per body, in order.
+
+        Each is sealed, counted as sent and published in the order given (so a thread's
+        messages are stored in that order); its outcome is the `Sealed` envelope once
+        stored, or what `send` would have raised for it alone: a `SendFailed` carrying
+        the envelope to `resend`, or a refusal before sealing (`UnknownRecipient`,
+        `InvalidTransition`, a minimisation error), after which the next body goes on."""
+        outcomes: list[Sealed | ClientError | ProtocolError] = []
+        waits: list[tuple[int, Sealed, Callable[[], Awaitable[None]]]] = []
+
+        async def settle(upto: int) -> None:
+            while len(waits) > upto:
+                index, sealed, confirmed = waits.pop(0)
+                try:
+                    await confirmed()
+                except SendFailed as exc:
+                    outcomes[index] = exc
+                    continue
+                b = sealed.binding
+                log.info("sent", message_id=b.message_id.hex(), kind=b.kind,
+                         recipients=len(b.recipients))  # fmt: skip
+
+        for body in bodies:
+            try:
+                sealed = await self.seal_message(body, to=to, network=network,
+                    handling=handling, priority=priority, thread_id=thread_id)  # fmt: skip
+            except (ClientError, ProtocolError) as exc:
+                outcomes.append(exc)
+                continue
+            self.record_sent(sealed, body)
+            outcomes.append(sealed)
+            waits.append((len(outcomes) - 1, sealed, await self._publisher.start(sealed)))
+            await settle(window - 1)
+        await settle(0)
+        return outcomes
 
     # --- receiving ------------------------------------------------------------------
 
@@ -482,7 +522,7 @@ class Endpoint:
             # Remember it for good, ack it, and say so to the sender.
             self._seen.record(b.sender, b.message_id, opened.hash)
             await msg.ack()
-            await self._receipt(opened, "retrieved", audit_seq, None)
+            await self._retrieved(opened, audit_seq)
 
         settler = Settler(settle)
         received = Received(opened, audit_seq, accepted_ms, settler=settler)
@@ -651,6 +691,36 @@ class Endpoint:
         )
         b = opened.binding
         return await self._send_receipt(receipt, b.sender, b.thread_id, b.message_id)
+
+    async def _retrieved(self, opened: Opened, audit_seq: int | None) -> None:
+        """The retrieval receipt, published pipelined: its acknowledgement is awaited
+        (and one resend tried) in the background, so the inbox moves on meanwhile."""
+        b = opened.binding
+        if not self._receipts or b.kind == "receipt":
+            return
+        receipt = Receipt(receipt_type="retrieved", message_id=b.message_id,
+                          envelope_hash=opened.hash, at_ms=self._clock(),
+                          audit_sequence=audit_seq)  # fmt: skip
+        try:
+            sealed = await self.seal_message(
+                receipt, to=[b.sender], thread_id=b.thread_id, in_reply_to=b.message_id
+            )
+        except (UnknownRecipient, DirectoryUnavailable, ProtocolError) as exc:
+            log.warning("receipt_not_sent", error=type(exc).__name__)
+            return
+        self.record_sent(sealed, receipt)
+        confirmed = await self._publisher.start(sealed)
+
+        async def confirm() -> None:
+            try:
+                await confirmed()
+            except SendFailed as exc:
+                try:  # as `_send_receipt`: one more try, then leave it
+                    await self.resend(exc.sealed)
+                except SendFailed:
+                    log.warning("receipt_not_sent", error="SendFailed")
+
+        await self._background.add(confirm())
 
     async def _send_receipt(
         self, receipt: Receipt, to: str, thread_id: bytes | None, in_reply_to: bytes | None
