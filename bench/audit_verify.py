@@ -29,10 +29,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from schemas import tlog  # noqa: E402
-from schemas.audit import AUDIT_DOMAIN, AuditEvent, encode_event  # noqa: E402
-from schemas.keys import SigningKey  # noqa: E402
-from schemas.note import Checkpoint, NoteVerifier, sign_checkpoint  # noqa: E402
+from schemas import tlog
+from schemas.audit import AUDIT_DOMAIN, AuditEvent, encode_event
+from schemas.keys import SigningKey
+from schemas.note import Checkpoint, NoteVerifier, sign_checkpoint
 
 ORIGIN = "palermo.bench/audit"
 LOG_KEY = SigningKey(bytes(range(32)))
