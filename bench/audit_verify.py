@@ -20,6 +20,7 @@ import argparse
 import base64
 import hashlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -129,12 +130,18 @@ def baseline_hash(path: Path) -> float:
     return time.perf_counter() - start
 
 
-def time_verify(path: Path, note: Path, vkey: str) -> float:
-    """Seconds for `palermo audit verify` (the CLI, in its own process)."""
+def time_verify(path: Path, note: Path, vkey: str, code: Path | None = None) -> float:
+    """Seconds for `palermo audit verify` (the CLI, in its own process), of this tree's
+    code or of the tree at `code`."""
     cmd = [sys.executable, "-m", "clients.cli", "audit", "verify", str(path)]
     cmd += ["--checkpoint", str(note), "--vkey", vkey]
+    # `-m` puts the working directory first on the path: run from the code's own tree.
+    tree = code or Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
+    done = subprocess.run(  # noqa: S603
+        cmd, capture_output=True, text=True, check=False, env=env, cwd=tree
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0 or "audit log verifies" not in done.stdout:
         raise SystemExit(f"verify failed: {done.stdout}{done.stderr}".strip())
@@ -147,6 +154,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="timed runs of each (alternated)")
     parser.add_argument("--quick", action="store_true", help="20,000 events, 1 run")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="also time the verify of the code at DIR (e.g. `git archive` of an earlier commit)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.events, args.runs = 20_000, 1
@@ -160,18 +172,23 @@ def main() -> None:
             f"generated {args.events:,} events ({size / 1e6:.0f} MB) "
             f"in {time.perf_counter() - start:.1f} s"
         )
-        times: dict[str, list[float]] = {"decode": [], "hash": [], "verify": []}
+        times: dict[str, list[float]] = {"decode": [], "hash": [], "verify": [], "before": []}
         for _ in range(args.runs):
             times["decode"].append(baseline_decode(path))
             times["hash"].append(baseline_hash(path))
             times["verify"].append(time_verify(path, note_path, vkey))
+            if args.before:
+                times["before"].append(time_verify(path, note_path, vkey, args.before))
     rows = []
     labels = {
         "decode": "baseline: read + base64-decode",
         "hash": "baseline: read + base64 + hashlib SHA-256",
         "verify": "palermo audit verify",
+        "before": "palermo audit verify, the --before code",
     }
     for key, label in labels.items():
+        if not times[key]:
+            continue
         runs = times[key]
         med = statistics.median(runs)
         rows.append(
