@@ -72,11 +72,11 @@ define compile_lock
 endef
 
 lock: $(UV)
-	$(call compile_lock,--extra test --extra server,$(LOCK))
+	$(call compile_lock,--extra test --extra server --extra bench,$(LOCK))
 	$(call compile_lock,-c $(LOCK),$(RUNTIME_LOCK))
 
 upgrade: $(UV)
-	$(call compile_lock,--extra test --extra server --upgrade,$(LOCK))
+	$(call compile_lock,--extra test --extra server --extra bench --upgrade,$(LOCK))
 	$(call compile_lock,-c $(LOCK),$(RUNTIME_LOCK))
 
 vectors: $(STAMP)
@@ -87,9 +87,10 @@ vectors: $(STAMP)
 jsonschema: $(STAMP)
 	$(BIN)/python -m schemas.jsonschema
 
+# Every benchmark with --json, then bench/report/README.md (the tables, each figure beside
+# its baseline) and bench/report/latency.png; `make bench BENCH_ARGS=--quick` for a short run.
 bench: $(STAMP)
-	$(BIN)/python bench/seal_open.py
-	$(BIN)/python bench/broker_relay.py --messages 5000
+	$(BIN)/python bench/report.py $(BENCH_ARGS)
 
 # The dashboard in the six UN languages, for docs/operator-guide.md: a real broker with
 # real traffic, shot in headless chromium (Chinese needs a CJK font: fonts-wqy-microhei).

@@ -45,9 +45,12 @@ def _pins(path: Path) -> dict[NormalizedName, Pin]:
             continue
         spec, _, hashes = entry.partition(" --hash=")
         requirement = Requirement(spec.strip())
-        out[canonicalize_name(requirement.name)] = Pin(
-            requirement, frozenset(_HASH.findall("--hash=" + hashes))
-        )
+        pin = Pin(requirement, frozenset(_HASH.findall("--hash=" + hashes)))
+        name = canonicalize_name(requirement.name)
+        # A universal lock may list a package once per Python range (numpy, for one):
+        # the entry for this interpreter is the one that counts here.
+        if name not in out or pin.applies_here():
+            out[name] = pin
     return out
 
 

@@ -315,3 +315,16 @@ def test_every_consistency_proof_verifies_and_tampering_fails(
         tlog.verify_consistency(other, new, r1, r2, proof)
     with pytest.raises(ProofInvalid):
         tlog.verify_consistency(old, new * 2, r1, r2, proof)
+
+
+def test_roots_at_is_the_rfc_root_of_every_prefix() -> None:
+    """The one-pass fold a verifier uses gives the RFC's recursive root at every size,
+    for every set of sizes at once, and refuses sizes out of order or past the end."""
+    leaves = [tlog.leaf_hash(i.to_bytes(2, "big")) for i in range(70)]
+    sizes = list(range(71))
+    assert tlog.roots_at(leaves, sizes) == [tlog.root(leaves[:n]) for n in sizes]
+    assert tlog.roots_at(leaves, [5, 5, 64]) == [tlog.root(leaves[:n]) for n in (5, 5, 64)]
+    with pytest.raises(tlog.TreeRangeError):
+        tlog.roots_at(leaves, [10, 9])
+    with pytest.raises(tlog.TreeRangeError):
+        tlog.roots_at(leaves, [71])
