@@ -432,8 +432,13 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=SWEEP_SECONDS, help="per offered load")
     parser.add_argument("--no-e2e", action="store_true", help="skip the client-library leg")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument(
+        "--quick", action="store_true", help="a short run (1,000 messages, two rates, no e2e)"
+    )
     parser.add_argument("--relay", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        args.messages, args.rates, args.seconds, args.no_e2e = 1000, [250.0, 1000.0], 1.0, True
     if args.relay:
         asyncio.run(relay(args.relay))
     else:

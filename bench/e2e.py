@@ -356,8 +356,13 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--broadcast-rate", type=float, default=20.0)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
+    parser.add_argument(
+        "--quick", action="store_true", help="a short run (500 messages, two rates, 1 s each)"
+    )
     parser.add_argument("--recipients", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.quick:
+        args.messages, args.e2e_messages, args.rates, args.seconds = 1000, 500, [100.0, 500.0], 1.0
     configure("json", "warning")  # no line per message sent: its cost is not the library's
     if args.recipients:
         url, keydir, root_hex, *names = args.recipients
