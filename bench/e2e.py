@@ -292,6 +292,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                         to=(), network=NETWORK, expect=members(),
                     )  # fmt: skip
                     inbox.cancel()
+                    await asyncio.wait({inbox})  # ended before the endpoint closes
             finally:
                 for arrivals in (one, many):
                     if arrivals is not None:
