@@ -106,12 +106,10 @@ class WitnessCollector:
         self._config = config
         self._leading = leading
         self._clock = clock
+        # `WitnessingConfig` has checked each vkey parses and names its witness.
         self._peers = [
             _Peer(WitnessKey.from_vkey(w.vkey), w.url.rstrip("/")) for w in config.witnesses
         ]
-        for peer, configured in zip(self._peers, config.witnesses, strict=True):
-            if peer.key.name != configured.name:
-                raise ValueError(f"witness {configured.name!r}: its vkey is for {peer.key.name!r}")
         self._publishing = asyncio.Lock()
         self.published = asyncio.Event()
         """Set each time a cosigned checkpoint is stored (for tests and readiness)."""
