@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import nats.errors
 from nats.js.api import (
     AckPolicy,
     ConsumerConfig,
@@ -328,6 +329,12 @@ async def register_all(
                 "cpu_percent": cpu,
                 "first_message": first,
             })  # fmt: skip
+            print(
+                f"  {size}: RSS MiB {' / '.join(f'{x:.0f}' for x in rss)}, idle CPU % "
+                + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
+                + f", first message receipt {first['receipt_ms']:.0f} ms",
+                flush=True,
+            )
             if broker.proc.returncode is not None:
                 raise SystemExit(f"the broker exited with status {broker.proc.returncode}")
     finally:
@@ -345,6 +352,7 @@ async def baseline(args: argparse.Namespace, h: Hub) -> Run:
         StreamConfig(
             name="BASE_DELIVERY", subjects=["base.delivery.>"], storage=StorageType.FILE,
             retention=RetentionPolicy.WORK_QUEUE, num_replicas=h.replicas,
+            max_consumers=topology.MAX_INBOXES,  # else nats-server stops it at 1,000
         )
     )  # fmt: skip
     run = Run()
@@ -397,9 +405,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             print(f"palermo registration on {len(h.urls)} server(s), R{h.replicas}", flush=True)
             out["palermo"] = await register_all(args, Path(tmp), h, keys)
     if args.baseline:
-        with tempfile.TemporaryDirectory(prefix="palermo-scale-base-") as tmp:
-            async with hub(Path(tmp), args.servers) as h:
-                out["baseline"] = await baseline(args, h)
+        try:
+            with tempfile.TemporaryDirectory(prefix="palermo-scale-base-") as tmp:
+                async with hub(Path(tmp), args.servers) as h:
+                    out["baseline"] = await baseline(args, h)
+        except (nats.errors.Error, TimeoutError, OSError) as exc:
+            # The figures measured so far are still reported.
+            print(f"baseline failed: {type(exc).__name__}: {exc}", flush=True)
     return out
 
 
@@ -560,6 +572,8 @@ if __name__ == "__main__":
         result = report(arguments, asyncio.run(main(arguments)))
     except KeyboardInterrupt:
         raise SystemExit("interrupted") from None
+    except (nats.errors.Error, TimeoutError, OSError) as exc:
+        raise SystemExit(f"scale benchmark failed: {type(exc).__name__}: {exc}") from None
     show(result)
     if arguments.json:
         arguments.json.parent.mkdir(parents=True, exist_ok=True)
