@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.installed
 TOOLS  := .lock-tool
 UV     := $(TOOLS)/bin/uv
 
-.PHONY: run test lint format lock upgrade vectors jsonschema bench screenshots clean
+.PHONY: run cluster test test-cluster lint format lock upgrade vectors jsonschema bench screenshots clean
 
 # A changed lock rebuilds the venv from nothing: installing over an old venv would keep
 # packages the new lock no longer lists.
@@ -42,11 +42,21 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# tests/cluster (three nats-servers per test: node loss, partitions, leaf nodes over TLS)
+# is left out of `make test` and run by `make test-cluster`; .ci/run runs both.
 test: lint
 	$(BIN)/pytest
 
+test-cluster: $(STAMP)
+	$(BIN)/pytest tests/cluster
+
 run: $(STAMP)
 	$(BIN)/palermo up --demo --data-dir data
+
+# The same demo on a hub of three nats-servers (one JetStream cluster, streams at R3),
+# in its own data directory.
+cluster: $(STAMP)
+	$(BIN)/palermo up --demo --cluster 3 --data-dir data-cluster
 
 $(UV): requirements-uv.txt
 	rm -rf $(TOOLS)

@@ -31,6 +31,8 @@ from schemas.envelope import Sealed
 from ..brokerkit import Harness, verified_audit_export
 
 REPLICAS = 3
+_OPEN: list[Client] = []
+"""The test's client connections, closed before the cluster stops."""
 SETTINGS: dict[str, Any] = {
     "nats.replicas": REPLICAS,
     # A redelivery after a lost ack comes within seconds, not the default 30.
@@ -50,7 +52,12 @@ def _quiet_logs() -> None:
 async def cluster(tmp_path: Path) -> AsyncIterator[NatsCluster]:
     """Three nats-servers as one JetStream cluster, stopped after the test."""
     async with NatsCluster(tmp_path / "hub", 3) as c:
-        yield c
+        try:
+            yield c
+        finally:
+            # Clients that outlive a failed test would reconnect for ever.
+            while _OPEN:
+                await _OPEN.pop().close()
 
 
 def pinned(cluster: NatsCluster, node: int) -> list[str]:
@@ -66,7 +73,7 @@ async def connect_pinned(cluster: NatsCluster, node: int, **options: Any) -> Cli
     async def quiet(exc: Exception) -> None:
         """Refused connects to a node that is down are expected here."""
 
-    return await nats.connect(
+    nc = await nats.connect(
         pinned(cluster, node),
         error_cb=quiet,
         dont_randomize=True,
@@ -75,6 +82,8 @@ async def connect_pinned(cluster: NatsCluster, node: int, **options: Any) -> Cli
         connect_timeout=2,
         **options,
     )
+    _OPEN.append(nc)
+    return nc
 
 
 def node_of(cluster: NatsCluster, nc: Client) -> int:
