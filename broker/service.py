@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -62,6 +63,15 @@ def topology_settings(config: BrokerConfig) -> topology.TopologySettings:
     )
 
 
+def tls_context(ca_file: str | None) -> ssl.SSLContext | None:
+    """TLS 1.3 verified against `ca_file` alone, or None (the server's choice) without."""
+    if ca_file is None:
+        return None
+    context = ssl.create_default_context(cafile=ca_file)
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    return context
+
+
 async def connect(
     url: str | list[str],
     config: BrokerConfig,
@@ -76,6 +86,7 @@ async def connect(
         user=config.nats.user,
         password=config.nats.password,
         nkeys_seed=config.nats.nkey_seed_file,
+        tls=tls_context(config.nats.tls_ca_file),
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,

@@ -1,0 +1,269 @@
+"""Authorities on leaf nodes over TLS: the production link, run for real.
+
+The hub has TLS 1.3 on every listener (clients, leaf nodes; routes once clustered),
+with certificates made here. Each authority runs a leaf nats-server without JetStream,
+rendered by `broker.natsleaf.render_leaf`, which dials the hub's leafnode port over
+TLS with the authority's NKEY; its gateway connects to the leaf on loopback. The
+broker connects to the hub over TLS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import nats
+import nats.errors
+import nats.js.errors
+import nkeys  # no type hints (mypy override in pyproject); nats-py's NKEY helper
+import pytest
+
+from broker import topology
+from broker.natsconfig import DEFAULT_DOMAIN, render_accounts, write_accounts
+from broker.natsleaf import LeafAuth
+from broker.natsserver import NatsServer
+from broker.service import Broker, connect
+from clients.gateway_client import GatewayClient
+from schemas.audit import AuditEvent
+from schemas.directory import Role
+from schemas.keys import AuthorityKeys
+from schemas.kinds import CaseReferral, Receipt
+
+from ..brokerkit import Harness, record
+from ..leafkit import Certs, Leaf, amonitor, free_port, running_leaf
+from ..test_gateway import KEYS, config, gateway
+
+A, B = "it-dna", "gb-ukca"
+ROLES: dict[str, list[Role]] = {A: ["prosecutor"], B: ["central_authority"]}
+T = TypeVar("T")
+
+
+def seed() -> str:
+    return str(nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER).decode())
+
+
+def public(value: str) -> str:
+    return str(nkeys.from_seed(bytearray(value.encode())).public_key.decode())
+
+
+@dataclass
+class Hub:
+    """The TLS hub, its CA, the authorities' seeds and the harness on a TLS link."""
+
+    server: NatsServer
+    certs: Certs
+    leaf_port: int
+    http_port: int
+    h: Harness
+    seeds: dict[str, str]
+    tmp: Path
+
+    @property
+    def leaf_url(self) -> str:
+        return f"tls://127.0.0.1:{self.leaf_port}"
+
+    def seed_file(self, who: str) -> Path:
+        path = self.tmp / f"{who}.nk"
+        path.write_text(self.seeds[who])
+        return path
+
+    def leaf(self, who: str, auth: LeafAuth, *, url: str | None = None) -> Any:
+        return running_leaf(
+            self.tmp / f"leaf-{who}", f"leaf-{who}", [url or self.leaf_url],
+            self.certs.ca_file, auth,
+        )  # fmt: skip
+
+
+@pytest.fixture
+async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
+    certs = Certs.make(tmp_path / "tls")
+    seeds = {who: seed() for who in ("broker", A, B)}
+    keys = {a: AuthorityKeys.generate(a) for a in (A, B)}
+    write_accounts(
+        tmp_path / "accounts.conf",
+        render_accounts(
+            [record(keys[a], ROLES[a]) for a in keys],
+            broker_nkey=public(seeds["broker"]),
+            authority_nkeys={a: public(seeds[a]) for a in keys},
+        ),
+    )
+    leaf_port, http_port = free_port(), free_port()
+    (tmp_path / "hub.conf").write_text(
+        f"{certs.tls_block()}\n"
+        f"http: 127.0.0.1:{http_port}\n"
+        "jetstream {\n  domain: hub\n}\n"
+        f'leafnodes {{\n  listen: "127.0.0.1:{leaf_port}"\n  {certs.tls_block()}\n}}\n'
+        'include "accounts.conf"\n'
+    )
+    broker_seed = tmp_path / "broker.nk"
+    broker_seed.write_text(seeds["broker"])
+    async with NatsServer(tmp_path / "hub", config=tmp_path / "hub.conf") as server:
+        nc = await nats.connect(server.url, tls=certs.client_context(), nkeys_seed=str(broker_seed))
+        try:
+            h = Harness(nc, keys=dict(keys))
+            await h.setup()
+            for authority in keys:
+                await h.add(authority, roles=ROLES[authority])
+            yield Hub(server, certs, leaf_port, http_port, h, seeds, tmp_path)
+        finally:
+            await nc.close()
+
+
+@asynccontextmanager
+async def tls_broker(hub: Hub) -> AsyncIterator[Broker]:
+    """A broker on its own TLS connection to the hub, as its NKEY user."""
+    seed_file = str(hub.seed_file("broker"))
+    cfg = hub.h.config(
+        **{"nats.nkey_seed_file": seed_file, "nats.tls_ca_file": str(hub.certs.ca_file)}
+    )
+    nc = await connect(hub.server.url, cfg)  # the product's connection: TLS 1.3, this CA
+    stop = asyncio.Event()
+    broker = Broker(cfg, hub.h.broker_keys, nc)
+    task = asyncio.create_task(broker.run(stop))
+    try:
+        async with asyncio.timeout(15):
+            await broker.ready.wait()
+        yield broker
+    finally:
+        stop.set()
+        await task
+        await nc.drain()
+
+
+def leaf_gateway(hub: Hub, leaf: Leaf, who: str, **overrides: Any) -> Any:
+    """`who`'s gateway on its leaf, on loopback, in the `palermo` domain."""
+    cfg = config(hub.h, leaf.url, hub.tmp / f"gw-{who}", **{"nats.domain": DEFAULT_DOMAIN,
+                                                            **overrides})  # fmt: skip
+    return gateway(cfg, hub.h.keys[who])
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], wait: float = 20.0) -> T:
+    async with asyncio.timeout(wait):
+        while (result := await probe()) is None:
+            await asyncio.sleep(0.1)
+        return result
+
+
+async def test_exchange_through_two_leaf_nodes_over_tls(hub: Hub) -> None:
+    """A's gateway on leaf A sends to B; B's gateway on leaf B receives and opens it;
+    the broker's acceptance and B's signed retrieval receipt reach A — every hop to
+    the hub over TLS 1.3, each leaf signed in as its own authority."""
+    async with tls_broker(hub), \
+            hub.leaf(A, LeafAuth(nkey_seed=hub.seeds[A])) as leaf_a, \
+            hub.leaf(B, LeafAuth(nkey_seed=hub.seeds[B])) as leaf_b:  # fmt: skip
+        await leaf_a.linked()
+        await leaf_b.linked()
+        links = (await amonitor(hub.http_port, "/connz?auth=1"))["connections"]
+        # Every connection to the hub is TLS 1.3: the broker's three, and one leaf link
+        # per authority, bound to that authority's account by its NKEY alone.
+        assert {c["tls_version"] for c in links} == {"1.3"}
+        leaves = {c["name"]: c["account"] for c in links if c["kind"] == "Leafnode"}
+        assert leaves == {f"leaf-{A}": A, f"leaf-{B}": B}
+        async with leaf_gateway(hub, leaf_a, A) as gw_a, leaf_gateway(hub, leaf_b, B) as gw_b, \
+                GatewayClient(gw_a.url, KEYS["system"]) as api_a, \
+                GatewayClient(gw_b.url, KEYS["system"]) as api_b:  # fmt: skip
+            sent = await api_a.send(CaseReferral(summary="Through two leaf nodes."), to=[B])
+            assert sent.status == "sent"
+
+            async def at_b() -> Any:
+                page = await api_b.list()
+                return page.messages[0] if page.messages else None
+
+            got = await eventually(at_b)
+            assert got.message_id == sent.message_id
+            body = (await api_b.get(sent.message_id)).body
+            assert isinstance(body, CaseReferral)
+            assert body.summary == "Through two leaf nodes."
+
+            async def receipt_at_a() -> Receipt | None:
+                for m in (await api_a.thread(sent.thread_id)).messages:
+                    if isinstance(m.body, Receipt) and m.sender == B:
+                        return m.body
+                return None
+
+            receipt = await eventually(receipt_at_a)
+            assert receipt.message_id.hex() == sent.message_id
+            assert receipt.receipt_type == "retrieved"
+            assert (await api_a.get(sent.message_id)).broker_notice == "accepted"
+
+
+async def wait_for_rejection(h: Harness, code: str) -> AuditEvent:
+    async with asyncio.timeout(15):
+        while True:
+            for event in await h.audit():
+                if event.event == "rejected" and event.reason == code:
+                    return event
+            await asyncio.sleep(0.1)
+
+
+async def test_leaf_with_another_authoritys_credentials_gets_only_that_authority(
+    hub: Hub,
+) -> None:
+    """A leaf signed in with B's NKEY is bound to B's account, whatever its owner
+    claims: A's sends and A's inbox do not exist there (the leaf answers "no
+    responders": the hub gives B's account no interest in them), the ingress stream
+    stays empty of A, A's inbox keeps its message; and an envelope A signed, filed
+    under B's subject, the broker rejects as `sender_mismatch`."""
+    h = hub.h
+    async with tls_broker(hub), hub.leaf("impostor", LeafAuth(nkey_seed=hub.seeds[B])) as leaf:
+        await leaf.linked()
+        links = (await amonitor(hub.http_port, "/connz?auth=1"))["connections"]
+        assert [c["account"] for c in links if c["kind"] == "Leafnode"] == [B]
+        # A message waiting in A's inbox, sent properly by B (over TLS, as B).
+        nc_b = await nats.connect(
+            hub.server.url, tls=hub.certs.client_context(),
+            nkeys_seed=str(hub.seed_file(B)), inbox_prefix=topology.reply_prefix(B).encode(),
+        )  # fmt: skip
+        try:
+            js_b = nc_b.jetstream(domain=DEFAULT_DOMAIN)
+            await js_b.publish(topology.ingress_subject(B), h.seal(B, A))
+        finally:
+            await nc_b.close()
+        info = await eventually(lambda: _pending(h, A))
+        assert info == 1
+
+        nc = await nats.connect(leaf.url, inbox_prefix=topology.reply_prefix(A).encode())
+        try:
+            js = nc.jetstream(domain=DEFAULT_DOMAIN)
+            # nats-py reports the server's "no responders" on a publish as this:
+            with pytest.raises(nats.js.errors.NoStreamResponseError):
+                await js.publish(topology.ingress_subject(A), h.seal(A, B))
+            with pytest.raises(nats.errors.NoRespondersError):
+                await nc.request(
+                    f"$JS.{DEFAULT_DOMAIN}.API.CONSUMER.MSG.NEXT.{topology.DELIVERY}."
+                    f"{topology.inbox_consumer(A)}",
+                    b'{"batch": 1}',
+                    timeout=2,
+                )
+            with pytest.raises(nats.errors.NoRespondersError):
+                await nc.request(
+                    f"$JS.{DEFAULT_DOMAIN}.API.CONSUMER.INFO.{topology.DELIVERY}."
+                    f"{topology.inbox_consumer(A)}",
+                    b"",
+                    timeout=2,
+                )
+            # B's own subject does take the envelope; the broker refuses it.
+            nc_b = await nats.connect(leaf.url, inbox_prefix=topology.reply_prefix(B).encode())
+            try:
+                await nc_b.jetstream(domain=DEFAULT_DOMAIN).publish(
+                    topology.ingress_subject(B), h.seal(A, B)
+                )
+            finally:
+                await nc_b.close()
+        finally:
+            await nc.close()
+        event = await wait_for_rejection(h, "sender_mismatch")
+        assert event.sender == B
+    ingress = await h.js.stream_info(topology.INGRESS, subjects_filter=topology.ingress_subject(A))
+    assert not ingress.state.subjects  # nothing ever filed as A
+    assert await _pending(h, A) == 1  # A's message untouched
+
+
+async def _pending(h: Harness, authority: str) -> int | None:
+    info = await h.js.consumer_info(topology.DELIVERY, topology.inbox_consumer(authority))
+    return info.num_pending or None
