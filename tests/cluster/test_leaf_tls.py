@@ -10,6 +10,7 @@ broker connects to the hub over TLS.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -35,7 +36,7 @@ from schemas.keys import AuthorityKeys
 from schemas.kinds import CaseReferral, Receipt
 
 from ..brokerkit import Harness, record
-from ..leafkit import Certs, Leaf, amonitor, free_port, running_leaf
+from ..leafkit import Certs, Leaf, Link, amonitor, free_port, running_leaf
 from ..test_gateway import KEYS, config, gateway
 
 A, B = "it-dna", "gb-ukca"
@@ -97,7 +98,10 @@ async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
         f"{certs.tls_block()}\n"
         f"http: 127.0.0.1:{http_port}\n"
         "jetstream {\n  domain: hub\n}\n"
-        f'leafnodes {{\n  listen: "127.0.0.1:{leaf_port}"\n  {certs.tls_block()}\n}}\n'
+        # no_advertise: a leaf dials the URLs it was given, never a node address the hub
+        # announces (in production those are internal; here it would bypass the link).
+        f'leafnodes {{\n  listen: "127.0.0.1:{leaf_port}"\n  no_advertise: true\n'
+        f"  {certs.tls_block()}\n}}\n"
         'include "accounts.conf"\n'
     )
     broker_seed = tmp_path / "broker.nk"
@@ -267,3 +271,143 @@ async def test_leaf_with_another_authoritys_credentials_gets_only_that_authority
 async def _pending(h: Harness, authority: str) -> int | None:
     info = await h.js.consumer_info(topology.DELIVERY, topology.inbox_consumer(authority))
     return info.num_pending or None
+
+
+async def test_leaf_links_the_hub_refuses_or_that_refuse_the_hub(hub: Hub) -> None:
+    """What "refused" means for a leaf link, each tried for real: a leaf with an NKEY
+    the hub does not know is told `Authorization Violation` and never linked; a
+    connection that speaks plain NATS to the leafnode port is dropped after the INFO
+    that demands TLS; and a leaf dialing a server whose certificate another CA signed
+    (a man in the middle) refuses it before signing in."""
+    unknown = LeafAuth(nkey_seed=seed())
+    async with hub.leaf("stranger", unknown) as stranger:
+        async with asyncio.timeout(15):
+            while "Authorization Violation" not in stranger.log:
+                await asyncio.sleep(0.1)
+        assert not (await amonitor(stranger.http_port, "/leafz"))["leafs"]
+        links = (await amonitor(hub.http_port, "/connz"))["connections"]
+        assert not [c for c in links if c["kind"] == "Leafnode"]
+
+    # Plain text on the leafnode port: the hub's INFO requires TLS, and a CONNECT in
+    # the clear ends the connection without an answer.
+    reader, writer = await asyncio.open_connection("127.0.0.1", hub.leaf_port)
+    try:
+        info = await asyncio.wait_for(reader.readline(), 5)
+        assert info.startswith(b"INFO ")
+        assert json.loads(info[5:])["tls_required"] is True
+        writer.write(b'CONNECT {"verbose":false}\r\nPING\r\n')
+        await writer.drain()
+        rest = await asyncio.wait_for(reader.read(), 10)
+        assert b"PONG" not in rest
+        assert b"+OK" not in rest
+    finally:
+        writer.close()
+
+    # A server with a certificate from another CA, on its own leafnode port, letting
+    # anyone in: A's leaf, which trusts the hub's CA alone, will not link to it.
+    other = Certs.make(hub.tmp / "mitm-tls")
+    port, http = free_port(), free_port()
+    (hub.tmp / "mitm.conf").write_text(
+        f"http: 127.0.0.1:{http}\n"
+        f'leafnodes {{\n  listen: "127.0.0.1:{port}"\n  {other.tls_block()}\n}}\n'
+    )
+    async with NatsServer(hub.tmp / "mitm", config=hub.tmp / "mitm.conf") as _mitm, \
+            hub.leaf(A, LeafAuth(nkey_seed=hub.seeds[A]),
+                     url=f"tls://127.0.0.1:{port}") as leaf:  # fmt: skip
+        async with asyncio.timeout(15):
+            while "certificate signed by unknown authority" not in leaf.log:
+                await asyncio.sleep(0.1)
+        assert not (await amonitor(leaf.http_port, "/leafz"))["leafs"]
+        assert not (await amonitor(http, "/leafz"))["leafs"]
+
+
+SENDS = 60
+"""Messages A's gateway sends in the link test: a third before the cut, a third while
+the link is down, a third after it returns."""
+CUT_SECONDS = 4.0
+"""How long the link stays down, at least (the leaf retries every second)."""
+
+
+async def test_leaf_link_cut_mid_exchange_loses_and_duplicates_nothing(hub: Hub) -> None:
+    """A's leaf reaches the hub through a TCP link the test cuts (both sides closed,
+    new connections refused) while A's gateway keeps sending, four at a time, and then
+    restores. Sends during the cut answer `queued`; the outbox publishes them once the
+    leaf has linked again. B's gateway ends with every message, the audit log accepted
+    each exactly once, and A's outbox is empty."""
+    h = hub.h
+    loop = asyncio.get_running_loop()
+    async with tls_broker(hub), Link(hub.leaf_port) as link, \
+            hub.leaf(A, LeafAuth(nkey_seed=hub.seeds[A]),
+                     url=f"tls://127.0.0.1:{link.port}") as leaf_a, \
+            hub.leaf(B, LeafAuth(nkey_seed=hub.seeds[B])) as leaf_b:  # fmt: skip
+        await leaf_a.linked()
+        await leaf_b.linked()
+        async with leaf_gateway(hub, leaf_a, A, **{"nats.publish_timeout": 1.0}) as gw_a, \
+                leaf_gateway(hub, leaf_b, B) as gw_b, \
+                GatewayClient(gw_a.url, KEYS["system"]) as api_a, \
+                GatewayClient(gw_b.url, KEYS["system"]) as api_b:  # fmt: skip
+            results: list[tuple[str, str]] = []  # (phase, status) per send
+            sent: list[str] = []
+            phase = "before"
+
+            async def sender(worker: int, count: int) -> None:
+                for i in range(count):
+                    body = CaseReferral(summary=f"Link test {worker}-{i}.")
+                    result = await api_a.send(body, to=[B])
+                    sent.append(result.message_id)
+                    results.append((phase, result.status))
+
+            third = SENDS // 3
+            await asyncio.gather(*(sender(w, third // 4) for w in range(4)))
+            cut_at = loop.time()
+            await link.cut()
+            phase = "cut"
+            await asyncio.gather(
+                *(sender(w, third // 4) for w in range(4)), asyncio.sleep(CUT_SECONDS)
+            )
+            assert (await api_a.status()).outbox > 0
+            assert not (await amonitor(leaf_a.http_port, "/leafz"))["leafs"]
+            await link.restore()
+            restored_at = loop.time()
+            phase = "after"
+            await leaf_a.linked()
+            relinked_at = loop.time()
+
+            async def outbox_empty() -> bool | None:
+                return True if (await api_a.status()).outbox == 0 else None
+
+            # Nothing new is sent until the outbox has drained: the link's return alone
+            # must bring the queued messages out, and soon.
+            await eventually(outbox_empty, wait=60)
+            drained_at = loop.time()
+            await asyncio.gather(*(sender(w, third // 4) for w in range(4)))
+
+            async def all_at_b() -> list[str] | None:
+                ids: list[str] = []
+                after = 0
+                while True:
+                    page = await api_b.list(after=after, kind="case_referral", limit=100)
+                    ids += [m.message_id for m in page.messages]
+                    if page.next_after is None:
+                        break
+                    after = page.next_after
+                return ids if len(ids) >= len(sent) else None
+
+            received = await eventually(all_at_b, wait=60)
+            complete_at = loop.time()
+
+        accepted = [e.message_id.hex() for e in await h.audit()
+                    if e.event == "accepted" and e.message_id is not None
+                    and e.sender == A]  # fmt: skip
+
+    assert len(sent) == len(set(sent)) == SENDS
+    assert sorted(received) == sorted(sent)  # nothing lost, nothing twice at B
+    assert sorted(accepted) == sorted(sent)  # each accepted exactly once
+    during = [status for p, status in results if p == "cut"]
+    assert during.count("queued") == len(during)  # nothing claimed sent while cut
+    assert link.connections >= 2  # the leaf dialed again through the restored link
+    print(  # the figures docs/deployment.md quotes (pytest -s)
+        f"\nlink cut {restored_at - cut_at:.1f} s; leaf relinked {relinked_at - restored_at:.1f}"
+        f" s after restore; outbox empty {drained_at - restored_at:.1f} s after; "
+        f"all {SENDS} at B {complete_at - restored_at:.1f} s after"
+    )
