@@ -36,7 +36,7 @@ from schemas.keys import AuthorityKeys
 from schemas.kinds import CaseReferral, Receipt
 
 from ..brokerkit import Harness, record
-from ..leafkit import Certs, Leaf, Link, amonitor, free_port, running_leaf
+from ..leafkit import Certs, Leaf, Link, amonitor, free_port, hub_conf, running_leaf
 from ..test_gateway import KEYS, config, gateway
 
 A, B = "it-dna", "gb-ukca"
@@ -94,16 +94,7 @@ async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
         ),
     )
     leaf_port, http_port = free_port(), free_port()
-    (tmp_path / "hub.conf").write_text(
-        f"{certs.tls_block()}\n"
-        f"http: 127.0.0.1:{http_port}\n"
-        "jetstream {\n  domain: hub\n}\n"
-        # no_advertise: a leaf dials the URLs it was given, never a node address the hub
-        # announces (in production those are internal; here it would bypass the link).
-        f'leafnodes {{\n  listen: "127.0.0.1:{leaf_port}"\n  no_advertise: true\n'
-        f"  {certs.tls_block()}\n}}\n"
-        'include "accounts.conf"\n'
-    )
+    (tmp_path / "hub.conf").write_text(hub_conf(certs, leaf_port, http_port))
     broker_seed = tmp_path / "broker.nk"
     broker_seed.write_text(seeds["broker"])
     async with NatsServer(tmp_path / "hub", config=tmp_path / "hub.conf") as server:
