@@ -57,24 +57,6 @@ class Certs:
         return context
 
 
-def hub_conf(certs: Certs, leaf_port: int, http_port: int) -> str:
-    """The single TLS hub the leaf tests run: deploy/nats/hub.conf's listeners and
-    settings on loopback ports (tests/test_deploy_files.py holds them to it), without
-    the cluster, and with accounts.conf beside it. The client port comes from
-    `NatsServer`."""
-    return (
-        f"{certs.tls_block()}\n"
-        f"http: 127.0.0.1:{http_port}\n"
-        "jetstream {\n  domain: hub\n}\n"
-        # no_advertise: a leaf dials the URLs it was given, never a node address the
-        # hub announces (in production those are internal; here it would bypass the
-        # link the test cuts).
-        f'leafnodes {{\n  listen: "127.0.0.1:{leaf_port}"\n  no_advertise: true\n'
-        f"  {certs.tls_block()}\n}}\n"
-        'include "accounts.conf"\n'
-    )
-
-
 def free_port() -> int:
     """A loopback port free at this moment."""
     with socket.socket() as s:

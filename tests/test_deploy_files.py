@@ -24,6 +24,7 @@ import nkeys  # no type hints (mypy override in pyproject); nats-py's NKEY helpe
 import pytest
 import yaml
 
+from broker.natscluster import ClusterTls, NatsCluster, NodePorts
 from broker.natsconfig import DEFAULT_DOMAIN, render_accounts, write_accounts
 from broker.natsleaf import HUB_LEAF_PORT, LeafAuth, render_leaf
 from broker.natsserver import find_binary
@@ -31,7 +32,7 @@ from clients.gateway_config import NatsConfig as GatewayNats
 from schemas.keys import AuthorityKeys
 
 from .brokerkit import record
-from .leafkit import Certs, hub_conf
+from .leafkit import Certs
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -303,15 +304,28 @@ def test_systemd_units_agree_with_the_nats_files() -> None:
     assert "palermo-leaf.service" in gateway["Wants"].split()
 
 
-def test_the_leaf_tests_hub_runs_hub_conf_settings(tmp_path: Path) -> None:
-    """The hub tests/cluster/test_leaf_tls.py runs has hub.conf's TLS and leafnode
-    settings and its JetStream domain (only the ports and the paths differ)."""
+def test_the_tested_cluster_runs_hub_conf_settings(tmp_path: Path) -> None:
+    """The TLS cluster the leaf tests run (`NatsCluster` with TLS and leaf nodes) has
+    hub.conf's settings: TLS 1.3 on clients, routes and leaf nodes, route certificates
+    verified, no addresses announced to leaves, the JetStream domain, the cluster name,
+    monitoring on loopback. Only ports and paths differ."""
     certs = Certs.make(tmp_path)
-    tested, deployed = parse_conf(hub_conf(certs, 17422, 18222)), hub()
+    cluster = NatsCluster(
+        tmp_path / "hub", 3, leafnodes=True,
+        tls=ClusterTls(certs.ca_file, certs.cert_file, certs.key_file),
+    )  # fmt: skip
+    cluster.ports = [NodePorts(cluster=16222 + i, monitor=18222 + i, leaf=17422 + i)
+                     for i in range(3)]  # fmt: skip
+    tested, deployed = parse_conf(cluster.config_text(0)), hub()
     assert tested["jetstream"]["domain"] == deployed["jetstream"]["domain"]
-    assert tested["leafnodes"]["no_advertise"] == deployed["leafnodes"]["no_advertise"]
-    for key in ("tls",):
-        assert tested[key]["min_version"] == deployed[key]["min_version"]
-        assert tested["leafnodes"][key]["min_version"] == deployed["leafnodes"][key]["min_version"]
+    assert tested["cluster"]["name"] == deployed["cluster"]["name"]
+    assert len(tested["cluster"]["routes"]) == len(deployed["cluster"]["routes"]) - 1  # peers
+    assert tested["cluster"]["tls"]["verify"] is deployed["cluster"]["tls"]["verify"] is True
+    assert tested["leafnodes"]["no_advertise"] is deployed["leafnodes"]["no_advertise"] is True
+    for path in (("tls",), ("cluster", "tls"), ("leafnodes", "tls")):
+        t, d = tested, deployed
+        for key in path:
+            t, d = t[key], d[key]
+        assert t["min_version"] == d["min_version"] == "1.3"
     assert tested["http"].startswith("127.0.0.1:")
-    assert tested["include"] == deployed["include"]
+    assert deployed["http"].startswith("127.0.0.1:")

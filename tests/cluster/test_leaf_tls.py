@@ -1,10 +1,11 @@
 """Authorities on leaf nodes over TLS: the production link, run for real.
 
-The hub has TLS 1.3 on every listener (clients, leaf nodes; routes once clustered),
-with certificates made here. Each authority runs a leaf nats-server without JetStream,
-rendered by `broker.natsleaf.render_leaf`, which dials the hub's leafnode port over
-TLS with the authority's NKEY; its gateway connects to the leaf on loopback. The
-broker connects to the hub over TLS.
+The hub is three nats-servers in one JetStream cluster (streams and buckets at R3)
+with TLS 1.3 on every listener (clients, routes with verified certificates, leaf
+nodes), from certificates made here. Each authority runs a leaf nats-server without
+JetStream, rendered by `broker.natsleaf.render_leaf`, which dials the hub's leafnode
+ports over TLS with the authority's NKEY; its gateway connects to the leaf on
+loopback. The broker connects to the hub (node 2 first) over TLS with its own CA file.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ import nats.errors
 import nats.js.errors
 import nkeys  # no type hints (mypy override in pyproject); nats-py's NKEY helper
 import pytest
+from nats.aio.client import Client
 
 from broker import topology
-from broker.natsconfig import DEFAULT_DOMAIN, render_accounts, write_accounts
+from broker.natscluster import ClusterTls, NatsCluster
+from broker.natsconfig import DEFAULT_DOMAIN, render_accounts
 from broker.natsleaf import LeafAuth
 from broker.natsserver import NatsServer
 from broker.service import Broker, connect
@@ -36,11 +39,12 @@ from schemas.keys import AuthorityKeys
 from schemas.kinds import CaseReferral, Receipt
 
 from ..brokerkit import Harness, record
-from ..leafkit import Certs, Leaf, Link, amonitor, free_port, hub_conf, running_leaf
+from ..leafkit import Certs, Leaf, Link, amonitor, free_port, running_leaf
 from ..test_gateway import KEYS, config, gateway
 
 A, B = "it-dna", "gb-ukca"
 ROLES: dict[str, list[Role]] = {A: ["prosecutor"], B: ["central_authority"]}
+REPLICAS = {"nats.replicas": 3}
 T = TypeVar("T")
 
 
@@ -54,29 +58,41 @@ def public(value: str) -> str:
 
 @dataclass
 class Hub:
-    """The TLS hub, its CA, the authorities' seeds and the harness on a TLS link."""
+    """The TLS cluster, its CA, the authorities' seeds and the harness on a TLS link."""
 
-    server: NatsServer
+    cluster: NatsCluster
     certs: Certs
-    leaf_port: int
-    http_port: int
     h: Harness
     seeds: dict[str, str]
     tmp: Path
-
-    @property
-    def leaf_url(self) -> str:
-        return f"tls://127.0.0.1:{self.leaf_port}"
 
     def seed_file(self, who: str) -> Path:
         path = self.tmp / f"{who}.nk"
         path.write_text(self.seeds[who])
         return path
 
-    def leaf(self, who: str, auth: LeafAuth, *, url: str | None = None) -> Any:
+    def leaf(self, who: str, auth: LeafAuth, *, urls: list[str] | None = None) -> Any:
+        """`who`'s leaf, dialing every node's leafnode port (or `urls`)."""
         return running_leaf(
-            self.tmp / f"leaf-{who}", f"leaf-{who}", [url or self.leaf_url],
+            self.tmp / f"leaf-{who}", f"leaf-{who}", urls or self.cluster.leaf_urls,
             self.certs.ca_file, auth,
+        )  # fmt: skip
+
+    async def connections(self) -> list[dict[str, Any]]:
+        """Every node's connections (`/connz?auth=1`), leaf links included."""
+        out: list[dict[str, Any]] = []
+        for i in range(self.cluster.size):
+            _, connz = await self.cluster.monitor(i, "/connz?auth=1")
+            out += connz.get("connections") or []
+        return out
+
+    async def client(self, who: str) -> Client:
+        """`who` connected straight to the hub over TLS with its NKEY (as a small
+        authority's client library is)."""
+        return await nats.connect(
+            self.cluster.urls, tls=self.certs.client_context(),
+            nkeys_seed=str(self.seed_file(who)),
+            inbox_prefix=topology.reply_prefix(who).encode(),
         )  # fmt: skip
 
 
@@ -85,43 +101,45 @@ async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
     certs = Certs.make(tmp_path / "tls")
     seeds = {who: seed() for who in ("broker", A, B)}
     keys = {a: AuthorityKeys.generate(a) for a in (A, B)}
-    write_accounts(
-        tmp_path / "accounts.conf",
-        render_accounts(
-            [record(keys[a], ROLES[a]) for a in keys],
-            broker_nkey=public(seeds["broker"]),
-            authority_nkeys={a: public(seeds[a]) for a in keys},
-        ),
+    accounts = render_accounts(
+        [record(keys[a], ROLES[a]) for a in keys],
+        broker_nkey=public(seeds["broker"]),
+        authority_nkeys={a: public(seeds[a]) for a in keys},
     )
-    leaf_port, http_port = free_port(), free_port()
-    (tmp_path / "hub.conf").write_text(hub_conf(certs, leaf_port, http_port))
-    broker_seed = tmp_path / "broker.nk"
-    broker_seed.write_text(seeds["broker"])
-    async with NatsServer(tmp_path / "hub", config=tmp_path / "hub.conf") as server:
-        nc = await nats.connect(server.url, tls=certs.client_context(), nkeys_seed=str(broker_seed))
+    tls = ClusterTls(certs.ca_file, certs.cert_file, certs.key_file)
+    async with NatsCluster(
+        tmp_path / "hub", 3, tls=tls, leafnodes=True, extra_config=accounts
+    ) as cluster:
+        broker_seed = tmp_path / "broker.nk"
+        broker_seed.write_text(seeds["broker"])
+        nc = await nats.connect(
+            cluster.urls, tls=certs.client_context(), nkeys_seed=str(broker_seed)
+        )
         try:
             h = Harness(nc, keys=dict(keys))
-            await h.setup()
+            await h.setup(**REPLICAS)
             for authority in keys:
                 await h.add(authority, roles=ROLES[authority])
-            yield Hub(server, certs, leaf_port, http_port, h, seeds, tmp_path)
+            yield Hub(cluster, certs, h, seeds, tmp_path)
         finally:
             await nc.close()
 
 
 @asynccontextmanager
 async def tls_broker(hub: Hub) -> AsyncIterator[Broker]:
-    """A broker on its own TLS connection to the hub, as its NKEY user."""
-    seed_file = str(hub.seed_file("broker"))
+    """A broker on its own TLS connections to the hub (node 2 first), as its NKEY user."""
     cfg = hub.h.config(
-        **{"nats.nkey_seed_file": seed_file, "nats.tls_ca_file": str(hub.certs.ca_file)}
-    )
-    nc = await connect(hub.server.url, cfg)  # the product's connection: TLS 1.3, this CA
+        **REPLICAS,
+        **{"nats.nkey_seed_file": str(hub.seed_file("broker")),
+           "nats.tls_ca_file": str(hub.certs.ca_file)},
+    )  # fmt: skip
+    urls = hub.cluster.urls
+    nc = await connect(urls[1:] + urls[:1], cfg)  # the product's connection: TLS 1.3, this CA
     stop = asyncio.Event()
     broker = Broker(cfg, hub.h.broker_keys, nc)
     task = asyncio.create_task(broker.run(stop))
     try:
-        async with asyncio.timeout(15):
+        async with asyncio.timeout(20):
             await broker.ready.wait()
         yield broker
     finally:
@@ -153,12 +171,14 @@ async def test_exchange_through_two_leaf_nodes_over_tls(hub: Hub) -> None:
             hub.leaf(B, LeafAuth(nkey_seed=hub.seeds[B])) as leaf_b:  # fmt: skip
         await leaf_a.linked()
         await leaf_b.linked()
-        links = (await amonitor(hub.http_port, "/connz?auth=1"))["connections"]
+        links = await hub.connections()
         # Every connection to the hub is TLS 1.3: the broker's three, and one leaf link
         # per authority, bound to that authority's account by its NKEY alone.
         assert {c["tls_version"] for c in links} == {"1.3"}
         leaves = {c["name"]: c["account"] for c in links if c["kind"] == "Leafnode"}
         assert leaves == {f"leaf-{A}": A, f"leaf-{B}": B}
+        for stream in (topology.INGRESS, topology.DELIVERY, topology.AUDIT):
+            assert (await hub.h.js.stream_info(stream)).config.num_replicas == 3
         async with leaf_gateway(hub, leaf_a, A) as gw_a, leaf_gateway(hub, leaf_b, B) as gw_b, \
                 GatewayClient(gw_a.url, KEYS["system"]) as api_a, \
                 GatewayClient(gw_b.url, KEYS["system"]) as api_b:  # fmt: skip
@@ -207,13 +227,10 @@ async def test_leaf_with_another_authoritys_credentials_gets_only_that_authority
     h = hub.h
     async with tls_broker(hub), hub.leaf("impostor", LeafAuth(nkey_seed=hub.seeds[B])) as leaf:
         await leaf.linked()
-        links = (await amonitor(hub.http_port, "/connz?auth=1"))["connections"]
+        links = await hub.connections()
         assert [c["account"] for c in links if c["kind"] == "Leafnode"] == [B]
         # A message waiting in A's inbox, sent properly by B (over TLS, as B).
-        nc_b = await nats.connect(
-            hub.server.url, tls=hub.certs.client_context(),
-            nkeys_seed=str(hub.seed_file(B)), inbox_prefix=topology.reply_prefix(B).encode(),
-        )  # fmt: skip
+        nc_b = await hub.client(B)
         try:
             js_b = nc_b.jetstream(domain=DEFAULT_DOMAIN)
             await js_b.publish(topology.ingress_subject(B), h.seal(B, A))
@@ -276,12 +293,11 @@ async def test_leaf_links_the_hub_refuses_or_that_refuse_the_hub(hub: Hub) -> No
             while "Authorization Violation" not in stranger.log:
                 await asyncio.sleep(0.1)
         assert not (await amonitor(stranger.http_port, "/leafz"))["leafs"]
-        links = (await amonitor(hub.http_port, "/connz"))["connections"]
-        assert not [c for c in links if c["kind"] == "Leafnode"]
+        assert not [c for c in await hub.connections() if c["kind"] == "Leafnode"]
 
     # Plain text on the leafnode port: the hub's INFO requires TLS, and a CONNECT in
     # the clear ends the connection without an answer.
-    reader, writer = await asyncio.open_connection("127.0.0.1", hub.leaf_port)
+    reader, writer = await asyncio.open_connection("127.0.0.1", hub.cluster.ports[0].leaf)
     try:
         info = await asyncio.wait_for(reader.readline(), 5)
         assert info.startswith(b"INFO ")
@@ -304,7 +320,7 @@ async def test_leaf_links_the_hub_refuses_or_that_refuse_the_hub(hub: Hub) -> No
     )
     async with NatsServer(hub.tmp / "mitm", config=hub.tmp / "mitm.conf") as _mitm, \
             hub.leaf(A, LeafAuth(nkey_seed=hub.seeds[A]),
-                     url=f"tls://127.0.0.1:{port}") as leaf:  # fmt: skip
+                     urls=[f"tls://127.0.0.1:{port}"]) as leaf:  # fmt: skip
         async with asyncio.timeout(15):
             while "certificate signed by unknown authority" not in leaf.log:
                 await asyncio.sleep(0.1)
@@ -327,9 +343,9 @@ async def test_leaf_link_cut_mid_exchange_loses_and_duplicates_nothing(hub: Hub)
     each exactly once, and A's outbox is empty."""
     h = hub.h
     loop = asyncio.get_running_loop()
-    async with tls_broker(hub), Link(hub.leaf_port) as link, \
+    async with tls_broker(hub), Link(hub.cluster.ports[0].leaf) as link, \
             hub.leaf(A, LeafAuth(nkey_seed=hub.seeds[A]),
-                     url=f"tls://127.0.0.1:{link.port}") as leaf_a, \
+                     urls=[f"tls://127.0.0.1:{link.port}"]) as leaf_a, \
             hub.leaf(B, LeafAuth(nkey_seed=hub.seeds[B])) as leaf_b:  # fmt: skip
         await leaf_a.linked()
         await leaf_b.linked()
