@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from broker.natscluster import ClusterTls, NatsCluster, NodePorts
-from broker.natsconfig import DEFAULT_DOMAIN, render_accounts, write_accounts
+from broker.natsconfig import DEFAULT_DOMAIN, NatsConfigError, render_accounts, write_accounts
 from broker.natsleaf import HUB_LEAF_PORT, LeafAuth, render_leaf
 from broker.natsserver import find_binary
 from clients.gateway_config import NatsConfig as GatewayNats
@@ -329,3 +329,26 @@ def test_the_tested_cluster_runs_hub_conf_settings(tmp_path: Path) -> None:
         assert t["min_version"] == d["min_version"] == "1.3"
     assert tested["http"].startswith("127.0.0.1:")
     assert deployed["http"].startswith("127.0.0.1:")
+
+
+def test_render_leaf_refuses_what_the_server_would_misread() -> None:
+    """A hub URL that is not TLS, a seed that is not a user seed, no or two ways to
+    sign in, and a name that is neither a name nor a $VARIABLE are refused; a creds
+    file becomes the remote's `credentials`."""
+    ca = Path(HUB_TLS + "hub-ca.crt")
+    good = LeafAuth(nkey_seed=seed())
+    with pytest.raises(NatsConfigError, match="not a tls://"):
+        render_leaf(name="leaf-a", hub_urls=["nats-leaf://hub:7422"], hub_ca_file=ca, auth=good)
+    with pytest.raises(NatsConfigError, match="not a NATS user seed"):
+        render_leaf(name="leaf-a", hub_urls=["tls://hub:7422"], hub_ca_file=ca,
+                    auth=LeafAuth(nkey_seed="SA" + seed()[2:]))  # fmt: skip
+    for auth in (LeafAuth(), LeafAuth(nkey_seed=seed(), nkey_env="SEED")):
+        with pytest.raises(NatsConfigError, match="exactly one"):
+            render_leaf(name="leaf-a", hub_urls=["tls://hub:7422"], hub_ca_file=ca, auth=auth)
+    with pytest.raises(NatsConfigError, match="server name"):
+        render_leaf(name="leaf a", hub_urls=["tls://hub:7422"], hub_ca_file=ca, auth=good)
+    text = render_leaf(name="leaf-a", hub_urls=["tls://hub:7422"], hub_ca_file=ca,
+                       auth=LeafAuth(credentials=Path("/etc/palermo/nats/a.creds")))  # fmt: skip
+    remote = parse_conf(text)["leafnodes"]["remotes"][0]
+    assert remote["credentials"] == "/etc/palermo/nats/a.creds"
+    assert "nkey" not in remote
