@@ -27,7 +27,7 @@ from .cli_common import ERRORS, ask, connect_once
 from .config import BrokerConfig, load_config
 from .directory_store import DirectoryAdmin
 from .natsserver import NatsServer, parent_death_preexec
-from .service import Broker, ExtraTask, connect, topology_settings
+from .service import Broker, ExtraTask, connect, tls_context, topology_settings
 
 if TYPE_CHECKING:
     from .ops import OpsServer
@@ -83,6 +83,7 @@ async def _up_async(args: argparse.Namespace) -> int:
                 user=config.nats.user,
                 password=config.nats.password,
                 nkeys_seed=config.nats.nkey_seed_file,
+                tls=tls_context(config.nats.tls_ca_file),
             )
             await probe.close()
         nc = await connect(url, config)

@@ -31,6 +31,7 @@ from . import topology
 from .api_process import ApiProcess
 from .config import BrokerConfig, duplicate_window, seen_window
 from .directory_store import DirectoryWatch
+from .errors import ConfigError
 from .metrics import Metrics
 from .sequencer import Sequencer
 from .sweeper import Sweeper
@@ -64,10 +65,15 @@ def topology_settings(config: BrokerConfig) -> topology.TopologySettings:
 
 
 def tls_context(ca_file: str | None) -> ssl.SSLContext | None:
-    """TLS 1.3 verified against `ca_file` alone, or None (the server's choice) without."""
+    """TLS 1.3 verified against `ca_file` alone, or None (the server's choice) without;
+    `ConfigError` if the file is not a readable PEM certificate."""
     if ca_file is None:
         return None
-    context = ssl.create_default_context(cafile=ca_file)
+    try:
+        context = ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a PEM CA"
+        raise ConfigError(f"nats.tls_ca_file {ca_file}: {reason}") from exc
     context.minimum_version = ssl.TLSVersion.TLSv1_3
     return context
 
@@ -86,10 +92,10 @@ async def connect(
         user=config.nats.user,
         password=config.nats.password,
         nkeys_seed=config.nats.nkey_seed_file,
-        tls=tls_context(config.nats.tls_ca_file),
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
+        tls=tls_context(config.nats.tls_ca_file),
     )
 
 

@@ -13,12 +13,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import aiohttp
 import nats
 import nats.errors
 import nats.js.errors
@@ -33,9 +36,11 @@ from broker.natsleaf import LeafAuth
 from broker.natsserver import NatsServer
 from broker.service import Broker, connect
 from clients.gateway_client import GatewayClient
+from schemas import _crypto
 from schemas.audit import AuditEvent
 from schemas.directory import Role
 from schemas.keys import AuthorityKeys
+from schemas.keystore import dump_broker_keys, write_private
 from schemas.kinds import CaseReferral, Receipt
 
 from ..brokerkit import Harness, record
@@ -45,6 +50,8 @@ from ..test_gateway import KEYS, config, gateway
 A, B = "it-dna", "gb-ukca"
 ROLES: dict[str, list[Role]] = {A: ["prosecutor"], B: ["central_authority"]}
 REPLICAS = {"nats.replicas": 3}
+FAST = {"opslimit": _crypto.ARGON2ID_OPS_INTERACTIVE, "memlimit": _crypto.ARGON2ID_MEM_INTERACTIVE}
+PASS = "leaf test passphrase"  # noqa: S105  (a test passphrase)
 T = TypeVar("T")
 
 
@@ -438,3 +445,62 @@ async def test_leaf_link_cut_mid_exchange_loses_and_duplicates_nothing(hub: Hub)
     )
     assert quiet_drain < QUIET_DRAIN
     assert wake_drain < WAKE_DRAIN
+
+
+async def test_palermo_up_connects_over_tls_with_its_ca_file(hub: Hub) -> None:
+    """`palermo up --config` with `[nats] tls_ca_file` and a `tls://` URL (node 2)
+    becomes ready, every one of its connections TLS 1.3; a CA file that is not there
+    ends the command with one line naming the setting."""
+    tmp = hub.tmp
+    write_private(tmp / "broker.keystore", dump_broker_keys(hub.h.broker_keys, PASS, **FAST))
+    ops = free_port()
+
+    def config(ca_file: Path) -> Path:
+        path = tmp / f"broker-{ca_file.name}.toml"
+        path.write_text(
+            f'directory_root = "{hub.h.root.public.hex()}"\n'
+            f'data_dir = "{tmp}"\nkeystore = "broker.keystore"\npassphrase = "{PASS}"\n'
+            'log_level = "warning"\n'
+            f'[nats]\nurl = "{hub.cluster.url(1)}"\nreplicas = 3\n'
+            f'nkey_seed_file = "{hub.seed_file("broker")}"\ntls_ca_file = "{ca_file}"\n'
+            f'[ops]\nport = {ops}\ntoken = "t"\n'
+        )
+        return path
+
+    missing = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "clients.cli", "up", "--config", str(config(tmp / "no-ca.crt")),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, err = await asyncio.wait_for(missing.communicate(), 60)
+    lines = err.decode().strip().splitlines()
+    assert missing.returncode == 1
+    assert len(lines) == 1
+    assert "nats.tls_ca_file" in lines[0]
+    assert "No such file" in lines[0]
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "clients.cli", "up", "--config", str(config(hub.certs.ca_file)),
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def ready() -> bool | None:
+                if process.returncode is not None:
+                    raise AssertionError((await process.stderr.read()).decode())  # type: ignore[union-attr]
+                try:
+                    async with http.get(f"http://127.0.0.1:{ops}/readyz") as r:
+                        return True if r.status == 200 else None
+                except aiohttp.ClientError:
+                    return None
+
+            await eventually(ready, wait=60)
+        mine = [
+            c for c in await hub.connections() if c.get("name", "").startswith("palermo-broker")
+        ]
+        assert {c["name"] for c in mine} >= {"palermo-broker", "palermo-broker-api"}
+        assert {c["tls_version"] for c in mine} == {"1.3"}
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
