@@ -25,6 +25,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from schemas.keystore import BrokerKeys
+from schemas.nats_connect import server_urls
 from schemas.note import NoteVerifier
 
 from . import topology
@@ -84,9 +85,10 @@ async def connect(
     name: str = "palermo-broker",
     error_cb: ErrorCallback | None = None,
 ) -> Client:
-    """A NATS connection with the broker's credentials, retrying while NATS restarts."""
+    """A NATS connection with the broker's credentials, retrying while NATS restarts;
+    `url` may name several servers (a cluster), comma-separated."""
     return await nats.connect(
-        url,
+        server_urls(url),
         name=name,
         error_cb=error_cb,
         user=config.nats.user,
