@@ -448,12 +448,13 @@ async def test_leaf_link_cut_mid_exchange_loses_and_duplicates_nothing(hub: Hub)
 
 
 async def test_palermo_up_connects_over_tls_with_its_ca_file(hub: Hub) -> None:
-    """`palermo up --config` with `[nats] tls_ca_file` and a `tls://` URL (node 2)
-    becomes ready, every one of its connections TLS 1.3; a CA file that is not there
+    """`palermo up --config` with `[nats] tls_ca_file` and the cluster's `tls://` URLs
+    (node 2 first) becomes ready, every one of its connections TLS 1.3; a CA file that is not there
     ends the command with one line naming the setting."""
     tmp = hub.tmp
     write_private(tmp / "broker.keystore", dump_broker_keys(hub.h.broker_keys, PASS, **FAST))
     ops = free_port()
+    urls = hub.cluster.urls
 
     def config(ca_file: Path) -> Path:
         path = tmp / f"broker-{ca_file.name}.toml"
@@ -461,7 +462,7 @@ async def test_palermo_up_connects_over_tls_with_its_ca_file(hub: Hub) -> None:
             f'directory_root = "{hub.h.root.public.hex()}"\n'
             f'data_dir = "{tmp}"\nkeystore = "broker.keystore"\npassphrase = "{PASS}"\n'
             'log_level = "warning"\n'
-            f'[nats]\nurl = "{hub.cluster.url(1)}"\nreplicas = 3\n'
+            f'[nats]\nurl = "{",".join(urls[1:] + urls[:1])}"\nreplicas = 3\n'
             f'nkey_seed_file = "{hub.seed_file("broker")}"\ntls_ca_file = "{ca_file}"\n'
             f'[ops]\nport = {ops}\ntoken = "t"\n'
         )
