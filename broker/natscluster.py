@@ -350,6 +350,8 @@ class NatsCluster:
         if self.leafnodes:
             lines.append("leafnodes {")
             lines.append(f"  listen: 127.0.0.1:{me.leaf}")
+            # As deploy/nats/hub.conf: a leaf dials only the URLs it was given.
+            lines.append("  no_advertise: true")
             if self.tls:
                 lines.append("  " + self._tls_block(verify=False))
             lines.append("}")
