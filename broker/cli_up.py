@@ -33,7 +33,7 @@ from .config import BrokerConfig, load_config
 from .directory_store import DirectoryAdmin
 from .natscluster import NatsCluster, NatsClusterError
 from .natsserver import NatsServer, parent_death_preexec
-from .service import Broker, ExtraTask, connect, topology_settings
+from .service import Broker, ExtraTask, connect, tls_context, topology_settings
 
 if TYPE_CHECKING:
     from .ops import OpsServer
@@ -133,6 +133,7 @@ async def _nats(stack: contextlib.AsyncExitStack, config: BrokerConfig, cluster:
         user=config.nats.user,
         password=config.nats.password,
         nkeys_seed=config.nats.nkey_seed_file,
+        tls=tls_context(config.nats.tls_ca_file),
     )
     await probe.close()
     return url
