@@ -48,9 +48,9 @@ async def test_two_brokers_on_two_nodes_share_the_work(
                 receive(recipient, tally, MESSAGES),
             )
         processed = [int(b.metrics.accepted._value.get()) for b in (first, second)]
+        await check_audit(h, tmp_path / "audit.jsonl")
     assert set(tally.counts) == {s.binding.message_id for s in sent}
     assert max(tally.counts.values()) == 1
     assert sum(processed) == MESSAGES
     assert min(processed) > 0, f"one broker did all the work: {processed}"
     print(f"\ntwo brokers on nodes 2 and 3: {processed} envelopes accepted")
-    await check_audit(h, tmp_path / "audit.jsonl")
