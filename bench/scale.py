@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import socket
@@ -44,7 +45,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,10 @@ PASS = "benchmark passphrase"  # noqa: S105  (a throwaway keystore)
 MIB, GIB = 1024 * 1024, 1024 * 1024 * 1024
 SENDER = "ng-naptip"
 TICKS = os.sysconf("SC_CLK_TCK")
+API_TIMEOUT = 30.0
+"""Seconds a JetStream API request may take (nats-py's default is 5): an overloaded
+cluster answers late, and the benchmark reports how late rather than stopping."""
+ATTEMPTS = 3
 
 
 def authority(i: int) -> str:
@@ -234,6 +239,25 @@ class Run:
 
     register_ms: list[float] = field(default_factory=list)
     steps: list[dict[str, Any]] = field(default_factory=list)
+    retries: int = 0
+    """Registrations retried after a JetStream request timed out or failed."""
+    error: str | None = None
+    """Why the run stopped before the last size, if it did."""
+
+
+async def timed(run: Run, step: list[float], attempt: Callable[[], Awaitable[object]]) -> None:
+    """Time one registration into `step`, retrying up to `ATTEMPTS` times while the
+    cluster does not answer (registration is idempotent); the time includes retries."""
+    start = time.perf_counter()
+    for left in range(ATTEMPTS - 1, -1, -1):
+        try:
+            await attempt()
+            break
+        except (nats.errors.Error, TimeoutError):
+            if not left:
+                raise
+            run.retries += 1
+    step.append(1000 * (time.perf_counter() - start))
 
 
 async def first_message(
@@ -286,7 +310,7 @@ async def register_all(
         store_bytes=int(args.store_gib * GIB),
     )
     nc = await nats.connect(h.urls[0])
-    js = nc.jetstream()
+    js = nc.jetstream(timeout=API_TIMEOUT)
     root = SigningKey.generate()
     broker_keys = BrokerKeys(SigningKey.generate(), SigningKey.generate())
     await topology.bootstrap(js, settings)
@@ -306,10 +330,16 @@ async def register_all(
         done = 0
         for size in args.sizes:
             step: list[float] = []
-            for name in names[done:size]:
-                start = time.perf_counter()
-                await admin.put(record(keys[name]), change="added")
-                step.append(1000 * (time.perf_counter() - start))
+            try:
+                for name in names[done:size]:
+                    await timed(
+                        run, step, functools.partial(admin.put, record(keys[name]), change="added")
+                    )
+            except (nats.errors.Error, TimeoutError) as exc:
+                run.register_ms.extend(step)
+                run.error = f"stopped after {len(run.register_ms)} registrations: {exc!r}"
+                print(f"  {run.error}", flush=True)
+                break
             run.register_ms.extend(step)
             done = size
             print(f"  {size} registered (last step p50 {pct(step, 50):.1f} ms)", flush=True)
@@ -347,7 +377,7 @@ async def baseline(args: argparse.Namespace, h: Hub) -> Run:
     """The bare JetStream work of each registration: a durable consumer and an object
     store with the same quota, nothing checked, nothing signed."""
     nc = await nats.connect(h.urls[0])
-    js = nc.jetstream()
+    js = nc.jetstream(timeout=API_TIMEOUT)
     await js.add_stream(
         StreamConfig(
             name="BASE_DELIVERY", subjects=["base.delivery.>"], storage=StorageType.FILE,
@@ -361,9 +391,8 @@ async def baseline(args: argparse.Namespace, h: Hub) -> Run:
     try:
         for size in args.sizes:
             step: list[float] = []
-            for i in range(done, size):
-                name = authority(i)
-                start = time.perf_counter()
+
+            async def bare(name: str) -> None:
                 await js.add_consumer(
                     "BASE_DELIVERY",
                     ConsumerConfig(
@@ -378,19 +407,36 @@ async def baseline(args: argparse.Namespace, h: Hub) -> Run:
                         max_bytes=args.evidence_mib * MIB,
                     ),
                 )  # fmt: skip
-                step.append(1000 * (time.perf_counter() - start))
+
+            try:
+                for i in range(done, size):
+                    await timed(run, step, functools.partial(bare, authority(i)))
+            except (nats.errors.Error, TimeoutError) as exc:
+                run.register_ms.extend(step)
+                run.error = f"stopped after {len(run.register_ms)}: {exc!r}"
+                print(f"  baseline {run.error}", flush=True)
+                break
             run.register_ms.extend(step)
             done = size
             await asyncio.sleep(args.settle)
             rss = [rss_mib(p) for p in h.pids]
+            cpu = await idle_cpu(
+                {f"nats {i + 1}": p for i, p in enumerate(h.pids)}, args.idle_seconds
+            )
             run.steps.append({
                 "n": size,
                 "register_p50_ms": pct(step, 50),
                 "register_p99_ms": pct(step, 99),
                 "rss_mib": rss,
                 "rss_per_authority_kib": per_authority(rss, base_rss, size),
+                "cpu_percent": cpu,
             })  # fmt: skip
-            print(f"  baseline: {size} created (last step p50 {pct(step, 50):.1f} ms)", flush=True)
+            print(
+                f"  baseline: {size} created (last step p50 {pct(step, 50):.1f} ms), RSS MiB "
+                f"{' / '.join(f'{x:.0f}' for x in rss)}, idle CPU % "
+                + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items()),
+                flush=True,
+            )
     finally:
         await nc.close()
     return run
@@ -429,7 +475,7 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> dict[str, Any]:
     palermo: Run = r["palermo"]
     base: Run | None = r.get("baseline")
     base_by_n = {s["n"]: s for s in base.steps} if base else {}
-    nodes = len(palermo.steps[0]["rss_mib"])
+    nodes = len(palermo.steps[0]["rss_mib"]) if palermo.steps else 0
     rows = []
     for s in palermo.steps:
         b = base_by_n.get(s["n"])
@@ -451,7 +497,9 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> dict[str, Any]:
         c = s["cpu_percent"]
         child = sum(v for k, v in c.items() if k.startswith("broker child"))
         servers = " / ".join(f"{v:.1f}" for k, v in c.items() if k.startswith("nats"))
-        cpu.append([s["n"], round(c["broker"], 2), round(child, 2), servers])
+        b = base_by_n.get(s["n"], {}).get("cpu_percent")
+        bare = " / ".join(f"{v:.1f}" for v in b.values()) if b else "-"
+        cpu.append([s["n"], round(c["broker"], 2), round(child, 2), servers, bare])
     first = [
         [s["n"], *(round(s["first_message"][k], 1)
                    for k in ("directory_ms", "accepted_ms", "received_ms", "receipt_ms"))]
@@ -471,15 +519,18 @@ def report(args: argparse.Namespace, r: dict[str, Any]) -> dict[str, Any]:
          "columns": ["n", "RSS MiB", "KiB/authority", "baseline KiB/authority"],
          "rows": memory},
         {"title": f"CPU when idle, % of one core over {args.idle_seconds:g} s",
-         "columns": ["n", "broker", "broker's API child", "nats-servers"], "rows": cpu},
+         "columns": ["n", "broker", "broker's API child", "nats-servers",
+                     "baseline nats-servers"], "rows": cpu},
         {"title": "first message to the newest authority, ms (directory: its endpoint's "
                   "first load; the rest from the send call)",
          "columns": ["n", "directory", "accepted", "received", "receipt"], "rows": first},
     ]  # fmt: skip
     return {
         "bench": "scale", "servers": r["servers"], "tables": tables,
-        "palermo": {"register_ms": palermo.register_ms, "steps": palermo.steps},
-        "baseline": {"register_ms": base.register_ms, "steps": base.steps} if base else None,
+        "palermo": {"register_ms": palermo.register_ms, "steps": palermo.steps,
+                    "retries": palermo.retries, "error": palermo.error},
+        "baseline": {"register_ms": base.register_ms, "steps": base.steps,
+                     "retries": base.retries, "error": base.error} if base else None,
     }  # fmt: skip
 
 
@@ -492,6 +543,8 @@ def plot(out: dict[str, Any], target: Path) -> Path:
 
     steps = out["palermo"]["steps"]
     base = out["baseline"]["steps"] if out["baseline"] else []
+    if not steps:
+        raise SystemExit("nothing measured to plot")
     ns = [s["n"] for s in steps]
     fig, ax = plt.subplots(2, 2, figsize=(11, 8))
     reg = ax[0][0]
@@ -533,6 +586,12 @@ def plot(out: dict[str, Any], target: Path) -> Path:
 
 
 def show(out: dict[str, Any]) -> None:
+    for name in ("palermo", "baseline"):
+        leg = out[name]
+        if leg and (leg["retries"] or leg["error"]):
+            print(
+                f"\n{name}: {leg['retries']} registrations retried; {leg['error'] or 'completed'}"
+            )
     for table in out["tables"]:
         print(f"\n{table['title']}")
         print("  ".join(f"{c:>13}" for c in table["columns"]))
