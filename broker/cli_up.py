@@ -83,6 +83,7 @@ async def _up_async(args: argparse.Namespace) -> int:
                 user=config.nats.user,
                 password=config.nats.password,
                 nkeys_seed=config.nats.nkey_seed_file,
+                user_credentials=config.nats.creds_file,
             )
             await probe.close()
         nc = await connect(url, config)

@@ -1,0 +1,121 @@
+"""The whole exchange on one nats-server in operator mode: accounts pushed to the
+resolver, never a reload; an attachment read through the wildcard evidence import; a
+suspended or revoked authority cut off within a second of the directory change."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import nats.errors
+import pytest
+
+from clients import attachments
+from clients.endpoint import Endpoint, Received
+from schemas.directory import Status
+from schemas.kinds import MlaResponse
+
+from .brokerkit import referral
+from .operatorkit import OperatorHub, operator_broker, operator_hub, wait_connectable
+
+A, B, C = "it-dna", "gb-ukca", "ng-naptip"
+CUT_OFF_LIMIT = 1.0
+"""The issue's bound: a revoked authority is dropped and refused within a second."""
+
+
+@pytest.fixture
+async def op(tmp_path: Path) -> AsyncIterator[OperatorHub]:
+    async with operator_hub(tmp_path) as hub:
+        await hub.register(A, ["prosecutor"])
+        await hub.register(B, ["central_authority"])
+        yield hub
+
+
+async def _receive(endpoint: Endpoint, message_id: bytes) -> Received:
+    async with asyncio.timeout(15):
+        async for event in endpoint.events():
+            if isinstance(event, Received) and event.opened.binding.message_id == message_id:
+                return event
+    raise AssertionError("unreachable")
+
+
+async def test_exchange_with_attachment_under_operator_mode(op: OperatorHub) -> None:
+    """A uploads evidence to its bucket and sends; B receives, reads A's bucket through
+    the wildcard import, and acknowledges; B's signed receipt reaches A; no reload."""
+    data = os.urandom(300 * 1024)
+    async with operator_broker(op):
+        a, b = await op.endpoint(A), await op.endpoint(B)
+        async with a, b:
+            att = await attachments.upload(
+                a.js, A, io.BytesIO(data), file_name="ledger.csv",
+                media_type="text/csv", victim_level="none",
+            )  # fmt: skip
+            body = MlaResponse(
+                request_id=os.urandom(16), summary="Ledger.", attachments=[att.descriptor]
+            )
+            sealed = await a.send(body, to=[B], attachments=[att.ref])
+            received = await _receive(b, sealed.binding.message_id)
+            assert isinstance(received.body, MlaResponse)
+            ((descriptor, ref),) = attachments.match(
+                received.body.attachments, received.opened.binding.attachments
+            )
+            out = io.BytesIO()
+            await attachments.download(b.js, received.sender, descriptor, ref, out)
+            assert out.getvalue() == data
+            async with asyncio.timeout(15):
+                async for _event in a.events():
+                    chain = a.evidence.chain(sealed.binding.message_id)
+                    if chain is not None and chain.complete:
+                        break
+            assert (await a.refresh_checkpoint()).size >= 1
+    assert "Reloaded server configuration" not in _log(op)
+
+
+def _log(op: OperatorHub) -> str:
+    return (op.server.store_dir / "nats-server.log").read_text()
+
+
+async def test_authority_registered_while_running_works_at_once(op: OperatorHub) -> None:
+    """With the broker running, the governors add C: the broker pushes its account and
+    C connects and sends to A with no reload of the server."""
+    async with operator_broker(op):
+        start = time.monotonic()
+        await op.register(C, ["police"], push=False)  # the broker's pusher does it
+        waited = await wait_connectable(op, C)
+        a, c = await op.endpoint(A), await op.endpoint(C)
+        async with a, c:
+            sealed = await c.send(referral(), to=[A])
+            await _receive(a, sealed.binding.message_id)
+        elapsed = time.monotonic() - start
+    print(f"registration to first connect {waited:.3f} s, to delivery {elapsed:.3f} s")
+    assert "Reloaded server configuration" not in _log(op)
+
+
+@pytest.mark.parametrize("status", ["suspended", "revoked"])
+async def test_cut_off_within_a_second(op: OperatorHub, status: Status) -> None:
+    """On the directory change the broker pushes A's account with its users revoked: A's
+    live connection is closed and a reconnect refused, both within 1 s of the change."""
+    async with operator_broker(op):
+        await wait_connectable(op, A)
+        closed = asyncio.Event()
+
+        async def on_closed() -> None:
+            closed.set()
+
+        live = await op.connect(A, closed_cb=on_closed)
+        start = time.monotonic()
+        await op.h.admin.set_status(A, status)
+        async with asyncio.timeout(5):
+            await closed.wait()
+        dropped = time.monotonic() - start
+        with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+            await op.connect(A)
+        refused = time.monotonic() - start
+    print(f"{status}: connection dropped after {dropped:.3f} s, refused at {refused:.3f} s")
+    assert live.is_closed
+    assert dropped <= CUT_OFF_LIMIT
+    assert refused <= CUT_OFF_LIMIT
