@@ -21,8 +21,8 @@ The accounts. Four kinds, and nothing in them depends on how many authorities ex
   governors create and size the buckets; its JetStream store cap is the share of the
   store evidence may fill, enforced by the server.
 - One account per authority, with no JetStream, reaching the other two only through
-  a fixed list of service imports (`authority_imports`): 15 whatever the directory
-  holds, 4 of them the wildcard evidence reads. JetStream requests go to
+  a fixed list of service imports (`authority_imports`): 18 whatever the directory
+  holds, 3 of them the wildcard evidence reads. JetStream requests go to
   `$JS.palermo.API.…` (PALERMO) and `$JS.palermo-evidence.API.…` (EVIDENCE): two
   prefixes, so no subject is imported from two accounts.
 - `SYS`, the system account, whose one user pushes account JWTs to the resolver.
@@ -281,7 +281,7 @@ def authority_imports(
     """Everything `authority` may publish, in order; its account imports exactly these.
 
     The same number for every authority whatever the directory holds: reading any
-    authority's evidence is four wildcard imports from `EVIDENCE`.
+    authority's evidence is three wildcard imports from `EVIDENCE`.
     """
     check_authority_id(authority)
     api, evidence = api_prefix(domain), api_prefix(evidence_domain)
