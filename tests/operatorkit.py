@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -15,7 +16,9 @@ import nats
 import nats.errors
 from nats.aio.client import Client
 
+from broker import topology
 from broker.directory_store import DirectoryAdmin
+from broker.natsconfig import AccountLimits
 from broker.natshub import Hub, init_hub, server_config
 from broker.natsserver import NatsServer
 from broker.service import Broker, connect, topology_settings
@@ -99,18 +102,33 @@ async def _quiet(exc: Exception) -> None:
 
 
 @contextlib.asynccontextmanager
-async def operator_hub(tmp_path: Path) -> AsyncIterator[OperatorHub]:
-    """A server in operator mode with the topology bootstrapped and the broker's record."""
-    hub = init_hub(tmp_path / "hub")
+async def operator_hub(
+    tmp_path: Path,
+    *,
+    limits: AccountLimits | None = None,
+    store_bytes: int | None = None,
+    evidence_bytes: int | None = None,
+    settings: TopologySettings | None = None,
+) -> AsyncIterator[OperatorHub]:
+    """A server in operator mode with the topology bootstrapped and the broker's record.
+
+    `limits` go into every authority account, `store_bytes` and `evidence_bytes` cap
+    the `PALERMO` and `EVIDENCE` stores; `settings` are the governors' (registration).
+    """
+    hub = init_hub(tmp_path / "hub", store_bytes=store_bytes, evidence_bytes=evidence_bytes)
+    if limits is not None:
+        hub = dataclasses.replace(hub, limits=limits)
     config = server_config(hub, tmp_path / "hub" / "server.conf")
     async with NatsServer(tmp_path / "nats", config=config) as server:
         nc = await nats.connect(server.url, user_credentials=str(hub.broker_creds))
         system = await hub.connect_system(server.url)
         try:
             h = Harness(nc)
-            h.admin = DirectoryAdmin(
-                h.js, h.root, settings=TopologySettings(evidence_domain=EVIDENCE)
+            settings = dataclasses.replace(
+                settings or TopologySettings(), evidence_domain=EVIDENCE
             )
+            h.admin = DirectoryAdmin(h.js, h.root, settings=settings)
+            await topology.bootstrap(h.js, settings)
             await h.setup()
             yield OperatorHub(server, hub, h, system)
         finally:
