@@ -117,7 +117,9 @@ BROKER_ACCOUNT: Final = "PALERMO"
 EVIDENCE_ACCOUNT: Final = "EVIDENCE"
 SYSTEM_ACCOUNT: Final = "SYS"
 READABLE_BUCKETS: Final = (KV_DIRECTORY, KV_CHECKPOINTS)
-_EVIDENCE_STREAMS: Final = object_stream(evidence_bucket("xx-x")).removesuffix("xx-x") + "*"
+_EVIDENCE_STREAMS: Final = "*"
+"""Every stream of `EVIDENCE` (a wildcard is a whole token: there, every stream is an
+evidence bucket's)."""
 _EVIDENCE_SUBJECTS: Final = "$O.*.>"
 """Every object store's subjects; in `EVIDENCE` those are the evidence buckets'."""
 CLAIMS_UPDATE: Final = "$SYS.REQ.CLAIMS.UPDATE"
@@ -540,6 +542,9 @@ def governor_grants(evidence_domain: str = EVIDENCE_DOMAIN) -> list[str]:
         # its evidence bucket, in EVIDENCE, with the configured quota.
         f"$JS.API.CONSUMER.CREATE.{DELIVERY}.>",
         f"$JS.API.CONSUMER.DURABLE.CREATE.{DELIVERY}.*",
+        "$JS.API.STREAM.NAMES",
+        "$JS.API.STREAM.LIST",
+        "$JS.API.STREAM.INFO.*",
         f"{evidence}.INFO",
         f"{evidence}.STREAM.NAMES",
         f"{evidence}.STREAM.LIST",
