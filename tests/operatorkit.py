@@ -124,9 +124,7 @@ async def operator_hub(
         system = await hub.connect_system(server.url)
         try:
             h = Harness(nc)
-            settings = dataclasses.replace(
-                settings or TopologySettings(), evidence_domain=EVIDENCE
-            )
+            settings = dataclasses.replace(settings or TopologySettings(), evidence_domain=EVIDENCE)
             h.admin = DirectoryAdmin(h.js, h.root, settings=settings)
             await topology.bootstrap(h.js, settings)
             await h.setup()
