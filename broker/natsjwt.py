@@ -37,6 +37,7 @@ __all__ = [
     "JwtError",
     "Key",
     "account_claims",
+    "claims_id",
     "creds",
     "decode",
     "derive_key",
@@ -158,17 +159,24 @@ def encode(
     if name:
         standard["name"] = name
     standard["sub"] = subject
-    # nats-io/jwt: the jti is the hash of the standard claims with no jti, in the
-    # struct's field order (aud, exp, jti, iat, iss, name, nbf, sub).
-    jti = base64.b32encode(hashlib.new("sha512_256", _json(standard)).digest())
     claims = {
         **({"exp": expires} if expires else {}),
-        "jti": jti.decode().rstrip("="),
+        "jti": claims_id(standard),
         **{k: v for k, v in standard.items() if k != "exp"},
         "nats": dict(nats),
     }
     signed = f"{_b64(_json(_HEADER))}.{_b64(_json(claims))}"
     return f"{signed}.{_b64(issuer.sign(signed.encode()))}"
+
+
+def claims_id(standard: Mapping[str, Any]) -> str:
+    """The `jti` nats-io/jwt gives claims: base32 (no padding) of SHA-512/256 over the
+    standard claims without `jti`, as Go marshals them (fields in the struct's order:
+    aud, exp, iat, iss, name, nbf, sub; empty ones left out)."""
+    order = ("aud", "exp", "iat", "iss", "name", "nbf", "sub")
+    fields = {k: standard[k] for k in order if standard.get(k)}
+    digest = hashlib.new("sha512_256", _json(fields)).digest()
+    return base64.b32encode(digest).decode().rstrip("=")
 
 
 def decode(token: str, *, issuers: frozenset[str] | None = None) -> dict[str, Any]:
