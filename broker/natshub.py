@@ -38,6 +38,7 @@ from nats.js import JetStreamContext
 from schemas.directory import AuthorityRecord
 
 from . import natsjwt, topology
+from .errors import TopologyError
 from .natsconfig import (
     DEFAULT_DOMAIN,
     EVIDENCE_DOMAIN,
@@ -279,8 +280,13 @@ class AccountPusher:
 
     async def _push(self, nc: Client, record: AuthorityRecord) -> None:
         if record.status == "active":
-            # Before the account: its first request must find its inbox and bucket.
-            await topology.register_authority(self._js, record.id, self._settings)
+            # Before the account: its first request must find its inbox and bucket. A
+            # quota that does not fit is the operators' to fix (the governors' `add`
+            # said so too); the account is pushed all the same.
+            try:
+                await topology.register_authority(self._js, record.id, self._settings)
+            except TopologyError as exc:
+                log.error("registration_failed", authority=record.id, error=str(exc))
         await push_account(nc, self._hub.account(record)[1])
         self.pushed += 1
         log.info("account_pushed", authority=record.id, status=record.status)
