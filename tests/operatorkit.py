@@ -87,9 +87,7 @@ class OperatorHub:
                 self.url,
                 user_credentials=str(self.creds[authority]),
                 inbox_prefix=nats_names.reply_prefix(authority),
-                allow_reconnect=False,
-                connect_timeout=2,
-                **{"error_cb": _quiet, **kw},
+                **{"allow_reconnect": False, "connect_timeout": 2, "error_cb": _quiet, **kw},
             )
         except BaseException:
             await client.close()

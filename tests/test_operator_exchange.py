@@ -14,12 +14,14 @@ from pathlib import Path
 import nats.errors
 import pytest
 
+from broker.service import Broker
 from clients import attachments
 from clients.endpoint import Endpoint, Received
-from schemas.directory import Status
+from schemas.directory import Status, sign_record
+from schemas.keys import AuthorityKeys, SigningKey
 from schemas.kinds import MlaResponse
 
-from .brokerkit import referral
+from .brokerkit import record, referral
 from .operatorkit import OperatorHub, operator_broker, operator_hub, wait_connectable
 
 A, B, C = "it-dna", "gb-ukca", "ng-naptip"
@@ -94,8 +96,10 @@ def _log(op: OperatorHub) -> str:
 async def test_cut_off_within_a_second(op: OperatorHub, statuses: tuple[Status, Status]) -> None:
     """On the directory change the broker pushes the account with its users revoked:
     the authority's live connection is closed and a reconnect refused, both within 1 s
-    of the change (A suspended, then B revoked)."""
-    async with operator_broker(op):
+    of the change (A suspended, then B revoked). Before that, a forged record in the
+    bucket gets no account."""
+    async with operator_broker(op) as broker:
+        await _forged_record_gets_no_account(op, broker)
         for authority, status in zip((A, B), statuses, strict=True):
             await wait_connectable(op, authority)
             closed = asyncio.Event()
@@ -116,3 +120,19 @@ async def test_cut_off_within_a_second(op: OperatorHub, statuses: tuple[Status, 
             assert live.is_closed
             assert dropped <= CUT_OFF_LIMIT
             assert refused <= CUT_OFF_LIMIT
+
+
+async def _forged_record_gets_no_account(op: OperatorHub, broker: Broker) -> None:
+    """Whoever can write the directory bucket cannot make an account: a record signed
+    by another key is refused by the broker's verifying watch, no account is pushed,
+    and creds issued for it are refused once the resolver finds no account (its fetch
+    timeout, 2 s)."""
+    forged = record(AuthorityKeys.generate(C), ["police"])
+    kv = await op.h.js.key_value("PALERMO_DIRECTORY")
+    await kv.put(f"rec.{C}", sign_record(SigningKey.generate(), forged))
+    op.creds[C] = op.hub.authority_creds(C)
+    with pytest.raises(nats.errors.Error, match="Authorization Violation"):
+        await op.connect(C, connect_timeout=4)
+    assert broker.accounts is not None
+    assert broker.accounts.pushed == 2  # A and B at start, nothing since
+    await kv.delete(f"rec.{C}")  # the governors' tools refuse a directory holding it
