@@ -12,7 +12,8 @@ from schemas.directory_bucket import load_verified
 
 from .cli_common import ERRORS, connect_args, connect_once, nats_args, root_public, run_nats
 from .config import QuotaConfig, load_config
-from .natsconfig import AccountLimits, NatsConfigError, check_user_nkey, user_jwt, write_file
+from .natsconfig import AccountLimits, NatsConfigError, check_user_nkey, user_jwt
+from .natshub import write_file
 
 _LIMITS = ("max_connections", "max_subscriptions", "max_payload", "max_leafnodes")
 

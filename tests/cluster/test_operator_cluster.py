@@ -16,8 +16,8 @@ import nats.errors
 import pytest
 from nats.aio.client import Client
 
-from broker.natsconfig import fixed_accounts, latest_records, resolver_config, write_file
-from broker.natshub import Hub, init_hub
+from broker.natsconfig import fixed_accounts
+from broker.natshub import Hub, init_hub, latest_records, resolver_config, write_file
 from broker.natsserver import NatsServer
 from schemas.directory import AuthorityRecord, KeyRecord, Status
 from schemas.nats_names import reply_prefix
