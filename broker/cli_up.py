@@ -133,6 +133,7 @@ async def _nats(stack: contextlib.AsyncExitStack, config: BrokerConfig, cluster:
         user=config.nats.user,
         password=config.nats.password,
         nkeys_seed=config.nats.nkey_seed_file,
+        user_credentials=config.nats.creds_file,
         tls=tls_context(config.nats.tls_ca_file),
     )
     await probe.close()

@@ -131,8 +131,16 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     user: str | None = None
     password: str | None = None
     nkey_seed_file: str | None = None
-    """The broker user's NKEY seed (see `palermo nats-config`); the server holds only its
-    public key."""
+    """The broker user's NKEY seed, for a server that lists NKEY users itself."""
+    creds_file: str | None = None
+    """The broker user's creds in operator mode (`broker.creds` of the hub directory)."""
+    evidence_domain: str | None = None
+    """Where the evidence buckets are: `palermo-evidence` in operator mode (the
+    `EVIDENCE` account, imported into `PALERMO`); unset: the broker's own account."""
+    accounts_dir: str | None = None
+    """The hub directory (`palermo nats-config init`): with it the broker pushes each
+    authority's account JWT to the server's resolver when the verified directory
+    changes its record (its `signing.nk`, `accounts.key` and `system.creds`)."""
     ingress_per_sender: Annotated[int, Meta(ge=1)] = 10_000
     ack_wait: Annotated[float, Meta(gt=0)] = 30.0
     max_deliver: Annotated[int, Meta(ge=1)] = 5

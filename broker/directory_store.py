@@ -203,11 +203,18 @@ class DirectoryWatch:
     """
 
     def __init__(
-        self, js: JetStreamContext, root_public: bytes, *, clock: Callable[[], int] = now_ms
+        self,
+        js: JetStreamContext,
+        root_public: bytes,
+        *,
+        clock: Callable[[], int] = now_ms,
+        changes: asyncio.Queue[AuthorityRecord] | None = None,
     ) -> None:
         self._js = js
         self.directory = Directory(root_public, clock)
         self.loaded = asyncio.Event()
+        self._changes = changes
+        """Every record that verified, as it is applied (for the account pusher)."""
 
     async def run(self) -> None:
         """Watch the bucket until cancelled."""
@@ -234,5 +241,7 @@ class DirectoryWatch:
             elif key.startswith(topology.DIRECTORY_RECORD_PREFIX):
                 record = self.directory.apply_record(value)
                 log.info("directory_record", authority=record.id, status=record.status)
+                if self._changes is not None:
+                    self._changes.put_nowait(record)
         except ProtocolError as exc:
             log.warning("directory_entry_refused", key=key, code=exc.code, error=str(exc))

@@ -1,70 +1,82 @@
-"""The nats-server accounts and permissions, generated from the directory.
+"""NATS operator mode: the accounts, users and server trust, generated from the directory.
 
-One account, `PALERMO`, holds every stream, consumer and bucket and the broker's
-user. Each active authority gets an account of its own with one NKEY user and no
-JetStream; it reaches the `PALERMO` account only through service imports that name
-exactly what it may do: publish on its own ingress subject, pull and ack from its own
-inbox consumer, read the directory and checkpoint buckets, ask the broker's
-request-reply API, write and purge its own evidence bucket and read the others'.
+Who holds what. The **operator identity key** signs only the operator JWT (once, then
+it goes offline); that JWT names the **operator signing key**, which signs every
+account JWT and is held by the hub side (the broker and `palermo nats-config`). Every
+account key is derived from one **account secret** (`natsjwt.derive_key`): the same
+secret gives the same account on every hub node and after a rebuild, so the 5,000th
+authority needs no key file of its own. An authority's user JWT is issued for the
+public NKEY the authority sends, signed by its account key; its seed never leaves it.
+
+The accounts. Four kinds, and nothing in them depends on how many authorities exist:
+- `PALERMO` holds the messages (ingress, delivery, dead letters, audit, directory,
+  checkpoints) and the broker's user; it exports, publicly, the narrow services an
+  authority needs, each with a one-token wildcard in place of the authority's id.
+- `EVIDENCE` holds only the evidence buckets (object stores `PALERMO_EVIDENCE_<id>`).
+  Because nothing else lives there, a wildcard export of its read API
+  (`DIRECT.GET.>`, `STREAM.INFO.*`, `STREAM.MSG.GET.*`) exposes evidence and nothing
+  else, where the same wildcard on `PALERMO` would expose audit and deliveries (a
+  subject wildcard matches whole tokens, and a stream name is one). `PALERMO` imports
+  its whole `$JS.API.>` under the `EVIDENCE_DOMAIN` prefix, so the broker and the
+  governors create and size the buckets; its JetStream store cap is the share of the
+  store evidence may fill, enforced by the server.
+- One account per authority, with no JetStream, reaching the other two only through
+  a fixed list of service imports (`authority_imports`): 18 whatever the directory
+  holds, 3 of them the wildcard evidence reads. JetStream requests go to
+  `$JS.palermo.API.…` (PALERMO) and `$JS.palermo-evidence.API.…` (EVIDENCE): two
+  prefixes, so no subject is imported from two accounts.
+- `SYS`, the system account, whose one user pushes account JWTs to the resolver.
 
 Why an account per authority rather than one shared account with subject
-permissions: within one account, a user allowed any JetStream API request chooses
-the request's reply subject, and the server publishes the answer there as itself,
-past that user's publish permissions. A direct get with reply `palermo.out.<other>`
-files the bytes and headers of a message the user wrote into the other authority's
-inbox, past the broker's checks and audit; a push consumer's deliver subject does
-the same. Behind an account boundary those replies land in the requester's own
-account, where nothing listens. No authority may create a consumer either, since
-the consumer's deliver subject is the creator's choice (nats-server 2.15 does not
-check it against the creator's permissions): nats-py's key-value `watch` and
-object-store `get` need one, so endpoints read buckets with direct or message gets.
+permissions: within one account, a user allowed any JetStream API request chooses the
+request's reply subject, and the server publishes the answer there as itself, past
+that user's publish permissions; a direct get with reply `palermo.out.<other>` files
+bytes the user wrote into another authority's inbox, past the broker. Behind an
+account boundary those replies land in the requester's own account, where nothing
+listens. No authority may create a consumer (its deliver subject is the creator's
+choice), so endpoints read buckets with direct or message gets.
 
-Authentication is by NKEY: the config holds Ed25519 public keys only, so no secret
-lives on the servers; each gateway keeps its seed. A NATS key is its own key pair,
-never the authority's directory signing key: the server picks the nonce it is signed
-over, and no key signs two protocols' inputs.
+The server runs the built-in `full` resolver: the three fixed accounts are preloaded
+from the server config (`natshub.resolver_config`), and an authority's account is pushed to
+`$SYS.REQ.CLAIMS.UPDATE` when its record changes (`natshub.AccountPusher`): no reload.
+A suspended or revoked authority's account is pushed with every user revoked
+(`revocations {"*": <time of the record>}`) and no imports: the server closes its
+live connections on the spot and refuses it from then on. An account JWT is a pure
+function of the verified record, the keys and the limits (its time is the record's
+issue time), so pushing the whole directory again changes nothing the server holds.
 
-Every authority account carries limits the server enforces (`AccountLimits`, from
-the broker configuration's `[quotas]`): connections, subscriptions, payload size and
-leaf node connections. An authority account has no JetStream, so it has no JetStream
-limits of its own: the only data an authority can store is its evidence, which lives
-in the `PALERMO` account in a bucket with a byte quota the broker sets
-(`broker.quotas`). The `PALERMO` account's own file store can be capped with
-`max_file` (`store_bytes`), which also tells the broker the store's size.
-
-The directory governors get a user of their own in the `PALERMO` account when their
-NKEY is given (`governor_grants`): enough to read and write the directory bucket,
-register an authority's inbox consumer and evidence bucket, file the directory's
-audit event and read the audit log for an export, and nothing that touches the
-messages in flight (no ingress, no delivery, no inbox pull).
-
-Suspended and revoked authorities get no account and no user: they cannot connect.
-Their evidence buckets stay readable to the others, who may hold messages that point
-into them. The output is deterministic (sorted, no timestamps) so that a review of a
-regenerated file shows exactly the access that changed.
+Exports are public: only the operator's signing key makes accounts, and the accounts
+it signs import exactly what is listed here; whoever held that key could sign any
+account anyway, so per-import activation tokens would add nothing.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 import re
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from pathlib import Path
-
-import msgspec
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 from schemas.directory import AuthorityRecord
 from schemas.errors import ProtocolError
 from schemas.keys import check_authority_id
-from schemas.nats_names import API_SUBJECTS, AUDIT, AUDIT_SUBJECT, KV_TREE, kv_stream, object_stream
+from schemas.nats_names import (
+    API_SUBJECTS,
+    AUDIT,
+    AUDIT_SUBJECT,
+    DEFAULT_DOMAIN,
+    EVIDENCE_DOMAIN,
+    KV_TREE,
+    kv_stream,
+    object_stream,
+)
 
+from . import natsjwt
 from .config import QuotaConfig
 from .errors import ConfigError
+from .natsjwt import Key
 from .topology import (
     DELIVERY,
     KV_CHECKPOINTS,
@@ -75,30 +87,46 @@ from .topology import (
     reply_prefix,
 )
 
-BROKER_ACCOUNT = "PALERMO"
-"""The broker's request-reply API (proofs, checkpoints) every authority may call."""
-READABLE_BUCKETS = (KV_DIRECTORY, KV_CHECKPOINTS)
-DEFAULT_DOMAIN = "palermo"
-"""The JetStream domain endpoints name. An authority's account has no JetStream, and
-for such an account the server answers every `$JS.API.>` request itself ("not
-enabled"), racing any import of the same subject; so the imports live under a domain
-prefix instead, which works on a direct connection and across a leaf node alike. The
-hub's own `jetstream { domain }` must be another name (e.g. `hub`): the server maps
-its own domain's prefix back to `$JS.API` in every account, before permissions."""
+__all__ = [
+    "DEFAULT_DOMAIN",
+    "EVIDENCE_DOMAIN",
+    "AccountLimits",
+    "HubKeys",
+    "NatsConfigError",
+    "account_jwt",
+    "api_prefix",
+    "authority_imports",
+    "check_user_nkey",
+    "fixed_accounts",
+    "governor_grants",
+    "user_jwt",
+]
+
+BROKER_ACCOUNT: Final = "PALERMO"
+EVIDENCE_ACCOUNT: Final = "EVIDENCE"
+SYSTEM_ACCOUNT: Final = "SYS"
+READABLE_BUCKETS: Final = (KV_DIRECTORY, KV_CHECKPOINTS)
+_EVIDENCE_STREAMS: Final = "*"
+"""Every stream of `EVIDENCE` (a wildcard is a whole token: there, every stream is an
+evidence bucket's)."""
+_EVIDENCE_SUBJECTS: Final = "$O.*.>"
+"""Every object store's subjects; in `EVIDENCE` those are the evidence buckets'."""
+CLAIMS_UPDATE: Final = "$SYS.REQ.CLAIMS.UPDATE"
+PUSH_TIMEOUT: Final = 5.0
+"""Seconds the resolver has to answer a pushed account JWT."""
 
 _DOMAIN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_ACCOUNT = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
 _NKEY = re.compile(r"U[A-Z2-7]{55}")
 _NKEY_USER_PREFIX = 20 << 3  # the byte that base32-encodes to 'U' (nkeys' PREFIX_BYTE_USER)
 
 
 class NatsConfigError(ConfigError):
-    """Directory records or keys from which no safe server configuration can be made."""
+    """Directory records or keys from which no safe NATS configuration can be made."""
 
 
 @dataclass(frozen=True)
 class AccountLimits:
-    """What nats-server allows each authority account (`limits` in its account block).
+    """What nats-server allows each authority account (limits in its account JWT).
 
     The defaults are `QuotaConfig`'s; `from_quotas` takes them from the configuration.
     """
@@ -125,13 +153,13 @@ class AccountLimits:
             quotas.max_leafnodes,
         )
 
-    def block(self) -> dict[str, object]:
-        """The account's `limits` map."""
+    def claims(self) -> dict[str, int | bool]:
+        """The account JWT's `limits` (JetStream stays off)."""
         return {
-            "max_connections": self.max_connections,
-            "max_subscriptions": self.max_subscriptions,
-            "max_payload": self.max_payload,
-            "max_leafnodes": self.max_leafnodes,
+            "conn": self.max_connections,
+            "subs": self.max_subscriptions,
+            "payload": self.max_payload,
+            "leaf": self.max_leafnodes,
         }
 
 
@@ -167,63 +195,322 @@ def _crc16(data: bytes) -> int:
 
 
 def api_prefix(domain: str) -> str:
-    """The JetStream API prefix an authority's endpoint uses: `$JS.<domain>.API`, what
-    nats-py sends for `nc.jetstream(domain=domain)`."""
+    """The JetStream API prefix of `domain`: `$JS.<domain>.API`, what nats-py sends
+    for `nc.jetstream(domain=domain)`."""
     if not _DOMAIN.fullmatch(domain):
         raise NatsConfigError(f"{domain[:40]!r} is not a JetStream domain name")
     return f"$JS.{domain}.API"
 
 
+# --- keys ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HubKeys:
+    """The hub side's keys: the operator signing key and the account secret (the
+    operator identity key only to sign the operator JWT, then kept offline)."""
+
+    signing: Key
+    secret: bytes = field(repr=False)
+    operator_public: str = ""
+    """The operator identity's public key (the operator JWT's subject)."""
+
+    def account(self, name: str) -> Key:
+        """The key of account `name` (an authority id or one of the fixed accounts)."""
+        return natsjwt.derive_key(self.secret, "account", name)
+
+    @classmethod
+    def generate(cls) -> tuple[HubKeys, Key]:
+        """Fresh keys, and the operator identity key that signs the operator JWT."""
+        operator = natsjwt.new_key("operator")
+        keys = cls(natsjwt.new_key("operator"), os.urandom(32), operator.public)
+        return keys, operator
+
+
+def operator_jwt(operator: Key, keys: HubKeys, *, issued_at: int) -> str:
+    """The operator JWT: trusts `keys.signing` for accounts, names `SYS` the system
+    account, and requires every account to be signed by a signing key."""
+    return natsjwt.encode(
+        operator,
+        operator.public,
+        natsjwt.operator_claims(
+            signing_keys=[keys.signing.public],
+            system_account=keys.account(SYSTEM_ACCOUNT).public,
+        ),
+        name="palermo",
+        issued_at=issued_at,
+    )
+
+
+# --- what each account holds ------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Grant:
-    """One subject an authority may publish: its name in the authority's account
-    (`local`) and the `PALERMO` service it is imported from (`remote`)."""
+    """One service an authority imports: its name in the authority's account
+    (`local`), the exporter's subject (`remote`) and the exporting account."""
 
     local: str
     remote: str
+    account: str = BROKER_ACCOUNT
     stream_response: bool = False
     """The service answers one request with many messages (a pull request)."""
 
 
-def authority_grants(
-    authority: str, readable_evidence: Iterable[str], *, domain: str = DEFAULT_DOMAIN
-) -> list[Grant]:
-    """Everything `authority` may publish, in order; nothing else reaches `PALERMO`.
+def _read_grants(prefix: str, stream: str, account: str) -> list[Grant]:
+    return [
+        Grant(f"{prefix}.STREAM.INFO.{stream}", f"$JS.API.STREAM.INFO.{stream}", account),
+        Grant(f"{prefix}.STREAM.MSG.GET.{stream}", f"$JS.API.STREAM.MSG.GET.{stream}", account),
+        Grant(f"{prefix}.DIRECT.GET.{stream}", f"$JS.API.DIRECT.GET.{stream}", account),
+        Grant(f"{prefix}.DIRECT.GET.{stream}.>", f"$JS.API.DIRECT.GET.{stream}.>", account),
+    ]
 
-    `readable_evidence` lists the authorities whose evidence buckets it may read.
+
+def authority_imports(
+    authority: str, *, domain: str = DEFAULT_DOMAIN, evidence_domain: str = EVIDENCE_DOMAIN
+) -> list[Grant]:
+    """Everything `authority` may publish, in order; its account imports exactly these.
+
+    The same number for every authority whatever the directory holds: reading any
+    authority's evidence is three wildcard imports from `EVIDENCE`.
     """
     check_authority_id(authority)
-    local_api = api_prefix(domain)
-
-    def api(suffix: str, **kw: bool) -> Grant:
-        return Grant(f"{local_api}.{suffix}", f"$JS.API.{suffix}", **kw)
-
+    api, evidence = api_prefix(domain), api_prefix(evidence_domain)
     inbox = f"{DELIVERY}.{inbox_consumer(authority)}"
-    own_evidence = f"OBJ_{evidence_bucket(authority)}"
+    own_bucket = evidence_bucket(authority)
     grants = [
         Grant(ingress_subject(authority), ingress_subject(authority)),
-        api(f"CONSUMER.MSG.NEXT.{inbox}", stream_response=True),
-        api(f"CONSUMER.INFO.{inbox}"),
-        # Ack subjects are the reply subjects of delivered messages; they carry no API
-        # prefix, whatever the domain.
+        Grant(
+            f"{api}.CONSUMER.MSG.NEXT.{inbox}",
+            f"$JS.API.CONSUMER.MSG.NEXT.{inbox}",
+            stream_response=True,
+        ),
+        Grant(f"{api}.CONSUMER.INFO.{inbox}", f"$JS.API.CONSUMER.INFO.{inbox}"),
+        # Ack subjects are the reply subjects of delivered messages: no API prefix.
         Grant(f"$JS.ACK.{inbox}.>", f"$JS.ACK.{inbox}.>"),
         Grant(API_SUBJECTS, API_SUBJECTS),
-        Grant(f"$O.{evidence_bucket(authority)}.>", f"$O.{evidence_bucket(authority)}.>"),
-        api(f"STREAM.PURGE.{own_evidence}"),
+        *(g for b in READABLE_BUCKETS for g in _read_grants(api, kv_stream(b), BROKER_ACCOUNT)),
+        # Its own evidence bucket: write (object store subjects) and purge.
+        Grant(f"$O.{own_bucket}.>", f"$O.{own_bucket}.>", EVIDENCE_ACCOUNT),
+        Grant(
+            f"{evidence}.STREAM.PURGE.{object_stream(own_bucket)}",
+            f"$JS.API.STREAM.PURGE.{object_stream(own_bucket)}",
+            EVIDENCE_ACCOUNT,
+        ),
+        # Every evidence bucket, read-only: EVIDENCE holds nothing else.
+        Grant(f"{evidence}.STREAM.INFO.*", "$JS.API.STREAM.INFO.*", EVIDENCE_ACCOUNT),
+        Grant(f"{evidence}.STREAM.MSG.GET.*", "$JS.API.STREAM.MSG.GET.*", EVIDENCE_ACCOUNT),
+        Grant(f"{evidence}.DIRECT.GET.>", "$JS.API.DIRECT.GET.>", EVIDENCE_ACCOUNT),
     ]
-    readable = [kv_stream(b) for b in READABLE_BUCKETS]
-    readable += [object_stream(evidence_bucket(a)) for a in sorted(set(readable_evidence))]
-    for stream in readable:
-        grants += [
-            api(f"STREAM.INFO.{stream}"),
-            api(f"STREAM.MSG.GET.{stream}"),
-            api(f"DIRECT.GET.{stream}"),
-            api(f"DIRECT.GET.{stream}.>"),
-        ]
     return grants
 
 
-def governor_grants() -> list[str]:
+def _palermo_exports() -> list[dict[str, Any]]:
+    """The services of `PALERMO` authorities import, each with `*` for the id."""
+    # A wildcard stands for whole tokens only: every consumer of the delivery stream
+    # (each authority imports its own inbox's subject, nothing wider).
+    inbox = f"{DELIVERY}.*"
+    subjects = [
+        (ingress_subject("xx-x").removesuffix("xx-x") + "*", False),
+        (f"$JS.API.CONSUMER.MSG.NEXT.{inbox}", True),
+        (f"$JS.API.CONSUMER.INFO.{inbox}", False),
+        (f"$JS.ACK.{DELIVERY}.>", False),
+        (API_SUBJECTS, False),
+        *((g.remote, False) for b in READABLE_BUCKETS for g in _read_grants("", kv_stream(b), "")),
+    ]
+    return [
+        {
+            "subject": subject,
+            "type": "service",
+            **({"response_type": "Stream"} if stream else {}),
+        }
+        for subject, stream in subjects
+    ]
+
+
+def _evidence_exports() -> list[dict[str, Any]]:
+    return [
+        {"subject": subject, "type": "service"}
+        for subject in (
+            "$JS.API.>",  # imported by PALERMO only (broker and governors)
+            _EVIDENCE_SUBJECTS,
+        )
+    ]
+
+
+def _jetstream(disk: int | None) -> dict[str, int | bool]:
+    return {
+        "mem_storage": natsjwt.NO_LIMIT,
+        "disk_storage": disk if disk is not None else natsjwt.NO_LIMIT,
+        "streams": natsjwt.NO_LIMIT,
+        "consumer": natsjwt.NO_LIMIT,
+    }
+
+
+def fixed_accounts(
+    keys: HubKeys,
+    *,
+    issued_at: int,
+    store_bytes: int | None = None,
+    evidence_bytes: int | None = None,
+    evidence_domain: str = EVIDENCE_DOMAIN,
+) -> dict[str, tuple[str, str]]:
+    """`SYS`, `PALERMO` and `EVIDENCE`: name -> (public key, account JWT).
+
+    `store_bytes` caps `PALERMO`'s file store, `evidence_bytes` `EVIDENCE`'s (the
+    share of the store evidence may fill: `quotas.evidence_share`).
+    """
+    for value in (store_bytes, evidence_bytes):
+        if value is not None and value < 1:
+            raise NatsConfigError(f"store size {value} is not a positive byte count")
+    evidence = keys.account(EVIDENCE_ACCOUNT).public
+    claims = {
+        SYSTEM_ACCOUNT: natsjwt.account_claims(),
+        BROKER_ACCOUNT: natsjwt.account_claims(
+            exports=_palermo_exports(),
+            imports=[
+                {
+                    "subject": "$JS.API.>",
+                    "account": evidence,
+                    "local_subject": f"{api_prefix(evidence_domain)}.>",
+                    "type": "service",
+                }
+            ],
+            limits=_jetstream(store_bytes),
+        ),
+        EVIDENCE_ACCOUNT: natsjwt.account_claims(
+            exports=_evidence_exports(), limits=_jetstream(evidence_bytes)
+        ),
+    }
+    out = {}
+    for name, nats in claims.items():
+        account = keys.account(name).public
+        out[name] = (
+            account,
+            natsjwt.encode(keys.signing, account, nats, name=name, issued_at=issued_at),
+        )
+    return out
+
+
+def account_jwt(
+    keys: HubKeys,
+    record: AuthorityRecord,
+    *,
+    limits: AccountLimits | None = None,
+    domain: str = DEFAULT_DOMAIN,
+    evidence_domain: str = EVIDENCE_DOMAIN,
+) -> tuple[str, str]:
+    """An authority's (account public key, account JWT) for its verified `record`.
+
+    Active: its imports and limits. Suspended or revoked: no imports, and every user
+    issued up to the record's time revoked, so the server drops its connections. The
+    JWT's time is the record's issue time: a newer record always replaces an older one
+    in the resolver, and the same record always gives the same JWT.
+    """
+    try:
+        check_authority_id(record.id)
+    except ProtocolError as exc:
+        raise NatsConfigError(str(exc)) from exc
+    fixed = {n: keys.account(n).public for n in (BROKER_ACCOUNT, EVIDENCE_ACCOUNT)}
+    issued = record.issued_ms // 1000
+    if record.status == "active":
+        imports = [
+            {
+                "subject": g.remote,
+                "account": fixed[g.account],
+                **({"local_subject": g.local} if g.local != g.remote else {}),
+                "type": "service",
+            }
+            for g in authority_imports(record.id, domain=domain, evidence_domain=evidence_domain)
+        ]
+        nats = natsjwt.account_claims(imports=imports, limits=(limits or AccountLimits()).claims())
+    else:
+        nats = natsjwt.account_claims(
+            limits=(limits or AccountLimits()).claims(), revocations={"*": issued}
+        )
+    account = keys.account(record.id)
+    return account.public, natsjwt.encode(
+        keys.signing, account.public, nats, name=record.id, issued_at=issued
+    )
+
+
+def user_jwt(
+    keys: HubKeys,
+    authority: str,
+    user_nkey: str,
+    *,
+    issued_at: int,
+    domain: str = DEFAULT_DOMAIN,
+    evidence_domain: str = EVIDENCE_DOMAIN,
+) -> str:
+    """The user JWT of `authority`'s endpoint (or leaf node) for its public NKEY: it may
+    publish exactly its imports and subscribe under its reply prefix only."""
+    check_user_nkey(user_nkey)
+    grants = authority_imports(authority, domain=domain, evidence_domain=evidence_domain)
+    return natsjwt.encode(
+        keys.account(authority),
+        user_nkey,
+        natsjwt.user_claims(
+            pub_allow=[g.local for g in grants],
+            sub_allow=[f"{reply_prefix(authority)}.>"],
+            # A gateway dials in through a leaf node; a small authority connects directly.
+            connection_types=["STANDARD", "LEAFNODE"],
+        ),
+        name=authority,
+        issued_at=issued_at,
+    )
+
+
+def broker_user_jwt(keys: HubKeys, user_nkey: str, *, issued_at: int) -> str:
+    """The broker's user in `PALERMO`: anything but publish on an ingress subject (an
+    envelope on `palermo.in.<id>` was sent by that authority)."""
+    return natsjwt.encode(
+        keys.account(BROKER_ACCOUNT),
+        check_user_nkey(user_nkey),
+        natsjwt.user_claims(
+            pub_allow=[">"],
+            pub_deny=[ingress_subject("xx-x").removesuffix("xx-x") + ">"],
+            sub_allow=[">"],
+            connection_types=["STANDARD"],
+        ),
+        name="broker",
+        issued_at=issued_at,
+    )
+
+
+def governor_user_jwt(
+    keys: HubKeys, user_nkey: str, *, issued_at: int, evidence_domain: str = EVIDENCE_DOMAIN
+) -> str:
+    """The directory governors' user in `PALERMO` (`governor_grants`)."""
+    return natsjwt.encode(
+        keys.account(BROKER_ACCOUNT),
+        check_user_nkey(user_nkey),
+        natsjwt.user_claims(
+            pub_allow=governor_grants(evidence_domain),
+            sub_allow=["_INBOX.>"],
+            connection_types=["STANDARD"],
+        ),
+        name="governor",
+        issued_at=issued_at,
+    )
+
+
+def system_user_jwt(keys: HubKeys, user_nkey: str, *, issued_at: int) -> str:
+    """The user in `SYS` that pushes account JWTs, and may do nothing else."""
+    return natsjwt.encode(
+        keys.account(SYSTEM_ACCOUNT),
+        check_user_nkey(user_nkey),
+        natsjwt.user_claims(
+            pub_allow=[CLAIMS_UPDATE],
+            sub_allow=["_INBOX.>"],
+            connection_types=["STANDARD"],
+        ),
+        name="account-pusher",
+        issued_at=issued_at,
+    )
+
+
+def governor_grants(evidence_domain: str = EVIDENCE_DOMAIN) -> list[str]:
     """What the governors' user may publish in the `PALERMO` account, in order.
 
     The governors hold the directory root key, so they are trusted with the directory;
@@ -231,6 +518,7 @@ def governor_grants() -> list[str]:
     it cannot publish an envelope, pull an inbox or delete a stream.
     """
     directory = kv_stream(KV_DIRECTORY)
+    evidence = api_prefix(evidence_domain)
     return [
         "$JS.API.INFO",
         # The directory bucket: list, read, write records and the head.
@@ -240,18 +528,18 @@ def governor_grants() -> list[str]:
         f"$JS.API.DIRECT.GET.{directory}.>",
         f"$KV.{KV_DIRECTORY}.>",
         # Registering an authority: its inbox consumer (pull, no deliver subject) and
-        # its evidence bucket with the configured quota; the budget check reads the
-        # other streams' sizes.
+        # its evidence bucket, in EVIDENCE, with the configured quota.
         f"$JS.API.CONSUMER.CREATE.{DELIVERY}.>",
         f"$JS.API.CONSUMER.DURABLE.CREATE.{DELIVERY}.*",
         "$JS.API.STREAM.NAMES",
         "$JS.API.STREAM.LIST",
         "$JS.API.STREAM.INFO.*",
-        # A subject wildcard matches whole tokens only, and a new authority's bucket
-        # name is not known when this file is generated: stream creation and update
-        # cannot be narrowed to the evidence buckets here (no delete, no purge).
-        "$JS.API.STREAM.CREATE.*",
-        "$JS.API.STREAM.UPDATE.*",
+        f"{evidence}.INFO",
+        f"{evidence}.STREAM.NAMES",
+        f"{evidence}.STREAM.LIST",
+        f"{evidence}.STREAM.INFO.{_EVIDENCE_STREAMS}",
+        f"{evidence}.STREAM.CREATE.{_EVIDENCE_STREAMS}",
+        f"{evidence}.STREAM.UPDATE.{_EVIDENCE_STREAMS}",
         # The directory change's audit event; reading the audit log, its checkpoints
         # and its tree tiles for an export.
         AUDIT_SUBJECT,
@@ -267,223 +555,3 @@ def governor_grants() -> list[str]:
             )
         ),
     ]
-
-
-def render_accounts(
-    records: Iterable[AuthorityRecord],
-    *,
-    broker_nkey: str,
-    authority_nkeys: Mapping[str, str],
-    domain: str = DEFAULT_DOMAIN,
-    account: str = BROKER_ACCOUNT,
-    limits: AccountLimits | None = None,
-    store_bytes: int | None = None,
-    governor_nkey: str | None = None,
-) -> str:
-    """The server's `accounts { ... }` block, as configuration text.
-
-    `records` are the directory's current records (the highest serial per id wins);
-    `authority_nkeys` maps authority id to the public NKEY its endpoint connects with;
-    `broker_nkey` is the broker's. `domain` is the JetStream domain endpoints pass
-    to `nc.jetstream(domain=...)` (see `DEFAULT_DOMAIN`). `limits` bound each authority
-    account (default `AccountLimits()`); `store_bytes`, if given, caps the broker
-    account's file store (`jetstream { max_file }`). An active authority without
-    a key gets no user (the output says so in a comment), nor does a suspended or
-    revoked one, whatever keys are given; a key for an id the directory does not
-    hold, a malformed or reused key, or a bad domain raise `NatsConfigError`.
-    `governor_nkey`, if given, is the directory governors' user in the broker account
-    (`governor_grants`).
-    """
-    if not _ACCOUNT.fullmatch(account):
-        raise NatsConfigError(f"{account[:40]!r} is not an account name (A-Z, 0-9, _)")
-    api_prefix(domain)
-    latest = _latest(records)
-    active = sorted(a for a, r in latest.items() if r.status == "active")
-    for authority in authority_nkeys:
-        if authority not in latest:
-            raise NatsConfigError(
-                f"a NATS key is given for {authority[:40]!r}, not in the directory"
-            )
-    keyed = [a for a in active if a in authority_nkeys]
-    keys = [check_user_nkey(broker_nkey), *map(check_user_nkey, authority_nkeys.values())]
-    if governor_nkey is not None:
-        keys.append(check_user_nkey(governor_nkey))
-    if len(set(keys)) != len(keys):
-        raise NatsConfigError("one NATS key is given to two users")
-
-    if store_bytes is not None and store_bytes < 1:
-        raise NatsConfigError(f"store size {store_bytes} is not a positive byte count")
-    limits = limits or AccountLimits()
-    grants = {a: authority_grants(a, latest, domain=domain) for a in keyed}
-    lines = [
-        "# Generated from the directory: do not edit; regenerate.",
-        f"# Directory serial {max((r.serial for r in latest.values()), default=0)}; "
-        f"endpoint JetStream domain {domain}.",
-        *(f"# {a}: active, but no NATS key was given: no user." for a in active if a not in keyed),
-        *(f"# {a}: {latest[a].status}: no user." for a in sorted(latest) if a not in active),
-        "accounts {",
-        *_indent(_broker_account(account, broker_nkey, grants, store_bytes, governor_nkey)),
-        *(
-            line
-            for a in keyed
-            for line in _indent(
-                _authority_account(a, authority_nkeys[a], account, grants[a], limits)
-            )
-        ),
-        "}",
-    ]
-    return "\n".join(lines) + "\n"
-
-
-def _latest(records: Iterable[AuthorityRecord]) -> dict[str, AuthorityRecord]:
-    latest: dict[str, AuthorityRecord] = {}
-    for record in records:
-        try:
-            check_authority_id(record.id)
-        except ProtocolError as exc:
-            raise NatsConfigError(str(exc)) from exc
-        if record.id not in latest or record.serial > latest[record.id].serial:
-            latest[record.id] = record
-    return latest
-
-
-def _broker_account(
-    account: str,
-    nkey: str,
-    grants: Mapping[str, list[Grant]],
-    store_bytes: int | None,
-    governor_nkey: str | None = None,
-) -> list[str]:
-    # The broker may do anything in its account except publish on an ingress
-    # subject: an envelope on `palermo.in.<id>` was sent by that authority's user.
-    broker_user = {
-        "nkey": nkey,
-        "permissions": {
-            "publish": {"allow": [">"], "deny": ["palermo.in.>"]},
-            "subscribe": {"allow": [">"]},
-        },
-        "allowed_connection_types": ["STANDARD"],
-    }
-    users = [broker_user]
-    if governor_nkey is not None:
-        users.append(
-            {
-                "nkey": governor_nkey,
-                "permissions": {
-                    "publish": {"allow": governor_grants()},
-                    "subscribe": {"allow": ["_INBOX.>"]},
-                },
-                "allowed_connection_types": ["STANDARD"],
-            }
-        )
-    importers: dict[tuple[str, bool], list[str]] = {}
-    for authority, granted in grants.items():
-        for grant in granted:
-            importers.setdefault((grant.remote, grant.stream_response), []).append(authority)
-    exports = [
-        {
-            "service": subject,
-            **({"response_type": "stream"} if stream else {}),
-            # Never an export without `accounts`: that would be public.
-            "accounts": sorted(accounts),
-        }
-        for (subject, stream), accounts in sorted(importers.items())
-    ]
-    return [
-        f"{_q(account)}: {{",
-        # Every stream lives here, the authorities' evidence too; `max_file` makes the
-        # server refuse writes past the store the operator sized, and tells the broker
-        # that size (`broker.quotas.store_usage`).
-        "  jetstream: enabled"
-        if store_bytes is None
-        else f"  jetstream: {_value({'max_file': store_bytes})}",
-        f"  users: {_value(users)}",
-        "  exports: [",
-        *(f"    {_value(e)}" for e in exports),
-        "  ]",
-        "}",
-    ]
-
-
-def _authority_account(
-    authority: str, nkey: str, broker_account: str, granted: list[Grant], limits: AccountLimits
-) -> list[str]:
-    user = {
-        "nkey": nkey,
-        "permissions": {
-            "publish": {"allow": [g.local for g in granted]},
-            "subscribe": {"allow": [f"{reply_prefix(authority)}.>"]},
-        },
-        # A gateway dials in as a leaf node; a small authority connects directly.
-        "allowed_connection_types": ["STANDARD", "LEAFNODE"],
-    }
-    imports = [
-        {
-            "service": {"account": broker_account, "subject": g.remote},
-            **({"to": g.local} if g.local != g.remote else {}),
-        }
-        for g in granted
-    ]
-    return [
-        f"{_q(authority)}: {{",
-        f"  users: [{_value(user)}]",
-        f"  limits: {_value(limits.block())}",
-        "  imports: [",
-        *(f"    {_value(i)}" for i in imports),
-        "  ]",
-        "}",
-    ]
-
-
-def _indent(lines: Iterable[str], levels: int = 1) -> Iterator[str]:
-    pad = "  " * levels
-    for line in lines:
-        yield pad + line
-
-
-def _q(text: str) -> str:
-    # JSON string syntax is the server's quoted-string syntax; every input was
-    # validated against a narrow pattern before it gets here, so this never has to
-    # escape anything, but it would.
-    return json.dumps(text)
-
-
-def _value(value: object) -> str:
-    if isinstance(value, str):
-        return _q(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(type(value).__name__)
-
-
-def read_nkeys(path: Path) -> dict[str, str]:
-    """Authority id -> public NKEY, from a JSON object file (checked, not trusted)."""
-    try:
-        keys = msgspec.json.decode(path.read_bytes(), type=dict[str, str])
-    except (OSError, msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise NatsConfigError(f"cannot read NATS keys from {path}: {exc}") from exc
-    for authority, key in keys.items():
-        try:
-            check_authority_id(authority)
-        except ProtocolError as exc:
-            raise NatsConfigError(str(exc)) from exc
-        check_user_nkey(key)
-    return keys
-
-
-def write_accounts(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically (readable by all: it holds no secret)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -8,6 +8,13 @@ buckets keep that share; `check_evidence_budget` refuses, at registration, a quo
 would cut into it. The reserve itself is not a server limit on the audit stream (its
 configuration is set once and never changed): it is the room no evidence may take, and
 `store_usage` lets readiness turn red while there is still some of it left.
+
+In operator mode the evidence buckets live in an account of their own, `EVIDENCE`
+(`broker.natsconfig`), whose JetStream store cap in its account JWT is already the
+store less the reserve: the server itself refuses evidence past it, whatever any
+broker checks. `topology.register_authority` then runs `check_evidence_budget` in that
+account with no further reserve, so a quota that no longer fits is refused at
+registration with the figures rather than by the server at the first upload.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import nats
@@ -24,6 +25,7 @@ import structlog
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
+from schemas.directory import AuthorityRecord
 from schemas.keystore import BrokerKeys
 from schemas.nats_connect import server_urls
 from schemas.note import NoteVerifier
@@ -34,6 +36,8 @@ from .config import BrokerConfig, duplicate_window, seen_window
 from .directory_store import DirectoryWatch
 from .errors import ConfigError
 from .metrics import Metrics
+from .natsconfig import AccountLimits
+from .natshub import AccountPusher, load_hub
 from .sequencer import Sequencer
 from .sweeper import Sweeper
 from .tlog_proofs import ErrorCallback
@@ -62,6 +66,7 @@ def topology_settings(config: BrokerConfig) -> topology.TopologySettings:
         evidence_bytes=config.quotas.evidence_bytes,
         store_bytes=config.quotas.store_bytes,
         store_reserve=config.quotas.store_reserve,
+        evidence_domain=n.evidence_domain,
     )
 
 
@@ -94,6 +99,7 @@ async def connect(
         user=config.nats.user,
         password=config.nats.password,
         nkeys_seed=config.nats.nkey_seed_file,
+        user_credentials=config.nats.creds_file,
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
@@ -118,7 +124,19 @@ class Broker:
 
     def __post_init__(self) -> None:
         self.js: JetStreamContext = self.nc.jetstream()
-        self.watch = DirectoryWatch(self.js, bytes.fromhex(self.config.directory_root))
+        self.accounts: AccountPusher | None = None
+        """Pushes authorities' account JWTs to the resolver (operator mode only)."""
+        changes: asyncio.Queue[AuthorityRecord] | None = None
+        if self.config.nats.accounts_dir is not None:
+            changes = asyncio.Queue()
+            hub = load_hub(
+                Path(self.config.nats.accounts_dir),
+                limits=AccountLimits.from_quotas(self.config.quotas),
+            )
+            self.accounts = AccountPusher(hub, self.js, topology_settings(self.config), changes)
+        self.watch = DirectoryWatch(
+            self.js, bytes.fromhex(self.config.directory_root), changes=changes
+        )
         self.ready = asyncio.Event()
         self.api: ApiProcess | None = None
         """The request API's process, once started."""
@@ -165,6 +183,9 @@ class Broker:
         try:
             async with asyncio.TaskGroup() as group:
                 watch_task = group.create_task(_or_stop(self.watch.run(), stop))
+                if self.accounts is not None:
+                    url = self.config.nats.url or [u.geturl() for u in self.nc.servers]
+                    push_task = group.create_task(_or_stop(self.accounts.run(url, stop), stop))
                 await self._wait_for(self.watch.loaded, stop)
                 api = self.api = ApiProcess(
                     self.config.nats.url or [u.geturl() for u in self.nc.servers],
@@ -200,6 +221,8 @@ class Broker:
                     for task in pending:
                         task.cancel()
                 watch_task.cancel()
+                if self.accounts is not None:
+                    push_task.cancel()
         finally:
             executor.shutdown(wait=False, cancel_futures=True)
             log.info("broker_stopped", instance=self.config.instance)

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import re
 import time
 from collections.abc import Awaitable, Callable
 from types import TracebackType
@@ -64,7 +65,9 @@ UNIDENTIFIED: Final = "*"
 """The rate bucket of every request whose authority cannot be told (never an id)."""
 REQUEST_INFO_HEADER: Final = "Nats-Request-Info"
 """Set by nats-server on a request that crossed a service import: the requester's
-account (`acc`), which in the deployment is the authority id (`broker.natsconfig`)."""
+account (`acc`). In operator mode that is the authority account's public key, one per
+authority (`broker.natsconfig`); a config-mode account's name would be the id."""
+_ACCOUNT_KEY: Final = re.compile(r"A[A-Z2-7]{55}")
 INBOX_PREFIX: Final = "_INBOX_"
 """Start of an authority's private reply prefix (`schemas.nats_names.reply_prefix`)."""
 MAX_BUCKETS: Final = 4096
@@ -171,7 +174,7 @@ def requester(msg: Msg) -> str:
             account = msgspec.json.decode(info, type=_RequestInfo).acc
         except (msgspec.ValidationError, msgspec.DecodeError):
             return UNIDENTIFIED
-        if _is_authority(account):
+        if _is_authority(account) or _ACCOUNT_KEY.fullmatch(account):
             return account
     return UNIDENTIFIED
 

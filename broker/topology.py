@@ -123,6 +123,9 @@ class TopologySettings:
     """The file store's size if configured (`quotas.store_bytes`); see `broker.quotas`."""
     store_reserve: float = 0.2
     """Share of the store no evidence quota may claim (`quotas.store_reserve`)."""
+    evidence_domain: str | None = None
+    """The JetStream domain under which the evidence buckets' account is reached
+    (`schemas.nats_names.EVIDENCE_DOMAIN` in operator mode); `None`: the same account."""
 
     def __post_init__(self) -> None:
         if self.duplicate_window < self.ack_wait * self.max_deliver:
@@ -242,10 +245,18 @@ async def _ensure_audit_stream(js: JetStreamContext, s: TopologySettings) -> Non
 
 
 async def register_authority(
-    js: JetStreamContext, authority: str, settings: TopologySettings | None = None
+    js: JetStreamContext,
+    authority: str,
+    settings: TopologySettings | None = None,
 ) -> None:
     """Create `authority`'s inbox consumer and evidence bucket with its byte quota
-    (idempotent). Raises `QuotaError` if the quota would cut into the store's reserve."""
+    (idempotent). Raises `QuotaError` if the quota would cut into the store's reserve.
+
+    With `settings.evidence_domain` the bucket is made in the account that holds the
+    evidence buckets (operator mode: `EVIDENCE`, imported under that domain); there
+    the account's own JetStream store cap is the evidence share, so the budget is
+    checked against it with no further reserve.
+    """
     s = settings or TopologySettings()
     await js.add_consumer(
         DELIVERY,
@@ -257,7 +268,12 @@ async def register_authority(
             max_ack_pending=1_000,
         ),
     )
-    await _ensure_evidence_bucket(js, authority, s)
+    if s.evidence_domain is None:
+        await _ensure_evidence_bucket(js, authority, s)
+    else:
+        evidence_js = js._nc.jetstream(domain=s.evidence_domain, timeout=js._timeout)
+        own = dataclasses.replace(s, store_bytes=None, store_reserve=0.0)
+        await _ensure_evidence_bucket(evidence_js, authority, own)
 
 
 async def _ensure_evidence_bucket(

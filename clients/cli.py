@@ -100,8 +100,13 @@ EXAMPLES: Final[dict[str, str]] = {
     "ack": "palermo ack MESSAGE_ID",
     "keys new": "palermo keys new --authority ng-naptip --out ng-naptip.keystore",
     "keys show": "palermo keys show ng-naptip.keystore",
-    "nats-config": "palermo nats-config --root-public ROOT --nkeys nkeys.json "
-    "--broker-nkey UBROKER... --governor-nkey UGOVERNOR...",
+    "nats-config init": "palermo nats-config init --dir /etc/palermo/nats/hub",
+    "nats-config user": "palermo nats-config user --dir hub --root-public ROOT "
+    "--authority ng-naptip --nkey UABC... --out ng-naptip.jwt --creds governor.creds",
+    "nats-config push": "palermo nats-config push --dir hub --root-public ROOT "
+    "--creds governor.creds",
+    "nats-config creds": "palermo nats-config creds --jwt ng-naptip.jwt "
+    "--seed ng-naptip.nk --out ng-naptip.creds",
     "up": "palermo up --config broker.toml",
     "stats aggregate": "palermo stats aggregate received.jsonl --out published",
     "stats check": "palermo stats check report.json",

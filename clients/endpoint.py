@@ -119,12 +119,17 @@ class Endpoint:
         witnesses: Sequence[WitnessKey] = (),
         quorum: int = 0,
         domain: str | None = None,
+        evidence_domain: str | None = None,
         publish_timeout: float = 5.0,
     ) -> None:
         self._nc = nc
-        # With the generated per-authority accounts, JetStream is reached through the
-        # hub's `palermo` domain (docs/deployment.md); a single local server needs none.
+        # With the hub's accounts, JetStream is reached through the `palermo` domain
+        # and the evidence buckets through `palermo-evidence` (docs/deployment.md); a
+        # single local server needs neither.
         self._js = nc.jetstream(domain=domain)
+        self._evidence_js = (
+            self._js if evidence_domain is None else nc.jetstream(domain=evidence_domain)
+        )
         self.keys = keys
         self._clock = clock
         store: MutableMapping[bytes, bytes] = {} if seen is None else seen
@@ -154,9 +159,11 @@ class Endpoint:
         *,
         seen_path: Path | None = None,
         nkey_seed_file: str | None = None,
+        creds_file: str | None = None,
         **kwargs: Any,
     ) -> Endpoint:
-        """Connect as `keys.authority` (its private reply prefix; an NKEY if given), keep
+        """Connect as `keys.authority` (its private reply prefix; its creds file or NKEY
+        seed if given), keep
         the de-duplication record and directory head mark at `seen_path` (a dbm file)
         if given.
 
@@ -174,6 +181,7 @@ class Endpoint:
                 name=f"palermo-endpoint-{keys.authority}",
                 inbox_prefix=topology.reply_prefix(keys.authority).encode(),
                 nkeys_seed=nkey_seed_file,
+                user_credentials=creds_file,
             )
         except FirstConnectFailed as exc:
             raise DirectoryUnavailable(str(exc)) from exc
@@ -206,8 +214,9 @@ class Endpoint:
 
     @property
     def js(self) -> JetStreamContext:
-        """JetStream on the endpoint's connection (for attachments)."""
-        return self._js
+        """JetStream on the endpoint's connection where the evidence buckets are (for
+        attachments)."""
+        return self._evidence_js
 
     @property
     def connected(self) -> bool:

@@ -68,9 +68,15 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     url: str = "nats://127.0.0.1:4222"
     nkey_seed_file: str | None = None
+    creds_file: str | None = None
+    """The authority's NATS creds (user JWT from the hub and its own seed), for a hub in
+    operator mode (docs/deployment.md); or, on its leaf node, none here at all."""
     domain: str | None = None
-    """JetStream domain of the hub: `palermo` when the server configuration comes from
-    `palermo nats-config` (see docs/deployment.md); unset on a single local server."""
+    """JetStream domain of the hub's streams: `palermo` with the hub's accounts (see
+    docs/deployment.md); unset on a single local server."""
+    evidence_domain: str | None = None
+    """JetStream domain of the evidence buckets: `palermo-evidence` with the hub's
+    accounts; unset on a single local server."""
     publish_timeout: Annotated[float, Meta(gt=0)] = 5.0
     """Seconds a send waits for JetStream's acknowledgement before it answers 202
     (queued in the outbox) instead of 201."""

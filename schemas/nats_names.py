@@ -22,10 +22,12 @@ __all__ = [
     "COSIGNED_KEY",
     "DEADLETTER",
     "DEADLETTER_SUBJECTS",
+    "DEFAULT_DOMAIN",
     "DELIVERY",
     "DELIVERY_SUBJECTS",
     "DIRECTORY_HEAD_KEY",
     "DIRECTORY_RECORD_PREFIX",
+    "EVIDENCE_DOMAIN",
     "HEADER_ACCEPTED_MS",
     "HEADER_AUDIT_SEQ",
     "HEADER_EXPECTED_LAST_SUBJECT_SEQ",
@@ -106,6 +108,22 @@ DIRECTORY_HEAD_KEY: Final = "head"
 """The directory bucket key of the signed head."""
 DIRECTORY_RECORD_PREFIX: Final = "rec."
 """Directory bucket keys of signed records are this prefix and the authority id."""
+
+# --- JetStream domains (prefixes) of a deployment with accounts ----------------------
+
+DEFAULT_DOMAIN: Final = "palermo"
+"""The JetStream domain endpoints name for the `PALERMO` account's streams (inbox,
+directory, checkpoints): requests go to `$JS.palermo.API.…`. An authority's account
+has no JetStream, and for such an account the server answers `$JS.API.>` itself ("not
+enabled"), racing any import of it; so the imports live under this prefix instead. The
+hub's own `jetstream { domain }` must be another name (`hub`): a server maps its own
+domain's prefix back to `$JS.API` in every account. Without accounts (one local
+server, tests): no domain."""
+EVIDENCE_DOMAIN: Final = "palermo-evidence"
+"""The JetStream domain of the `EVIDENCE` account, which holds the evidence buckets and
+nothing else: `$JS.palermo-evidence.API.…`. A second name, so no subject is imported
+from two accounts. Without accounts the buckets live beside everything else: no
+domain (`None`) for both."""
 
 # --- headers ---------------------------------------------------------------------------
 

@@ -17,7 +17,6 @@ from pathlib import Path
 import msgspec
 import nats
 import nats.js.errors
-import nkeys  # no type hints (mypy override in pyproject); nats-py's NKEY helper
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -25,7 +24,6 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from broker import topology
-from broker.natsconfig import DEFAULT_DOMAIN, render_accounts, write_accounts
 from broker.natsserver import NatsServer
 from clients import attachment_format, attachments
 from clients.attachments import (
@@ -43,11 +41,11 @@ from clients.attachments import (
 )
 from clients.endpoint import Received
 from schemas import _crypto
-from schemas.directory import AuthorityRecord, KeyRecord
 from schemas.kinds import MlaResponse
 from schemas.kinds.common import CustodyEntry
 
 from .brokerkit import Harness, running_broker
+from .operatorkit import EVIDENCE, OperatorHub, operator_hub
 from .test_endpoint import endpoint, first
 
 SENDER = "ng-naptip"
@@ -341,54 +339,23 @@ async def test_malformed_stream_from_sender(
 # --- under the deployment's permissions -----------------------------------------------
 
 
-def _seed() -> str:
-    return str(nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER).decode())
-
-
-def _public(seed: str) -> str:
-    return str(nkeys.from_seed(bytearray(seed.encode())).public_key.decode())
-
-
 @pytest.fixture
-async def hub(tmp_path: Path) -> AsyncIterator[tuple[str, dict[str, str]]]:
-    """A server with the generated accounts (no consumers for authorities) and both
-    authorities registered; yields its URL and the NKEY seeds."""
-    seeds = {who: _seed() for who in ("broker", SENDER, RECIPIENT)}
-    key = KeyRecord("sign", bytes(16), bytes(32), 0, 2**40)
-    records = [AuthorityRecord(a, a, "IT", ["police"], [], [key], "active", 1, 0)
-               for a in (SENDER, RECIPIENT)]  # fmt: skip
-    text = render_accounts(
-        records,
-        broker_nkey=_public(seeds["broker"]),
-        authority_nkeys={a: _public(seeds[a]) for a in (SENDER, RECIPIENT)},
-    )
-    write_accounts(tmp_path / "accounts.conf", text)
-    (tmp_path / "hub.conf").write_text('jetstream {\n  domain: hub\n}\ninclude "accounts.conf"\n')
-    async with NatsServer(tmp_path / "nats", config=tmp_path / "hub.conf") as server:
-        nc = await nats.connect(server.url, nkeys_seed_str=seeds["broker"])
-        try:
-            await topology.bootstrap(nc.jetstream())
-            for authority in (SENDER, RECIPIENT):
-                await topology.register_authority(nc.jetstream(), authority)
-            yield server.url, seeds
-        finally:
-            await nc.close()
+async def hub(tmp_path: Path) -> AsyncIterator[OperatorHub]:
+    """A server in operator mode (no consumers for authorities, evidence in its own
+    account) with both authorities registered."""
+    async with operator_hub(tmp_path) as op:
+        for authority in (SENDER, RECIPIENT):
+            await op.register(authority, ["police"])
+        yield op
 
 
-async def _as(url: str, seeds: dict[str, str], who: str) -> Client:
-    return await nats.connect(
-        url, nkeys_seed_str=seeds[who], inbox_prefix=topology.reply_prefix(who),
-        allow_reconnect=False,
-    )  # fmt: skip
-
-
-async def test_round_trip_as_authority_users(hub: tuple[str, dict[str, str]]) -> None:
-    """Under deployment permissions the recipient reads by direct get but may not delete."""
-    url, seeds = hub
-    a, b = await _as(url, seeds, SENDER), await _as(url, seeds, RECIPIENT)
+async def test_round_trip_as_authority_users(hub: OperatorHub) -> None:
+    """Under deployment permissions the recipient reads by direct get (through the
+    wildcard evidence import) but may not delete."""
+    a, b = await hub.connect(SENDER), await hub.connect(RECIPIENT)
     try:
-        js_a = a.jetstream(domain=DEFAULT_DOMAIN, timeout=2)
-        js_b = b.jetstream(domain=DEFAULT_DOMAIN, timeout=2)
+        js_a = a.jetstream(domain=EVIDENCE, timeout=2)
+        js_b = b.jetstream(domain=EVIDENCE, timeout=2)
         data = os.urandom(3 * MIB)
         att = await attachments.upload(
             js_a, SENDER, io.BytesIO(data), file_name="a.bin",

@@ -20,6 +20,7 @@ import nats
 import pytest
 from nats.aio.client import Client
 
+from broker.natshub import init_hub
 from broker.natsserver import NatsServer
 from clients.cli import build_parser
 from clients.endpoint import Endpoint
@@ -285,14 +286,13 @@ async def test_bare_nats_is_one_line(nats_server: NatsServer, files: Path) -> No
         palermo("endpoint", "inbox", "--nats-url", url, *ENDPOINT, cwd=files),
         palermo(
             "nats-config",
+            "push",
             "--nats-url",
             url,
             "--root-public",
             ROOT,
-            "--nkeys",
-            "n.json",
-            "--broker-nkey",
-            "U" * 56,
+            "--dir",
+            str(init_hub(files / "hub").dir),
             cwd=files,
         ),
     )

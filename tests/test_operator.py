@@ -1,21 +1,23 @@
 """What an operator runs against a deployed hub: the directory governors' commands with
-the governor's own NKEY user that `palermo nats-config` generates, and `directory add`
-taking its settings from the broker's configuration."""
+the governors' own user from the hub directory (`palermo nats-config init`), `nats-config
+push` and `user`, and `directory add` taking its settings from the broker's configuration."""
 
 from __future__ import annotations
 
 import asyncio
-import os
+import contextlib
+import io
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import nats
-import nkeys  # no type hints (mypy override in pyproject); nats-py's NKEY helper
 import pytest
 from nats.aio.client import Client
 
-from broker.natsconfig import render_accounts, write_accounts
+from broker import natsjwt
 from broker.natsserver import NatsServer
+from clients.cli import main
 from clients.demo_send import send
 from clients.gateway_config import hash_api_key, load_gateway_config
 from schemas.keys import AuthorityKeys, SigningKey
@@ -30,59 +32,38 @@ from schemas.keystore import (
 from schemas.nats_names import DELIVERY, evidence_bucket, inbox_consumer, object_stream
 from schemas.note import verifier_key
 
-from .brokerkit import Harness, record, running_broker
+from .brokerkit import Harness, running_broker
+from .operatorkit import DOMAIN, EVIDENCE, operator_hub
 from .test_cli_errors import FAST, PASSPHRASE, one_line, palermo
 
 MIB = 1024 * 1024
 
 
-def seed() -> str:
-    return str(nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER).decode())
-
-
-def public(value: str) -> str:
-    return str(nkeys.from_seed(bytearray(value.encode())).public_key.decode())
-
-
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[tuple[NatsServer, Harness]]:
-    """A hub whose accounts hold the broker's and the governors' users (and it-dna's),
-    its topology set up by the broker's user, the governors' files in `tmp_path`."""
-    seeds = {who: seed() for who in ("broker", "governor", "it-dna")}
-    for who, value in seeds.items():
-        (tmp_path / f"{who}.nk").write_text(value)
-    keys = {"it-dna": AuthorityKeys.generate("it-dna")}
-    text = render_accounts(
-        [record(keys["it-dna"], ["prosecutor"])],
-        broker_nkey=public(seeds["broker"]),
-        authority_nkeys={"it-dna": public(seeds["it-dna"])},
-        governor_nkey=public(seeds["governor"]),
-    )
-    write_accounts(tmp_path / "accounts.conf", text)
-    (tmp_path / "hub.conf").write_text('jetstream {\n  domain: hub\n}\ninclude "accounts.conf"\n')
-    async with NatsServer(tmp_path / "hub", config=tmp_path / "hub.conf") as server:
-        nc = await nats.connect(server.url, nkeys_seed=str(tmp_path / "broker.nk"))
-        h = Harness(nc, keys=dict(keys))
-        await h.setup()
-        await h.add("it-dna", roles=["prosecutor"])
+    """A hub in operator mode (the broker's, the governors' and it-dna's creds), its
+    topology set up by the broker's user, the governors' files in `tmp_path`."""
+    async with operator_hub(tmp_path) as op:
+        h = op.h
+        await op.register("it-dna", ["prosecutor"])
+        shutil.copy(op.hub.governor_creds, tmp_path / "governor.creds")
         write_private(tmp_path / "root.keystore", dump_root_key(h.root, PASSPHRASE, **FAST))
         (tmp_path / "pass").write_text(PASSPHRASE + "\n")
         save_keystore(
             tmp_path / "gb.keystore", AuthorityKeys.generate("gb-ukca"), PASSPHRASE, **FAST
         )
         (tmp_path / "broker.toml").write_text(
-            f'directory_root = "{h.root.public.hex()}"\n[quotas]\nevidence_bytes = {3 * MIB}\n'
+            f'directory_root = "{h.root.public.hex()}"\n'
+            f'[nats]\nevidence_domain = "{EVIDENCE}"\n'
+            f"[quotas]\nevidence_bytes = {3 * MIB}\n"
         )
-        try:
-            yield server, h
-        finally:
-            await nc.close()
+        yield op.server, h
 
 
 def governor(server: NatsServer, *more: str) -> list[str]:
     """The options every governors' command takes here: the hub, the governor's seed."""
     return [
-        "--nats-url", server.url, "--nkey-seed", "governor.nk",
+        "--nats-url", server.url, "--creds", "governor.creds",
         "--root-keystore", "root.keystore", "--passphrase-file", "pass", *more,
     ]  # fmt: skip
 
@@ -108,31 +89,76 @@ async def test_governor_lists_and_adds_with_generated_user(
     )  # fmt: skip
     assert added.code == 0, added.err
     assert added.out.splitlines()[-1] == "published gb-ukca at serial 3"
-    info = await h.js.stream_info(object_stream(evidence_bucket("gb-ukca")))
+    evidence = h.nc.jetstream(domain=EVIDENCE)
+    info = await evidence.stream_info(object_stream(evidence_bucket("gb-ukca")))
     assert info.config.max_bytes == 3 * MIB
     assert [r.id for r in await h.admin.records()] == ["gb-ukca", "it-dna", "zz-broker"]
     exported = await palermo(
-        "audit", "export", "--nats-url", server.url, "--nkey-seed", "governor.nk",
+        "audit", "export", "--nats-url", server.url, "--creds", "governor.creds",
         "--out", "audit.jsonl", cwd=tmp_path,
     )  # fmt: skip
     assert exported.code == 0, exported.err
     assert len((tmp_path / "audit.jsonl").read_text().splitlines()) >= 3
-    (tmp_path / "nkeys.json").write_text(f'{{"it-dna": "{public(seed())}"}}')
-    regenerated = await palermo(
-        "nats-config", "--nats-url", server.url, "--nkey-seed", "governor.nk",
-        "--root-public", h.root.public.hex(), "--nkeys", "nkeys.json",
-        "--broker-nkey", public(seed()), "--governor-nkey", public(seed()), "--out", "new.conf",
-        cwd=tmp_path,
+    hub_dir = str(tmp_path / "hub")
+    root = h.root.public.hex()
+    creds = ["--nats-url", server.url, "--creds", str(tmp_path / "governor.creds")]
+    pushed = await _in_process(
+        "nats-config", "push", *creds, "--dir", hub_dir, "--root-public", root
+    )
+    assert pushed == (0, "pushed 2 account JWTs from 3 verified directory records")
+    user = natsjwt.new_key("user")
+    (tmp_path / "gb.nk").write_text(user.seed + "\n")
+    issued = await _in_process(
+        "nats-config", "user", *creds, "--dir", hub_dir, "--root-public", root,
+        "--authority", "gb-ukca", "--nkey", user.public, "--out", str(tmp_path / "gb.jwt"),
     )  # fmt: skip
-    assert regenerated.code == 0, regenerated.err
-    assert regenerated.out.splitlines()[-1] == "wrote new.conf for 3 directory records"
+    assert issued == (
+        0,
+        f"wrote the user JWT of gb-ukca for {user.public[:8]}... to {tmp_path / 'gb.jwt'}",
+    )
+    made = await _in_process(
+        "nats-config", "creds", "--jwt", str(tmp_path / "gb.jwt"),
+        "--seed", str(tmp_path / "gb.nk"), "--out", str(tmp_path / "gb.creds"),
+    )  # fmt: skip
+    assert made[0] == 0
+    # gb-ukca's own creds now reach its account (pushed above): it reads the directory.
+    gb = await nats.connect(
+        server.url, user_credentials=str(tmp_path / "gb.creds"), inbox_prefix="_INBOX_gb-ukca"
+    )
+    try:
+        kv = await gb.jetstream(domain=DOMAIN).key_value("PALERMO_DIRECTORY")
+        assert (await kv.get("rec.gb-ukca")).value
+    finally:
+        await gb.close()
+    refused = await palermo(
+        "nats-config", "user", *creds, "--dir", hub_dir, "--root-public", root,
+        "--authority", "fr-none", "--nkey", user.public, "--out", "x.jwt", cwd=tmp_path,
+    )  # fmt: skip
+    assert (refused.code, one_line(refused)) == (
+        1,
+        "palermo: fr-none is not in the verified directory: no user JWT issued",
+    )
+
+
+async def _in_process(*argv: str) -> tuple[int, str]:
+    """`palermo` run in a thread of this process (no interpreter start): exit code and
+    the last line it printed."""
+    out = io.StringIO()
+
+    def run() -> int:
+        with contextlib.redirect_stdout(out):
+            return main(list(argv))
+
+    code = await asyncio.to_thread(run)
+    lines = out.getvalue().splitlines()
+    return code, lines[-1] if lines else ""
 
 
 async def test_governor_without_credentials_is_refused(
     hub: tuple[NatsServer, Harness], tmp_path: Path
 ) -> None:
-    """Without `--nkey-seed` the hub refuses the connection: one line, exit 1; a missing
-    seed file is named."""
+    """Without `--creds` the hub refuses the connection: one line, exit 1; a missing
+    creds file is named."""
     server, _ = hub
     run = await palermo(
         "directory", "list", "--nats-url", server.url, "--root-keystore", "root.keystore",
@@ -141,10 +167,11 @@ async def test_governor_without_credentials_is_refused(
     assert run.code == 1
     assert "cannot reach NATS" in one_line(run)
     missing = await palermo(
-        "directory", "list", *governor(server, "--nkey-seed", "nope.nk"), cwd=tmp_path
-    )
+        "directory", "list", "--nats-url", server.url, "--creds", "nope.creds",
+        "--root-keystore", "root.keystore", "--passphrase-file", "pass", cwd=tmp_path,
+    )  # fmt: skip
     assert missing.code == 1
-    assert one_line(missing) == "palermo: --nkey-seed nope.nk: no such file"
+    assert one_line(missing) == "palermo: --creds nope.creds: no such file"
 
 
 async def test_governor_user_cannot_touch_messages(
@@ -160,7 +187,7 @@ async def test_governor_user_cannot_touch_messages(
         errors.append(exc)
 
     nc = await nats.connect(
-        server.url, nkeys_seed=str(tmp_path / "governor.nk"), error_cb=seen,
+        server.url, user_credentials=str(tmp_path / "governor.creds"), error_cb=seen,
         allow_reconnect=False,
     )  # fmt: skip
     try:

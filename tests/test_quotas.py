@@ -1,7 +1,7 @@
 """Quotas the server enforces, and the store's reserve, against a real nats-server.
 
-The account limits run under the generated accounts (as `test_natsconfig` does); the
-evidence quota and the reserve run under them too, as an authority's own user; the
+The account limits run in operator mode, from the account JWTs; the evidence quota and
+the reserve run there too, as an authority's own user; the
 readiness scenario runs a real broker with its ops API on a server whose JetStream
 file store is small, and fills that store until writes fail.
 """
@@ -12,6 +12,7 @@ import asyncio
 import io
 import os
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -20,11 +21,12 @@ import nats.errors
 import nats.js.errors
 import pytest
 from nats.aio.client import Client
+from nats.js import JetStreamContext
 
 from broker import topology
 from broker.config import load_config
 from broker.errors import ConfigError
-from broker.natsconfig import AccountLimits, render_accounts, write_accounts
+from broker.natsconfig import AccountLimits
 from broker.natsserver import NatsServer
 from broker.quotas import QuotaError, store_usage
 from clients import attachments
@@ -33,39 +35,61 @@ from schemas.audit import AUDIT_DOMAIN, AuditEvent, encode_event
 from schemas.envelope import now_ms
 
 from .brokerkit import Harness
-from .test_natsconfig import PUBLIC, RECORDS, SEEDS, A, B, C, Exchange
+from .operatorkit import DOMAIN, EVIDENCE, OperatorHub, operator_hub
 from .test_ops import TOKEN, ops_broker
 
+A, B = "it-dna", "ng-naptip"
 MIB = 1024 * 1024
 LIMITS = AccountLimits(max_connections=2, max_subscriptions=4, max_payload=512 * 1024)
 STORE = 6 * MIB
-"""The broker account's file store in the generated accounts (`max_file`)."""
+"""The `PALERMO` account's JetStream store cap in its account JWT."""
+RESERVE = 0.25
+SETTINGS = topology.TopologySettings(evidence_bytes=MIB, store_reserve=RESERVE)
+
+
+@dataclass
+class Exchange:
+    """The hub with small limits, the broker's JetStream contexts, and A's or B's creds."""
+
+    op: OperatorHub
+    clients: list[Client] = field(default_factory=list)
+
+    @property
+    def broker(self) -> JetStreamContext:
+        return self.op.h.js
+
+    @property
+    def evidence(self) -> JetStreamContext:
+        return self.op.h.nc.jetstream(domain=EVIDENCE, timeout=5)
+
+    async def connect(self, who: str) -> Client:
+        nc = await self.op.connect(who)
+        self.clients.append(nc)
+        return nc
+
+    async def as_authority(self, who: str, *, evidence: bool = False) -> JetStreamContext:
+        domain = EVIDENCE if evidence else DOMAIN
+        return (await self.connect(who)).jetstream(domain=domain, timeout=1.0)
 
 
 @pytest.fixture
 async def limited(tmp_path: Path) -> AsyncIterator[Exchange]:
-    """A hub from accounts generated with small limits; A's evidence quota is 1 MiB."""
-    text = render_accounts(
-        RECORDS,
-        broker_nkey=PUBLIC["broker"],
-        authority_nkeys={a: PUBLIC[a] for a in (A, B, C)},
+    """A hub in operator mode with small account limits; A's evidence quota is 1 MiB; the
+    evidence store is the share the 25 % reserve leaves of a 6 MiB store."""
+    async with operator_hub(
+        tmp_path,
         limits=LIMITS,
         store_bytes=STORE,
-    )
-    write_accounts(tmp_path / "accounts.conf", text)
-    hub = tmp_path / "hub.conf"
-    hub.write_text('jetstream {\n  domain: hub\n}\ninclude "accounts.conf"\n')
-    settings = topology.TopologySettings(evidence_bytes=MIB, store_reserve=0.25)
-    async with NatsServer(tmp_path / "nats", config=hub) as server:
-        nc = await nats.connect(server.url, nkeys_seed_str=SEEDS["broker"], allow_reconnect=False)
-        ex = Exchange(server.url, nc, nc.jetstream(timeout=5))
+        evidence_bytes=int(STORE * (1 - RESERVE)),
+        settings=SETTINGS,
+    ) as op:
+        for authority in (A, B):
+            await op.register(authority, ["police"])
+        ex = Exchange(op)
         try:
-            await topology.bootstrap(ex.broker, settings)
-            for authority in (A, B):
-                await topology.register_authority(ex.broker, authority, settings)
             yield ex
         finally:
-            for client in (*ex.clients, nc):
+            for client in ex.clients:
                 await client.close()
 
 
@@ -112,7 +136,7 @@ async def test_subscriptions_past_the_account_limit_are_refused(
     await asyncio.sleep(0.2)
     assert nc.is_connected
     await nc.subscribe(f"{prefix}.past")
-    await _server_logged(tmp_path, f'{A}/nkey:{PUBLIC[A]}" - maximum subscriptions exceeded')
+    await _server_logged(tmp_path, " - maximum subscriptions exceeded")
     await _closed(nc)
     # The limit is A's account's own: B subscribes as usual.
     other = await limited.connect(B)
@@ -139,12 +163,12 @@ async def test_payload_past_the_account_limit_is_refused(limited: Exchange, tmp_
 async def test_evidence_upload_over_the_quota_gets_quota_exceeded(limited: Exchange) -> None:
     """Attack: A uploads more evidence than its 1 MiB quota; the server refuses it, the
     client raises `QuotaExceeded` with the figures, and nothing of the upload stays."""
-    js = await limited.as_authority(A)
+    js = await limited.as_authority(A, evidence=True)
     kept = await attachments.upload(
         js, A, io.BytesIO(os.urandom(600_000)), file_name="a", media_type="x/y", victim_level="none"
     )
     stream = f"OBJ_{topology.evidence_bucket(A)}"
-    before = (await limited.broker.stream_info(stream)).state.bytes
+    before = (await limited.evidence.stream_info(stream)).state.bytes
     with pytest.raises(QuotaExceeded) as caught:
         await attachments.upload(
             js, A, io.BytesIO(os.urandom(600_000)), file_name="b", media_type="x/y",
@@ -154,18 +178,19 @@ async def test_evidence_upload_over_the_quota_gets_quota_exceeded(limited: Excha
     assert isinstance(error, attachments.AttachmentUnavailable)
     assert (error.bucket, error.quota, error.stored) == (topology.evidence_bucket(A), MIB, before)
     assert f"its quota is {MIB} bytes and it holds {before}" in str(error)
-    assert (await limited.broker.stream_info(stream)).state.bytes == before
+    assert (await limited.evidence.stream_info(stream)).state.bytes == before
     # What was stored before the refusal still reads back whole.
     out = io.BytesIO()
     assert await attachments.download(js, A, kept.descriptor, kept.ref, out) == 600_000
 
 
-async def test_store_size_comes_from_the_generated_account(limited: Exchange) -> None:
-    """The broker account's `max_file` in the generated accounts is the store size the
-    broker reads; the evidence quotas already claim their share of it."""
+async def test_store_size_comes_from_the_account_jwts(limited: Exchange) -> None:
+    """`PALERMO`'s store cap in its account JWT is the store size the broker reads, and
+    `EVIDENCE`'s is the share evidence may fill: the server itself keeps the reserve."""
     usage = await store_usage(limited.broker, None)
     assert usage.limit == STORE
     assert (await store_usage(limited.broker, 4 * MIB)).limit == 4 * MIB
+    assert (await store_usage(limited.evidence, None)).limit == int(STORE * (1 - RESERVE))
 
 
 async def test_registration_refuses_a_quota_that_cuts_into_the_reserve(
@@ -174,12 +199,14 @@ async def test_registration_refuses_a_quota_that_cuts_into_the_reserve(
     """With a 6 MiB store and a 25 % reserve, evidence may claim 4.5 MiB: A and B hold
     1 MiB each, a 2 MiB quota fits once more, and the next is refused with the figures
     and gets no bucket."""
-    big = topology.TopologySettings(evidence_bytes=2 * MIB, store_reserve=0.25)
+    big = topology.TopologySettings(
+        evidence_bytes=2 * MIB, store_reserve=RESERVE, evidence_domain=EVIDENCE
+    )
     await topology.register_authority(limited.broker, "fr-one", big)
     with pytest.raises(QuotaError, match=r"would claim 6291456 bytes, over the 4718592 bytes"):
         await topology.register_authority(limited.broker, "fr-two", big)
     with pytest.raises(nats.js.errors.NotFoundError):
-        await limited.broker.stream_info(f"OBJ_{topology.evidence_bucket('fr-two')}")
+        await limited.evidence.stream_info(f"OBJ_{topology.evidence_bucket('fr-two')}")
     # Re-registering an existing authority with its quota unchanged is not a new claim.
     await topology.register_authority(limited.broker, "fr-one", big)
 
@@ -189,20 +216,24 @@ async def test_existing_bucket_quota_is_raised_never_cut_below_its_data(
 ) -> None:
     """A configured quota reaches an existing bucket, unless the bucket already holds
     more than it: then nothing is changed, because a lower max_bytes deletes evidence."""
-    js = await limited.as_authority(A)
+    js = await limited.as_authority(A, evidence=True)
     await attachments.upload(
         js, A, io.BytesIO(os.urandom(300_000)), file_name="a", media_type="x/y", victim_level="none"
     )
     stream = f"OBJ_{topology.evidence_bucket(A)}"
-    before = (await limited.broker.stream_info(stream)).state
-    small = topology.TopologySettings(evidence_bytes=200_000, store_reserve=0.25)
-    await topology.register_authority(limited.broker, A, small)
-    info = await limited.broker.stream_info(stream)
+    before = (await limited.evidence.stream_info(stream)).state
+
+    def quota(n: int) -> topology.TopologySettings:
+        return topology.TopologySettings(
+            evidence_bytes=n, store_reserve=RESERVE, evidence_domain=EVIDENCE
+        )
+
+    await topology.register_authority(limited.broker, A, quota(200_000))
+    info = await limited.evidence.stream_info(stream)
     assert before.bytes > 200_000
     assert (info.config.max_bytes, info.state.messages) == (MIB, before.messages)
-    larger = topology.TopologySettings(evidence_bytes=2 * MIB, store_reserve=0.25)
-    await topology.register_authority(limited.broker, A, larger)
-    assert (await limited.broker.stream_info(stream)).config.max_bytes == 2 * MIB
+    await topology.register_authority(limited.broker, A, quota(2 * MIB))
+    assert (await limited.evidence.stream_info(stream)).config.max_bytes == 2 * MIB
 
 
 async def _ready(http: aiohttp.ClientSession, url: str) -> tuple[int, dict[str, object]]:
