@@ -119,12 +119,29 @@ class DirectoryAdmin:
                 self._seq = msg.seq
                 continue
             # Verified before `_seq` moves: a forged entry is refused on every call, as
-            # when every record was read each time, never skipped the second time.
-            record = Directory(self._root.public, self._clock).apply_record(msg.data)
+            # when every record was read each time, never skipped the second time --
+            # while it is its key's current value. One that a later entry of the same
+            # key (a delete, or a record the governors signed) has replaced is history,
+            # as it was when only current values were read.
+            try:
+                record = Directory(self._root.public, self._clock).apply_record(msg.data)
+            except DirectoryError:
+                if await self._current_seq(stream, msg.subject) == msg.seq:
+                    raise
+                self._seq = msg.seq
+                continue
             self._seq = msg.seq
             self._signed[record.id] = msg.data
             self._records[record.id] = record
             self._hashes.put(record.id, msg.data)
+
+    async def _current_seq(self, stream: str, subject: str) -> int | None:
+        """The stream sequence of `subject`'s latest entry (None if it has none)."""
+        try:
+            latest = await self._js.get_msg(stream, subject=subject)
+        except nats.js.errors.NotFoundError:
+            return None
+        return latest.seq
 
     async def signed_records(self) -> dict[str, bytes]:
         """Every current signed record in the bucket, by authority id."""
