@@ -96,8 +96,8 @@ def _log(op: OperatorHub) -> str:
 async def test_cut_off_within_a_second(op: OperatorHub, statuses: tuple[Status, Status]) -> None:
     """On the directory change the broker pushes the account with its users revoked:
     the authority's live connection is closed and a reconnect refused, both within 1 s
-    of the change (A suspended, then B revoked). Before that, a forged record in the
-    bucket gets no account."""
+    of the change (A suspended, then B revoked); A reinstated connects again. Before
+    that, a forged record in the bucket gets no account."""
     async with operator_broker(op) as broker:
         await _forged_record_gets_no_account(op, broker)
         for authority, status in zip((A, B), statuses, strict=True):
@@ -120,6 +120,9 @@ async def test_cut_off_within_a_second(op: OperatorHub, statuses: tuple[Status, 
             assert live.is_closed
             assert dropped <= CUT_OFF_LIMIT
             assert refused <= CUT_OFF_LIMIT
+        # Reinstated, A's account is pushed whole again and its creds work at once.
+        await op.h.admin.set_status(A, "active")
+        await wait_connectable(op, A)
 
 
 async def _forged_record_gets_no_account(op: OperatorHub, broker: Broker) -> None:
