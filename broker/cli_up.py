@@ -1,5 +1,10 @@
 """`palermo up`: run a broker, on an embedded NATS unless a URL is configured.
 
+With `--cluster N` the embedded NATS is a hub of N nats-servers on loopback, one
+JetStream cluster in the `hub` domain (`broker.natscluster`), and the broker's streams
+and buckets are replicated on up to three of them; the broker, and with `--demo` the
+exchange, are given every node's URL and fail over between them.
+
 With `--demo` it first makes (once) and publishes a demo directory of three authorities,
 re-signs the directory head hourly, and, once the broker is ready, starts
 `palermo demo exchange` as a separate process: the exchange is the authorities' side,
@@ -26,8 +31,9 @@ from . import demo, topology
 from .cli_common import ERRORS, ask, connect_once
 from .config import BrokerConfig, load_config
 from .directory_store import DirectoryAdmin
+from .natscluster import NatsCluster, NatsClusterError
 from .natsserver import NatsServer, parent_death_preexec
-from .service import Broker, ExtraTask, connect, topology_settings
+from .service import Broker, ExtraTask, connect, tls_context, topology_settings
 
 if TYPE_CHECKING:
     from .ops import OpsServer
@@ -44,6 +50,10 @@ def _up(args: argparse.Namespace) -> int:
 
 async def _up_async(args: argparse.Namespace) -> int:
     overrides: dict[str, Any] = {}
+    if args.cluster is not None:
+        if args.cluster < 1:
+            raise NatsClusterError(f"--cluster needs at least one node, not {args.cluster}")
+        overrides["nats.replicas"] = min(args.cluster, 3)
     if args.data_dir:
         overrides["data_dir"] = args.data_dir
     if args.ops_port is not None:
@@ -65,27 +75,7 @@ async def _up_async(args: argparse.Namespace) -> int:
     from .ops import OpsServer  # noqa: PLC0415  (aiohttp is only needed when serving)
 
     async with contextlib.AsyncExitStack() as stack:
-        url = config.nats.url
-        if url is None:
-            # Entered first, so left last: the broker drains its connection before
-            # the server stops.
-            server = await stack.enter_async_context(NatsServer(Path(config.data_dir) / "nats"))
-            url = server.url
-            if server.notice:
-                print(f"palermo up: {server.notice}", file=sys.stderr, flush=True)
-        else:
-            # The broker's own connection waits for ever for its first connect, and
-            # reconnects for ever after: try once first, so that a wrong URL or wrong
-            # credentials end in one line instead of an endless wait.
-            probe = await connect_once(
-                url,
-                "nats.url in the configuration, or PALERMO_NATS_URL",
-                user=config.nats.user,
-                password=config.nats.password,
-                nkeys_seed=config.nats.nkey_seed_file,
-                user_credentials=config.nats.creds_file,
-            )
-            await probe.close()
+        url = await _nats(stack, config, args.cluster)
         nc = await connect(url, config)
         stack.push_async_callback(nc.drain)
         ops = OpsServer()
@@ -111,6 +101,43 @@ async def _up_async(args: argparse.Namespace) -> int:
             # group: report that one error as one line, not the group's traceback.
             raise _first_reported(group) from group
     return 0
+
+
+async def _nats(stack: contextlib.AsyncExitStack, config: BrokerConfig, cluster: int | None) -> str:
+    """The NATS URL(s) the broker connects to: its embedded server's, its embedded
+    cluster's (`--cluster N`, every node's, comma-separated), or the configured one
+    once it answers. Servers started here are entered first on `stack`, so left last:
+    the broker drains its connection before they stop."""
+    url = config.nats.url
+    if url is not None and cluster is not None:
+        raise NatsClusterError(
+            "--cluster starts its own NATS nodes: leave nats.url (or PALERMO_NATS_URL) "
+            "unset, or drop --cluster"
+        )
+    if cluster is not None:
+        hub = await stack.enter_async_context(
+            NatsCluster(Path(config.data_dir) / "nats-cluster", cluster)
+        )
+        return ",".join(hub.urls)
+    if url is None:
+        server = await stack.enter_async_context(NatsServer(Path(config.data_dir) / "nats"))
+        if server.notice:
+            print(f"palermo up: {server.notice}", file=sys.stderr, flush=True)
+        return server.url
+    # The broker's own connection waits for ever for its first connect, and reconnects
+    # for ever after: try once first, so that a wrong URL or wrong credentials end in
+    # one line instead of an endless wait.
+    probe = await connect_once(
+        url,
+        "nats.url in the configuration, or PALERMO_NATS_URL",
+        user=config.nats.user,
+        password=config.nats.password,
+        nkeys_seed=config.nats.nkey_seed_file,
+        user_credentials=config.nats.creds_file,
+        tls=tls_context(config.nats.tls_ca_file),
+    )
+    await probe.close()
+    return url
 
 
 def _first_reported(group: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -236,6 +263,12 @@ def add_commands(commands: Any) -> tuple[type[Exception], ...]:
     )
     up.add_argument(
         "--no-exchange", action="store_true", help="with --demo: do not play the demo exchange"
+    )
+    up.add_argument(
+        "--cluster",
+        type=int,
+        metavar="N",
+        help="run the embedded NATS as a cluster of N nodes on loopback (3 for the hub)",
     )
     up.add_argument("--ops-port", type=int, help="ops API port (default 8480; 0 picks one)")
     up.set_defaults(run=_up)

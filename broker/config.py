@@ -152,6 +152,9 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     the largest of 15 minutes, the seen-set window (time.past_window +
     time.future_skew) and twice ack_wait x max_deliver; a value below the seen-set
     window or below ack_wait x max_deliver is refused (see `duplicate_window`)."""
+    tls_ca_file: str | None = None
+    """The CA that signed the hub's certificates: with it, every connection is TLS 1.3
+    and verifies the server against this CA alone (see docs/deployment.md)."""
 
 
 class ApiConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

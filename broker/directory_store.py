@@ -14,26 +14,27 @@ import asyncio
 from collections.abc import Callable
 
 import msgspec
+import nats.js.errors
 import structlog
 from nats.js import JetStreamContext
-from nats.js.kv import KV_DEL, KV_PURGE, KeyValue
+from nats.js.kv import KV_DEL, KV_OP, KV_PURGE, KeyValue
 
 from schemas.audit import AUDIT_DOMAIN, AuditEvent, DirectoryChange, encode_event
 from schemas.directory import (
     MAX_HEAD_LIFETIME_MS,
     AuthorityRecord,
     Directory,
+    RecordHashes,
     Status,
-    sign_head,
+    sign_head_digest,
     sign_record,
     signing_key_record,
 )
-from schemas.directory_bucket import list_signed_records
 from schemas.envelope import now_ms
 from schemas.errors import DirectoryError, ProtocolError
 from schemas.keys import SigningKey
 from schemas.keystore import BrokerKeys
-from schemas.nats_names import HEADER_MSG_ID
+from schemas.nats_names import HEADER_MSG_ID, kv_stream, kv_subject_prefix
 from schemas.notice import BROKER_AUTHORITY
 
 from . import topology
@@ -63,7 +64,15 @@ def broker_record(keys: BrokerKeys, *, now_ms: int, valid_ms: int, name: str) ->
 
 
 class DirectoryAdmin:
-    """The governors' side: sign and publish records and heads with the root key."""
+    """The governors' side: sign and publish records and heads with the root key.
+
+    It keeps a verified copy of the bucket's current records (with their hashes, for
+    the head's digest), read once and then brought up to date from the bucket's stream
+    before each use: only the entries written since, by this admin or any other, are
+    read and verified. A registration thus reads and verifies a constant number of
+    entries, not every record in the directory (at thousands of authorities, re-reading
+    the bucket twice per registration was most of the time a registration took).
+    """
 
     def __init__(
         self,
@@ -79,22 +88,58 @@ class DirectoryAdmin:
         self._clock = clock
         self._settings = settings or TopologySettings()
         self._head_lifetime_ms = head_lifetime_ms
+        self._signed: dict[str, bytes] = {}
+        self._records: dict[str, AuthorityRecord] = {}
+        self._hashes = RecordHashes()
+        self._seq = 0
+        """The bucket stream's sequence up to which `_signed` is current."""
 
     async def _kv(self) -> KeyValue:
         return await self._js.key_value(topology.KV_DIRECTORY)
 
+    async def _sync(self) -> None:
+        """Fold in every record entry the bucket's stream holds after `_seq`, in order,
+        each verified against the root (`DirectoryError` for a forged one)."""
+        stream = kv_stream(topology.KV_DIRECTORY)
+        prefix = kv_subject_prefix(topology.KV_DIRECTORY)
+        records = prefix + topology.DIRECTORY_RECORD_PREFIX + ">"
+        while True:
+            try:
+                msg = await self._js.get_msg(stream, seq=self._seq + 1, subject=records, next=True)
+            except nats.js.errors.NotFoundError:
+                return
+            if msg.seq is None or msg.subject is None:
+                raise DirectoryError("the directory bucket answered without a sequence or key")
+            authority = msg.subject.removeprefix(prefix + topology.DIRECTORY_RECORD_PREFIX)
+            operation = (msg.headers or {}).get(KV_OP)
+            if operation in (KV_DEL, KV_PURGE) or not msg.data:
+                self._signed.pop(authority, None)
+                self._records.pop(authority, None)
+                self._hashes.remove(authority)
+                self._seq = msg.seq
+                continue
+            # Verified before `_seq` moves: a forged entry is refused on every call, as
+            # when every record was read each time, never skipped the second time.
+            record = Directory(self._root.public, self._clock).apply_record(msg.data)
+            self._seq = msg.seq
+            self._signed[record.id] = msg.data
+            self._records[record.id] = record
+            self._hashes.put(record.id, msg.data)
+
     async def signed_records(self) -> dict[str, bytes]:
         """Every current signed record in the bucket, by authority id."""
-        return await list_signed_records(self._js)
+        await self._sync()
+        return dict(self._signed)
 
     async def records(self) -> list[AuthorityRecord]:
         """Every current record, verified against the root, ordered by id."""
-        view = Directory(self._root.public, self._clock)
-        return [view.apply_record(s) for _, s in sorted((await self.signed_records()).items())]
+        await self._sync()
+        return [self._records[k] for k in sorted(self._records)]
 
     async def serial(self) -> int:
         """The directory's current serial (0 when empty)."""
-        return max((r.serial for r in await self.records()), default=0)
+        await self._sync()
+        return max((r.serial for r in self._records.values()), default=0)
 
     async def put(
         self, record: AuthorityRecord, *, change: DirectoryChange = "updated"
@@ -134,12 +179,11 @@ class DirectoryAdmin:
 
     async def sign_head(self) -> bytes:
         """Sign and publish a fresh head over every current record (one snapshot)."""
-        signed = await self.signed_records()
-        view = Directory(self._root.public, self._clock)
-        serial = max((view.apply_record(s).serial for s in signed.values()), default=0)
-        head = sign_head(
+        serial = await self.serial()
+        head = sign_head_digest(
             self._root,
-            signed.values(),
+            self._hashes.digest(),
+            len(self._hashes),
             serial=serial,
             now_ms=self._clock(),
             lifetime_ms=self._head_lifetime_ms,

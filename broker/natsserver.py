@@ -276,7 +276,7 @@ class NatsServer:
 
     @staticmethod
     async def _accepts(url: str) -> bool:
-        host, port = url.removeprefix("nats://").rsplit(":", 1)
+        host, port = url.split("://", 1)[-1].rsplit(":", 1)  # nats:// or tls://
         try:
             _, writer = await asyncio.open_connection(host, int(port))
         except OSError:

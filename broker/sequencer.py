@@ -172,6 +172,13 @@ class Sequencer:
                 await self._lead(lock, checkpoints, store)
             except (LeaseLost, StateConflict, CheckpointConflict) as exc:
                 self._log.warning("sequencer_stepped_down", reason=type(exc).__name__)
+            except (*_NATS_ERRORS, TimeoutError) as exc:
+                # JetStream did not answer a read or write of the tree or checkpoint
+                # (a stream's leader moving to another node): nothing unverified was
+                # signed, so step down and resume, checked, once it answers again.
+                self._log.warning("sequencer_stepped_down", reason=type(exc).__name__)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), self._retry)
             finally:
                 self.leading.clear()
                 await self._release(lock)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ssl
 import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
@@ -26,12 +27,14 @@ from nats.js import JetStreamContext
 
 from schemas.directory import AuthorityRecord
 from schemas.keystore import BrokerKeys
+from schemas.nats_connect import server_urls
 from schemas.note import NoteVerifier
 
 from . import topology
 from .api_process import ApiProcess
 from .config import BrokerConfig, duplicate_window, seen_window
 from .directory_store import DirectoryWatch
+from .errors import ConfigError
 from .metrics import Metrics
 from .natsconfig import AccountLimits
 from .natshub import AccountPusher, load_hub
@@ -67,15 +70,30 @@ def topology_settings(config: BrokerConfig) -> topology.TopologySettings:
     )
 
 
+def tls_context(ca_file: str | None) -> ssl.SSLContext | None:
+    """TLS 1.3 verified against `ca_file` alone, or None (the server's choice) without;
+    `ConfigError` if the file is not a readable PEM certificate."""
+    if ca_file is None:
+        return None
+    try:
+        context = ssl.create_default_context(cafile=ca_file)
+    except (OSError, ssl.SSLError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a PEM CA"
+        raise ConfigError(f"nats.tls_ca_file {ca_file}: {reason}") from exc
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    return context
+
+
 async def connect(
     url: str | list[str],
     config: BrokerConfig,
     name: str = "palermo-broker",
     error_cb: ErrorCallback | None = None,
 ) -> Client:
-    """A NATS connection with the broker's credentials, retrying while NATS restarts."""
+    """A NATS connection with the broker's credentials, retrying while NATS restarts;
+    `url` may name several servers (a cluster), comma-separated."""
     return await nats.connect(
-        url,
+        server_urls(url),
         name=name,
         error_cb=error_cb,
         user=config.nats.user,
@@ -85,6 +103,7 @@ async def connect(
         max_reconnect_attempts=-1,
         reconnect_time_wait=0.5,
         connect_timeout=5,
+        tls=tls_context(config.nats.tls_ca_file),
     )
 
 

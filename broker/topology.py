@@ -94,6 +94,10 @@ __all__ = [
 log = structlog.get_logger(__name__)
 
 
+MAX_INBOXES = 100_000
+"""The delivery stream's consumer limit: the authorities one hub can register."""
+
+
 @dataclass(frozen=True)
 class TopologySettings:
     """Limits of the streams and buckets (seconds unless named otherwise)."""
@@ -147,6 +151,9 @@ def _streams(s: TopologySettings) -> list[StreamConfig]:
             subjects=[DELIVERY_SUBJECTS],
             retention=RetentionPolicy.WORK_QUEUE,
             storage=StorageType.FILE,
+            # One inbox consumer per authority: nats-server 2.15 caps a stream that
+            # names no limit at 1,000 consumers (and reads -1 as that default).
+            max_consumers=MAX_INBOXES,
             max_age=s.delivery_max_age,
             duplicate_window=s.duplicate_window,
             allow_direct=True,

@@ -21,6 +21,7 @@ the hold, nothing is written twice.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import secrets
 import time
@@ -61,6 +62,8 @@ SMALL_BATCH = 8
 """A batch this small is checked inline, its rate decision overlapping the checks."""
 PUBLISH_TIMEOUT = 10.0
 """Bound on one round of pipelined writes: past it the batch is held and retried."""
+FETCH_RETRY = 0.25
+"""Seconds before asking the ingress consumer again after NATS refused a fetch."""
 AUDIT_END_TTL = 5.0
 """Seconds an audit sequence this process was told stays its lower bound of the audit
 stream's end (see `Worker._audit_end`)."""
@@ -181,6 +184,14 @@ class Worker:
                     try:
                         msgs = await sub.fetch(self._config.nats.batch, timeout=0.5)
                     except TimeoutError:  # nats-py raises its own or asyncio's, by path
+                        continue
+                    except (nats.errors.Error, nats.js.errors.Error, OSError) as exc:
+                        # The consumer's leader is moving (a cluster node lost) or the
+                        # connection is failing over: nothing was taken, ask again.
+                        self._health.last_error = f"{type(exc).__name__}: {exc}"
+                        log.warning("fetch_failed", error=self._health.last_error)
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(stop.wait(), FETCH_RETRY)
                         continue
                     if msgs:
                         await self.process(msgs)

@@ -14,7 +14,6 @@ never makes a second message; only a new send does.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import Final
 
@@ -55,12 +54,18 @@ class Outbox:
         self._store = store
         self._clock = clock
         self._wake = asyncio.Event()
+        self._backlog = False
+        """The last pass failed: the outbox holds envelopes JetStream has not taken."""
 
     async def dispatch(self, sealed: Sealed, body: Message) -> bool:
         """Publish a sealed message already committed to the store; True once JetStream
         acknowledged it, False if it stays queued for `run` to publish."""
         self._endpoint.record_sent(sealed, body)
         if await self._publish(sealed):
+            if self._backlog:
+                # JetStream answers again: what waits in the outbox goes now, ahead of
+                # newer sends, instead of at the end of its back-off.
+                self._wake.set()
             return True
         self._wake.set()
         return False
@@ -89,8 +94,14 @@ class Outbox:
     async def run(self) -> None:
         """Publish queued envelopes, oldest first, for ever (the gateway cancels it at
         shutdown: the store, not this task, holds what is still to be sent); back off
-        while JetStream does not answer."""
+        while JetStream does not answer.
+
+        The back-off grows with the time JetStream has not answered, not with the
+        number of sends meanwhile: a pass a new send woke that fails again keeps the
+        wait as it was, or a burst of sends during a short outage would put the queue
+        off for the longest wait."""
         failures = 0
+        woken = False
         while True:
             self._wake.clear()
             try:
@@ -98,13 +109,18 @@ class Outbox:
             except Exception as exc:  # the disk: retry later, never stop the gateway
                 log.error("outbox_failed", error=type(exc).__name__)
                 published = None
+            self._backlog = published is None
             if published is None:
-                failures += 1
+                if not woken or failures == 0:
+                    failures += 1
                 wait = min(RETRY_MAX, RETRY_BASE * 2 ** min(failures - 1, 6))
             else:
                 failures = 0
                 if published:
                     continue  # a page went out: look for more at once
                 wait = IDLE_POLL
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._wake.wait(), wait)
+                woken = True
+            except TimeoutError:
+                woken = False

@@ -64,7 +64,10 @@ class Publisher:
 
     async def start(self, sealed: Sealed) -> Callable[[], Awaitable[None]]:
         """Publish `sealed` (under its message id as `Nats-Msg-Id`) and return the wait
-        for its acknowledgement, which raises `SendFailed` for this envelope only."""
+        for its acknowledgement, which raises `SendFailed` for this envelope only. The
+        timeout runs from the publish, not from the wait: a window of envelopes whose
+        acknowledgements were lost with a server fails within one timeout, not one each."""
+        deadline = asyncio.get_running_loop().time() + self._timeout
         try:
             pipeline = await self._ready()
             future = await pipeline.publish(
@@ -82,7 +85,8 @@ class Publisher:
 
         async def confirmed() -> None:
             try:
-                await asyncio.wait_for(future, self._timeout)
+                async with asyncio.timeout_at(deadline):
+                    await future
             except FAILURES as exc:
                 raise send_failed(sealed, exc) from exc
 

@@ -128,8 +128,41 @@ def sign_record(root: SigningKey, record: AuthorityRecord) -> bytes:
 def directory_digest(signed_by_id: Mapping[str, bytes]) -> bytes:
     """Digest over every current record: BLAKE2b-256 of the domain string followed by
     the BLAKE2b-256 of each signed record, ordered by authority id."""
-    ordered = (signed_by_id[k] for k in sorted(signed_by_id))
-    return _crypto.blake2b(DIGEST_DOMAIN + b"".join(_crypto.blake2b(s) for s in ordered))
+    hashes = RecordHashes()
+    for authority, signed in signed_by_id.items():
+        hashes.put(authority, signed)
+    return hashes.digest()
+
+
+class RecordHashes:
+    """The BLAKE2b-256 of each current signed record, by authority id, kept as records
+    change: the directory digest of n records then costs one hash over n * 32 bytes
+    instead of hashing every record again (a head is signed and checked after each
+    registration; at thousands of authorities re-hashing them all was most of its cost)."""
+
+    def __init__(self) -> None:
+        self._hashes: dict[str, bytes] = {}
+        self._ordered: list[str] | None = None
+
+    def put(self, authority: str, signed: bytes) -> None:
+        """Hold the hash of `authority`'s current signed record."""
+        if authority not in self._hashes:
+            self._ordered = None
+        self._hashes[authority] = _crypto.blake2b(signed)
+
+    def remove(self, authority: str) -> None:
+        """Forget `authority`'s record (deleted from the bucket)."""
+        if self._hashes.pop(authority, None) is not None:
+            self._ordered = None
+
+    def __len__(self) -> int:
+        return len(self._hashes)
+
+    def digest(self) -> bytes:
+        """`directory_digest` of the records held."""
+        if self._ordered is None:
+            self._ordered = sorted(self._hashes)
+        return _crypto.blake2b(DIGEST_DOMAIN + b"".join(self._hashes[k] for k in self._ordered))
 
 
 def sign_head(
@@ -141,10 +174,31 @@ def sign_head(
     lifetime_ms: int = MAX_HEAD_LIFETIME_MS,
 ) -> bytes:
     """Sign a head over `signed_records` (all current records) at `serial`."""
+    by_id = {_decode_record(s)[0].id: s for s in signed_records}
+    return sign_head_digest(
+        root,
+        directory_digest(by_id),
+        len(by_id),
+        serial=serial,
+        now_ms=now_ms,
+        lifetime_ms=lifetime_ms,
+    )
+
+
+def sign_head_digest(
+    root: SigningKey,
+    digest: bytes,
+    count: int,
+    *,
+    serial: int,
+    now_ms: int,
+    lifetime_ms: int = MAX_HEAD_LIFETIME_MS,
+) -> bytes:
+    """Sign a head at `serial` over `count` records whose `directory_digest` is `digest`
+    (for a signer that keeps `RecordHashes` rather than re-reading every record)."""
     if not 0 < lifetime_ms <= MAX_HEAD_LIFETIME_MS:
         raise ValueError("a directory head lives at most 24 hours")
-    by_id = {_decode_record(s)[0].id: s for s in signed_records}
-    head = DirectoryHead(serial, directory_digest(by_id), len(by_id), now_ms, now_ms + lifetime_ms)
+    head = DirectoryHead(serial, digest, count, now_ms, now_ms + lifetime_ms)
     body = codec.encode(head)
     return codec.encode(Signed(body, root.sign(HEAD_DOMAIN + body)))
 
@@ -194,6 +248,7 @@ class Directory:
     def __post_init__(self) -> None:
         self._records: dict[str, AuthorityRecord] = {}
         self._signed: dict[str, bytes] = {}
+        self._hashes = RecordHashes()
         self._head: DirectoryHead | None = None
         self._consistent: bool | None = None
         """Whether the records held match the head; None until asked after a change."""
@@ -223,6 +278,7 @@ class Directory:
                 )
         self._records[record.id] = record
         self._signed[record.id] = signed
+        self._hashes.put(record.id, signed)
         self._consistent = None  # judged when next asked, not once per record loaded
         return record
 
@@ -255,7 +311,7 @@ class Directory:
         self._consistent = (
             head is not None
             and head.count == len(self._signed)
-            and directory_digest(self._signed) == head.digest
+            and self._hashes.digest() == head.digest
         )
 
     @property

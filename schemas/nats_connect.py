@@ -18,7 +18,7 @@ import nats
 import nats.errors
 from nats.aio.client import Client
 
-__all__ = ["FirstConnectFailed", "connect_first", "shown_url"]
+__all__ = ["FirstConnectFailed", "connect_first", "server_urls", "shown_url"]
 
 
 class FirstConnectFailed(Exception):
@@ -28,6 +28,14 @@ class FirstConnectFailed(Exception):
         super().__init__(f"cannot reach NATS at {url}: {reason}")
         self.url = url
         self.reason = reason
+
+
+def server_urls(url: str | list[str]) -> list[str]:
+    """The servers of a NATS URL that may name several, comma-separated (a cluster's
+    nodes: `nats://10.0.0.1:4222,nats://10.0.0.2:4222`), as the list `nats.connect`
+    takes; nats-py reads a single string as one server."""
+    urls = url if isinstance(url, list) else url.split(",")
+    return [u.strip() for u in urls if u.strip()]
 
 
 def shown_url(url: str) -> str:
@@ -68,7 +76,7 @@ async def connect_first(
     try:
         # 1 is the smallest bound nats-py honours: two tries in all.
         nc = await nats.connect(
-            url,
+            server_urls(url),
             max_reconnect_attempts=1,
             reconnect_time_wait=0.5,
             connect_timeout=2,
