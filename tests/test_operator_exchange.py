@@ -128,8 +128,8 @@ async def test_cut_off_within_a_second(op: OperatorHub, statuses: tuple[Status, 
 async def _forged_record_gets_no_account(op: OperatorHub, broker: Broker) -> None:
     """Whoever can write the directory bucket cannot make an account: a record signed
     by another key is refused by the broker's verifying watch, no account is pushed,
-    and creds issued for it are refused once the resolver finds no account (its fetch
-    timeout, 2 s)."""
+    and creds issued for it are refused once the resolver finds no account (after its
+    fetch timeout)."""
     forged = record(AuthorityKeys.generate(C), ["police"])
     kv = await op.h.js.key_value("PALERMO_DIRECTORY")
     await kv.put(f"rec.{C}", sign_record(SigningKey.generate(), forged))
