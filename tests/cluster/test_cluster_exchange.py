@@ -90,6 +90,8 @@ async def test_exchange_across_three_nodes(cluster: NatsCluster, tmp_path: Path)
                 return True if after.message_id in ids else None
 
             await eventually(arrived, wait=60)
+        before = cluster.url(0)
         await cluster.start(0)
+        assert cluster.url(0) == before  # the same node rejoins on its own port
         await check_audit(h, tmp_path / "audit.jsonl")
     await h.nc.close()
