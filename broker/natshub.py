@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import os
+import ssl
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
@@ -37,6 +38,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from schemas.directory import AuthorityRecord
+from schemas.nats_connect import server_urls
 
 from . import natsjwt, topology
 from .errors import TopologyError
@@ -349,21 +351,27 @@ class AccountPusher:
         js: JetStreamContext,
         settings: TopologySettings,
         changes: asyncio.Queue[AuthorityRecord],
+        *,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._hub = hub
         self._js = js
         self._settings = settings
         self.changes = changes
         self.pushed = 0
+        self._tls = tls
+        """The broker's TLS context (`nats.tls_ca_file`): the system user connects as
+        the broker's other connections do."""
 
     async def run(self, url: str | list[str], stop: asyncio.Event) -> None:
         """Push until `stop` is set."""
         nc = await nats.connect(
-            url,
+            server_urls(url),
             user_credentials=str(self._hub.system_creds),
             name="palermo-accounts",
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.5,
+            tls=self._tls,
         )
         try:
             while not stop.is_set():
