@@ -20,7 +20,7 @@ import nats.js.errors
 from nats.aio.client import Client
 
 from schemas.errors import ProtocolError
-from schemas.nats_connect import FirstConnectFailed, connect_first
+from schemas.nats_connect import CaFileUnreadable, FirstConnectFailed, connect_first, tls_context
 
 from .errors import BrokerError, ConfigError
 
@@ -64,6 +64,11 @@ def nats_args(p: argparse.ArgumentParser) -> None:
         help="NATS credentials file (env PALERMO_NATS_CREDS)",
     )
     p.add_argument(
+        "--tls-ca",
+        default=os.environ.get("PALERMO_NATS_TLS_CA"),
+        help="CA file that verifies a tls:// hub's certificate, TLS 1.3 (env PALERMO_NATS_TLS_CA)",
+    )
+    p.add_argument(
         "--nkey-seed",
         default=os.environ.get("PALERMO_NATS_NKEY_SEED"),
         help="NATS NKEY seed file, e.g. the governor's from `palermo nats-config` "
@@ -85,10 +90,22 @@ def credentials(args: argparse.Namespace) -> dict[str, Any]:
             if not Path(name).is_file():
                 raise ConfigError(f"{option} {name}: no such file")
             out[key] = name
+    out.update(tls_options(args))
     if user := os.environ.get("PALERMO_NATS_USER"):
         out["user"] = user
         out["password"] = os.environ.get("PALERMO_NATS_PASSWORD", "")
     return out
+
+
+def tls_options(args: argparse.Namespace) -> dict[str, Any]:
+    """`nats.connect`'s `tls` for `--tls-ca` (verified TLS 1.3), or nothing; an
+    unreadable CA file is a `ConfigError` naming it."""
+    if not getattr(args, "tls_ca", None):
+        return {}
+    try:
+        return {"tls": tls_context(args.tls_ca, "--tls-ca")}
+    except CaFileUnreadable as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 async def connect_args(args: argparse.Namespace) -> Client:

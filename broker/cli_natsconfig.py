@@ -10,7 +10,15 @@ from typing import Any
 
 from schemas.directory_bucket import load_verified
 
-from .cli_common import ERRORS, connect_args, connect_once, nats_args, root_public, run_nats
+from .cli_common import (
+    ERRORS,
+    connect_args,
+    connect_once,
+    nats_args,
+    root_public,
+    run_nats,
+    tls_options,
+)
 from .config import QuotaConfig, load_config
 from .natsconfig import AccountLimits, NatsConfigError, check_user_nkey, user_jwt
 from .natshub import write_file
@@ -86,7 +94,9 @@ def _push(args: argparse.Namespace) -> int:
 
     async def run() -> int:
         records = await _verified(args)
-        system = await connect_once(args.nats_url, user_credentials=str(hub.system_creds))
+        system = await connect_once(
+            args.nats_url, user_credentials=str(hub.system_creds), **tls_options(args)
+        )
         try:
             count = await hub.push(system, records)
         finally:

@@ -27,7 +27,8 @@ from nats.js import JetStreamContext
 
 from schemas.directory import AuthorityRecord
 from schemas.keystore import BrokerKeys
-from schemas.nats_connect import server_urls
+from schemas.nats_connect import CaFileUnreadable, server_urls
+from schemas.nats_connect import tls_context as nats_tls_context
 from schemas.note import NoteVerifier
 
 from . import topology
@@ -73,15 +74,10 @@ def topology_settings(config: BrokerConfig) -> topology.TopologySettings:
 def tls_context(ca_file: str | None) -> ssl.SSLContext | None:
     """TLS 1.3 verified against `ca_file` alone, or None (the server's choice) without;
     `ConfigError` if the file is not a readable PEM certificate."""
-    if ca_file is None:
-        return None
     try:
-        context = ssl.create_default_context(cafile=ca_file)
-    except (OSError, ssl.SSLError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a PEM CA"
-        raise ConfigError(f"nats.tls_ca_file {ca_file}: {reason}") from exc
-    context.minimum_version = ssl.TLSVersion.TLSv1_3
-    return context
+        return nats_tls_context(ca_file, "nats.tls_ca_file")
+    except CaFileUnreadable as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 async def connect(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import dbm
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -160,10 +161,12 @@ class Endpoint:
         seen_path: Path | None = None,
         nkey_seed_file: str | None = None,
         creds_file: str | None = None,
+        tls: ssl.SSLContext | None = None,
         **kwargs: Any,
     ) -> Endpoint:
         """Connect as `keys.authority` (its private reply prefix; its creds file or NKEY
-        seed if given), keep
+        seed if given; over TLS verified with `tls`, e.g.
+        `schemas.nats_connect.tls_context("hub-ca.crt")`, if given), keep
         the de-duplication record and directory head mark at `seen_path` (a dbm file)
         if given.
 
@@ -182,6 +185,7 @@ class Endpoint:
                 inbox_prefix=topology.reply_prefix(keys.authority).encode(),
                 nkeys_seed=nkey_seed_file,
                 user_credentials=creds_file,
+                tls=tls,
             )
         except FirstConnectFailed as exc:
             raise DirectoryUnavailable(str(exc)) from exc

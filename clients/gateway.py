@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import ssl
 from collections.abc import AsyncGenerator, Callable
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +36,7 @@ from schemas.errors import ProtocolError
 from schemas.keys import AuthorityKeys
 from schemas.keystore import load_keystore
 from schemas.kinds import ExtraditionRequest, ExtraditionStatus, MlaRequest, MlaStatus
+from schemas.nats_connect import CaFileUnreadable, tls_context
 
 from . import gateway_files
 from .endpoint import BrokerNotice, Endpoint, Event, Received, Refused, Unopenable
@@ -118,6 +120,7 @@ class Gateway:
                 seen_path=data / SEEN_FILE,
                 nkey_seed_file=config.nats.nkey_seed_file,
                 creds_file=config.nats.creds_file,
+                tls=_tls(config.nats.tls_ca_file),
                 domain=config.nats.domain,
                 evidence_domain=config.nats.evidence_domain,
                 audit_origin=config.audit.origin,
@@ -296,6 +299,14 @@ async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
         for task in pending:
             task.cancel()
         await asyncio.wait(pending, timeout=0.5)
+
+
+def _tls(ca_file: str | None) -> ssl.SSLContext | None:
+    """The hub's TLS as `nats.tls_ca_file` says; `ConfigError` naming it if unusable."""
+    try:
+        return tls_context(ca_file, "nats.tls_ca_file")
+    except CaFileUnreadable as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _private_dir(path: Path) -> None:

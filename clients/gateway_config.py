@@ -71,6 +71,9 @@ class NatsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     creds_file: str | None = None
     """The authority's NATS creds (user JWT from the hub and its own seed), for a hub in
     operator mode (docs/deployment.md); or, on its leaf node, none here at all."""
+    tls_ca_file: str | None = None
+    """The hub operators' CA, to verify a `tls://` hub's certificate (TLS 1.3) when the
+    gateway connects to the hub directly; unset on its leaf node (loopback)."""
     domain: str | None = None
     """JetStream domain of the hub's streams: `palermo` with the hub's accounts (see
     docs/deployment.md); unset on a single local server."""
