@@ -515,7 +515,10 @@ def governor_grants(evidence_domain: str = EVIDENCE_DOMAIN) -> list[str]:
 
     The governors hold the directory root key, so they are trusted with the directory;
     these rights keep a stolen governor credential away from the messages themselves:
-    it cannot publish an envelope, pull an inbox or delete a stream.
+    it cannot publish an envelope, pull an inbox or delete a stream. Their user lives in
+    `PALERMO`, though, so the reply subject of a JetStream request they may make is
+    theirs to choose, and the server's answer (JSON about a stream) lands there: an
+    account of their own, with imports like an authority's, would close that too.
     """
     directory = kv_stream(KV_DIRECTORY)
     evidence = api_prefix(evidence_domain)

@@ -2,14 +2,16 @@
 
 The leaf runs no JetStream. It listens on loopback only, for the authority's gateway
 (or its endpoint), and dials the hub's leafnode port over TLS 1.3, verifying the hub's
-certificate against the hub's CA, with the authority's own NATS credentials: an NKEY
-seed today, or a creds file once the hub runs in operator mode. The hub binds the link
-to that authority's account, so everything the gateway does through the leaf carries
+certificate against the hub's CA, with the authority's own NATS credentials: its creds
+file on a hub in operator mode (the production hub, `deploy/nats/hub.conf`), or an
+NKEY seed on a server that lists NKEY users itself. The hub binds the link to that
+authority's account, so everything the gateway does through the leaf carries
 exactly the authority's permissions; the leaf adds none of its own.
 
 `render_leaf` writes the configuration; `deploy/nats/leaf.conf` is its output for the
-production values (seed and name from the environment), and the suite runs leaves
-rendered by it against a TLS hub (`tests/cluster/test_leaf_tls.py`).
+production values (the creds file, the name from the environment), and the suite runs
+leaves rendered by it against a three-node TLS hub in operator mode
+(`tests/cluster/test_leaf_tls.py`).
 """
 
 from __future__ import annotations
@@ -35,10 +37,11 @@ _URL = re.compile(r"tls://[A-Za-z0-9.:\[\]-]+:[0-9]{1,5}")
 
 @dataclass(frozen=True)
 class LeafAuth:
-    """How the leaf signs in to the hub: exactly one of an NKEY seed given literally
-    (`nkey_seed`), an NKEY seed from an environment variable of the server process
-    (`nkey_env`, so the file holds no secret), or a creds file (`credentials`: an
-    account JWT's user, for a hub in operator mode)."""
+    """How the leaf signs in to the hub: exactly one of a creds file (`credentials`:
+    the user JWT the hub issued and the user's seed, for a hub in operator mode), an
+    NKEY seed given literally (`nkey_seed`), or an NKEY seed from an environment
+    variable of the server process (`nkey_env`, so the file holds no secret); the last
+    two for a server that lists NKEY users in its configuration."""
 
     nkey_seed: str | None = None
     nkey_env: str | None = None

@@ -133,7 +133,10 @@ class Broker:
                 Path(self.config.nats.accounts_dir),
                 limits=AccountLimits.from_quotas(self.config.quotas),
             )
-            self.accounts = AccountPusher(hub, self.js, topology_settings(self.config), changes)
+            self.accounts = AccountPusher(
+                hub, self.js, topology_settings(self.config), changes,
+                tls=tls_context(self.config.nats.tls_ca_file),
+            )  # fmt: skip
         self.watch = DirectoryWatch(
             self.js, bytes.fromhex(self.config.directory_root), changes=changes
         )

@@ -31,6 +31,8 @@ from .brokerkit import Harness
 
 DOMAIN = nats_names.DEFAULT_DOMAIN
 EVIDENCE = nats_names.EVIDENCE_DOMAIN
+FETCH_TIMEOUT = 0.5
+"""Seconds the single test server looks for an account it does not hold (no peers)."""
 
 
 @dataclass
@@ -113,7 +115,12 @@ async def operator_hub(
     `limits` go into every authority account, `store_bytes` and `evidence_bytes` cap
     the `PALERMO` and `EVIDENCE` stores; `settings` are the governors' (registration).
     """
-    hub = init_hub(tmp_path / "hub", store_bytes=store_bytes, evidence_bytes=evidence_bytes)
+    hub = init_hub(
+        tmp_path / "hub",
+        store_bytes=store_bytes,
+        evidence_bytes=evidence_bytes,
+        fetch_timeout=FETCH_TIMEOUT,
+    )
     if limits is not None:
         hub = dataclasses.replace(hub, limits=limits)
     config = server_config(hub, tmp_path / "hub" / "server.conf")

@@ -24,20 +24,20 @@ import nkeys  # no type hints (mypy override in pyproject); nats-py's NKEY helpe
 import pytest
 import yaml
 
+from broker import natshub
 from broker.natscluster import ClusterTls, NatsCluster, NodePorts
-from broker.natsconfig import DEFAULT_DOMAIN, NatsConfigError, render_accounts, write_accounts
+from broker.natsconfig import DEFAULT_DOMAIN, NatsConfigError
 from broker.natsleaf import HUB_LEAF_PORT, LeafAuth, render_leaf
 from broker.natsserver import find_binary
 from clients.gateway_config import NatsConfig as GatewayNats
-from schemas.keys import AuthorityKeys
 
-from .brokerkit import record
 from .leafkit import Certs
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 HUB_TLS = "/etc/palermo/tls/"
 STORE = "/var/lib/palermo/nats"
+LEAF_CREDS = "/etc/palermo/nats/leaf.creds"
 
 # --- a reader for the subset of the NATS configuration syntax deploy/ uses ----------
 
@@ -133,10 +133,6 @@ def seed() -> str:
     return str(nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER).decode())
 
 
-def public(value: str) -> str:
-    return str(nkeys.from_seed(bytearray(value.encode())).public_key.decode())
-
-
 def nats_test(conf: Path, env: dict[str, str]) -> None:
     """`nats-server -t -c conf` must call it valid."""
     done = subprocess.run(  # noqa: S603  (our binary, our file)
@@ -162,28 +158,27 @@ def localise(text: str, tmp: Path, certs: Certs) -> str:
 # --- the tests ----------------------------------------------------------------------
 
 
-def test_hub_conf_is_valid_with_generated_accounts(tmp_path: Path) -> None:
-    """hub.conf, with PALERMO_NODE set, test certificates and accounts.conf generated
-    for two authorities, is a configuration nats-server accepts."""
+def test_hub_conf_is_valid_with_its_resolver_conf(tmp_path: Path) -> None:
+    """hub.conf, with PALERMO_NODE set, test certificates and the resolver.conf that
+    `palermo nats-config init` writes beside it (the resolver's directory under the
+    store, as docs/deployment.md has it), is a configuration nats-server accepts; and
+    the resolver keeps its JWTs where the units and manifests let the server write."""
     certs = Certs.make(tmp_path / "tls")
-    keys = [AuthorityKeys.generate(a) for a in ("it-dna", "gb-ukca")]
-    write_accounts(
-        tmp_path / "accounts.conf",
-        render_accounts(
-            [record(k) for k in keys],
-            broker_nkey=public(seed()),
-            authority_nkeys={k.authority: public(seed()) for k in keys},
-        ),
-    )
+    hub_dir = natshub.init_hub(tmp_path / "hub-dir", resolver_dir=Path(STORE) / "jwt")
+    resolver = hub_dir.resolver_conf.read_text()
+    assert parse_conf(resolver)["resolver"]["dir"].startswith(hub()["jetstream"]["store_dir"])
+    (tmp_path / "resolver.conf").write_text(localise(resolver, tmp_path, certs))
     conf = tmp_path / "hub.conf"
     conf.write_text(localise((DEPLOY / "nats" / "hub.conf").read_text(), tmp_path, certs))
     assert str(certs.cert_file) in conf.read_text()  # every TLS path was found
+    assert hub()["include"] == ["resolver.conf"]
     nats_test(conf, {"PALERMO_NODE": "nats-1"})
 
 
 def test_leaf_conf_is_render_leaf_and_valid(tmp_path: Path) -> None:
-    """leaf.conf is `render_leaf`'s output for the production values, comments aside,
-    and with a seed and a name in its environment nats-server accepts it."""
+    """leaf.conf is `render_leaf`'s output for the production values, comments aside
+    (the authority's creds file, the hub's CA, the name from the environment), and with
+    real creds where it looks for them nats-server accepts it."""
     text = (DEPLOY / "nats" / "leaf.conf").read_text()
     body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("#"))
     urls = parse_conf(text)["leafnodes"]["remotes"][0]["urls"]
@@ -191,12 +186,13 @@ def test_leaf_conf_is_render_leaf_and_valid(tmp_path: Path) -> None:
         name="$PALERMO_LEAF_NAME",
         hub_urls=urls,
         hub_ca_file=Path(HUB_TLS + "hub-ca.crt"),
-        auth=LeafAuth(nkey_env="PALERMO_NATS_SEED"),
+        auth=LeafAuth(credentials=Path(LEAF_CREDS)),
     )
     certs = Certs.make(tmp_path / "tls")
+    creds = natshub.init_hub(tmp_path / "hub-dir").authority_creds("it-dna")
     conf = tmp_path / "leaf.conf"
-    conf.write_text(localise(text, tmp_path, certs))
-    nats_test(conf, {"PALERMO_NATS_SEED": seed(), "PALERMO_LEAF_NAME": "leaf-it-dna"})
+    conf.write_text(localise(text, tmp_path, certs).replace(LEAF_CREDS, str(creds)))
+    nats_test(conf, {"PALERMO_LEAF_NAME": "leaf-it-dna"})
 
 
 def test_hub_ports_domains_and_tls() -> None:
@@ -233,7 +229,8 @@ def test_leaf_conf_agrees_with_hub_and_gateway() -> None:
     assert {u.split("://")[0] for u in remote["urls"]} == {"tls"}
     assert {port(u) for u in remote["urls"]} == {port(hub()["leafnodes"]["listen"])}
     assert remote["tls"] == {"ca_file": HUB_TLS + "hub-ca.crt", "min_version": "1.3"}
-    assert remote["nkey"] == "$PALERMO_NATS_SEED"
+    assert remote["credentials"] == LEAF_CREDS
+    assert GatewayNats().creds_file is None  # a gateway on a leaf has no creds of its own
 
 
 def test_kubernetes_manifests_agree_with_hub_conf() -> None:
@@ -288,7 +285,8 @@ def test_systemd_units_parse(name: str) -> None:
 def test_systemd_units_agree_with_the_nats_files() -> None:
     """The hub unit runs hub.conf with PALERMO_NODE from its environment file and may
     write the store hub.conf names; the leaf unit runs leaf.conf with the seed and
-    name from its environment file; the gateway starts after its leaf."""
+    name from its environment file and the creds leaf.conf names; the gateway starts
+    after its leaf."""
     nats = unit("palermo-nats.service")["Service"]
     assert nats["ExecStart"].endswith(" -c /etc/palermo/nats/hub.conf")
     assert hub()["jetstream"]["store_dir"] in nats["ReadWritePaths"].split()
@@ -297,8 +295,8 @@ def test_systemd_units_agree_with_the_nats_files() -> None:
     assert leaf["Service"]["ExecStart"].endswith(" -c /etc/palermo/nats/leaf.conf")
     assert leaf["Service"]["EnvironmentFile"] == "/etc/palermo/nats/leaf.env"
     comment = (DEPLOY / "systemd" / "palermo-leaf.service").read_text()
-    assert "PALERMO_NATS_SEED=" in comment
     assert "PALERMO_LEAF_NAME=" in comment
+    assert LEAF_CREDS in comment
     gateway = unit("palermo-gateway.service")["Unit"]
     assert "palermo-leaf.service" in gateway["After"].split()
     assert "palermo-leaf.service" in gateway["Wants"].split()

@@ -1,13 +1,17 @@
 """Two broker instances, each connected to a different node of the cluster, share one
 run of 2,000 messages: both process some, none is lost or reaches the recipient twice,
-the audit log (one tree, one sequencer at a time) verifies."""
+the audit log (one tree, one sequencer at a time) verifies; and they share one rate
+limit per sender."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
+from broker import topology
 from broker.natscluster import NatsCluster
+from broker.service import Broker
 from schemas.envelope import Sealed
 
 from ..brokerkit import referral
@@ -54,3 +58,50 @@ async def test_two_brokers_on_two_nodes_share_the_work(
     assert sum(processed) == MESSAGES
     assert min(processed) > 0, f"one broker did all the work: {processed}"
     print(f"\ntwo brokers on nodes 2 and 3: {processed} envelopes accepted")
+
+
+FLOOD = 300
+RATE, BURST = 20.0, 40
+
+
+async def test_two_brokers_on_two_nodes_allow_the_rate_once(cluster: NatsCluster) -> None:
+    """A sender flooding the cluster while brokers on nodes 2 and 3 share the ingress
+    gets at most burst + rate x (its ingress time span) accepted between them, not
+    twice that: the token bucket in the R3 rate bucket is one for every broker. Each
+    excess envelope is rejected `rate_limited`, and the audit log says so."""
+    h = await harness(cluster, 0)
+    await h.add(SENDER)
+    await h.add(RECIPIENT)
+    envelopes = [h.seal(SENDER, RECIPIENT) for _ in range(FLOOD)]
+    limits = {"policy.rate_per_second": RATE, "policy.rate_burst": BURST, "nats.batch": 8}
+    async with (
+        broker_on(cluster, 1, h, instance="broker-n2", **limits) as first,
+        broker_on(cluster, 2, h, instance="broker-n3", **limits) as second,
+    ):
+        started = time.time()
+        futures = [
+            await h.js.publish_async(topology.ingress_subject(SENDER), data) for data in envelopes
+        ]
+        await asyncio.gather(*futures)
+        span = time.time() - started  # the ingress times lie within it
+
+        def counts(b: Broker) -> tuple[int, int]:
+            accepted = int(b.metrics.accepted._value.get())
+            limited = int(b.metrics.rejected.labels(code="rate_limited")._value.get())
+            return accepted, limited
+
+        async with asyncio.timeout(60):
+            while sum(sum(counts(b)) for b in (first, second)) < FLOOD:
+                await asyncio.sleep(0.2)
+        per_broker = [counts(b) for b in (first, second)]
+    accepted = sum(a for a, _ in per_broker)
+    limited = sum(r for _, r in per_broker)
+    assert min(a + r for a, r in per_broker) > 0, f"one broker did all the work: {per_broker}"
+    assert BURST <= accepted <= BURST + RATE * span + 1, (accepted, span)
+    assert limited == FLOOD - accepted
+    events = await h.audit()
+    assert sum(1 for e in events if e.event == "accepted") == accepted
+    rejected = [e for e in events if e.event == "rejected"]
+    assert {e.reason for e in rejected} == {"rate_limited"}
+    assert sum(e.count for e in rejected) == limited
+    print(f"\ntwo brokers, one rate: {per_broker} (accepted, rate_limited) in {span:.2f} s")

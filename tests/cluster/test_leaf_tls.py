@@ -1,10 +1,11 @@
 """Authorities on leaf nodes over TLS: the production link, run for real.
 
 The hub is three nats-servers in one JetStream cluster (streams and buckets at R3)
-with TLS 1.3 on every listener (clients, routes with verified certificates, leaf
+in NATS operator mode (accounts pushed to the full resolver, `broker.natshub`), with
+TLS 1.3 on every listener (clients, routes with verified certificates, leaf
 nodes), from certificates made here. Each authority runs a leaf nats-server without
 JetStream, rendered by `broker.natsleaf.render_leaf`, which dials the hub's leafnode
-ports over TLS with the authority's NKEY; its gateway connects to the leaf on
+ports over TLS with the authority's creds; its gateway connects to the leaf on
 loopback. The broker connects to the hub (node 2 first) over TLS with its own CA file.
 """
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,25 +25,26 @@ import aiohttp
 import nats
 import nats.errors
 import nats.js.errors
-import nkeys  # no type hints (mypy override in pyproject); nats-py's NKEY helper
 import pytest
 from nats.aio.client import Client
 
-from broker import topology
+from broker import natshub, topology
+from broker.directory_store import DirectoryAdmin
 from broker.natscluster import ClusterTls, NatsCluster
-from broker.natsconfig import DEFAULT_DOMAIN, render_accounts
+from broker.natsconfig import DEFAULT_DOMAIN
 from broker.natsleaf import LeafAuth
 from broker.natsserver import NatsServer
 from broker.service import Broker, connect
+from broker.topology import TopologySettings
 from clients.gateway_client import GatewayClient
 from schemas import _crypto
 from schemas.audit import AuditEvent
 from schemas.directory import Role
-from schemas.keys import AuthorityKeys
 from schemas.keystore import dump_broker_keys, write_private
 from schemas.kinds import CaseReferral, Receipt
+from schemas.nats_names import EVIDENCE_DOMAIN
 
-from ..brokerkit import Harness, record
+from ..brokerkit import Harness
 from ..leafkit import Certs, Leaf, Link, amonitor, free_port, running_leaf
 from ..test_gateway import KEYS, config, gateway
 
@@ -55,28 +56,21 @@ PASS = "leaf test passphrase"  # noqa: S105  (a test passphrase)
 T = TypeVar("T")
 
 
-def seed() -> str:
-    return str(nkeys.encode_seed(os.urandom(32), nkeys.PREFIX_BYTE_USER).decode())
-
-
-def public(value: str) -> str:
-    return str(nkeys.from_seed(bytearray(value.encode())).public_key.decode())
-
-
 @dataclass
 class Hub:
-    """The TLS cluster, its CA, the authorities' seeds and the harness on a TLS link."""
+    """The TLS cluster in operator mode, its CA, the hub directory (operator, accounts,
+    creds), the authorities' creds and the governors' harness on a TLS link."""
 
     cluster: NatsCluster
     certs: Certs
+    op: natshub.Hub
     h: Harness
-    seeds: dict[str, str]
+    creds: dict[str, Path]
     tmp: Path
 
-    def seed_file(self, who: str) -> Path:
-        path = self.tmp / f"{who}.nk"
-        path.write_text(self.seeds[who])
-        return path
+    def auth(self, who: str) -> LeafAuth:
+        """How `who`'s leaf signs in: its creds file."""
+        return LeafAuth(credentials=self.creds[who])
 
     def leaf(self, who: str, auth: LeafAuth, *, urls: list[str] | None = None) -> Any:
         """`who`'s leaf, dialing every node's leafnode port (or `urls`)."""
@@ -84,6 +78,17 @@ class Hub:
             self.tmp / f"leaf-{who}", f"leaf-{who}", urls or self.cluster.leaf_urls,
             self.certs.ca_file, auth,
         )  # fmt: skip
+
+    def broker_settings(self) -> dict[str, Any]:
+        """The broker's configuration for this hub: creds, the evidence domain, the hub
+        directory (it pushes accounts), TLS with the hub's CA, R3."""
+        return {
+            **REPLICAS,
+            "nats.creds_file": str(self.op.broker_creds),
+            "nats.evidence_domain": EVIDENCE_DOMAIN,
+            "nats.accounts_dir": str(self.op.dir),
+            "nats.tls_ca_file": str(self.certs.ca_file),
+        }
 
     async def connections(self) -> list[dict[str, Any]]:
         """Every node's connections (`/connz?auth=1`), leaf links included."""
@@ -94,52 +99,72 @@ class Hub:
         return out
 
     async def client(self, who: str) -> Client:
-        """`who` connected straight to the hub over TLS with its NKEY (as a small
+        """`who` connected straight to the hub over TLS with its creds (as a small
         authority's client library is)."""
         return await nats.connect(
             self.cluster.urls, tls=self.certs.client_context(),
-            nkeys_seed=str(self.seed_file(who)),
+            user_credentials=str(self.creds[who]),
             inbox_prefix=topology.reply_prefix(who).encode(),
         )  # fmt: skip
+
+
+RESOLVER_DIR = "@resolver-dir@"
+
+
+class OperatorCluster(NatsCluster):
+    """The cluster with the hub's trust and resolver: each node keeps the pushed
+    account JWTs in a directory of its own (as each production node does)."""
+
+    def config_text(self, index: int) -> str:
+        return (
+            super()
+            .config_text(index)
+            .replace(json.dumps(RESOLVER_DIR), json.dumps(str(self.store_dir(index) / "jwt")))
+        )
 
 
 @pytest.fixture
 async def hub(tmp_path: Path) -> AsyncIterator[Hub]:
     certs = Certs.make(tmp_path / "tls")
-    seeds = {who: seed() for who in ("broker", A, B)}
-    keys = {a: AuthorityKeys.generate(a) for a in (A, B)}
-    accounts = render_accounts(
-        [record(keys[a], ROLES[a]) for a in keys],
-        broker_nkey=public(seeds["broker"]),
-        authority_nkeys={a: public(seeds[a]) for a in keys},
-    )
+    op = natshub.init_hub(tmp_path / "hubdir", resolver_dir=Path(RESOLVER_DIR))
     tls = ClusterTls(certs.ca_file, certs.cert_file, certs.key_file)
-    async with NatsCluster(
-        tmp_path / "hub", 3, tls=tls, leafnodes=True, extra_config=accounts
+    async with OperatorCluster(
+        tmp_path / "hub", 3, tls=tls, leafnodes=True, extra_config=op.resolver_conf.read_text()
     ) as cluster:
-        broker_seed = tmp_path / "broker.nk"
-        broker_seed.write_text(seeds["broker"])
-        nc = await nats.connect(
-            cluster.urls, tls=certs.client_context(), nkeys_seed=str(broker_seed)
+        context = certs.client_context()
+        nc = await nats.connect(cluster.urls, tls=context, user_credentials=str(op.broker_creds))
+        system = await nats.connect(
+            cluster.urls, tls=context, user_credentials=str(op.system_creds)
         )
         try:
-            h = Harness(nc, keys=dict(keys))
-            await h.setup(**REPLICAS)
-            for authority in keys:
+            h = Harness(nc)
+            h.admin = DirectoryAdmin(
+                h.js, h.root, settings=TopologySettings(replicas=3, evidence_domain=EVIDENCE_DOMAIN)
+            )
+            # Right after a start the meta leader may not yet have the preloaded
+            # accounts' JetStream limits: "JetStream not enabled for account" for a moment.
+            async with asyncio.timeout(20):
+                while True:
+                    try:
+                        await h.setup(**REPLICAS, **{"nats.evidence_domain": EVIDENCE_DOMAIN})
+                        break
+                    except nats.js.errors.ServiceUnavailableError:
+                        await asyncio.sleep(0.2)
+            creds = {}
+            for authority in (A, B):
                 await h.add(authority, roles=ROLES[authority])
-            yield Hub(cluster, certs, h, seeds, tmp_path)
+                creds[authority] = op.authority_creds(authority)
+            await op.push(system, [r for r in await h.admin.records() if r.id in (A, B)])
+            yield Hub(cluster, certs, op, h, creds, tmp_path)
         finally:
+            await system.close()
             await nc.close()
 
 
 @asynccontextmanager
 async def tls_broker(hub: Hub) -> AsyncIterator[Broker]:
-    """A broker on its own TLS connections to the hub (node 2 first), as its NKEY user."""
-    cfg = hub.h.config(
-        **REPLICAS,
-        **{"nats.nkey_seed_file": str(hub.seed_file("broker")),
-           "nats.tls_ca_file": str(hub.certs.ca_file)},
-    )  # fmt: skip
+    """A broker on its own TLS connections to the hub (node 2 first), on its creds."""
+    cfg = hub.h.config(**hub.broker_settings())
     urls = hub.cluster.urls
     nc = await connect(urls[1:] + urls[:1], cfg)  # the product's connection: TLS 1.3, this CA
     stop = asyncio.Event()
@@ -157,8 +182,9 @@ async def tls_broker(hub: Hub) -> AsyncIterator[Broker]:
 
 def leaf_gateway(hub: Hub, leaf: Leaf, who: str, **overrides: Any) -> Any:
     """`who`'s gateway on its leaf, on loopback, in the `palermo` domain."""
-    cfg = config(hub.h, leaf.url, hub.tmp / f"gw-{who}", **{"nats.domain": DEFAULT_DOMAIN,
-                                                            **overrides})  # fmt: skip
+    cfg = config(hub.h, leaf.url, hub.tmp / f"gw-{who}", **{
+        "nats.domain": DEFAULT_DOMAIN, "nats.evidence_domain": EVIDENCE_DOMAIN, **overrides,
+    })  # fmt: skip
     return gateway(cfg, hub.h.keys[who])
 
 
@@ -174,16 +200,17 @@ async def test_exchange_through_two_leaf_nodes_over_tls(hub: Hub) -> None:
     the broker's acceptance and B's signed retrieval receipt reach A — every hop to
     the hub over TLS 1.3, each leaf signed in as its own authority."""
     async with tls_broker(hub), \
-            hub.leaf(A, LeafAuth(nkey_seed=hub.seeds[A])) as leaf_a, \
-            hub.leaf(B, LeafAuth(nkey_seed=hub.seeds[B])) as leaf_b:  # fmt: skip
+            hub.leaf(A, hub.auth(A)) as leaf_a, \
+            hub.leaf(B, hub.auth(B)) as leaf_b:  # fmt: skip
         await leaf_a.linked()
         await leaf_b.linked()
         links = await hub.connections()
         # Every connection to the hub is TLS 1.3: the broker's three, and one leaf link
-        # per authority, bound to that authority's account by its NKEY alone.
+        # per authority, bound to that authority's account by its creds alone.
         assert {c["tls_version"] for c in links} == {"1.3"}
         leaves = {c["name"]: c["account"] for c in links if c["kind"] == "Leafnode"}
-        assert leaves == {f"leaf-{A}": A, f"leaf-{B}": B}
+        account = hub.op.keys.account
+        assert leaves == {f"leaf-{A}": account(A).public, f"leaf-{B}": account(B).public}
         for stream in (topology.INGRESS, topology.DELIVERY, topology.AUDIT):
             assert (await hub.h.js.stream_info(stream)).config.num_replicas == 3
         async with leaf_gateway(hub, leaf_a, A) as gw_a, leaf_gateway(hub, leaf_b, B) as gw_b, \
@@ -226,16 +253,18 @@ async def wait_for_rejection(h: Harness, code: str) -> AuditEvent:
 async def test_leaf_with_another_authoritys_credentials_gets_only_that_authority(
     hub: Hub,
 ) -> None:
-    """A leaf signed in with B's NKEY is bound to B's account, whatever its owner
+    """A leaf signed in with B's creds is bound to B's account, whatever its owner
     claims: A's sends and A's inbox do not exist there (the leaf answers "no
     responders": the hub gives B's account no interest in them), the ingress stream
     stays empty of A, A's inbox keeps its message; and an envelope A signed, filed
     under B's subject, the broker rejects as `sender_mismatch`."""
     h = hub.h
-    async with tls_broker(hub), hub.leaf("impostor", LeafAuth(nkey_seed=hub.seeds[B])) as leaf:
+    async with tls_broker(hub), hub.leaf("impostor", hub.auth(B)) as leaf:
         await leaf.linked()
         links = await hub.connections()
-        assert [c["account"] for c in links if c["kind"] == "Leafnode"] == [B]
+        assert [c["account"] for c in links if c["kind"] == "Leafnode"] == [
+            hub.op.keys.account(B).public
+        ]
         # A message waiting in A's inbox, sent properly by B (over TLS, as B).
         nc_b = await hub.client(B)
         try:
@@ -289,12 +318,13 @@ async def _pending(h: Harness, authority: str) -> int | None:
 
 
 async def test_leaf_links_the_hub_refuses_or_that_refuse_the_hub(hub: Hub) -> None:
-    """What "refused" means for a leaf link, each tried for real: a leaf with an NKEY
-    the hub does not know is told `Authorization Violation` and never linked; a
+    """What "refused" means for a leaf link, each tried for real: a leaf with creds of
+    an account the hub's resolver does not hold (signed by the hub's own operator key,
+    but never pushed) is told `Authorization Violation` and never linked; a
     connection that speaks plain NATS to the leafnode port is dropped after the INFO
     that demands TLS; and a leaf dialing a server whose certificate another CA signed
     (a man in the middle) refuses it before signing in."""
-    unknown = LeafAuth(nkey_seed=seed())
+    unknown = LeafAuth(credentials=hub.op.authority_creds("zz-stranger"))
     async with hub.leaf("stranger", unknown) as stranger:
         async with asyncio.timeout(15):
             while "Authorization Violation" not in stranger.log:
@@ -326,7 +356,7 @@ async def test_leaf_links_the_hub_refuses_or_that_refuse_the_hub(hub: Hub) -> No
         f'leafnodes {{\n  listen: "127.0.0.1:{port}"\n  {other.tls_block()}\n}}\n'
     )
     async with NatsServer(hub.tmp / "mitm", config=hub.tmp / "mitm.conf") as _mitm, \
-            hub.leaf(A, LeafAuth(nkey_seed=hub.seeds[A]),
+            hub.leaf(A, hub.auth(A),
                      urls=[f"tls://127.0.0.1:{port}"]) as leaf:  # fmt: skip
         async with asyncio.timeout(15):
             while "certificate signed by unknown authority" not in leaf.log:
@@ -359,9 +389,9 @@ async def test_leaf_link_cut_mid_exchange_loses_and_duplicates_nothing(hub: Hub)
     h = hub.h
     loop = asyncio.get_running_loop()
     async with tls_broker(hub), Link(hub.cluster.ports[0].leaf) as link, \
-            hub.leaf(A, LeafAuth(nkey_seed=hub.seeds[A]),
+            hub.leaf(A, hub.auth(A),
                      urls=[f"tls://127.0.0.1:{link.port}"]) as leaf_a, \
-            hub.leaf(B, LeafAuth(nkey_seed=hub.seeds[B])) as leaf_b:  # fmt: skip
+            hub.leaf(B, hub.auth(B)) as leaf_b:  # fmt: skip
         await leaf_a.linked()
         await leaf_b.linked()
         async with leaf_gateway(hub, leaf_a, A, **{"nats.publish_timeout": 1.0}) as gw_a, \
@@ -463,7 +493,8 @@ async def test_palermo_up_connects_over_tls_with_its_ca_file(hub: Hub) -> None:
             f'data_dir = "{tmp}"\nkeystore = "broker.keystore"\npassphrase = "{PASS}"\n'
             'log_level = "warning"\n'
             f'[nats]\nurl = "{",".join(urls[1:] + urls[:1])}"\nreplicas = 3\n'
-            f'nkey_seed_file = "{hub.seed_file("broker")}"\ntls_ca_file = "{ca_file}"\n'
+            f'creds_file = "{hub.op.broker_creds}"\ntls_ca_file = "{ca_file}"\n'
+            f'evidence_domain = "{EVIDENCE_DOMAIN}"\naccounts_dir = "{hub.op.dir}"\n'
             f'[ops]\nport = {ops}\ntoken = "t"\n'
         )
         return path
