@@ -105,9 +105,12 @@ bench: $(STAMP)
 # Registering 100, 1,000 and 5,000 authorities on a 3-node cluster: time per registration,
 # server memory, idle CPU, first message (bench/scale.py); the tables are printed, the
 # JSON and scale.png go to bench/report/. `make bench-scale SCALE_ARGS=--quick` is short.
+# Then 100, 1,000 and 5,000 authority accounts pushed in operator mode, beside bare
+# accounts (bench/accounts.py; ACCOUNTS_ARGS=--quick is short).
 .PHONY: bench-scale
 bench-scale: $(STAMP)
 	$(BIN)/python bench/scale.py --json bench/report/scale.json --plot bench/report $(SCALE_ARGS)
+	$(BIN)/python bench/accounts.py --json bench/report/accounts.json $(ACCOUNTS_ARGS)
 
 # The dashboard in the six UN languages, for docs/operator-guide.md: a real broker with
 # real traffic, shot in headless chromium (Chinese needs a CJK font: fonts-wqy-microhei).
