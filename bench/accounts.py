@@ -12,8 +12,12 @@ the server has stored and applied it. At each size (cumulative on the same serve
 
 - time to push each account: p50/p99 of the step since the previous size, and the p50
   of each tenth of all pushes so far (flat if it does not grow with n);
-- the server's RSS and its growth per account; the resolver directory's size on disk;
-- the newest authority's first connect with creds issued for it (the server finds its
+- the server's RSS and its growth per account, twice: once the accounts are pushed
+  (the `full` resolver keeps them on disk and loads one into memory when it is first
+  used) and once each has been used (every authority's first connect, with creds
+  issued for it, then closed: the account stays loaded); the resolver directory's size
+  on disk;
+- each authority's first connect with its creds: p50/p99 (the server finds the pushed
   account at once: no reload, no fetch);
 - the account JWT's size and import count (the same at every n: constant imports).
 
@@ -131,7 +135,10 @@ async def first_connect(s: Server, i: int) -> float:
 
 
 async def run(
-    work: Path, sizes: Sequence[int], make: Callable[[Hub, int], tuple[str, str]]
+    work: Path,
+    sizes: Sequence[int],
+    make: Callable[[Hub, int], tuple[str, str]],
+    settle: float,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     async with operator_server(work) as s:
@@ -148,8 +155,11 @@ async def run(
                 await push_account(s.system, token)
                 step.append(time.perf_counter() - started)
             pushes += step
-            await asyncio.sleep(1.0)  # let the server settle before reading its RSS
+            await asyncio.sleep(settle)  # let the server settle before reading its RSS
             rss = rss_mib(pid)
+            connects = [await first_connect(s, i) for i in range(size - len(step), size)]
+            await asyncio.sleep(settle)
+            used = rss_mib(pid)
             claims = natsjwt.decode(token)
             rows.append(
                 {
@@ -159,8 +169,11 @@ async def run(
                     "push_deciles_ms": [d * 1000 for d in deciles(pushes)],
                     "rss_mib": rss,
                     "rss_per_account_kib": (rss - base_rss) * 1024 / size,
+                    "rss_used_mib": used,
+                    "rss_per_used_account_kib": (used - base_rss) * 1024 / size,
                     "resolver_mib": dir_mib(s.resolver),
-                    "first_connect_ms": await first_connect(s, size - 1) * 1000,
+                    "first_connect_p50_ms": pct(connects, 50) * 1000,
+                    "first_connect_p99_ms": pct(connects, 99) * 1000,
                     "jwt_bytes": len(token),
                     "imports": len(claims["nats"].get("imports", [])),
                 }
@@ -172,15 +185,19 @@ async def run(
 def table(title: str, rows: list[dict[str, Any]]) -> None:
     print(f"\n{title}")
     print(
-        "| accounts | push p50 / p99 (ms) | RSS (MiB) | per account (KiB) | resolver on disk "
-        "(MiB) | first connect (ms) | JWT bytes | imports |"
+        "| accounts | push p50 / p99 (ms) | RSS pushed / used (MiB) | per account pushed / "
+        "used (KiB) | resolver on disk (MiB) | first connect p50 / p99 (ms) | JWT bytes "
+        "| imports |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['accounts']:,} | {r['push_p50_ms']:.2f} / {r['push_p99_ms']:.2f} "
-            f"| {r['rss_mib']:.0f} | {r['rss_per_account_kib']:.1f} | {r['resolver_mib']:.1f} "
-            f"| {r['first_connect_ms']:.1f} | {r['jwt_bytes']:,} | {r['imports']} |"
+            f"| {r['rss_mib']:.0f} / {r['rss_used_mib']:.0f} "
+            f"| {r['rss_per_account_kib']:.1f} / {r['rss_per_used_account_kib']:.1f} "
+            f"| {r['resolver_mib']:.1f} "
+            f"| {r['first_connect_p50_ms']:.1f} / {r['first_connect_p99_ms']:.1f} "
+            f"| {r['jwt_bytes']:,} | {r['imports']} |"
         )
     print("push p50 by tenth of all pushes (ms): " + ", ".join(
         f"{d:.2f}" for d in rows[-1]["push_deciles_ms"]
@@ -193,17 +210,17 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         raise SystemExit("bench/accounts.py: --sizes must be increasing positive counts")
     with tempfile.TemporaryDirectory(prefix="palermo-accounts-") as tmp:
         print("Palermo accounts (constant imports):")
-        palermo = await run(Path(tmp) / "palermo", sizes, palermo_account)
+        palermo = await run(Path(tmp) / "palermo", sizes, palermo_account, args.settle)
         print("baseline, bare accounts (no imports):")
-        bare = await run(Path(tmp) / "bare", sizes, bare_account)
+        bare = await run(Path(tmp) / "bare", sizes, bare_account, args.settle)
     table("Palermo authority accounts, operator mode, one nats-server", palermo)
     table("Baseline: bare accounts, same server shape, same run", bare)
     last_p, last_b = palermo[-1], bare[-1]
     ratio = last_p["push_p50_ms"] / last_b["push_p50_ms"]
     print(
         f"\nat {last_p['accounts']:,}: push p50 {ratio:.2f}x the bare account's, "
-        f"RSS per account {last_p['rss_per_account_kib']:.1f} vs "
-        f"{last_b['rss_per_account_kib']:.1f} KiB"
+        f"RSS per used account {last_p['rss_per_used_account_kib']:.1f} vs "
+        f"{last_b['rss_per_used_account_kib']:.1f} KiB"
     )
     return {"palermo": palermo, "bare": bare, "cores": os.cpu_count()}
 
@@ -213,6 +230,7 @@ if __name__ == "__main__":
     parser.add_argument("--sizes", default="100,1000,5000", help="account counts, increasing")
     parser.add_argument("--quick", action="store_true", help="20 and 100 accounts")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--settle", type=float, default=1.0, help="seconds before each RSS reading")
     cli = parser.parse_args()
     configure("console", "warning")
     try:
