@@ -175,11 +175,21 @@ async def running_broker(url: str, harness: Harness, **overrides: Any) -> AsyncI
     """A broker process's tasks on their own NATS connection, stopped after the block."""
     config = harness.config(**overrides)
     nc = await nats.connect(url, nkeys_seed=config.nats.nkey_seed_file)
+    async with broker_tasks(config, harness.broker_keys, nc) as broker:
+        yield broker
+
+
+@contextlib.asynccontextmanager
+async def broker_tasks(
+    config: BrokerConfig, keys: BrokerKeys, nc: Client, *, ready_within: float = 10
+) -> AsyncIterator[Broker]:
+    """A broker's tasks on connection `nc` (drained after), ready within `ready_within`
+    seconds, stopped after the block."""
     stop = asyncio.Event()
-    broker = Broker(config, harness.broker_keys, nc)
+    broker = Broker(config, keys, nc)
     task = asyncio.create_task(broker.run(stop))
     try:
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(ready_within):
             await broker.ready.wait()
         yield broker
     finally:

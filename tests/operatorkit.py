@@ -27,7 +27,7 @@ from clients.endpoint import Endpoint
 from schemas import nats_names
 from schemas.directory import Role
 
-from .brokerkit import Harness
+from .brokerkit import Harness, broker_tasks
 
 DOMAIN = nats_names.DEFAULT_DOMAIN
 EVIDENCE = nats_names.EVIDENCE_DOMAIN
@@ -143,18 +143,8 @@ async def operator_hub(
 async def operator_broker(op: OperatorHub) -> AsyncIterator[Broker]:
     """A broker in operator mode (creds, evidence domain, account pusher)."""
     config = op.h.config(**op.overrides())
-    nc = await connect(op.url, config)
-    stop = asyncio.Event()
-    broker = Broker(config, op.h.broker_keys, nc)
-    task = asyncio.create_task(broker.run(stop))
-    try:
-        async with asyncio.timeout(10):
-            await broker.ready.wait()
+    async with broker_tasks(config, op.h.broker_keys, await connect(op.url, config)) as broker:
         yield broker
-    finally:
-        stop.set()
-        await task
-        await nc.drain()
 
 
 async def wait_connectable(op: OperatorHub, authority: str) -> float:

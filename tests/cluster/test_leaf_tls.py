@@ -44,7 +44,7 @@ from schemas.keystore import dump_broker_keys, write_private
 from schemas.kinds import CaseReferral, Receipt
 from schemas.nats_names import EVIDENCE_DOMAIN
 
-from ..brokerkit import Harness
+from ..brokerkit import Harness, broker_tasks
 from ..leafkit import Certs, Leaf, Link, amonitor, free_port, running_leaf
 from ..test_gateway import KEYS, config, gateway
 
@@ -167,17 +167,8 @@ async def tls_broker(hub: Hub) -> AsyncIterator[Broker]:
     cfg = hub.h.config(**hub.broker_settings())
     urls = hub.cluster.urls
     nc = await connect(urls[1:] + urls[:1], cfg)  # the product's connection: TLS 1.3, this CA
-    stop = asyncio.Event()
-    broker = Broker(cfg, hub.h.broker_keys, nc)
-    task = asyncio.create_task(broker.run(stop))
-    try:
-        async with asyncio.timeout(20):
-            await broker.ready.wait()
+    async with broker_tasks(cfg, hub.h.broker_keys, nc, ready_within=20) as broker:
         yield broker
-    finally:
-        stop.set()
-        await task
-        await nc.drain()
 
 
 def leaf_gateway(hub: Hub, leaf: Leaf, who: str, **overrides: Any) -> Any:
