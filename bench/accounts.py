@@ -48,6 +48,7 @@ from nats.aio.client import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.scale import deciles, pct, rss_mib
 from broker import natsjwt
 from broker.natsconfig import AccountLimits
 from broker.natshub import Hub, init_hub, push_account, server_config
@@ -60,23 +61,6 @@ from tests.brokerkit import record
 
 def authority(i: int) -> str:
     return f"fr-acct{i:05d}"
-
-
-def pct(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else 0.0
-
-
-def deciles(values: Sequence[float]) -> list[float]:
-    tenth = max(1, len(values) // 10)
-    return [pct(values[i : i + tenth], 50) for i in range(0, len(values), tenth)][:10]
-
-
-def rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def dir_mib(path: Path) -> float:
