@@ -270,21 +270,9 @@ class NatsServer:
                 with contextlib.suppress(ValueError):
                     ports = json.loads(ports_file.read_text())
                     urls = ports.get("nats") or ports.get("client") or []
-                    if urls and await self._accepts(urls[0]):
+                    if urls and await accepts(urls[0]):
                         return str(urls[0])
             await asyncio.sleep(0.02)
-
-    @staticmethod
-    async def _accepts(url: str) -> bool:
-        host, port = url.split("://", 1)[-1].rsplit(":", 1)  # nats:// or tls://
-        try:
-            _, writer = await asyncio.open_connection(host, int(port))
-        except OSError:
-            return False
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-        return True
 
     def _log_tail(self) -> str:
         try:
@@ -330,6 +318,20 @@ class NatsServer:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+async def accepts(url: str) -> bool:
+    """Whether something accepts TCP connections at `url` (`nats://`, `tls://` or any
+    `scheme://host:port`, or `host:port`) now."""
+    host, port = url.split("://", 1)[-1].rsplit(":", 1)
+    try:
+        _, writer = await asyncio.open_connection(host, int(port))
+    except OSError:
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return True
 
 
 def _port_free(port: int) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 import trustme
 
 from broker.natsleaf import LeafAuth, render_leaf
-from broker.natsserver import find_binary, parent_death_preexec
+from broker.natsserver import accepts, find_binary, parent_death_preexec
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class Leaf:
             start_new_session=True,
         )  # fmt: skip
         async with asyncio.timeout(10):
-            while not await _accepts(self.port):
+            while not await accepts(f"127.0.0.1:{self.port}"):
                 if self.process.returncode is not None:
                     raise RuntimeError(f"leaf {self.name} exited: {self.log[-2000:]}")
                 await asyncio.sleep(0.05)
@@ -151,17 +151,6 @@ async def running_leaf(
         yield leaf
     finally:
         await leaf.stop()
-
-
-async def _accepts(port: int) -> bool:
-    try:
-        _, writer = await asyncio.open_connection("127.0.0.1", port)
-    except OSError:
-        return False
-    writer.close()
-    with contextlib.suppress(OSError):
-        await writer.wait_closed()
-    return True
 
 
 class Link:
