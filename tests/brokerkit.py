@@ -219,3 +219,28 @@ async def verified_audit_export(h: Harness, path: Path) -> tuple[bytes, str]:
     vkey = verifier_key("palermo.example/audit", h.broker_keys.log)
     assert verify_export(path, [checkpoint], vkey).ok
     return checkpoint, vkey
+
+
+async def check_rate_once(
+    h: Harness,
+    per_broker: Sequence[tuple[int, int]],
+    span: float,
+    *,
+    flood: int,
+    rate: float,
+    burst: int,
+) -> None:
+    """Brokers that shared one sender's flood of `flood` envelopes, sent within `span`
+    seconds, allowed its rate once between them: each did some of the work (accepted,
+    rate_limited), at most burst + rate x span were accepted, every other one was
+    rejected `rate_limited`, and the audit log says the same."""
+    accepted = sum(a for a, _ in per_broker)
+    limited = sum(r for _, r in per_broker)
+    assert min(a + r for a, r in per_broker) > 0, f"one broker did all the work: {per_broker}"
+    assert burst <= accepted <= burst + rate * span + 1, (accepted, span)
+    assert limited == flood - accepted
+    events = await h.audit()
+    assert sum(1 for e in events if e.event == "accepted") == accepted
+    rejected = [e for e in events if e.event == "rejected"]
+    assert {e.reason for e in rejected} == {"rate_limited"}
+    assert sum(e.count for e in rejected) == limited
