@@ -245,6 +245,24 @@ class Run:
     """Why the run stopped before the last size, if it did."""
 
 
+async def register_step(
+    run: Run, what: str, attempts: Sequence[Callable[[], Awaitable[object]]]
+) -> list[float] | None:
+    """Time each of `attempts` (`timed`) into `run.register_ms` and return their times,
+    or None if the cluster stopped answering (`run.error` says after how many)."""
+    step: list[float] = []
+    try:
+        for attempt in attempts:
+            await timed(run, step, attempt)
+    except (nats.errors.Error, TimeoutError) as exc:
+        run.register_ms.extend(step)
+        run.error = f"stopped after {len(run.register_ms)} {what}: {exc!r}"
+        print(f"  {run.error}", flush=True)
+        return None
+    run.register_ms.extend(step)
+    return step
+
+
 async def timed(run: Run, step: list[float], attempt: Callable[[], Awaitable[object]]) -> None:
     """Time one registration into `step`, retrying up to `ATTEMPTS` times while the
     cluster does not answer (registration is idempotent); the time includes retries."""
@@ -329,18 +347,16 @@ async def register_all(
         names = [authority(i) for i in range(max(args.sizes))]
         done = 0
         for size in args.sizes:
-            step: list[float] = []
-            try:
-                for name in names[done:size]:
-                    await timed(
-                        run, step, functools.partial(admin.put, record(keys[name]), change="added")
-                    )
-            except (nats.errors.Error, TimeoutError) as exc:
-                run.register_ms.extend(step)
-                run.error = f"stopped after {len(run.register_ms)} registrations: {exc!r}"
-                print(f"  {run.error}", flush=True)
+            step = await register_step(
+                run,
+                "registrations",
+                [
+                    functools.partial(admin.put, record(keys[name]), change="added")
+                    for name in names[done:size]
+                ],
+            )
+            if step is None:
                 break
-            run.register_ms.extend(step)
             done = size
             print(f"  {size} registered (last step p50 {pct(step, 50):.1f} ms)", flush=True)
             await asyncio.sleep(args.settle)
@@ -390,7 +406,6 @@ async def baseline(args: argparse.Namespace, h: Hub) -> Run:
     done = 0
     try:
         for size in args.sizes:
-            step: list[float] = []
 
             async def bare(name: str) -> None:
                 await js.add_consumer(
@@ -408,15 +423,13 @@ async def baseline(args: argparse.Namespace, h: Hub) -> Run:
                     ),
                 )  # fmt: skip
 
-            try:
-                for i in range(done, size):
-                    await timed(run, step, functools.partial(bare, authority(i)))
-            except (nats.errors.Error, TimeoutError) as exc:
-                run.register_ms.extend(step)
-                run.error = f"stopped after {len(run.register_ms)}: {exc!r}"
-                print(f"  baseline {run.error}", flush=True)
+            step = await register_step(
+                run,
+                "baseline registrations",
+                [functools.partial(bare, authority(i)) for i in range(done, size)],
+            )
+            if step is None:
                 break
-            run.register_ms.extend(step)
             done = size
             await asyncio.sleep(args.settle)
             rss = [rss_mib(p) for p in h.pids]
