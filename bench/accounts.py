@@ -48,7 +48,8 @@ from nats.aio.client import Client
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.scale import deciles, pct, rss_mib
+from scale import deciles, pct, rss_mib  # bench/ is sys.path[0] when run as a script
+
 from broker import natsjwt
 from broker.natsconfig import AccountLimits
 from broker.natshub import Hub, init_hub, push_account, server_config
