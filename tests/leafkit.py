@@ -17,6 +17,7 @@ from typing import Any
 
 import trustme
 
+from broker.natscluster import NatsCluster
 from broker.natsleaf import LeafAuth, render_leaf
 from broker.natsserver import accepts, find_binary, parent_death_preexec
 
@@ -222,3 +223,18 @@ class Link:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.cut()
+
+
+RESOLVER_DIR = "@resolver-dir@"
+
+
+class OperatorCluster(NatsCluster):
+    """The cluster with the hub's trust and resolver: each node keeps the pushed
+    account JWTs in a directory of its own (as each production node does)."""
+
+    def config_text(self, index: int) -> str:
+        return (
+            super()
+            .config_text(index)
+            .replace(json.dumps(RESOLVER_DIR), json.dumps(str(self.store_dir(index) / "jwt")))
+        )

@@ -45,7 +45,16 @@ from schemas.kinds import CaseReferral, Receipt
 from schemas.nats_names import EVIDENCE_DOMAIN
 
 from ..brokerkit import Harness, broker_tasks
-from ..leafkit import Certs, Leaf, Link, amonitor, free_port, running_leaf
+from ..leafkit import (
+    RESOLVER_DIR,
+    Certs,
+    Leaf,
+    Link,
+    OperatorCluster,
+    amonitor,
+    free_port,
+    running_leaf,
+)
 from ..test_gateway import KEYS, config, gateway
 
 A, B = "it-dna", "gb-ukca"
@@ -106,21 +115,6 @@ class Hub:
             user_credentials=str(self.creds[who]),
             inbox_prefix=topology.reply_prefix(who).encode(),
         )  # fmt: skip
-
-
-RESOLVER_DIR = "@resolver-dir@"
-
-
-class OperatorCluster(NatsCluster):
-    """The cluster with the hub's trust and resolver: each node keeps the pushed
-    account JWTs in a directory of its own (as each production node does)."""
-
-    def config_text(self, index: int) -> str:
-        return (
-            super()
-            .config_text(index)
-            .replace(json.dumps(RESOLVER_DIR), json.dumps(str(self.store_dir(index) / "jwt")))
-        )
 
 
 @pytest.fixture

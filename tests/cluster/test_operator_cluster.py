@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -16,20 +15,15 @@ import nats.errors
 import pytest
 from nats.aio.client import Client
 
-from broker.natsconfig import fixed_accounts
-from broker.natshub import Hub, init_hub, latest_records, resolver_config, write_file
-from broker.natsserver import NatsServer
+from broker.natscluster import NatsCluster
+from broker.natshub import Hub, init_hub, latest_records
 from schemas.directory import AuthorityRecord, KeyRecord, Status
 from schemas.nats_names import reply_prefix
 
+from ..leafkit import RESOLVER_DIR, OperatorCluster
+
 A = "it-dna"
 NODES = 3
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _record(status: Status, issued_ms: int) -> AuthorityRecord:
@@ -38,30 +32,14 @@ def _record(status: Status, issued_ms: int) -> AuthorityRecord:
 
 
 @contextlib.asynccontextmanager
-async def cluster(tmp_path: Path) -> AsyncIterator[tuple[Hub, list[NatsServer]]]:
-    """Three routed nodes trusting one operator, each with its own resolver store."""
-    hub = init_hub(tmp_path / "hub")
-    fixed = fixed_accounts(hub.keys, issued_at=int(time.time()))
-    operator = (hub.dir / "operator.jwt").read_text().strip()
-    ports = [_free_port() for _ in range(NODES)]
-    routes = ", ".join(f'"nats://127.0.0.1:{p}"' for p in ports)
-    servers = []
-    for i, port in enumerate(ports):
-        node = tmp_path / f"n{i}"
-        write_file(
-            node / "resolver.conf", resolver_config(operator, fixed, resolver_dir=node / "jwt")
-        )
-        write_file(
-            node / "server.conf",
-            f"server_name: n{i}\njetstream {{\n  domain: hub\n}}\n"
-            f"cluster {{\n  name: palermo-hub\n  listen: 127.0.0.1:{port}\n"
-            f"  routes: [{routes}]\n}}\n"
-            'include "resolver.conf"\n',
-        )
-        servers.append(NatsServer(node / "store", config=node / "server.conf", name=f"n{i}"))
-    async with contextlib.AsyncExitStack() as stack:
-        await asyncio.gather(*(stack.enter_async_context(s) for s in servers))
-        yield hub, servers
+async def cluster(tmp_path: Path) -> AsyncIterator[tuple[Hub, NatsCluster]]:
+    """Three routed nodes trusting one operator, each with its own resolver store (the
+    ports reserved together by `NatsCluster`, so no two nodes race for one)."""
+    hub = init_hub(tmp_path / "hubdir", resolver_dir=Path(RESOLVER_DIR))
+    async with OperatorCluster(
+        tmp_path / "hub", NODES, extra_config=hub.resolver_conf.read_text()
+    ) as nodes:
+        yield hub, nodes
 
 
 async def _connect(url: str, creds: Path, **kw: object) -> Client:
@@ -80,8 +58,8 @@ async def _connect(url: str, creds: Path, **kw: object) -> Client:
 async def test_push_to_one_node_revokes_on_another(tmp_path: Path) -> None:
     """The account pushed to node 1 lets A connect to node 3; the revoked account pushed
     to node 1 drops A's connection on node 3 and refuses it there, within 1 s."""
-    async with cluster(tmp_path) as (hub, servers):
-        first, last = servers[0].url, servers[-1].url
+    async with cluster(tmp_path) as (hub, nodes):
+        first, last = nodes.url(0), nodes.url(NODES - 1)
         system = await hub.connect_system(first)
         creds = hub.authority_creds(A)
         try:
