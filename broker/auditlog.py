@@ -249,7 +249,10 @@ def _read_export(lines: Iterable[str]) -> _Export:
     export = _Export([], [], {}, None)
     # One tight loop over up to millions of lines: names bound locally, the common
     # case (a canonical event line) first.
-    decode_line, b64decode, b64encode = _line_decoder.decode, base64.b64decode, base64.b64encode
+    # binascii directly (what `base64` wraps), strict: a character outside the alphabet,
+    # or data after the padding, is refused; the re-encoding check below refuses any
+    # other non-canonical form.
+    decode_line, a2b, b2a = _line_decoder.decode, binascii.a2b_base64, binascii.b2a_base64
     leaf_hash, seqs, computed = tlog.leaf_hash, export.seqs, export.computed
     for number, text in enumerate(lines, start=1):
         try:
@@ -261,10 +264,10 @@ def _read_export(lines: Iterable[str]) -> _Export:
         seq, b64 = line.seq, line.payload
         if seq is not None and b64 is not None and line.tile is None:
             try:
-                payload = b64decode(b64, validate=True)
+                payload = a2b(b64, strict_mode=True)
             except (binascii.Error, ValueError) as exc:
                 raise ExportMalformed(number, "payload is not base64") from exc
-            if b64encode(payload).decode("ascii") != b64:
+            if b2a(payload, newline=False) != b64.encode("ascii"):
                 raise ExportMalformed(number, "payload is not canonical base64")
             if export.undecodable is None:
                 try:

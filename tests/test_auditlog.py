@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pytest
@@ -187,3 +189,48 @@ async def test_malformed_line_rejected(
     lines, notes = exported
     with pytest.raises(ExportMalformed, match="line 3"):
         _verify([*lines[:2], '{"seq": 3, "payload": "@@"}\n', *lines[3:]], notes, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("mangle", "reason"),
+    [
+        (lambda b64: b64[:-2] + "~" + b64[-1:], "payload is not base64"),
+        (lambda b64: b64 + "QQ==", "payload is not base64"),  # data after the padding
+        (lambda b64: b64.rstrip("="), "payload is not base64"),  # padding dropped
+        (lambda b64: "é" + b64[1:], "payload is not base64"),
+        (lambda b64: b64 + "\n", "payload is not base64"),
+    ],
+)
+async def test_payload_base64_must_be_strict_and_canonical(
+    exported: tuple[list[str], list[bytes]], tmp_path: Path, mangle: Any, reason: str
+) -> None:
+    """A payload in anything but canonical base64 is refused at its line, never read as
+    some other event."""
+    lines, notes = exported
+    record = json.loads(lines[4])
+    record["payload"] = mangle(record["payload"])
+    lines[4] = json.dumps(record) + "\n"
+    with pytest.raises(ExportMalformed, match=f"line 5: {reason}"):
+        _verify(lines, notes, tmp_path)
+
+
+async def test_payload_with_loose_trailing_bits_refused(
+    exported: tuple[list[str], list[bytes]], tmp_path: Path
+) -> None:
+    """Base64 whose unused trailing bits are set decodes to the same bytes as the
+    canonical form; it is refused, so an export line has one spelling."""
+    lines, notes = exported
+    record = json.loads(lines[4])
+    raw = base64.b64decode(record["payload"])
+    canonical = base64.b64encode(raw).decode()
+    pad = canonical.count("=")
+    assert pad, "the test needs a payload whose length is not a multiple of 3"
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = canonical[-pad - 1]
+    loose = canonical[: -pad - 1] + alphabet[alphabet.index(last) | 1] + "=" * pad
+    assert loose != canonical
+    assert base64.b64decode(loose) == raw
+    record["payload"] = loose
+    lines[4] = json.dumps(record) + "\n"
+    with pytest.raises(ExportMalformed, match="line 5: payload is not canonical base64"):
+        _verify(lines, notes, tmp_path)
