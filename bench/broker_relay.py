@@ -13,6 +13,9 @@ Prints msgs/s for each, their ratio, and end-to-end latency p50/p99; then latenc
 against offered load: each system is fed at steady rates (`--rates`, msgs/s, each for
 `--seconds`) and p50/p99 are taken per rate, so a reader sees where each saturates.
 `--json FILE` also writes every figure as JSON (tables, and one curve per system).
+`--processes N` runs N relay processes and N broker processes (`palermo up` N times on
+one configuration, sharing the ingress consumer as the operator guide describes), so
+the two scale out alike.
 """
 
 from __future__ import annotations
@@ -121,22 +124,33 @@ async def drive(
     return len(envelopes) / elapsed, received
 
 
-async def pulling(js: JetStreamContext, stream: str, durable: str) -> None:
-    """Wait until a process pulls from `durable`: both systems start before the clock."""
+async def pulling(js: JetStreamContext, stream: str, durable: str, processes: int = 1) -> None:
+    """Wait until `processes` pull requests wait on `durable` (every process started):
+    both systems start before the clock."""
     for _ in range(600):
-        if (await js.consumer_info(stream, durable)).num_waiting:
+        if ((await js.consumer_info(stream, durable)).num_waiting or 0) >= processes:
             return
         await asyncio.sleep(0.05)
     raise TimeoutError(f"nothing pulls from {stream}/{durable}")
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU seconds process `pid` has used so far (Linux; 0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_seconds(*pids: int) -> float:
+    """User and system CPU seconds processes `pids` have used so far (Linux; 0 elsewhere)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def stop_all(procs: list[asyncio.subprocess.Process]) -> None:
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        await proc.wait()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -214,7 +228,7 @@ async def sweep(
 
 
 async def main(  # noqa: PLR0915  (one run, read top to bottom)
-    messages: int, rates: list[float], seconds: float, e2e: bool
+    messages: int, rates: list[float], seconds: float, e2e: bool, processes: int = 1
 ) -> dict[str, object]:
     """Run both legs (and the end-to-end one); print the tables, return the JSON report."""
     sender, recipient = AuthorityKeys.generate("ng-naptip"), AuthorityKeys.generate("it-dna")
@@ -264,22 +278,24 @@ async def main(  # noqa: PLR0915  (one run, read top to bottom)
                         max_ack_pending=20_000,
                     ),
                 )
-            relay_proc = await asyncio.create_subprocess_exec(
-                sys.executable, __file__, "--relay", server.url, cwd=ROOT
-            )
+            relay_procs = [
+                await asyncio.create_subprocess_exec(
+                    sys.executable, __file__, "--relay", server.url, cwd=ROOT
+                )
+                for _ in range(processes)
+            ]
             try:
-                await pulling(js, "RELAY_IN", "relay")
-                cpu = cpu_seconds(relay_proc.pid)
+                await pulling(js, "RELAY_IN", "relay", processes)
+                cpu = cpu_seconds(*(p.pid for p in relay_procs))
                 relay_rate, relay_lat = await drive(
                     js, "relay.in.ng-naptip", "RELAY_OUT", "sink", envelopes
                 )
                 relay_curve = await sweep(
                     js, "relay.in.ng-naptip", "RELAY_OUT", "sink", paced, rates, seconds
                 )
-                relay_cpu = (cpu_seconds(relay_proc.pid) - cpu) / total * 1000
+                relay_cpu = (cpu_seconds(*(p.pid for p in relay_procs)) - cpu) / total * 1000
             finally:
-                relay_proc.terminate()
-                await relay_proc.wait()
+                await stop_all(relay_procs)
 
             # The broker: directory, keys, configuration, then `palermo up`.
             root = SigningKey.generate()
@@ -303,16 +319,19 @@ async def main(  # noqa: PLR0915  (one run, read top to bottom)
                 "[policy]\nrate_per_second = 1000000.0\nrate_burst = 1000000\n"
             )
             env = {**os.environ, "PALERMO_OPS_TOKEN": "bench"}
-            broker_proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "clients.cli",
-                "up",
-                "--config",
-                str(work / "broker.toml"),
-                cwd=ROOT,
-                env=env,
-            )
+            broker_procs = [
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "clients.cli",
+                    "up",
+                    "--config",
+                    str(work / "broker.toml"),
+                    cwd=ROOT,
+                    env=env,
+                )
+                for _ in range(processes)
+            ]
             inbox = (
                 topology.ingress_subject("ng-naptip"),
                 topology.DELIVERY,
@@ -320,18 +339,17 @@ async def main(  # noqa: PLR0915  (one run, read top to bottom)
             )
             e2e_rate, e2e_lat = 0.0, [0.0, 0.0]
             try:
-                await pulling(js, topology.INGRESS, topology.INGRESS_CONSUMER)
-                cpu = cpu_seconds(broker_proc.pid)
+                await pulling(js, topology.INGRESS, topology.INGRESS_CONSUMER, processes)
+                cpu = cpu_seconds(*(p.pid for p in broker_procs))
                 broker_rate, broker_lat = await drive(js, *inbox, envelopes)
                 broker_curve = await sweep(js, *inbox, paced, rates, seconds)
-                broker_cpu = (cpu_seconds(broker_proc.pid) - cpu) / total * 1000
+                broker_cpu = (cpu_seconds(*(p.pid for p in broker_procs)) - cpu) / total * 1000
                 if e2e:
                     e2e_rate, e2e_lat = await client_to_client(
                         server.url, sender, recipient, root.public, body, e2e_messages
                     )
             finally:
-                broker_proc.terminate()
-                await broker_proc.wait()
+                await stop_all(broker_procs)
             await nc.close()
 
     ratio = broker_rate / relay_rate
@@ -435,6 +453,9 @@ if __name__ == "__main__":
     parser.add_argument(
         "--quick", action="store_true", help="a short run (1,000 messages, two rates, no e2e)"
     )
+    parser.add_argument(
+        "--processes", type=int, default=1, help="relay and broker processes each (default 1)"
+    )
     parser.add_argument("--relay", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
@@ -442,6 +463,8 @@ if __name__ == "__main__":
     if args.relay:
         asyncio.run(relay(args.relay))
     else:
-        report = asyncio.run(main(args.messages, args.rates, args.seconds, not args.no_e2e))
+        report = asyncio.run(
+            main(args.messages, args.rates, args.seconds, not args.no_e2e, args.processes)
+        )
         if args.json:
             Path(args.json).write_text(json.dumps(report, indent=1) + "\n")

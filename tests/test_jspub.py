@@ -7,6 +7,7 @@ import asyncio
 import nats.js.errors
 import pytest
 from nats.aio.client import Client
+from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from broker import topology
@@ -44,3 +45,70 @@ async def test_no_stream_is_an_error(nc: Client) -> None:
         with pytest.raises(nats.js.errors.NoStreamResponseError):
             async with asyncio.timeout(5):
                 await future
+
+
+async def test_duplicate_answer_carries_the_first_sequence(
+    nc: Client, js: JetStreamContext
+) -> None:
+    """A second publish under the same `Nats-Msg-Id` resolves with the first copy's
+    sequence, marked duplicate, and the stream holds one."""
+    await topology.bootstrap(js)
+    headers = {"Nats-Msg-Id": "acc:ng-naptip:00"}
+    async with Pipeline(nc) as pipe:
+        first = await (await pipe.publish(topology.AUDIT_SUBJECT, b"event", headers))
+        again = await (await pipe.publish(topology.AUDIT_SUBJECT, b"event", headers))
+    assert (first.stream, first.duplicate) == (topology.AUDIT, None)
+    assert (again.seq, again.duplicate) == (first.seq, True)
+    assert (await js.stream_info(topology.AUDIT)).state.messages == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "description"),
+    [
+        # msgspec's own wording follows the prefix; only the prefix is ours.
+        (b"not json", "unreadable answer: "),
+        (b'{"stream": "S"}', "unreadable answer: no stream or sequence"),
+        (b'{"seq": "7", "stream": "S"}', "unreadable answer: "),
+        (b'{"error": "refused"}', "unreadable answer: "),
+    ],
+)
+async def test_unreadable_answer_fails_its_future(
+    nc: Client, answer: bytes, description: str
+) -> None:
+    """Whatever answers a publish (here a plain NATS responder on the subject), an answer
+    that is not a JetStream acknowledgement or error fails that publish's future with
+    an `APIError` saying so; it is never taken for an acknowledgement."""
+
+    async def respond(msg: Msg) -> None:
+        await msg.respond(answer)
+
+    sub = await nc.subscribe("not.a.stream", cb=respond)
+    try:
+        async with Pipeline(nc) as pipe:
+            future = await pipe.publish("not.a.stream", b"x")
+            with pytest.raises(nats.js.errors.APIError) as caught:
+                async with asyncio.timeout(5):
+                    await future
+    finally:
+        await sub.unsubscribe()
+    assert caught.value.description is not None
+    assert caught.value.description.startswith(description)
+
+
+async def test_error_answer_fields_are_kept(nc: Client) -> None:
+    """An error answer becomes an `APIError` with the server's code, error code and text."""
+
+    async def respond(msg: Msg) -> None:
+        await msg.respond(b'{"error": {"code": 503, "err_code": 10077, "description": "full"}}')
+
+    sub = await nc.subscribe("not.a.stream", cb=respond)
+    try:
+        async with Pipeline(nc) as pipe:
+            future = await pipe.publish("not.a.stream", b"x")
+            with pytest.raises(nats.js.errors.APIError) as caught:
+                async with asyncio.timeout(5):
+                    await future
+    finally:
+        await sub.unsubscribe()
+    assert (caught.value.code, caught.value.err_code) == (503, 10077)
+    assert caught.value.description == "full"
