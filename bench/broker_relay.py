@@ -353,9 +353,10 @@ async def main(  # noqa: PLR0915  (one run, read top to bottom)
             await nc.close()
 
     ratio = broker_rate / relay_rate
+    times = f", {processes} processes" if processes > 1 else ""
     throughput = {
         "title": f"Throughput, {messages} envelopes of {len(envelopes[0])} bytes published at "
-        "once (latency includes queueing behind them)",
+        f"once (latency includes queueing behind them){times}",
         "columns": [
             "system",
             "msgs/s",
@@ -406,8 +407,8 @@ async def main(  # noqa: PLR0915  (one run, read top to bottom)
     }
     tables = [throughput, load]
     curves = [
-        {"name": "bare relay", "points": [*relay_curve, point(0.0, relay_rate, relay_lat)]},
-        {"name": "broker", "points": [*broker_curve, point(0.0, broker_rate, broker_lat)]},
+        {"name": f"bare relay{times}", "points": [*relay_curve, point(0.0, relay_rate, relay_lat)]},
+        {"name": f"broker{times}", "points": [*broker_curve, point(0.0, broker_rate, broker_lat)]},
     ]
     if e2e:
         tables.append(

@@ -25,10 +25,17 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-# Each benchmark with its arguments for a full run and for a quick one.
+# Each benchmark with its arguments for a full run and for a quick one; a name that is
+# not a script's is "<script>:<variant>" (the same script with other arguments).
 BENCHMARKS: dict[str, tuple[list[str], list[str]]] = {
     "seal_open": ([], ["--quick"]),
     "broker_relay": (["--messages", "5000", "--no-e2e"], ["--quick"]),
+    # Two relay processes against two broker processes on one configuration: how each
+    # scales out on the same machine (the broker is bound by one process's CPU).
+    "broker_relay:2": (
+        ["--messages", "5000", "--no-e2e", "--processes", "2", "--rates", "250,500,1000,2000"],
+        ["--quick", "--processes", "2"],
+    ),
     "e2e": ([], ["--quick"]),
     "audit_verify": ([], ["--quick"]),
     "attachments": ([], ["--quick"]),
@@ -48,11 +55,11 @@ def run_all(out: Path, *, quick: bool) -> list[Outcome]:
     """Run each benchmark present in bench/ with `--json`, one after the other."""
     outcomes = []
     for name, (full, fast) in BENCHMARKS.items():
-        script = HERE / f"{name}.py"
+        script = HERE / f"{name.split(':')[0]}.py"
         if not script.exists():
             outcomes.append(Outcome(name, None, "not present", 0.0))
             continue
-        target = out / f"{name}.json"
+        target = out / _json_name(name)
         target.unlink(missing_ok=True)
         cmd = [sys.executable, str(script), *(fast if quick else full), "--json", str(target)]
         print(f"== {name}: {' '.join(cmd[1:])}", flush=True)
@@ -61,6 +68,10 @@ def run_all(out: Path, *, quick: bool) -> list[Outcome]:
         elapsed = time.perf_counter() - start
         outcomes.append(load(target, name, elapsed, done.returncode))
     return outcomes
+
+
+def _json_name(name: str) -> str:
+    return name.replace(":", "-") + ".json"
 
 
 def load(path: Path, name: str, seconds: float = 0.0, returncode: int = 0) -> Outcome:
@@ -193,7 +204,7 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.source:
-        outcomes = [load(args.source / f"{n}.json", n) for n in BENCHMARKS]
+        outcomes = [load(args.source / _json_name(n), n) for n in BENCHMARKS]
         outcomes = [o for o in outcomes if o.problem is None or "no JSON" not in o.problem]
     else:
         outcomes = run_all(args.out, quick=args.quick)
