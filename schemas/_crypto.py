@@ -2,10 +2,13 @@
 
 Everything else in Palermo asks this module for a primitive by what it does. No
 primitive is made by hand here either: each function is a thin, typed wrapper over one
-libsodium call, translating its errors into `ProtocolError` subclasses.
+libsodium call, translating its errors into `ProtocolError` subclasses. The one
+exception is BLAKE2b, which the standard library computes identically and faster.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import nacl.bindings as _b
 import nacl.exceptions
@@ -49,8 +52,13 @@ def blake2b(data: bytes, *, size: int = 32, key: bytes = b"") -> bytes:
 
     Domain separation is always a prefix inside `data`, never BLAKE2b's salt or
     personalisation parameters, which Go and Java libraries do not all expose.
+
+    Computed by the standard library's BLAKE2b (RFC 7693), the very function libsodium's
+    `crypto_generichash` computes (`tests/test_crypto.py` checks the two agree): a
+    message is hashed several times on each side, and through cffi each call cost about
+    6 µs against 0.5 µs here.
     """
-    return bytes(_b.crypto_generichash_blake2b_salt_personal(data, digest_size=size, key=key))
+    return hashlib.blake2b(data, digest_size=size, key=key).digest()
 
 
 def sha256(data: bytes) -> bytes:
