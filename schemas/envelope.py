@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated
@@ -94,7 +95,7 @@ _inner_decoder = msgspec.msgpack.Decoder(_Inner)
 
 def now_ms() -> int:
     """Current UTC time in milliseconds since the epoch (the default clock)."""
-    return int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    return time.time_ns() // 1_000_000
 
 
 def padme(length: int) -> int:
