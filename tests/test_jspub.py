@@ -62,22 +62,9 @@ async def test_duplicate_answer_carries_the_first_sequence(
     assert (await js.stream_info(topology.AUDIT)).state.messages == 1
 
 
-@pytest.mark.parametrize(
-    ("answer", "description"),
-    [
-        # msgspec's own wording follows the prefix; only the prefix is ours.
-        (b"not json", "unreadable answer: "),
-        (b'{"stream": "S"}', "unreadable answer: no stream or sequence"),
-        (b'{"seq": "7", "stream": "S"}', "unreadable answer: "),
-        (b'{"error": "refused"}', "unreadable answer: "),
-    ],
-)
-async def test_unreadable_answer_fails_its_future(
-    nc: Client, answer: bytes, description: str
-) -> None:
-    """Whatever answers a publish (here a plain NATS responder on the subject), an answer
-    that is not a JetStream acknowledgement or error fails that publish's future with
-    an `APIError` saying so; it is never taken for an acknowledgement."""
+async def _refused(nc: Client, answer: bytes) -> nats.js.errors.APIError:
+    """The error a publish's future fails with when a plain NATS responder on the
+    subject (not a stream) answers it with `answer`."""
 
     async def respond(msg: Msg) -> None:
         await msg.respond(answer)
@@ -91,24 +78,32 @@ async def test_unreadable_answer_fails_its_future(
                     await future
     finally:
         await sub.unsubscribe()
-    assert caught.value.description is not None
-    assert caught.value.description.startswith(description)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("answer", "description"),
+    [
+        # msgspec's own wording follows the prefix; only the prefix is ours.
+        (b"not json", "unreadable answer: "),
+        (b'{"stream": "S"}', "unreadable answer: no stream or sequence"),
+        (b'{"seq": "7", "stream": "S"}', "unreadable answer: "),
+        (b'{"error": "refused"}', "unreadable answer: "),
+    ],
+)
+async def test_unreadable_answer_fails_its_future(
+    nc: Client, answer: bytes, description: str
+) -> None:
+    """Whatever answers a publish, an answer that is not a JetStream acknowledgement or
+    error fails that publish's future with an `APIError` saying so; it is never taken
+    for an acknowledgement."""
+    error = await _refused(nc, answer)
+    assert error.description is not None
+    assert error.description.startswith(description)
 
 
 async def test_error_answer_fields_are_kept(nc: Client) -> None:
     """An error answer becomes an `APIError` with the server's code, error code and text."""
-
-    async def respond(msg: Msg) -> None:
-        await msg.respond(b'{"error": {"code": 503, "err_code": 10077, "description": "full"}}')
-
-    sub = await nc.subscribe("not.a.stream", cb=respond)
-    try:
-        async with Pipeline(nc) as pipe:
-            future = await pipe.publish("not.a.stream", b"x")
-            with pytest.raises(nats.js.errors.APIError) as caught:
-                async with asyncio.timeout(5):
-                    await future
-    finally:
-        await sub.unsubscribe()
-    assert (caught.value.code, caught.value.err_code) == (503, 10077)
-    assert caught.value.description == "full"
+    answer = b'{"error": {"code": 503, "err_code": 10077, "description": "full"}}'
+    error = await _refused(nc, answer)
+    assert (error.code, error.err_code, error.description) == (503, 10077, "full")
