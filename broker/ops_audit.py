@@ -25,6 +25,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from schemas import jsfetch
 from schemas.audit import AuditEvent, AuditEventType, decode_event
 from schemas.errors import ProtocolError
 from schemas.records import AuthorityId
@@ -196,7 +197,7 @@ class AuditCursor:
         if self._sub is None:
             raise RuntimeError("AuditCursor used outside its context")
         try:
-            msgs = await self._sub.fetch(count, timeout=wait)
+            msgs = await jsfetch.fetch(self._sub, count, wait=wait)
         except (nats.errors.TimeoutError, TimeoutError):
             return []
         out = [(m, m.metadata.sequence.stream) for m in msgs if m.metadata.sequence]

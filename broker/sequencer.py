@@ -34,7 +34,7 @@ import structlog
 from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 
-from schemas import tlog
+from schemas import jsfetch, tlog
 from schemas.keys import SigningKey
 from schemas.nats_names import CHECKPOINT_KEY
 from schemas.note import Checkpoint, NoteError, NoteVerifier, open_checkpoint, sign_checkpoint
@@ -334,7 +334,7 @@ class Sequencer:
                 await nc.publish(subject, request, inbox)
                 async with asyncio.timeout(BATCH_TIMEOUT):
                     while True:
-                        msg = await sub.next_msg(timeout=BATCH_TIMEOUT)
+                        msg = await jsfetch.next_msg(sub, wait=BATCH_TIMEOUT)
                         headers = msg.headers or {}
                         status = headers.get("Status")
                         if status in {"204", "404"}:  # end of batch; none at first

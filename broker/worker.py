@@ -39,6 +39,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
 
+from schemas import jsfetch
 from schemas import nats_names as names
 from schemas.audit import AUDIT_DOMAIN, AuditEvent, AuditEventType, ReasonCode, encode_event
 from schemas.errors import StaleDirectory
@@ -182,7 +183,7 @@ class Worker:
             async with self._pipe:
                 while not stop.is_set():
                     try:
-                        msgs = await sub.fetch(self._config.nats.batch, timeout=0.5)
+                        msgs = await jsfetch.fetch(sub, self._config.nats.batch, wait=0.5)
                     except TimeoutError:  # nats-py raises its own or asyncio's, by path
                         continue
                     except (nats.errors.Error, nats.js.errors.Error, OSError) as exc:

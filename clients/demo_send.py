@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from schemas import nats_names
+from schemas import jsfetch, nats_names
 from schemas.directory import Directory
 from schemas.directory_bucket import load_verified
 from schemas.envelope import open_envelope, seal
@@ -58,7 +58,7 @@ async def _await_own(
         async with asyncio.timeout(FETCH_WAIT):
             while True:
                 try:
-                    (msg,) = await sub.fetch(1, timeout=1)
+                    (msg,) = await jsfetch.fetch(sub, 1, wait=1)
                 except TimeoutError:
                     continue
                 line = None

@@ -32,6 +32,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
+from schemas import jsfetch
 from schemas import nats_names as topology
 from schemas.directory import Directory
 from schemas.envelope import Opened, Sealed, envelope_hash, now_ms, open_envelope, parse, seal
@@ -474,7 +475,7 @@ class Endpoint:
         try:
             while idle_timeout is None or idle < idle_timeout:
                 try:
-                    msgs = await sub.fetch(32, timeout=1.0)
+                    msgs = await jsfetch.fetch(sub, 32, wait=1.0)
                 except TimeoutError:
                     idle += 1.0
                     continue
