@@ -64,6 +64,8 @@ from nats.js.api import (
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from broker_relay import cpu_seconds  # noqa: E402  (bench/, beside this script)
+
 from broker import topology  # noqa: E402
 from broker.directory_store import DirectoryAdmin, broker_record  # noqa: E402
 from broker.natscluster import NatsCluster  # noqa: E402
@@ -88,7 +90,6 @@ from tests.brokerkit import record  # noqa: E402
 PASS = "benchmark passphrase"  # noqa: S105  (a throwaway keystore)
 MIB, GIB = 1024 * 1024, 1024 * 1024 * 1024
 SENDER = "ng-naptip"
-TICKS = os.sysconf("SC_CLK_TCK")
 API_TIMEOUT = 30.0
 """Seconds a JetStream API request may take (nats-py's default is 5): an overloaded
 cluster answers late, and the benchmark reports how late rather than stopping."""
@@ -115,12 +116,6 @@ def rss_mib(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time `pid` has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
 
 
 def children(pid: int) -> list[int]:
